@@ -1,0 +1,3 @@
+"""Odyssey: a desktop neural-network trainer."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,258 @@
+"""Dataset catalog -> prepared numpy arrays: generation, split and standardisation.
+
+The scaler is fitted on the training split only and kept in Preprocessing, so exactly
+the same transform applies when the model predicts later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from desktop_app.core.catalog import BINARY, CATALOG, MULTICLASS, REGRESSION, split_sizes
+from desktop_app.core.errors import DataError
+from desktop_app.core.specs import DataSpec
+
+
+@dataclass
+class Preprocessing:
+    """Everything needed to turn raw feature rows into model inputs and outputs back."""
+
+    task: str
+    feature_names: list[str]
+    class_names: list[str] = field(default_factory=list)
+    mean: np.ndarray | None = None  # feature means (None: not standardised)
+    scale: np.ndarray | None = None
+    target_mean: float = 0.0  # regression targets are standardised for training
+    target_scale: float = 1.0
+
+    @property
+    def n_features(self) -> int:
+        return len(self.feature_names)
+
+    @property
+    def n_outputs(self) -> int:
+        return len(self.class_names) if self.task == MULTICLASS else 1
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float32)
+        if x.ndim != 2 or x.shape[1] != self.n_features:
+            raise DataError(
+                f"expected rows of {self.n_features} features "
+                f"({', '.join(self.feature_names[:8])}{'…' if self.n_features > 8 else ''}), "
+                f"got shape {tuple(x.shape)}"
+            )
+        if self.mean is not None and self.scale is not None:
+            x = (x - self.mean) / self.scale
+        return x.astype(np.float32, copy=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "task": self.task,
+            "feature_names": list(self.feature_names),
+            "class_names": list(self.class_names),
+            "mean": None if self.mean is None else [float(v) for v in self.mean],
+            "scale": None if self.scale is None else [float(v) for v in self.scale],
+            "target_mean": float(self.target_mean),
+            "target_scale": float(self.target_scale),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Preprocessing:
+        mean = d.get("mean")
+        scale = d.get("scale")
+        return cls(
+            task=str(d["task"]),
+            feature_names=[str(v) for v in d["feature_names"]],
+            class_names=[str(v) for v in d.get("class_names", [])],
+            mean=None if mean is None else np.asarray(mean, dtype=np.float32),
+            scale=None if scale is None else np.asarray(scale, dtype=np.float32),
+            target_mean=float(d.get("target_mean", 0.0)),
+            target_scale=float(d.get("target_scale", 1.0)),
+        )
+
+
+@dataclass
+class PreparedData:
+    """Splits ready for training: float32 features; int64 classes or float32 targets.
+
+    y_* for regression are standardised; raw_y_* keep the original units for metrics.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    prep: Preprocessing
+
+    @property
+    def task(self) -> str:
+        return self.prep.task
+
+    @property
+    def n_features(self) -> int:
+        return self.prep.n_features
+
+    @property
+    def n_outputs(self) -> int:
+        return self.prep.n_outputs
+
+
+def generate(spec: DataSpec) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+    """Raw X, y, feature names and class names for a catalog dataset."""
+    from sklearn import datasets as skd
+
+    name = spec.dataset
+    info = CATALOG[name]
+    n, noise, seed = spec.total_samples, spec.noise_level, spec.seed
+    rng = np.random.default_rng(seed)
+    class_names: list[str] = []
+    feature_names: list[str] | None = None
+    try:
+        if name == "classification":
+            nf, ni, nc = spec.features, spec.informative, spec.classes
+            x, y = skd.make_classification(
+                n_samples=n,
+                n_features=nf,
+                n_informative=ni,
+                n_redundant=min(2, nf - ni),
+                n_classes=nc,
+                flip_y=noise,
+                random_state=seed,
+            )
+        elif name == "moons":
+            x, y = skd.make_moons(n_samples=n, noise=noise, random_state=seed)
+        elif name == "circles":
+            x, y = skd.make_circles(n_samples=n, noise=noise, factor=0.5, random_state=seed)
+        elif name == "blobs":
+            x, y = skd.make_blobs(
+                n_samples=n,
+                n_features=spec.features,
+                centers=spec.classes,
+                cluster_std=noise,
+                random_state=seed,
+            )
+        elif name == "spiral":
+            x, y = _spiral(n, spec.classes, noise, rng)
+        elif name == "xor":
+            x = rng.uniform(-1, 1, size=(n, 2))
+            y = (x[:, 0] * x[:, 1] > 0).astype(np.int64)
+            x = x + rng.normal(0, noise, size=x.shape)
+        elif name == "regression":
+            x, y = skd.make_regression(
+                n_samples=n,
+                n_features=spec.features,
+                n_informative=spec.informative,
+                noise=noise,
+                random_state=seed,
+            )
+        elif name == "friedman1":
+            x, y = skd.make_friedman1(
+                n_samples=n, n_features=spec.features, noise=noise, random_state=seed
+            )
+        elif name == "sine":
+            x = rng.uniform(-3, 3, size=(n, 1))
+            y = np.sin(x[:, 0]) + rng.normal(0, noise, size=n)
+            feature_names = ["x"]
+        else:
+            loader = {
+                "iris": skd.load_iris,
+                "wine": skd.load_wine,
+                "breast_cancer": skd.load_breast_cancer,
+                "digits": skd.load_digits,
+                "diabetes": skd.load_diabetes,
+            }[name]
+            bunch = loader()
+            x, y = bunch.data, bunch.target
+            feature_names = [str(f) for f in bunch.feature_names]
+            if info.task != REGRESSION:
+                class_names = [str(c) for c in bunch.target_names]
+    except ValueError as exc:  # scikit-learn rejects an impossible combination
+        raise DataError(f"cannot generate dataset {name!r}: {exc}") from None
+    if feature_names is None:
+        feature_names = [f"x{i + 1}" for i in range(x.shape[1])]
+    if spec.task != REGRESSION and not class_names:
+        class_names = [f"class {i}" for i in range(spec.classes)]
+    return np.asarray(x), np.asarray(y), feature_names, class_names
+
+
+def _spiral(n: int, k: int, noise: float, rng: np.random.Generator):
+    per = np.full(k, n // k)
+    per[: n % k] += 1
+    xs, ys = [], []
+    for c in range(k):
+        t = np.linspace(0.0, 1.0, per[c])
+        r = t * 1.0
+        theta = c * 2 * np.pi / k + t * 4.0 + rng.normal(0, noise, per[c])
+        xs.append(np.column_stack([r * np.sin(theta), r * np.cos(theta)]))
+        ys.append(np.full(per[c], c))
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def prepare(spec: DataSpec) -> PreparedData:
+    """Generate or load the dataset, split it and fit the preprocessing."""
+    x, y, feature_names, class_names = generate(spec)
+    return prepare_arrays(x, y, spec, feature_names, class_names, spec.task)
+
+
+def prepare_arrays(
+    x: np.ndarray,
+    y: np.ndarray,
+    spec: DataSpec,
+    feature_names: list[str],
+    class_names: list[str],
+    task: str,
+) -> PreparedData:
+    """Split raw arrays (stratified for classification) and fit the preprocessing."""
+    x = np.asarray(x, dtype=np.float32)
+    n = len(x)
+    n_train, n_val, n_test = split_sizes(n, spec.val_fraction, spec.test_fraction)
+    classify = task in (BINARY, MULTICLASS)
+    y = np.asarray(y, dtype=np.int64 if classify else np.float32)
+    idx = np.arange(n)
+    try:
+        rest, test_idx = _split(idx, y, n_test, classify, spec.seed)
+        train_idx, val_idx = _split(rest, y, n_val, classify, spec.seed + 1)
+    except ValueError as exc:
+        raise DataError(
+            f"cannot split {n} samples into {n_train} train / {n_val} validation / "
+            f"{n_test} test: {exc}. Use more samples or other split shares."
+        ) from None
+    x_train, x_val, x_test = x[train_idx], x[val_idx], x[test_idx]
+    y_train, y_val, y_test = y[train_idx], y[val_idx], y[test_idx]
+    prep = Preprocessing(task=task, feature_names=feature_names, class_names=class_names)
+    if spec.standardize:
+        mean = x_train.mean(axis=0)
+        scale = x_train.std(axis=0)
+        scale[scale < 1e-12] = 1.0
+        prep.mean, prep.scale = mean.astype(np.float32), scale.astype(np.float32)
+        x_train, x_val, x_test = (prep.transform(a) for a in (x_train, x_val, x_test))
+    if not classify:
+        prep.target_mean = float(y_train.mean())
+        prep.target_scale = float(y_train.std()) or 1.0
+        y_train, y_val, y_test = (
+            ((a - prep.target_mean) / prep.target_scale).astype(np.float32)
+            for a in (y_train, y_val, y_test)
+        )
+    return PreparedData(
+        np.ascontiguousarray(x_train),
+        y_train,
+        np.ascontiguousarray(x_val),
+        y_val,
+        np.ascontiguousarray(x_test),
+        y_test,
+        prep,
+    )
+
+
+def _split(idx: np.ndarray, y: np.ndarray, n_out: int, classify: bool, seed: int):
+    from sklearn.model_selection import train_test_split
+
+    if n_out == 0:
+        return idx, idx[:0]
+    strat = y[idx] if classify else None
+    a, b = train_test_split(idx, test_size=n_out, random_state=seed, stratify=strat)
+    return np.sort(a), np.sort(b)

@@ -1,0 +1,528 @@
+"""The training loop. Emits events to callbacks; never prints, never touches Qt.
+
+Hot-loop rules (DESIGN.md §3): the data lives on the device before the loop; an epoch
+permutes it once and takes batches as contiguous views; losses stay on the device and
+are read back in blocks, one sync per block; optimizers use fused kernels where torch
+has them. Stop and pause are checked between steps.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from desktop_app.core.callbacks import Callback, EarlyStopping, History
+from desktop_app.core.catalog import BINARY, MULTICLASS, REGRESSION
+from desktop_app.core.data import PreparedData, prepare
+from desktop_app.core.devices import cpu_threads_for, resolve_device
+from desktop_app.core.errors import NonFiniteLossError, TrainingError
+from desktop_app.core.metrics import HEADLINE, classification_metrics, regression_metrics
+from desktop_app.core.model import build_model, count_parameters
+from desktop_app.core.specs import Project
+
+BLOCK = 32  # steps between read-backs of the loss (one device sync per block)
+
+
+class Status(enum.Enum):
+    IDLE = "idle"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPING = "stopping"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
+class Control:
+    """Stop / pause token shared between the trainer and whoever drives it (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.stop_requested = False
+        self._running = threading.Event()
+        self._running.set()
+
+    def stop(self) -> None:
+        self.stop_requested = True
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def wait_while_paused(self) -> None:
+        while not self._running.wait(0.1):
+            pass
+
+
+@dataclass
+class BatchBlock:
+    """A run of consecutive steps: global step numbers, losses and learning rates."""
+
+    epoch: int
+    steps: np.ndarray
+    losses: np.ndarray
+    lrs: np.ndarray
+
+
+@dataclass
+class TrainResult:
+    status: Status
+    stop_reason: str  # completed, early_stopping, user, non_finite
+    epochs_run: int
+    steps: int
+    seconds: float
+    steps_per_second: float
+    device: str
+    threads: int
+    best_epoch: int | None
+    test_metrics: dict = field(default_factory=dict)
+    history: History | None = None
+
+    def summary(self) -> dict:
+        return {
+            "status": self.status.value,
+            "stop_reason": self.stop_reason,
+            "epochs_run": self.epochs_run,
+            "steps": self.steps,
+            "seconds": round(self.seconds, 3),
+            "steps_per_second": round(self.steps_per_second, 1),
+            "device": self.device,
+            "threads": self.threads,
+            "best_epoch": self.best_epoch,
+            "test_metrics": self.test_metrics,
+        }
+
+
+def _fast_forward(model: nn.Sequential):
+    """Call the layers' forward methods directly, skipping nn.Module.__call__'s hook
+    machinery: for the tiny networks learners train, that overhead is a large share of
+    a step. Falls back to the plain call when any hook is registered."""
+    layers = list(model)
+    if any(m._forward_hooks or m._forward_pre_hooks for m in layers):
+        return model
+    forwards = [m.forward for m in layers]
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        for f in forwards:
+            x = f(x)
+        return x
+
+    return forward
+
+
+def _fast_step(opt: torch.optim.Optimizer):
+    """optimizer.step without the profiler/hook wrapper torch adds around it (about a
+    quarter of a small network's step on CPU); the plain step whenever hooks are set."""
+    raw = getattr(type(opt).step, "__wrapped__", None)
+    hooks = (
+        getattr(opt, "_optimizer_step_pre_hooks", None),
+        getattr(opt, "_optimizer_step_post_hooks", None),
+    )
+    if raw is None or any(hooks) or _global_optimizer_hooks():
+        return opt.step
+    opt._opt_called = True  # what the LR scheduler's own wrapper would record
+
+    def step() -> None:
+        raw(opt)
+
+    return step
+
+
+def _global_optimizer_hooks() -> bool:
+    from torch.optim import optimizer as _opt
+
+    return bool(
+        getattr(_opt, "_global_optimizer_pre_hooks", None)
+        or getattr(_opt, "_global_optimizer_post_hooks", None)
+    )
+
+
+def make_loss(project: Project) -> nn.Module:
+    t = project.train
+    name = project.loss
+    if name == "bce":
+        return nn.BCEWithLogitsLoss()
+    if name == "cross_entropy":
+        return nn.CrossEntropyLoss(label_smoothing=t.label_smoothing)
+    if name == "mse":
+        return nn.MSELoss()
+    if name == "mae":
+        return nn.L1Loss()
+    return nn.HuberLoss(delta=t.huber_delta)
+
+
+def make_optimizer(project: Project, params, device: torch.device) -> torch.optim.Optimizer:
+    t = project.train
+    params = list(params)
+    kw: dict = {"lr": t.lr, "weight_decay": t.weight_decay}
+    if t.optimizer == "sgd":
+        cls, kw = torch.optim.SGD, {**kw, "momentum": t.momentum, "nesterov": t.nesterov}
+    elif t.optimizer == "adam":
+        cls, kw = torch.optim.Adam, {**kw, "betas": (t.beta1, t.beta2)}
+    elif t.optimizer == "adamw":
+        cls, kw = torch.optim.AdamW, {**kw, "betas": (t.beta1, t.beta2)}
+    elif t.optimizer == "adagrad":
+        cls = torch.optim.Adagrad
+    else:
+        return torch.optim.RMSprop(params, momentum=t.momentum, **kw)
+    if device.type in ("cpu", "cuda", "mps"):
+        try:  # one fused kernel per step instead of a loop over parameters
+            return cls(params, fused=True, **kw)
+        except (RuntimeError, TypeError, ValueError):
+            pass
+    return cls(params, **kw)
+
+
+def make_scheduler(project: Project, optimizer, steps_per_epoch: int):
+    """Returns (scheduler, per_step) or (None, False)."""
+    t = project.train
+    s = torch.optim.lr_scheduler
+    if t.schedule == "constant":
+        return None, False
+    if t.schedule == "step":
+        return s.StepLR(optimizer, step_size=t.step_size, gamma=t.gamma), False
+    if t.schedule == "multistep":
+        return s.MultiStepLR(optimizer, milestones=t.milestones, gamma=t.gamma), False
+    if t.schedule == "exponential":
+        return s.ExponentialLR(optimizer, gamma=t.gamma), False
+    if t.schedule == "cosine":
+        return s.CosineAnnealingLR(optimizer, T_max=t.epochs, eta_min=t.min_lr), False
+    if t.schedule == "onecycle":
+        total = t.epochs * steps_per_epoch
+        return s.OneCycleLR(optimizer, max_lr=t.lr, total_steps=total), True
+    return (
+        s.ReduceLROnPlateau(
+            optimizer, mode="min", factor=t.gamma, patience=t.plateau_patience, min_lr=t.min_lr
+        ),
+        False,
+    )
+
+
+class Trainer:
+    """Trains one Project. Create, then call fit() (in whatever thread you like)."""
+
+    def __init__(
+        self,
+        project: Project,
+        data: PreparedData | None = None,
+        callbacks: list[Callback] | tuple = (),
+        control: Control | None = None,
+        leave_core_free: bool = False,
+    ):
+        """leave_core_free: keep one CPU core out of torch's pool (for a GUI thread)."""
+        self.project = project
+        self.data = data
+        self.callbacks = list(callbacks)
+        self.control = control or Control()
+        self.leave_core_free = leave_core_free
+        self.status = Status.IDLE
+        self.stop_training = False
+        self.stop_reason = "completed"
+        self.best_epoch: int | None = None
+        self.restored_epoch: int | None = None
+        self.epoch = 0  # epochs completed
+        self.global_step = 0
+        self.history = History()
+        self.model: nn.Module | None = None
+        self.optimizer = None
+        self.scheduler = None
+        self.device: torch.device | None = None
+        self.threads = 1
+        self.early_stopping: EarlyStopping | None = None
+        self.result: TrainResult | None = None
+
+    # ------------------------------------------------------------------ setup
+    def setup(self) -> None:
+        """Prepare data, device, model, optimizer and schedule (idempotent)."""
+        if self.model is not None:
+            return
+        p = self.project
+        t = p.train
+        if self.data is None:
+            self.data = prepare(p.data)
+        d = self.data
+        if t.batch_size > len(d.x_train):
+            raise TrainingError(
+                f"batch size {t.batch_size} is larger than the training set "
+                f"({len(d.x_train)} samples); choose at most {len(d.x_train)}"
+            )
+        self.device = resolve_device(t.device)
+        n_params = count_parameters(p.model, d.n_features, d.n_outputs)
+        self.threads = cpu_threads_for(n_params, t.batch_size, t.threads, self.leave_core_free)
+        if self.device.type == "cpu":
+            torch.set_num_threads(self.threads)
+        torch.manual_seed(t.seed)
+        self.model = build_model(p.model, d.n_features, d.n_outputs).to(self.device)
+        self.optimizer = make_optimizer(p, self.model.parameters(), self.device)
+        steps_per_epoch = math.ceil(len(d.x_train) / t.batch_size)
+        self.scheduler, self.per_step_schedule = make_scheduler(p, self.optimizer, steps_per_epoch)
+        self.loss_fn = make_loss(p)
+        self.generator = torch.Generator().manual_seed(t.seed)
+        self.history.metric_name = HEADLINE[d.task]
+        if t.early_stopping:
+            self.early_stopping = EarlyStopping(t.monitor, t.patience, t.min_delta, t.restore_best)
+
+    def _tensor(self, a: np.ndarray, classify_target: bool = False) -> torch.Tensor:
+        t = torch.from_numpy(np.ascontiguousarray(a))
+        if not classify_target:
+            t = t.float()  # BCE and regression losses want float targets
+            if t.dim() == 1:
+                t = t.unsqueeze(1)  # (N, 1) to match the model's single output column
+        return t.to(self.device)
+
+    # ------------------------------------------------------------------ events
+    def _emit(self, hook: str, *args) -> None:
+        for cb in self._all_callbacks:
+            getattr(cb, hook)(self, *args)
+
+    # ------------------------------------------------------------------ run
+    def fit(self, epochs: int | None = None) -> TrainResult:
+        """Train for `epochs` more epochs (default: the project's maximum)."""
+        self._all_callbacks = list(self.callbacks)
+        self.stop_training = False
+        self.stop_reason = "completed"
+        start = time.perf_counter()
+        steps_at_start = self.global_step
+        try:
+            self.setup()
+            if self.early_stopping is not None:
+                self._all_callbacks.insert(0, self.early_stopping)
+            self.status = Status.RUNNING
+            self._emit("on_train_begin")
+            self._loop(epochs if epochs is not None else self.project.train.epochs)
+            self.status = Status.STOPPING
+            self._emit("on_fit_end")
+            metrics = self.evaluate_test()
+        except BaseException as exc:
+            self.status = Status.FAILED
+            if isinstance(exc, torch.OutOfMemoryError):
+                exc = TrainingError(
+                    "the device ran out of memory; use a smaller batch size or network, "
+                    "or train on the CPU"
+                )
+            for cb in getattr(self, "_all_callbacks", []):
+                try:
+                    cb.on_exception(self, exc)
+                except Exception:  # noqa: BLE001 - a failing observer must not mask the cause
+                    pass
+            raise exc from None
+        seconds = time.perf_counter() - start
+        steps = self.global_step - steps_at_start
+        self.status = Status.FINISHED
+        self.result = TrainResult(
+            status=Status.FINISHED,
+            stop_reason=self.stop_reason,
+            epochs_run=self.epoch,
+            steps=self.global_step,
+            seconds=seconds,
+            steps_per_second=steps / seconds if seconds > 0 else 0.0,
+            device=str(self.device),
+            threads=self.threads,
+            best_epoch=self.best_epoch,
+            test_metrics=metrics,
+            history=self.history,
+        )
+        self._emit("on_train_end", self.result)
+        return self.result
+
+    def _loop(self, epochs: int) -> None:
+        d, t = self.data, self.project.train
+        classify = d.task == MULTICLASS
+        x_train, y_train = self._tensor(d.x_train), self._tensor(d.y_train, classify)
+        x_val, y_val = self._tensor(d.x_val), self._tensor(d.y_val, classify)
+        n, bs = len(x_train), t.batch_size
+        model, opt, loss_fn, sched = self.model, self.optimizer, self.loss_fn, self.scheduler
+        per_step = self.per_step_schedule
+        control = self.control
+        clip, l1 = t.grad_clip, t.l1
+        params = list(model.parameters())
+        forward = _fast_forward(model)
+        step = _fast_step(opt)
+        weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
+        state_tensors = list(model.state_dict().values())
+        snapshot = [s.detach().clone() for s in state_tensors]  # last weights with finite loss
+        group = opt.param_groups[0]
+        last_epoch = self.epoch + epochs
+        while self.epoch < last_epoch and not self.stop_training:
+            epoch = self.epoch + 1
+            epoch_start = time.perf_counter()
+            self._emit("on_epoch_begin", epoch)
+            model.train()
+            perm = torch.randperm(n, generator=self.generator).to(self.device)
+            # One gather per epoch, then batches are views: no per-step indexing.
+            x_batches = x_train.index_select(0, perm).split(bs)
+            y_batches = y_train.index_select(0, perm).split(bs)
+            block_losses: list[torch.Tensor] = []
+            block_lrs: list[float] = []
+            epoch_loss_sum = 0.0
+            seen = 0
+            for xb, yb in zip(x_batches, y_batches):
+                if control.stop_requested:
+                    break
+                if control.paused:
+                    self.status = Status.PAUSED
+                    control.wait_while_paused()
+                    self.status = Status.RUNNING
+                    if control.stop_requested:
+                        break
+                loss = loss_fn(forward(xb), yb)
+                if l1:
+                    loss = loss + l1 * sum(w.abs().sum() for w in weights)
+                for p_ in params:  # cheaper than optimizer.zero_grad(set_to_none=True)
+                    p_.grad = None
+                loss.backward()
+                if clip:
+                    nn.utils.clip_grad_norm_(params, clip)
+                block_lrs.append(group["lr"])
+                step()
+                if per_step:
+                    sched.step()
+                block_losses.append(loss.detach())
+                seen += len(xb)
+                self.global_step += 1
+                if len(block_losses) == BLOCK:
+                    epoch_loss_sum += self._flush(
+                        epoch, block_losses, block_lrs, snapshot, state_tensors
+                    )
+                    block_losses, block_lrs = [], []
+            if block_losses:
+                last = (n % bs or bs) if seen == n else bs
+                epoch_loss_sum += self._flush(
+                    epoch, block_losses, block_lrs, snapshot, state_tensors, last
+                )
+            if control.stop_requested:
+                self.stop_training, self.stop_reason = True, "user"
+                if seen == 0:
+                    break  # nothing of this epoch ran: do not log an empty epoch
+            logs = self._epoch_logs(
+                epoch, epoch_loss_sum / max(seen, 1), x_train, y_train, x_val, y_val
+            )
+            logs["seconds"] = time.perf_counter() - epoch_start
+            if sched is not None and not per_step:
+                if t.schedule == "plateau":
+                    monitor = (
+                        logs["val_loss"] if logs["val_loss"] is not None else logs["train_loss"]
+                    )
+                    sched.step(monitor)
+                else:
+                    sched.step()
+            self.epoch = epoch
+            self.history.epochs.append(logs)
+            self._emit("on_epoch_end", epoch, logs)
+
+    def _flush(self, epoch, losses, lrs, snapshot, state_tensors, last_size=None) -> float:
+        """Read a block of losses back (one sync), check them, hand them to callbacks.
+
+        Returns the block's loss summed over samples (for the epoch's mean).
+        """
+        values = torch.stack(losses).cpu().numpy().astype(np.float64)
+        sizes = np.full(len(losses), self.project.train.batch_size, dtype=np.float64)
+        if last_size is not None:
+            sizes[-1] = last_size  # the epoch's last, possibly smaller batch
+        weighted = values * sizes
+        first = self.global_step - len(losses) + 1
+        steps = np.arange(first, self.global_step + 1, dtype=np.int64)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            i = int(np.argmax(bad))
+            self.global_step = int(steps[i]) - 1
+            self.history.add_block(steps[:i], values[:i], np.asarray(lrs[:i]))
+            with torch.no_grad():
+                for s, keep in zip(state_tensors, snapshot):
+                    s.copy_(keep)
+            self.stop_reason = "non_finite"
+            raise NonFiniteLossError(epoch, int(steps[i]), float(lrs[i]))
+        with torch.no_grad():
+            for s, keep in zip(state_tensors, snapshot):
+                keep.copy_(s)
+        block = BatchBlock(epoch, steps, values, np.asarray(lrs, dtype=np.float64))
+        self.history.add_block(block.steps, block.losses, block.lrs)
+        self._emit("on_batch_end", block)
+        return float(weighted.sum())  # noqa: RET504
+
+    # ------------------------------------------------------------------ evaluation
+    @torch.no_grad()
+    def _outputs(self, x: torch.Tensor) -> torch.Tensor:
+        self.model.eval()
+        chunk = 65536
+        if len(x) <= chunk:
+            return self.model(x)
+        return torch.cat([self.model(x[i : i + chunk]) for i in range(0, len(x), chunk)])
+
+    def _loss_and_metric(
+        self, x: torch.Tensor, y: torch.Tensor
+    ) -> tuple[float | None, float | None]:
+        if len(x) == 0:
+            return None, None
+        out = self._outputs(x)
+        loss = float(self.loss_fn(out, y))
+        task = self.data.task
+        if task == BINARY:
+            metric = float(((out > 0).to(y.dtype) == y).float().mean())
+        elif task == MULTICLASS:
+            metric = float((out.argmax(dim=1) == y).float().mean())
+        else:
+            ss_res = float(((out - y) ** 2).sum())
+            ss_tot = float(((y - y.mean()) ** 2).sum())
+            metric = 1.0 - ss_res / ss_tot if ss_tot > 0 else None
+        return loss, metric
+
+    def _epoch_logs(self, epoch, train_loss, x_train, y_train, x_val, y_val) -> dict:
+        limit = 20000  # train metric on a fixed subset so that huge sets stay cheap
+        _, train_metric = self._loss_and_metric(x_train[:limit], y_train[:limit])
+        val_loss, val_metric = self._loss_and_metric(x_val, y_val)
+        return {
+            "epoch": epoch,
+            "step": self.global_step,
+            "train_loss": train_loss,
+            "val_loss": val_loss,
+            "train_metric": train_metric,
+            "val_metric": val_metric,
+            "lr": float(self.optimizer.param_groups[0]["lr"]),
+            "seconds": 0.0,
+        }
+
+    def evaluate_test(self) -> dict:
+        d = self.data
+        if len(d.x_test) == 0:
+            return {}
+        return evaluate(self.model, d, d.x_test, d.y_test, self.device)
+
+
+def evaluate(model: nn.Module, d: PreparedData, x: np.ndarray, y: np.ndarray, device) -> dict:
+    """Metrics of a model on prepared (already standardised) rows."""
+    out = predict_prepared(model, d.task, x, device)
+    if d.task == REGRESSION:
+        scale, mean = d.prep.target_scale, d.prep.target_mean
+        return regression_metrics(np.asarray(y) * scale + mean, out * scale + mean)
+    return classification_metrics(y, out, d.task, len(d.prep.class_names))
+
+
+@torch.no_grad()
+def predict_prepared(model: nn.Module, task: str, x: np.ndarray, device) -> np.ndarray:
+    """Probabilities (P(class 1) for binary) or standardised regression outputs."""
+    model.eval()
+    xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(device)
+    outs = []
+    for i in range(0, max(len(xt), 1), 65536):
+        o = model(xt[i : i + 65536])
+        if task == BINARY:
+            o = torch.sigmoid(o.squeeze(-1))
+        elif task == MULTICLASS:
+            o = torch.softmax(o, dim=-1)
+        else:
+            o = o.squeeze(-1)
+        outs.append(o.cpu())
+    return torch.cat(outs).numpy().astype(np.float64)

@@ -1,0 +1,67 @@
+"""Test-split metrics, computed by scikit-learn so that they match what users know."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from desktop_app.core.catalog import BINARY, MULTICLASS
+
+
+def classification_metrics(
+    y_true: np.ndarray, proba: np.ndarray, task: str, n_classes: int
+) -> dict:
+    """Accuracy, macro precision/recall/F1, confusion matrix, ROC AUC and log loss.
+
+    proba: P(class 1) per row for binary, or one row of class probabilities for multiclass.
+    """
+    from sklearn import metrics as skm
+
+    y_true = np.asarray(y_true).reshape(-1).astype(np.int64)
+    labels = list(range(n_classes))
+    if task == BINARY:
+        p1 = np.clip(np.asarray(proba, dtype=np.float64).reshape(-1), 1e-7, 1 - 1e-7)
+        full = np.column_stack([1 - p1, p1])
+        y_pred = (p1 >= 0.5).astype(np.int64)
+    else:
+        full = np.clip(np.asarray(proba, dtype=np.float64), 1e-7, 1.0)
+        full = full / full.sum(axis=1, keepdims=True)
+        y_pred = full.argmax(axis=1)
+    out = {
+        "accuracy": float(skm.accuracy_score(y_true, y_pred)),
+        "precision": float(
+            skm.precision_score(y_true, y_pred, average="macro", labels=labels, zero_division=0)
+        ),
+        "recall": float(
+            skm.recall_score(y_true, y_pred, average="macro", labels=labels, zero_division=0)
+        ),
+        "f1": float(skm.f1_score(y_true, y_pred, average="macro", labels=labels, zero_division=0)),
+        "confusion_matrix": skm.confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+        "log_loss": float(skm.log_loss(y_true, full, labels=labels)),
+    }
+    present = np.unique(y_true)
+    if len(present) < 2:
+        out["roc_auc"] = None  # undefined with one class in the test split
+    elif task == BINARY:
+        out["roc_auc"] = float(skm.roc_auc_score(y_true, full[:, 1]))
+    elif task == MULTICLASS and len(present) == n_classes:
+        out["roc_auc"] = float(skm.roc_auc_score(y_true, full, multi_class="ovr", labels=labels))
+    else:
+        out["roc_auc"] = None  # one-vs-rest needs every class in the test split
+    return out
+
+
+def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
+    from sklearn import metrics as skm
+
+    y_true = np.asarray(y_true, dtype=np.float64).reshape(-1)
+    y_pred = np.asarray(y_pred, dtype=np.float64).reshape(-1)
+    mse = float(skm.mean_squared_error(y_true, y_pred))
+    return {
+        "mse": mse,
+        "rmse": float(np.sqrt(mse)),
+        "mae": float(skm.mean_absolute_error(y_true, y_pred)),
+        "r2": float(skm.r2_score(y_true, y_pred)) if len(y_true) > 1 else None,
+    }
+
+
+HEADLINE = {"binary": "accuracy", "multiclass": "accuracy", "regression": "r2"}
