@@ -293,10 +293,11 @@ class Trainer:
         self._all_callbacks = list(self.callbacks)
         self.stop_training = False
         self.stop_reason = "completed"
-        start = time.perf_counter()
         steps_at_start = self.global_step
+        start = time.perf_counter()
         try:
             self.setup()
+            start = time.perf_counter()  # throughput counts the loop, not data preparation
             if self.early_stopping is not None:
                 self._all_callbacks.insert(0, self.early_stopping)
             self.status = Status.RUNNING

@@ -1,0 +1,232 @@
+"""Headless commands on the same core as the GUI: train, init, datasets.
+
+Bad input ends with exit status 2 and a one-line reason on stderr; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from desktop_app import __version__
+from desktop_app.core.errors import OdysseyError
+
+SUBCOMMANDS = ("train", "init", "datasets")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="odyssey",
+        description="Odyssey, a desktop neural-network trainer. Without a command, "
+        "opens the window; these commands run without a screen.",
+    )
+    ap.add_argument("--version", action="version", version=f"odyssey {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    tr = sub.add_parser("train", help="train a project headless and print test metrics")
+    tr.add_argument("project", nargs="?", help="project JSON (default: the built-in default)")
+    tr.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="override a project field, e.g. --set train.lr=0.003 --set data.dataset=moons",
+    )
+    tr.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (overrides the project)")
+    tr.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+    tr.add_argument("--quiet", action="store_true", help="no progress bar or epoch table")
+
+    ini = sub.add_parser("init", help="write the default project to a JSON file")
+    ini.add_argument("path", help="where to write, e.g. project.json")
+    ini.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    sub.add_parser("datasets", help="list the dataset catalog")
+    return ap
+
+
+def run_cli(argv: list[str]) -> int:
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    try:
+        return {"train": cmd_train, "init": cmd_init, "datasets": cmd_datasets}[args.command](args)
+    except OdysseyError as exc:
+        print(f"odyssey: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("odyssey: interrupted", file=sys.stderr)
+        return 130
+
+
+def load_project(path: str | None, overrides: list[str], device: str | None):
+    from desktop_app.core.specs import Project
+
+    project = Project.load(path) if path else Project()
+    if device:
+        overrides = [*overrides, f"train.device={device}"]
+    if overrides:
+        project = project.with_overrides(overrides)
+    return project
+
+
+def cmd_init(args) -> int:
+    from desktop_app.core.persistence import write_text_atomic
+    from desktop_app.core.specs import Project
+
+    path = Path(args.path)
+    if path.exists() and not args.force:
+        raise OdysseyError(f"{path} already exists; pass --force to overwrite it")
+    write_text_atomic(path, Project().to_json())
+    print(f"wrote the default project to {path}")
+    return 0
+
+
+def cmd_datasets(args) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from desktop_app.core.catalog import CATALOG
+
+    table = Table(title="Odyssey datasets")
+    for col in ("name", "task", "samples", "features", "classes", "kind"):
+        table.add_column(col)
+    for info in CATALOG.values():
+        samples = str(info.n_samples) if info.n_samples else "any (default 1000)"
+        classes = str(info.n_classes or "-") + (
+            " (adjustable)" if "n_classes" in info.params else ""
+        )
+        feats = str(info.n_features) + (" (adjustable)" if "n_features" in info.params else "")
+        table.add_row(info.name, info.task, samples, feats, classes, info.kind)
+    Console(width=120).print(table)
+    return 0
+
+
+def cmd_train(args) -> int:
+    from rich.console import Console
+
+    from desktop_app.core.data import prepare
+    from desktop_app.core.engine import Trainer
+    from desktop_app.core.model import count_parameters, output_activation
+
+    project = load_project(args.project, args.overrides, args.device)
+    console = Console(stderr=False, highlight=False, width=120)
+    quiet = args.quiet
+    if not quiet:
+        console.print(f"[bold]Odyssey[/bold] — {project.name}")
+    data = prepare(project.data)
+    task = data.task
+    n_params = count_parameters(project.model, data.n_features, data.n_outputs)
+    if not quiet:
+        sizes = " → ".join(
+            [
+                str(data.n_features),
+                *(str(h.units) for h in project.model.hidden),
+                str(data.n_outputs),
+            ]
+        )
+        console.print(
+            f"data: {project.data.dataset} ({task}), train {len(data.x_train)} / val "
+            f"{len(data.x_val)} / test {len(data.x_test)}; model: {sizes} "
+            f"({output_activation(task)} output, {n_params:,} parameters); "
+            f"{project.train.optimizer} lr {project.train.lr:g}, loss {project.loss}, "
+            f"batch {project.train.batch_size}, up to {project.train.epochs} epochs"
+        )
+    trainer = Trainer(
+        project, data=data, callbacks=[] if quiet else [_ConsoleProgress(console, project)]
+    )
+    result = trainer.fit()
+    if not quiet:
+        _print_metrics(console, result, task)
+    if args.json:
+        summary = result.summary()
+        summary["task"] = task
+        print(json.dumps(summary))
+    return 0
+
+
+def _print_metrics(console, result, task: str) -> None:
+    from rich.table import Table
+
+    reason = {
+        "completed": "all epochs run",
+        "early_stopping": "early stopping (validation stopped improving)",
+        "user": "stopped",
+    }.get(result.stop_reason, result.stop_reason)
+    best = f"; best epoch {result.best_epoch} restored" if result.best_epoch else ""
+    console.print(
+        f"finished after {result.epochs_run} epochs ({reason}{best}), {result.steps} steps, "
+        f"{result.steps_per_second:,.0f} steps/s on {result.device} ({result.threads} thread(s))"
+    )
+    table = Table(title="Test metrics")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in result.test_metrics.items():
+        if key == "confusion_matrix":
+            continue
+        table.add_row(key, "-" if value is None else f"{value:.4f}")
+    console.print(table)
+    cm = result.test_metrics.get("confusion_matrix")
+    if cm is not None:
+        console.print("confusion matrix (rows: true class, columns: predicted):")
+        for row in cm:
+            console.print("  " + " ".join(f"{v:6d}" for v in row))
+
+
+class _ConsoleProgress:
+    """A rich progress bar (epochs, ETA, loss) and an epoch table on the console."""
+
+    def __init__(self, console, project):
+        from desktop_app.core.callbacks import Callback
+
+        self.console = console
+        self.epochs = project.train.epochs
+        self._cb = Callback
+        self.progress = None
+        self.last_loss = float("nan")
+        self.started = time.perf_counter()
+
+    def on_train_begin(self, trainer) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.progress = Progress(
+            TextColumn("epoch {task.completed}/{task.total}"),
+            BarColumn(),
+            TextColumn("loss {task.fields[loss]}"),
+            TimeRemainingColumn(),
+            console=self.console,
+            transient=True,
+        )
+        self.task = self.progress.add_task("train", total=self.epochs, loss="-")
+        self.progress.start()
+        metric = trainer.history.metric_name
+        self.console.print(
+            f"{'epoch':>6} {'train loss':>11} {'val loss':>9} {'val ' + metric:>13} {'lr':>9}"
+        )
+
+    def on_epoch_begin(self, trainer, epoch) -> None: ...
+
+    def on_batch_end(self, trainer, block) -> None:
+        self.progress.update(self.task, loss=f"{block.losses[-1]:.4f}")
+
+    def on_epoch_end(self, trainer, epoch, logs) -> None:
+        def f(v, w):
+            return f"{'-':>{w}}" if v is None else f"{v:>{w}.4f}"
+
+        self.progress.update(self.task, completed=epoch)
+        self.console.print(
+            f"{epoch:>6} {f(logs['train_loss'], 11)} {f(logs['val_loss'], 9)} "
+            f"{f(logs['val_metric'], 13)} {logs['lr']:>9.3g}"
+        )
+
+    def on_fit_end(self, trainer) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def on_train_end(self, trainer, result) -> None: ...
+
+    def on_exception(self, trainer, exc) -> None:
+        if self.progress is not None:
+            self.progress.stop()
