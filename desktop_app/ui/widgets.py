@@ -1,0 +1,249 @@
+"""Small widgets shared by the editing panels.
+
+- ScientificSpinBox: a double spin box that shows and accepts values such as 1e-3 and
+  steps multiplicatively (a learning rate spans six orders of magnitude).
+- LogSlider + LearningRateEdit: a spin box paired with a logarithmic slider.
+- mark_invalid(): the one way a panel marks a control as holding a bad value (red
+  border, the message in its tooltip and accessible description, property "invalid").
+- make_spin()/make_double_spin(): spin boxes configured the way every panel wants them
+  (value committed on Enter or focus-out, not on every keystroke).
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QValidator
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QSpinBox,
+    QWidget,
+)
+
+ERROR_COLOR = "#d9534f"
+
+
+def describe(widget: QWidget, name: str, accessible: str, tooltip: str) -> QWidget:
+    """Give a control its objectName, accessibleName and learner-facing tooltip."""
+    widget.setObjectName(name)
+    widget.setAccessibleName(accessible)
+    widget.setToolTip(tooltip)
+    widget.setProperty("baseToolTip", tooltip)
+    widget.setProperty("invalid", False)
+    return widget
+
+
+def mark_invalid(widget: QWidget, message: str | None) -> None:
+    """Show (message) or clear (None) a validation problem at the control itself."""
+    base = widget.property("baseToolTip") or widget.toolTip()
+    if message:
+        widget.setProperty("invalid", True)
+        widget.setStyleSheet(
+            f"#{widget.objectName()} {{ border: 2px solid {ERROR_COLOR}; border-radius: 3px; }}"
+        )
+        widget.setToolTip(f"{base}\n\n⚠ {message}")
+        widget.setAccessibleDescription(f"Invalid: {message}")
+    elif widget.property("invalid"):
+        widget.setProperty("invalid", False)
+        widget.setStyleSheet("")
+        widget.setToolTip(base)
+        widget.setAccessibleDescription("")
+
+
+def error_label(name: str) -> QLabel:
+    """A red, word-wrapped label for a panel's current validation message."""
+    label = QLabel()
+    label.setObjectName(name)
+    label.setAccessibleName("Validation message")
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {ERROR_COLOR};")
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setVisible(False)
+    return label
+
+
+def show_error(label: QLabel, message: str | None) -> None:
+    label.setText(f"⚠ {message}" if message else "")
+    label.setVisible(bool(message))
+
+
+def make_spin(lo: int, hi: int, step: int = 1, suffix: str = "") -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(lo, hi)
+    spin.setSingleStep(step)
+    spin.setSuffix(suffix)
+    spin.setKeyboardTracking(False)
+    spin.setGroupSeparatorShown(True)
+    spin.setAccelerated(True)
+    return spin
+
+
+def make_double_spin(
+    lo: float, hi: float, step: float, decimals: int = 3, suffix: str = ""
+) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox()
+    spin.setRange(lo, hi)
+    spin.setSingleStep(step)
+    spin.setDecimals(decimals)
+    spin.setSuffix(suffix)
+    spin.setKeyboardTracking(False)
+    spin.setAccelerated(True)
+    return spin
+
+
+def set_row_visible(form: QFormLayout, field: QWidget, visible: bool) -> None:
+    """Hide a QFormLayout row (label and field) without removing it."""
+    form.setRowVisible(field, visible)
+
+
+def format_sci(value: float) -> str:
+    """1e-03 style for small/large values, plain for ordinary ones: 0.01, 3e-05, 0.5."""
+    if value == 0:
+        return "0"
+    if 1e-3 <= abs(value) < 1e4:
+        return f"{value:.4g}"
+    mantissa, exponent = f"{value:.3e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}"
+
+
+class ScientificSpinBox(QDoubleSpinBox):
+    """A spin box for values spanning orders of magnitude (learning rates, decays).
+
+    Typing accepts 0.001, 1e-3 or 1E-3. The arrows step through 1, 2, 5 × 10^k,
+    so ten clicks cover a factor of 100 instead of adding 0.0001 at a time. With
+    a minimum of 0, stepping down from the smallest positive value gives 0.
+    """
+
+    _LADDER = (1.0, 2.0, 5.0)
+
+    def __init__(self, lo: float, hi: float, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._smallest = 1e-8 if lo <= 0 else lo
+        self.setDecimals(12)
+        self.setRange(lo, hi)
+        self.setKeyboardTracking(False)
+        self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToPreviousValue)
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 (Qt override)
+        return format_sci(value)
+
+    def valueFromText(self, text: str) -> float:  # noqa: N802
+        try:
+            return float(text.strip().replace(",", "."))
+        except ValueError:
+            return self.value()
+
+    def validate(self, text: str, pos: int):
+        s = text.strip().replace(",", ".")
+        if s == "":
+            return QValidator.State.Intermediate, text, pos
+        try:
+            v = float(s)
+        except ValueError:
+            if all(c in "0123456789.eE+-" for c in s):
+                return QValidator.State.Intermediate, text, pos
+            return QValidator.State.Invalid, text, pos
+        if not math.isfinite(v):
+            return QValidator.State.Invalid, text, pos
+        if self.minimum() <= v <= self.maximum():
+            return QValidator.State.Acceptable, text, pos
+        return QValidator.State.Intermediate, text, pos
+
+    def fixup(self, text: str) -> str:
+        return self.textFromValue(self.value())
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802
+        value = self.value()
+        for _ in range(abs(steps)):
+            value = self._next(value, up=steps > 0)
+        self.setValue(min(max(value, self.minimum()), self.maximum()))
+        self.selectAll()
+
+    def _next(self, value: float, up: bool) -> float:
+        if value <= 0:
+            return self._smallest if up else 0.0
+        exponent = math.floor(math.log10(value) + 1e-9)
+        candidates = [m * 10.0**e for e in (exponent - 1, exponent, exponent + 1) for m in self._LADDER]
+        if up:
+            bigger = [c for c in candidates if c > value * (1 + 1e-9)]
+            return min(bigger)
+        smaller = [c for c in candidates if c < value * (1 - 1e-9)]
+        result = max(smaller)
+        if result < self._smallest:
+            return self.minimum()
+        return result
+
+
+class LogSlider(QSlider):
+    """A horizontal slider whose position is log10 of the value (100 ticks a decade)."""
+
+    valueChangedFloat = Signal(float)  # noqa: N815 (Qt naming)
+
+    def __init__(self, lo: float, hi: float, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self._lo, self._hi = math.log10(lo), math.log10(hi)
+        self.setRange(0, round((self._hi - self._lo) * 100))
+        self.setSingleStep(10)
+        self.setPageStep(100)
+        self.valueChanged.connect(self._emit)
+
+    def float_value(self) -> float:
+        return 10.0 ** (self._lo + self.value() / 100)
+
+    def set_float_value(self, value: float) -> None:
+        value = min(max(value, 10.0**self._lo), 10.0**self._hi)
+        self.blockSignals(True)
+        self.setValue(round((math.log10(value) - self._lo) * 100))
+        self.blockSignals(False)
+
+    @Slot(int)
+    def _emit(self, _position: int) -> None:
+        # Round to 3 significant figures so the spin box shows 0.00316, not 0.0031622776.
+        self.valueChangedFloat.emit(float(f"{self.float_value():.3g}"))
+
+
+class LearningRateEdit(QWidget):
+    """The learning rate as a scientific spin box plus a logarithmic slider."""
+
+    valueChanged = Signal(float)  # noqa: N815
+
+    def __init__(
+        self, lo: float = 1e-6, hi: float = 10.0, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.spin = ScientificSpinBox(lo, hi)
+        self.slider = LogSlider(lo, hi)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.spin, 2)
+        layout.addWidget(self.slider, 3)
+        self.spin.valueChanged.connect(self._from_spin)
+        self.slider.valueChangedFloat.connect(self._from_slider)
+
+    def value(self) -> float:
+        return self.spin.value()
+
+    def setValue(self, value: float) -> None:  # noqa: N802
+        self.spin.blockSignals(True)
+        self.spin.setValue(value)
+        self.spin.blockSignals(False)
+        self.slider.set_float_value(value)
+
+    @Slot(float)
+    def _from_spin(self, value: float) -> None:
+        self.slider.set_float_value(value)
+        self.valueChanged.emit(value)
+
+    @Slot(float)
+    def _from_slider(self, value: float) -> None:
+        self.spin.blockSignals(True)
+        self.spin.setValue(value)
+        self.spin.blockSignals(False)
+        self.valueChanged.emit(self.spin.value())

@@ -1,0 +1,82 @@
+"""`odyssey` on the command line: the default project, JSON output, bad input."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from desktop_app.cli import run_cli
+
+
+def odyssey(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "desktop_app", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+    )
+
+
+def test_train_default_project_reaches_85_percent_and_prints_json():
+    proc = odyssey("train", "--json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary["test_metrics"]["accuracy"] >= 0.85
+    assert summary["device"] == "cpu" and summary["epochs_run"] >= 1
+    assert summary["steps_per_second"] > 0
+    assert "Test metrics" in proc.stdout and "epoch" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["train", "missing.json"], "project file missing.json does not exist"),
+        (["train", "--set", "train.lr=-1"], "train.lr = -1"),
+        (["train", "--set", "data.dataset=nope"], "dataset 'nope' is unknown"),
+        (["train", "--set", "model.hidden.0.activation=swish"], "activation = 'swish'"),
+        (["train", "--device", "cuda:7"], "cuda:7"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args, fragment, capsys):
+    code = run_cli(args)
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1 and err.startswith("odyssey: error:")
+    assert fragment in err
+    assert "Traceback" not in err
+
+
+def test_init_writes_a_runnable_project(tmp_path, capsys):
+    path = tmp_path / "p.json"
+    assert run_cli(["init", str(path)]) == 0
+    assert json.loads(path.read_text())["data"]["dataset"] == "classification"
+    assert run_cli(["init", str(path)]) == 2  # no silent overwrite
+    assert "already exists" in capsys.readouterr().err
+    path.write_text(path.read_text().replace('"epochs": 100', '"epochs": 2'))
+    assert (
+        run_cli(["train", str(path), "--quiet", "--json", "--set", "train.early_stopping=false"])
+        == 0
+    )
+    out = capsys.readouterr().out.strip().splitlines()[-1]
+    assert json.loads(out)["epochs_run"] == 2
+
+
+def test_malformed_project_file(tmp_path, capsys):
+    path = tmp_path / "bad.json"
+    path.write_text('{"data": {"dataset": "moons", "colour": 3}}')
+    assert run_cli(["train", str(path)]) == 2
+    assert "data.colour: unknown setting" in capsys.readouterr().err
+
+
+def test_datasets_lists_the_catalog(capsys):
+    assert run_cli(["datasets"]) == 0
+    out = capsys.readouterr().out
+    for name in ("moons", "iris", "diabetes", "friedman1", "spiral", "xor"):
+        assert name in out
+
+
+def test_python_m_is_the_same_program():
+    proc = odyssey("--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("odyssey ")

@@ -1,0 +1,197 @@
+"""The training loop: every loss/optimizer/schedule learns; stop, pause, NaN, seeds."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from desktop_app.core.callbacks import Callback
+from desktop_app.core.engine import Control, Status, Trainer
+from desktop_app.core.errors import DeviceError, NonFiniteLossError
+from desktop_app.core.specs import LOSSES_FOR_TASK, OPTIMIZERS, SCHEDULES, Project
+
+EASY = {
+    "binary": ["data.dataset=moons", "data.n_samples=400"],
+    "multiclass": ["data.dataset=blobs", "data.n_samples=400"],
+    "regression": ["data.dataset=sine", "data.n_samples=400"],
+}
+
+
+def project(*overrides, task="binary", epochs=5):
+    base = EASY[task] + ["train.early_stopping=false", f"train.epochs={epochs}", "train.device=cpu"]
+    return Project().with_overrides(base + list(overrides))
+
+
+def first_last_epoch_loss(result):
+    h = result.history.epochs
+    return h[0]["train_loss"], h[-1]["train_loss"]
+
+
+@pytest.mark.parametrize(
+    ("task", "loss"), [(t, loss) for t, losses in LOSSES_FOR_TASK.items() for loss in losses]
+)
+def test_every_loss_lowers_the_loss(task, loss):
+    extra = ["train.label_smoothing=0.1"] if loss == "cross_entropy" else []
+    r = Trainer(project(f"train.loss={loss}", *extra, task=task)).fit()
+    first, last = first_last_epoch_loss(r)
+    assert last < first
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_every_optimizer_lowers_the_loss(optimizer):
+    lr = {"sgd": 0.1, "adagrad": 0.1}.get(optimizer, 0.01)
+    r = Trainer(
+        project(f"train.optimizer={optimizer}", f"train.lr={lr}", "train.weight_decay=0.0001")
+    ).fit()
+    first, last = first_last_epoch_loss(r)
+    assert last < first
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_every_schedule_trains_and_records_lr_per_step(schedule):
+    extra = {
+        "step": ["train.step_size=2", "train.gamma=0.5"],
+        "multistep": ["train.milestones=[2, 4]", "train.gamma=0.5"],
+        "exponential": ["train.gamma=0.8"],
+        "plateau": ["train.plateau_patience=0", "train.gamma=0.5", "data.val_fraction=0.2"],
+    }.get(schedule, [])
+    r = Trainer(project(f"train.schedule={schedule}", *extra, epochs=6)).fit()
+    h = r.history
+    assert len(h.batch_lr) == len(h.batch_loss) == r.steps
+    first, last = first_last_epoch_loss(r)
+    assert last < first
+    if schedule == "constant":
+        assert np.all(h.batch_lr == 0.01)
+    elif schedule in ("step", "multistep", "exponential", "cosine"):
+        assert h.batch_lr[-1] < h.batch_lr[0]
+        # per-epoch schedules change the rate only between epochs
+        steps_per_epoch = r.steps // 6
+        assert np.all(h.batch_lr[:steps_per_epoch] == h.batch_lr[0])
+    elif schedule == "onecycle":
+        assert h.batch_lr.max() > h.batch_lr[0] and h.batch_lr[-1] < h.batch_lr.max() / 10
+
+
+def test_l1_penalty_and_gradient_clipping_train():
+    r = Trainer(project("train.l1=0.001", "train.grad_clip=1.0")).fit()
+    first, last = first_last_epoch_loss(r)
+    assert last < first
+
+
+def test_dropout_and_batch_norm_layers_train():
+    r = Trainer(
+        project(
+            'model.hidden=[{"units": 16, "dropout": 0.2, "batch_norm": true, "activation": "gelu"}]'
+        )
+    ).fit()
+    first, last = first_last_epoch_loss(r)
+    assert last < first
+
+
+def test_default_project_reaches_85_percent_quickly():
+    r = Trainer(Project()).fit()
+    assert r.test_metrics["accuracy"] >= 0.85
+    assert r.stop_reason in ("early_stopping", "completed")
+    for key in ("precision", "recall", "f1", "roc_auc", "log_loss", "confusion_matrix"):
+        assert key in r.test_metrics
+    assert np.array(r.test_metrics["confusion_matrix"]).sum() == 200
+
+
+def test_early_stopping_restores_best_weights():
+    p = Project().with_overrides(["train.lr=0.05", "train.patience=3", "train.epochs=200"])
+    t = Trainer(p)
+    r = t.fit()
+    assert r.stop_reason == "early_stopping"
+    val = [e["val_loss"] for e in r.history.epochs]
+    best = int(np.argmin(val)) + 1
+    assert r.best_epoch == best and r.epochs_run == best + 4
+    # the model in hand is the best epoch's: its validation loss is the best one logged
+    loss, _ = t._loss_and_metric(t._tensor(t.data.x_val), t._tensor(t.data.y_val))
+    assert loss == pytest.approx(min(val), rel=1e-5)
+
+
+def test_same_seed_same_history_different_seed_differs():
+    a = Trainer(project()).fit().history
+    b = Trainer(project()).fit().history
+    c = Trainer(project("train.seed=1")).fit().history
+    assert np.array_equal(a.batch_loss, b.batch_loss)
+    assert a.epochs == [dict(e, seconds=e2["seconds"]) for e, e2 in zip(b.epochs, a.epochs)]
+    assert not np.array_equal(a.batch_loss, c.batch_loss)
+
+
+class _StopAfterFirstBlock(Callback):
+    def on_batch_end(self, trainer, block):
+        trainer.control.stop()
+
+
+def test_stop_takes_effect_within_one_step_mid_epoch():
+    p = project("data.n_samples=4000", "train.batch_size=8", epochs=50)
+    t = Trainer(p, callbacks=[_StopAfterFirstBlock()])
+    r = t.fit()
+    assert r.stop_reason == "user" and r.status is Status.FINISHED
+    assert r.steps == 32  # the block that asked, then not one step more
+    assert len(r.history.epochs) == 1  # the partial epoch is logged, nothing after it
+    assert "accuracy" in r.test_metrics  # stopping still evaluates on the test split
+
+
+def test_pause_holds_the_loop_and_resume_continues_the_same_history():
+    control = Control()
+    p = project("data.n_samples=2000", "train.batch_size=8", epochs=8)
+    t = Trainer(p, control=control)
+    reference = Trainer(p).fit().history
+    result = {}
+    th = threading.Thread(target=lambda: result.setdefault("r", t.fit()))
+    th.start()
+    deadline = time.time() + 10
+    while t.global_step < 10 and time.time() < deadline:
+        time.sleep(0.001)
+    control.pause()
+    time.sleep(0.3)
+    assert t.status is Status.PAUSED
+    held = t.global_step
+    time.sleep(0.3)
+    assert t.global_step == held  # nothing moves while paused
+    control.resume()
+    th.join(30)
+    r = result["r"]
+    assert np.array_equal(r.history.steps, np.arange(1, r.steps + 1))
+    assert np.array_equal(r.history.batch_loss, reference.batch_loss)
+
+
+def test_huge_learning_rate_gives_the_nan_message_and_keeps_finite_weights():
+    p = project(
+        "train.optimizer=sgd", "train.lr=100", "train.momentum=0.9", task="regression", epochs=50
+    )
+    t = Trainer(p)
+    with pytest.raises(NonFiniteLossError) as info:
+        t.fit()
+    msg = str(info.value)
+    assert "NaN or infinite at epoch" in msg and "step" in msg and "lower learning rate" in msg
+    assert all(torch.isfinite(v).all() for v in t.model.state_dict().values())
+    assert t.status is Status.FAILED
+    assert np.isfinite(t.history.batch_loss).all()
+
+
+def test_missing_device_is_a_clear_error():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA; the error path needs a machine without it")
+    with pytest.raises(DeviceError, match="no CUDA GPU is available"):
+        Trainer(project("train.device=cuda")).fit()
+    with pytest.raises(DeviceError, match="not known"):
+        Trainer(project("train.device=tpu")).fit()
+
+
+def test_auto_device_and_single_thread_for_small_models():
+    r = Trainer(project("train.device=auto")).fit()
+    assert r.device in ("cpu", "cuda:0", "mps")
+    assert r.threads == 1
+
+
+def test_regression_metrics_in_original_units():
+    r = Trainer(Project().with_overrides(["data.dataset=diabetes", "train.lr=0.01"])).fit()
+    m = r.test_metrics
+    assert set(m) == {"mse", "rmse", "mae", "r2"}
+    assert m["rmse"] == pytest.approx(m["mse"] ** 0.5)
+    assert m["mae"] > 10  # diabetes progression is in the hundreds, not standardised units
+    assert m["r2"] > 0.3
