@@ -170,7 +170,9 @@ class ScientificSpinBox(QDoubleSpinBox):
         if value <= 0:
             return self._smallest if up else 0.0
         exponent = math.floor(math.log10(value) + 1e-9)
-        candidates = [m * 10.0**e for e in (exponent - 1, exponent, exponent + 1) for m in self._LADDER]
+        candidates = [
+            m * 10.0**e for e in (exponent - 1, exponent, exponent + 1) for m in self._LADDER
+        ]
         if up:
             bigger = [c for c in candidates if c > value * (1 + 1e-9)]
             return min(bigger)
@@ -214,9 +216,7 @@ class LearningRateEdit(QWidget):
 
     valueChanged = Signal(float)  # noqa: N815
 
-    def __init__(
-        self, lo: float = 1e-6, hi: float = 10.0, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, lo: float = 1e-6, hi: float = 10.0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.spin = ScientificSpinBox(lo, hi)
         self.slider = LogSlider(lo, hi)

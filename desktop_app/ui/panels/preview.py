@@ -224,14 +224,19 @@ class DatasetPreview(QWidget):
             else f"{r.classes} classes ({r.task})"
         )
         self.summary.setText(f"<b>{r.rows:,}</b> rows · <b>{r.features}</b> features · {what}")
-        sample_note = f" (estimated from {r.generated:,} generated rows)" if r.generated < r.rows else ""
+        sample_note = (
+            f" (estimated from {r.generated:,} generated rows)" if r.generated < r.rows else ""
+        )
         if r.counts:
             total = max(sum(r.counts), 1)
             parts = []
             for i, n in enumerate(r.counts):
                 name = r.class_names[i] if i < len(r.class_names) else f"class {i}"
                 colour = PALETTE[i % len(PALETTE)]
-                parts.append(f"<span style='color:{colour}'>■</span> {name}: {100 * n / total:.1f} %")
+                count = "" if sample_note else f"{n:,} = "
+                parts.append(
+                    f"<span style='color:{colour}'>■</span> {name}: {count}{100 * n / total:.1f} %"
+                )
             shown = parts[:12] + ([f"… {len(parts) - 12} more"] if len(parts) > 12 else [])
             self.balance.setText("Class balance" + sample_note + ": " + " · ".join(shown))
         else:
