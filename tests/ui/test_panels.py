@@ -183,6 +183,18 @@ def test_real_dataset_fixes_its_size_and_regression_plots_targets(qtbot, data_pa
     assert find(data_panel, QWidget, "previewPlot").isVisible()
 
 
+def test_defaults_follow_edits_and_io_for_other_panels(qtbot, data_panel):
+    choose(find(data_panel, QComboBox, "datasetCombo"), "regression")
+    informative = find(data_panel, QAbstractSpinBox, "informativeSpin")
+    assert informative.value() == 10  # make_regression default: all features informative
+    type_into(qtbot, find(data_panel, QAbstractSpinBox, "featuresSpin"), "5")
+    assert informative.value() == 5 and data_panel.spec().n_informative is None
+    assert data_panel.io() == (5, 1, "regression")
+    assert data_panel.split_sizes() == (700, 100, 200)
+    choose(find(data_panel, QComboBox, "datasetCombo"), "digits")
+    assert data_panel.io() == (64, 10, "multiclass")
+
+
 def test_set_spec_fills_widgets_silently(qtbot, data_panel):
     spec = DataSpec(dataset="blobs", n_samples=300, n_classes=4, noise=0.5, seed=7)
     with qtbot.assertNotEmitted(data_panel.changed):

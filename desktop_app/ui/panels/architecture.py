@@ -38,7 +38,7 @@ from desktop_app.core.specs import ACTIVATIONS, LayerSpec, ModelSpec
 from desktop_app.ui.panels.network_view import DrawnLayer, NetworkView
 from desktop_app.ui.widgets import describe, make_double_spin, make_spin
 
-MAX_UNITS = 100_000
+MAX_UNITS = 1_000_000  # LayerSpec's own limit: no smaller cap in the GUI
 LARGE_MODEL = 50_000_000  # parameters above which the panel warns about memory and speed
 
 ACTIVATION_TIPS = {
@@ -118,7 +118,9 @@ class ArchitecturePanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.setMinimumHeight(110)
         self.table.itemSelectionChanged.connect(self._on_selection)

@@ -2,7 +2,9 @@
 
 Contract with the main window: `changed` (emitted once per user edit that changes the
 spec), `validityChanged(bool)`, `spec()`, `set_spec()`, `set_locked()`, `is_valid()`,
-`shutdown()` (stop the preview worker; call it before the window closes).
+`shutdown()` (stop the preview worker; call it before the window closes), and two
+conveniences: `io()` -> (n_inputs, n_outputs, task) for ArchitecturePanel.set_io and
+`split_sizes()` -> (n_train, n_val, n_test) for OptimizerPanel.set_data_sizes.
 
 objectNames (for tests and automation):
     datasetCombo, datasetDescriptionLabel,
@@ -230,6 +232,16 @@ class DatasetPanel(QWidget):
     def shutdown(self) -> None:
         self.preview.shutdown()
 
+    def io(self) -> tuple[int, int, str]:
+        """(n_inputs, n_outputs, task) of the current spec, for ArchitecturePanel.set_io."""
+        spec = self._spec
+        return spec.features, spec.classes if spec.task == "multiclass" else 1, spec.task
+
+    def split_sizes(self) -> tuple[int, int, int]:
+        """(n_train, n_val, n_test) of the current spec, for OptimizerPanel.set_data_sizes."""
+        spec = self._spec
+        return split_sizes(spec.total_samples, spec.val_fraction, spec.test_fraction)
+
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
         if not self._preview_started:  # nothing slow before the panel is on screen
@@ -311,6 +323,7 @@ class DatasetPanel(QWidget):
         for key, widget in self.spins.items():
             if widget is spin:
                 self._values[key] = widget.value()
+                self._fill()  # other spins show effective values that may follow this one
                 self._commit(widget)
                 return
 

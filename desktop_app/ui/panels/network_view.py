@@ -89,6 +89,16 @@ class NetworkView(QWidget):
         by_width = (self.width() - 56) / max(len(self._layers), 1) / 4
         return max(2.5, min(11.0, by_height, by_width))
 
+    def _label(self, layer: DrawnLayer, step: float, index: int) -> str:
+        """Full labels where columns are wide, short ones (H3 / 1k) where they are not."""
+        if step >= 64:
+            return f"{layer.title}\n{layer.units:,}" + (f" {layer.detail}" if layer.detail else "")
+        short = {"input": "In", "output": "Out"}.get(layer.kind, f"H{index}")
+        units = f"{layer.units / 1000:g}k" if layer.units >= 1000 else str(layer.units)
+        if step < 22 and layer.kind == "hidden":
+            return ""  # too crowded: the tooltip and the table carry the details
+        return f"{short}\n{units}"
+
     # --- painting ------------------------------------------------------------------------
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
@@ -116,7 +126,7 @@ class NetworkView(QWidget):
         small = QFont(self.font())
         small.setPointSizeF(max(self.font().pointSizeF() * 0.85, 6.0))
         painter.setFont(small)
-        for layer, (x, points, bar) in zip(self._layers, columns):
+        for index, (layer, (x, points, bar)) in enumerate(zip(self._layers, columns)):
             fill = QColor(_FILL.get(layer.kind, _FILL["hidden"]))
             painter.setPen(QPen(fill.darker(140), 1.0))
             painter.setBrush(fill)
@@ -133,8 +143,10 @@ class NetworkView(QWidget):
                 painter.drawText(text, Qt.AlignmentFlag.AlignCenter, f"… {layer.units:,} units")
                 painter.restore()
             painter.setPen(text_colour)
-            label = f"{layer.title}\n{layer.units:,}" + (f" {layer.detail}" if layer.detail else "")
-            width = min(130.0, max(step, 56.0))
+            label = self._label(layer, step, index)
+            if not label:
+                continue
+            width = min(130.0, max(step, 24.0))
             left = min(max(x - width / 2, 0.0), self.width() - width)
             box = QRectF(left, 2, width, 34)
             painter.drawText(box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, label)

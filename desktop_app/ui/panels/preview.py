@@ -234,9 +234,8 @@ class DatasetPreview(QWidget):
                 name = r.class_names[i] if i < len(r.class_names) else f"class {i}"
                 colour = PALETTE[i % len(PALETTE)]
                 count = "" if sample_note else f"{n:,} = "
-                parts.append(
-                    f"<span style='color:{colour}'>■</span> {name}: {count}{100 * n / total:.1f} %"
-                )
+                item = f"{name}: {count}{100 * n / total:.1f} %".replace(" ", "&nbsp;")
+                parts.append(f"<span style='color:{colour}'>■</span>&nbsp;{item}")
             shown = parts[:12] + ([f"… {len(parts) - 12} more"] if len(parts) > 12 else [])
             self.balance.setText("Class balance" + sample_note + ": " + " · ".join(shown))
         else:
