@@ -11,6 +11,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtGui import QTextDocument  # noqa: E402
 from PySide6.QtWidgets import (  # noqa: E402
     QAbstractSpinBox,
     QCheckBox,
@@ -80,6 +81,13 @@ def choose(combo: QComboBox, data) -> None:
     combo.setCurrentIndex(index)
 
 
+def plain(label: QLabel) -> str:
+    """A rich-text label's text as a reader sees it."""
+    doc = QTextDocument()
+    doc.setHtml(label.text())
+    return doc.toPlainText().replace("\xa0", " ")
+
+
 def wait_preview(qtbot, panel: DatasetPanel) -> None:
     qtbot.waitUntil(lambda: not panel.preview.is_busy(), timeout=30_000)
 
@@ -110,7 +118,7 @@ def test_choosing_moons_updates_spec_controls_and_preview(qtbot, data_panel):
         timeout=30_000,
     )
     wait_preview(qtbot, data_panel)
-    balance = find(data_panel, QLabel, "previewBalanceLabel").text()
+    balance = plain(find(data_panel, QLabel, "previewBalanceLabel"))
     assert "class 0: 500 = 50.0 %" in balance and "class 1: 500 = 50.0 %" in balance
     plot = find(data_panel, QWidget, "previewPlot")
     assert plot.isVisible()
@@ -175,7 +183,7 @@ def test_real_dataset_fixes_its_size_and_regression_plots_targets(qtbot, data_pa
     assert find(data_panel, QAbstractSpinBox, "dataSeedSpin").isEnabled()
     assert find(data_panel, QLabel, "splitCountsLabel").text().endswith("(of 150)")
     wait_preview(qtbot, data_panel)
-    assert "setosa" in find(data_panel, QLabel, "previewBalanceLabel").text()
+    assert "setosa: 50 = 33.3 %" in plain(find(data_panel, QLabel, "previewBalanceLabel"))
     assert not find(data_panel, QWidget, "previewPlot").isVisible()  # 4 features
     choose(combo, "sine")
     wait_preview(qtbot, data_panel)
