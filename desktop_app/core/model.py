@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from desktop_app.core.specs import ModelSpec
+from desktop_app.core.specs import ModelSpec, count_parameters, output_activation
+
+__all__ = ["build_model", "count_parameters", "output_activation", "summary", "LayerRow"]
 
 _ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -41,17 +43,6 @@ def build_model(spec: ModelSpec, n_inputs: int, n_outputs: int) -> nn.Sequential
     return nn.Sequential(*layers)
 
 
-def count_parameters(spec: ModelSpec, n_inputs: int, n_outputs: int) -> int:
-    """Trainable parameters, computed without building the model (cheap for the GUI)."""
-    total, width = 0, n_inputs
-    for layer in spec.hidden:
-        total += width * layer.units + layer.units
-        if layer.batch_norm:
-            total += 2 * layer.units
-        width = layer.units
-    return total + width * n_outputs + n_outputs
-
-
 @dataclass(frozen=True)
 class LayerRow:
     name: str
@@ -78,10 +69,6 @@ def summary(spec: ModelSpec, n_inputs: int, n_outputs: int, output: str) -> list
         LayerRow(f"Output ({output})", f"{width} → {n_outputs}", width * n_outputs + n_outputs)
     )
     return rows
-
-
-def output_activation(task: str) -> str:
-    return {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}[task]
 
 
 def predict_outputs(model: nn.Module, x: torch.Tensor, task: str) -> torch.Tensor:

@@ -157,6 +157,23 @@ class ModelSpec(_Spec):
     hidden: list[LayerSpec] = Field(default_factory=lambda: [LayerSpec(units=10)])
 
 
+def count_parameters(spec: ModelSpec, n_inputs: int, n_outputs: int) -> int:
+    """Trainable parameters of the MLP a ModelSpec describes, without building it (and
+    without importing torch, so the GUI can show it live)."""
+    total, width = 0, n_inputs
+    for layer in spec.hidden:
+        total += width * layer.units + layer.units
+        if layer.batch_norm:
+            total += 2 * layer.units
+        width = layer.units
+    return total + width * n_outputs + n_outputs
+
+
+def output_activation(task: str) -> str:
+    """What turns the network's last layer into an answer for this task."""
+    return {BINARY: "sigmoid", MULTICLASS: "softmax", REGRESSION: "linear"}[task]
+
+
 class TrainSpec(_Spec):
     """How the network learns."""
 

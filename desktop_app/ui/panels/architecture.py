@@ -34,7 +34,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.specs import ACTIVATIONS, LayerSpec, ModelSpec
+from desktop_app.core.specs import (
+    ACTIVATIONS,
+    LayerSpec,
+    ModelSpec,
+    count_parameters,
+    output_activation,
+)
 from desktop_app.ui.panels.network_view import DrawnLayer, NetworkView
 from desktop_app.ui.widgets import describe, make_double_spin, make_spin
 
@@ -57,22 +63,6 @@ OUTPUT_TIPS = {
     "softmax": "one output per class, turned into probabilities that add up to 1",
     "linear": "one output, the predicted number itself",
 }
-
-
-def count_parameters(spec: ModelSpec, n_inputs: int, n_outputs: int) -> int:
-    """Trainable parameters: core.model.count_parameters without importing torch."""
-    total, width = 0, n_inputs
-    for layer in spec.hidden:
-        total += width * layer.units + layer.units
-        if layer.batch_norm:
-            total += 2 * layer.units
-        width = layer.units
-    return total + width * n_outputs + n_outputs
-
-
-def output_activation(task: str) -> str:
-    """core.model.output_activation without importing torch."""
-    return {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}[task]
 
 
 class ArchitecturePanel(QWidget):
