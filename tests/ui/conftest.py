@@ -1,5 +1,111 @@
-"""Qt tests run offscreen: set the platform before anything imports Qt."""
+"""Qt test setup: offscreen platform, isolated settings, the main-window fixture, and a
+guard that fails any test leaving one of our threads or timers running.
+
+The platform and the settings folder are set here at import time, before anything
+imports Qt or reads QSettings.
+"""
+
+from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
+# Never the user's real settings, even for code that runs outside a test function.
+os.environ["ODYSSEY_SETTINGS_DIR"] = tempfile.mkdtemp(prefix="odyssey-test-settings-")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    """A fresh, empty settings folder per test."""
+    folder = tmp_path / "settings"
+    monkeypatch.setenv("ODYSSEY_SETTINGS_DIR", str(folder))
+    return folder
+
+
+def _our_object(obj) -> bool:
+    parent = obj.parent() if obj is not None else None
+    return parent is not None and type(parent).__module__.startswith("desktop_app")
+
+
+@pytest.fixture(autouse=True)
+def no_threads_or_timers_left(request):
+    """Fail the test if it leaves a QThread or an active QTimer of ours behind.
+
+    Runs after pytest-qt has closed the test's widgets (its teardown hook closes them
+    before fixture finalizers run), so whatever is still running here was leaked.
+    """
+    yield
+    from PySide6.QtCore import QThread, QThreadPool, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.ui.tracking import active_timers, running_threads
+
+    if QApplication.instance() is None:
+        return
+    QApplication.processEvents()
+    problems: list[str] = []
+    threads = running_threads()
+    timers = active_timers()
+    pools = []
+    for top in QApplication.topLevelWidgets():
+        try:
+            for t in top.findChildren(QTimer):
+                if t.isActive() and _our_object(t) and t not in timers:
+                    timers.append(t)
+            for t in top.findChildren(QThread):
+                if t.isRunning() and t not in threads:
+                    threads.append(t)
+            pools += [p for p in top.findChildren(QThreadPool) if p.activeThreadCount() > 0]
+        except RuntimeError:  # deleted while we looked
+            continue
+    for t in threads:
+        problems.append(f"QThread {t.objectName() or t!r} is still running")
+    for t in timers:
+        owner = type(t.parent()).__name__ if t.parent() is not None else "no parent"
+        problems.append(f"QTimer {t.objectName() or '(unnamed)'} of {owner} is still active")
+    for p in pools:
+        problems.append(f"a QThreadPool of {type(p.parent()).__name__} still runs a job")
+    # Clean up so that one leak does not cascade into the following tests.
+    for t in timers:
+        t.stop()
+    for t in threads:
+        t.quit()
+        t.wait(30_000)
+    for p in pools:
+        p.waitForDone(30_000)
+    if problems:
+        pytest.fail("left running after the test: " + "; ".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def make_main_window(qtbot):
+    """Factory: MainWindow(project) registered with qtbot; its teardown stops training
+    and waits for every thread before the window is closed."""
+    from desktop_app.ui.main_window import MainWindow
+
+    windows = []
+
+    def make(project=None, show: bool = True):
+        w = MainWindow(project=project)
+        qtbot.addWidget(w, before_close_func=lambda win: win.shutdown())
+        if show:
+            w.show()
+            qtbot.waitExposed(w)
+        windows.append(w)
+        return w
+
+    yield make
+    for w in windows:
+        try:
+            w.shutdown()
+        except RuntimeError:  # already deleted
+            pass
+
+
+@pytest.fixture
+def main_window(make_main_window):
+    """The window on the default project, shown (offscreen)."""
+    return make_main_window()

@@ -1,0 +1,116 @@
+"""Build the QApplication, install the exception hooks, show the main window, run.
+
+Startup is kept light: nothing here imports torch or scikit-learn, so the window paints
+first (DESIGN.md §4); the main window starts the slow work after its first paint.
+An exception nobody caught is logged and shown in a dialog; the app keeps running.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import traceback
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import QApplication
+
+from desktop_app import __version__
+
+log = logging.getLogger("desktop_app")
+
+
+class ExceptionHandler(QObject):
+    """Receives uncaught exceptions from any thread and shows them in the GUI thread."""
+
+    raised = Signal(str, str)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._showing = False
+        self.suppressed = 0
+        self.count = 0
+        self.raised.connect(self._show)
+
+    def handle(self, exc_type, exc, tb) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        details = "".join(traceback.format_exception(exc_type, exc, tb))
+        log.error("uncaught exception:\n%s", details)
+        self.count += 1
+        summary = f"{exc_type.__name__}: {exc}".strip()
+        # Queued to the GUI thread when raised elsewhere (signal to a bound slot).
+        self.raised.emit(summary[:500], details)
+
+    def thread_hook(self, args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        self.handle(args.exc_type, args.exc_value, args.exc_traceback)
+
+    @Slot(str, str)
+    def _show(self, summary: str, details: str) -> None:
+        if self._showing:  # one dialog at a time; a burst of errors must not stack boxes
+            self.suppressed += 1
+            return
+        self._showing = True
+        try:
+            from desktop_app.ui.dialogs import show_unexpected_error
+
+            show_unexpected_error(QApplication.activeWindow(), summary, details)
+        finally:
+            self._showing = False
+
+
+def install_exception_hooks(app: QApplication) -> ExceptionHandler:
+    handler = ExceptionHandler(app)
+    sys.excepthook = handler.handle
+    threading.excepthook = handler.thread_hook
+    app.setProperty("odysseyExceptionHandler", True)
+    app._odyssey_exception_handler = handler  # keep it alive with the app
+    return handler
+
+
+def create_application(argv: list[str]) -> QApplication:
+    """The QApplication, set up for Odyssey (names for QSettings, icon, style)."""
+    app = QApplication.instance()
+    if app is None:
+        QApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
+        app = QApplication([sys.argv[0] if sys.argv else "odyssey", *argv])
+    app.setOrganizationName("Odyssey")
+    app.setApplicationName("Odyssey")
+    app.setApplicationDisplayName("Odyssey")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("odyssey")
+    app.setStyle("Fusion")  # the same look on every platform (and in screenshots)
+    from desktop_app.ui.resources import app_icon
+
+    app.setWindowIcon(app_icon())
+    QThread.currentThread().setObjectName("gui")
+    return app
+
+
+def create_main_window(argv: list[str]):
+    """The main window for the command line `argv` (an optional project JSON path)."""
+    from desktop_app.ui.main_window import MainWindow
+
+    paths = [a for a in argv if not a.startswith("-")]
+    window = MainWindow()
+    if paths:
+        window.open_project_file(paths[0])
+    return window
+
+
+def run_app(argv: list[str]) -> int:
+    """`odyssey [project.json]`: open the window and run until it closes."""
+    if any(a in ("-h", "--help") for a in argv):
+        print("usage: odyssey [project.json]   (or: odyssey train|init|datasets --help)")
+        return 0
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = create_application(argv)
+    install_exception_hooks(app)
+    window = create_main_window(argv)
+    window.show()
+    return int(app.exec())

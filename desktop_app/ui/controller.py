@@ -1,0 +1,181 @@
+"""The training lifecycle: snapshot the Project, run the worker thread, map its outcome.
+
+The controller is the only object that owns the worker and its QThread. It lives in the
+GUI thread, receives the worker's signals on bound @Slot methods (so Qt queues them to
+the GUI thread) and re-emits them, together with a small state machine, for the window:
+
+    idle --start--> running <--pause/resume--> paused
+    running/paused --stop--> stopping --(worker ends)--> idle
+    running --(worker finishes or fails)--> idle
+
+Closing the window goes through `shutdown`, which stops cooperatively and waits for
+the thread, so no QThread is ever destroyed while running.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from desktop_app.core.specs import Project
+from desktop_app.ui.tracking import track_thread
+from desktop_app.ui.worker import RunOutcome, TimedControl, TrainingWorker
+
+log = logging.getLogger(__name__)
+
+
+class RunState(str, enum.Enum):
+    IDLE = "idle"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPING = "stopping"
+
+
+class TrainingController(QObject):
+    """Starts, pauses, resumes and stops training runs; one run at a time."""
+
+    state_changed = Signal(str)  # a RunState value
+    started = Signal(object)  # worker.RunInfo
+    progress = Signal(object)  # worker.ProgressUpdate
+    epoch = Signal(object)  # list of epoch log dicts
+    finished = Signal(object)  # worker.RunOutcome (also for runs stopped by the user)
+    failed = Signal(str)  # a message for the user
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._state = RunState.IDLE
+        self._thread: QThread | None = None
+        self._worker: TrainingWorker | None = None
+        self._timed: TimedControl | None = None
+        self._run_id = 0
+        self.project: Project | None = None  # the snapshot the current/last run trains
+        self.last_outcome: RunOutcome | None = None
+
+    # ------------------------------------------------------------------ state
+    @property
+    def state(self) -> RunState:
+        return self._state
+
+    @property
+    def busy(self) -> bool:
+        return self._state is not RunState.IDLE
+
+    def _set_state(self, state: RunState) -> None:
+        if state is not self._state:
+            self._state = state
+            self.state_changed.emit(state.value)
+
+    # ------------------------------------------------------------------ commands
+    def start(self, project: Project) -> bool:
+        """Train a frozen copy of `project`. Returns False if a run is still going."""
+        if self.busy:
+            return False
+        self._release_thread()
+        self.project = project.model_copy(deep=True)
+        self._run_id += 1
+        self._timed = TimedControl()
+        self._worker = TrainingWorker(self.project, self._timed)
+        thread = track_thread(QThread())
+        thread.setObjectName(f"odyssey-training-{self._run_id}")
+        self._worker.moveToThread(thread)
+        self._worker.started.connect(self._on_started)
+        self._worker.progress.connect(self._on_progress)
+        self._worker.epoch.connect(self._on_epoch)
+        self._worker.finished.connect(self._on_finished)
+        self._worker.failed.connect(self._on_failed)
+        thread.started.connect(self._worker.run)
+        self._thread = thread
+        self._set_state(RunState.RUNNING)
+        thread.start()
+        return True
+
+    def pause(self) -> None:
+        if self._state is RunState.RUNNING and self._timed is not None:
+            self._timed.pause()
+            self._set_state(RunState.PAUSED)
+
+    def resume(self) -> None:
+        if self._state is RunState.PAUSED and self._timed is not None:
+            self._timed.resume()
+            self._set_state(RunState.RUNNING)
+
+    def toggle_pause(self) -> None:
+        if self._state is RunState.PAUSED:
+            self.resume()
+        else:
+            self.pause()
+
+    def stop(self) -> None:
+        """Ask the run to end after the current step; `finished` follows."""
+        if self._state in (RunState.RUNNING, RunState.PAUSED) and self._timed is not None:
+            self._timed.stop()
+            self._set_state(RunState.STOPPING)
+
+    def shutdown(self, timeout_ms: int = 30_000) -> bool:
+        """Stop any run and wait for its thread. True if no thread is left running."""
+        if self._timed is not None:
+            self._timed.stop()
+        ok = True
+        if self._thread is not None:
+            ok = self._thread.wait(timeout_ms)
+            if not ok:
+                log.error("the training thread did not stop within %d ms", timeout_ms)
+        if ok:
+            self._release_thread()
+            self._set_state(RunState.IDLE)
+        return ok
+
+    def is_thread_running(self) -> bool:
+        return self._thread is not None and self._thread.isRunning()
+
+    # ------------------------------------------------------------------ worker slots
+    def _current(self) -> bool:
+        # A signal queued by a worker that shutdown() already released is ignored.
+        return self.sender() is self._worker and self._worker is not None
+
+    @Slot(object)
+    def _on_started(self, info) -> None:
+        if self._current():
+            self.started.emit(info)
+
+    @Slot(object)
+    def _on_progress(self, update) -> None:
+        if self._current():
+            self.progress.emit(update)
+
+    @Slot(object)
+    def _on_epoch(self, logs) -> None:
+        if self._current():
+            self.epoch.emit(logs)
+
+    @Slot(object)
+    def _on_finished(self, outcome: RunOutcome) -> None:
+        if not self._current():
+            return
+        self._end_thread()
+        self.last_outcome = outcome
+        self._set_state(RunState.IDLE)
+        self.finished.emit(outcome)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        if not self._current():
+            return
+        self._end_thread()
+        self._set_state(RunState.IDLE)
+        self.failed.emit(message)
+
+    def _end_thread(self) -> None:
+        # The worker quits its thread's event loop right after emitting; this wait is short.
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait()
+
+    def _release_thread(self) -> None:
+        """Drop the finished worker and thread (never while the thread runs)."""
+        if self._thread is not None and not self._thread.isRunning():
+            self._worker = None
+            self._thread = None
+            self._timed = None

@@ -1,0 +1,98 @@
+"""Messages to the user: the in-window error banner, the close confirmation, the crash dialog.
+
+Run errors go to a banner above the plots rather than a modal box: the message stays
+readable while the user fixes the learning rate, and nothing blocks the window.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QSizePolicy,
+    QToolButton,
+    QWidget,
+)
+
+
+class MessageBanner(QWidget):
+    """A dismissible coloured strip with one message (errors, notices)."""
+
+    dismissed = Signal()
+
+    STYLES = {
+        "error": "background:#fdecea; color:#611a15; border:1px solid #f5c2c0;",
+        "info": "background:#e8f1fb; color:#0b3c6f; border:1px solid #b9d3ee;",
+    }
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("errorBanner")
+        self.setAccessibleName("Message")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.kind = "error"
+        self.text_label = QLabel()
+        self.text_label.setObjectName("errorBannerText")
+        self.text_label.setAccessibleName("Message text")
+        self.text_label.setWordWrap(True)
+        self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.close_button = QToolButton()
+        self.close_button.setText("✕")
+        self.close_button.setObjectName("errorBannerClose")
+        self.close_button.setAccessibleName("Dismiss message")
+        self.close_button.setToolTip("Hide this message.")
+        self.close_button.setAutoRaise(True)
+        self.close_button.clicked.connect(self.dismiss)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        layout.addWidget(self.text_label, 1)
+        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "error") -> None:
+        self.kind = kind
+        self.setStyleSheet(f"#errorBanner {{ {self.STYLES.get(kind, '')} border-radius:4px; }}")
+        prefix = "⚠ " if kind == "error" else ""
+        self.text_label.setText(prefix + text)
+        self.setToolTip(text)
+        self.show()
+
+    def text(self) -> str:
+        return self.text_label.text() if self.isVisible() else ""
+
+    @Slot()
+    def dismiss(self) -> None:
+        self.hide()
+        self.dismissed.emit()
+
+
+def confirm_stop_and_close(parent: QWidget) -> bool:
+    """Ask whether to stop the running training and close. True: stop and close."""
+    answer = QMessageBox.question(
+        parent,
+        "Training is running",
+        "Training is still running. Stop it and close Odyssey?\n\n"
+        "The current run's results will be lost; your project settings are kept.",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def show_unexpected_error(parent: QWidget | None, summary: str, details: str) -> None:
+    """The dialog for an exception nobody caught: the app keeps running."""
+    box = QMessageBox(parent)
+    box.setObjectName("unexpectedErrorDialog")
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle("Odyssey: unexpected error")
+    box.setText(
+        "Something went wrong inside Odyssey. The app is still running and your project "
+        "is unchanged; saving your project now is a good idea."
+    )
+    box.setInformativeText(summary)
+    box.setDetailedText(details)
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    box.exec()

@@ -1,0 +1,202 @@
+"""Loss per batch, its smoothed curve, and per-epoch training and validation loss.
+
+The smoothed curve is TensorBoard's: an exponential moving average started at 0 and
+divided by (1 − weightⁿ), so the first points are not dragged towards zero ("smoothing
+that does not lie"). It is computed incrementally as blocks arrive, vectorised in
+chunks, and recomputed in full only when the user changes the weight.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QDoubleSpinBox, QLabel
+
+from desktop_app.ui.live_history import GrowingArray, LiveHistory
+from desktop_app.ui.plots.base import (
+    BLUE,
+    GREEN,
+    GREY,
+    ORANGE,
+    PURPLE,
+    RAW,
+    LivePlot,
+    MarkerSet,
+    setup_batch_curve,
+)
+
+DEFAULT_SMOOTHING = 0.6  # TensorBoard's default weight
+
+
+def ema_debiased(
+    values: np.ndarray, weight: float, last: float = 0.0, count: int = 0
+) -> tuple[np.ndarray, float, int]:
+    """TensorBoard's de-biased EMA of `values`, continuing from state (last, count).
+
+    Returns (smoothed values, new last, new count). Equivalent to the loop
+        last = last * w + (1 - w) * v; count += 1; out = last / (1 - w ** count)
+    but computed a chunk at a time with numpy.
+    """
+    y = np.asarray(values, dtype=np.float64)
+    n = len(y)
+    out = np.empty(n, dtype=np.float64)
+    if n == 0:
+        return out, last, count
+    w = float(weight)
+    if w <= 0.0:
+        out[:] = y
+        return out, float(y[-1]), count + n
+    # Chunk so that w**-chunk stays far from overflow.
+    chunk = int(min(65536, max(1, 100 / -math.log10(w))))
+    t = np.arange(chunk, dtype=np.float64)
+    p_full = w**t  # w^t
+    inv_full = w ** (-t)  # w^-t
+    for start in range(0, n, chunk):
+        seg = y[start : start + chunk]
+        m = len(seg)
+        p, inv = p_full[:m], inv_full[:m]
+        acc = np.cumsum(seg * inv)
+        lasts = w * p * last + (1.0 - w) * p * acc
+        k = count + 1 + np.arange(m, dtype=np.float64)
+        debias = 1.0 - w**k
+        out[start : start + m] = lasts / debias
+        last = float(lasts[-1])
+        count += m
+    return out, last, count
+
+
+class LossPlot(LivePlot):
+    """Training loss per batch (raw and smoothed) with per-epoch train/validation loss."""
+
+    def __init__(self, history: LiveHistory, parent=None, smoothing: float = DEFAULT_SMOOTHING):
+        super().__init__("loss", "Loss", "step (batch)", "loss", parent)
+        self.history = history
+        self._weight = float(smoothing)
+        self._ema = GrowingArray(np.float64)
+        self._ema_last = 0.0
+        self._ema_count = 0
+
+        pi = self.plot_item
+        self.raw_curve = setup_batch_curve(pi.plot(pen=pg.mkPen(RAW, width=1), name="batch loss"))
+        self.smooth_curve = setup_batch_curve(pi.plot(pen=pg.mkPen(BLUE, width=2), name="smoothed"))
+        self.train_curve = pi.plot(
+            pen=pg.mkPen(GREEN, width=1.5),
+            symbol="o",
+            symbolSize=5,
+            symbolBrush=GREEN,
+            symbolPen=None,
+            name="train (epoch)",
+        )
+        self.val_curve = pi.plot(
+            pen=pg.mkPen(ORANGE, width=1.5),
+            symbol="s",
+            symbolSize=5,
+            symbolBrush=ORANGE,
+            symbolPen=None,
+            name="validation (epoch)",
+        )
+        self.best_markers = MarkerSet(pi, GREEN)
+        self.lr_markers = MarkerSet(pi, PURPLE, position=0.5)
+        self.stop_markers = MarkerSet(pi, GREY, position=0.08)
+
+        label = QLabel("Smoothing")
+        self.smoothing_spin = QDoubleSpinBox()
+        self.smoothing_spin.setObjectName("lossSmoothing")
+        self.smoothing_spin.setAccessibleName("Loss smoothing weight")
+        self.smoothing_spin.setToolTip(
+            "Weight of the exponential moving average drawn over the batch losses "
+            "(0: none, 0.99: very smooth). The average is de-biased, so its start is not "
+            "pulled towards zero. TensorBoard's default is 0.6."
+        )
+        self.smoothing_spin.setRange(0.0, 0.999)
+        self.smoothing_spin.setDecimals(3)
+        self.smoothing_spin.setSingleStep(0.05)
+        self.smoothing_spin.setValue(self._weight)
+        self.smoothing_spin.valueChanged.connect(self._on_smoothing_changed)
+        label.setBuddy(self.smoothing_spin)
+        self.controls.addWidget(label)
+        self.controls.addWidget(self.smoothing_spin)
+
+        history.reset.connect(self._on_reset)
+        history.batches_added.connect(self._on_batches)
+        history.epochs_added.connect(self.mark_dirty)
+        history.run_ended.connect(self.mark_dirty)
+
+    # ------------------------------------------------------------------ data
+    @property
+    def smoothing(self) -> float:
+        return self._weight
+
+    @property
+    def smoothed(self) -> np.ndarray:
+        return self._ema.view()
+
+    @Slot()
+    def _on_reset(self) -> None:
+        self._ema.clear()
+        self._ema_last, self._ema_count = 0.0, 0
+        self.mark_dirty()
+
+    @Slot()
+    def _on_batches(self) -> None:
+        losses = self.history.losses.view()
+        new = losses[len(self._ema) :]
+        sm, self._ema_last, self._ema_count = ema_debiased(
+            new, self._weight, self._ema_last, self._ema_count
+        )
+        self._ema.extend(sm)
+        self.mark_dirty()
+
+    @Slot(float)
+    def _on_smoothing_changed(self, value: float) -> None:
+        self._weight = float(value)
+        self._ema.clear()
+        sm, self._ema_last, self._ema_count = ema_debiased(self.history.losses.view(), self._weight)
+        self._ema.extend(sm)
+        self.mark_dirty()
+
+    # ------------------------------------------------------------------ drawing
+    def redraw(self) -> None:
+        h = self.history
+        x = h.steps.view()
+        self.raw_curve.setData(x, h.losses.view())
+        self.smooth_curve.setData(x, self._ema.view()[: len(x)])
+        if h.epochs:
+            ex = h.epoch_column("step")
+            self.train_curve.setData(ex, h.epoch_column("train_loss"))
+            val = h.epoch_column("val_loss")
+            if np.isfinite(val).any():
+                self.val_curve.setData(ex, val)
+            else:
+                self.val_curve.setData([], [])
+        else:
+            self.train_curve.setData([], [])
+            self.val_curve.setData([], [])
+        best = h.best_epoch()
+        best_x = h.step_of_epoch(best) if best is not None else None
+        self.best_markers.set([] if best_x is None else [(best_x, f"best (epoch {best})")])
+        self.lr_markers.set([(x_, "LR drop") for _, x_ in h.lr_drops()])
+        stop = h.early_stop()
+        self.stop_markers.set([] if stop is None else [(stop[1], "early stop")])
+
+    def readout(self, x: float) -> str | None:
+        h = self.history
+        steps = h.steps.view()
+        if len(steps) == 0:
+            return None
+        i = int(np.clip(np.searchsorted(steps, x), 0, len(steps) - 1))
+        if i > 0 and abs(steps[i - 1] - x) < abs(steps[i] - x):
+            i -= 1
+        text = f"step {int(steps[i]):,} · loss {h.losses.view()[i]:.4g}"
+        sm = self._ema.view()
+        if i < len(sm):
+            text += f" · smoothed {sm[i]:.4g}"
+        if h.epochs:
+            ex = h.epoch_column("step")
+            j = int(np.clip(np.searchsorted(ex, steps[i]), 0, len(ex) - 1))
+            e = h.epochs[j]
+            text += f" · epoch {e['epoch']}"
+        return text

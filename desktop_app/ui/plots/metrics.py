@@ -1,0 +1,88 @@
+"""The headline metric per epoch (accuracy for classification, R² for regression)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from desktop_app.ui.live_history import LiveHistory
+from desktop_app.ui.plots.base import GREEN, GREY, ORANGE, LivePlot, MarkerSet
+
+METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²"}
+
+
+class MetricPlot(LivePlot):
+    """Training and validation metric per epoch, with best-epoch and early-stop markers."""
+
+    def __init__(self, history: LiveHistory, parent=None):
+        super().__init__("metric", "Metric per epoch", "epoch", "accuracy", parent)
+        self.history = history
+        pi = self.plot_item
+        self.train_curve = pi.plot(
+            pen=pg.mkPen(GREEN, width=2),
+            symbol="o",
+            symbolSize=5,
+            symbolBrush=GREEN,
+            symbolPen=None,
+            name="train",
+        )
+        self.val_curve = pi.plot(
+            pen=pg.mkPen(ORANGE, width=2),
+            symbol="s",
+            symbolSize=5,
+            symbolBrush=ORANGE,
+            symbolPen=None,
+            name="validation",
+        )
+        for c in (self.train_curve, self.val_curve):
+            c.setClipToView(True)
+        self.best_markers = MarkerSet(pi, GREEN)
+        self.stop_markers = MarkerSet(pi, GREY, position=0.08)
+        history.reset.connect(self._on_reset)
+        history.epochs_added.connect(self.mark_dirty)
+        history.run_ended.connect(self.mark_dirty)
+
+    @property
+    def metric_label(self) -> str:
+        return METRIC_LABELS.get(self.history.metric_name, self.history.metric_name)
+
+    def _on_reset(self) -> None:
+        self.plot_item.setLabel("left", self.metric_label)
+        self.mark_dirty()
+
+    def redraw(self) -> None:
+        h = self.history
+        if not h.epochs:
+            self.train_curve.setData([], [])
+            self.val_curve.setData([], [])
+        else:
+            ex = h.epoch_column("epoch")
+            many = len(ex) > 150  # symbols on hundreds of epochs only add clutter
+            for curve, key, symbol in (
+                (self.train_curve, "train_metric", "o"),
+                (self.val_curve, "val_metric", "s"),
+            ):
+                y = h.epoch_column(key)
+                curve.setSymbol(None if many else symbol)
+                if np.isfinite(y).any():
+                    curve.setData(ex, y)
+                else:
+                    curve.setData([], [])
+        best = h.best_epoch()
+        self.best_markers.set([] if best is None else [(float(best), f"best (epoch {best})")])
+        stop = h.early_stop()
+        self.stop_markers.set([] if stop is None else [(float(stop[0]), "early stop")])
+
+    def readout(self, x: float) -> str | None:
+        h = self.history
+        if not h.epochs:
+            return None
+        ex = h.epoch_column("epoch")
+        i = int(np.argmin(np.abs(ex - x)))
+        e = h.epochs[i]
+        parts = [f"epoch {e['epoch']}"]
+        for key, name in (("train_metric", "train"), ("val_metric", "validation")):
+            v = e.get(key)
+            if v is not None:
+                parts.append(f"{name} {self.metric_label} {v:.4f}")
+        return " · ".join(parts)

@@ -1,0 +1,216 @@
+"""The results panel: test metrics of the last run, and its confusion matrix or scatter.
+
+Metric labels have objectNames `metric_<name>` (metric_accuracy, metric_precision,
+metric_recall, metric_f1, metric_roc_auc, metric_log_loss; metric_mse, metric_rmse,
+metric_mae, metric_r2). `resultsStatus` says which run the numbers belong to and, once
+the project is edited afterwards, that they come from the previous run.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QLabel,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.ui.plots.confusion import ConfusionMatrixPlot
+from desktop_app.ui.plots.scatter import PredictedActualPlot
+from desktop_app.ui.worker import RunOutcome
+
+# name -> (label, tooltip, as percentage)
+CLASSIFICATION = {
+    "accuracy": ("Accuracy", "Share of test samples classified correctly.", True),
+    "precision": (
+        "Precision",
+        "Of the samples predicted as a class, the share that truly are (macro average "
+        "over classes).",
+        True,
+    ),
+    "recall": (
+        "Recall",
+        "Of the samples of a class, the share found (macro average over classes).",
+        True,
+    ),
+    "f1": ("F1 score", "Harmonic mean of precision and recall (macro average).", True),
+    "roc_auc": (
+        "ROC AUC",
+        "Chance that a random positive is ranked above a random negative (1 is "
+        "perfect, 0.5 is guessing); one-vs-rest for several classes.",
+        False,
+    ),
+    "log_loss": (
+        "Log loss",
+        "Cross-entropy of the predicted probabilities on the test split (lower is better).",
+        False,
+    ),
+}
+REGRESSION = {
+    "mse": ("MSE", "Mean squared error, in squared target units (lower is better).", False),
+    "rmse": ("RMSE", "Root mean squared error, in target units.", False),
+    "mae": ("MAE", "Mean absolute error, in target units.", False),
+    "r2": (
+        "R²",
+        "Share of the target's variance the model explains (1 is perfect, 0 is no "
+        "better than predicting the mean).",
+        False,
+    ),
+}
+
+REASONS = {
+    "completed": "all epochs run",
+    "early_stopping": "stopped early: validation stopped improving",
+    "user": "stopped by you",
+}
+
+
+def format_metric(name: str, value, percent: bool) -> str:
+    if value is None:
+        return "–"
+    if percent:
+        return f"{100 * float(value):.1f}%"
+    return f"{float(value):.4g}"
+
+
+class ResultsPanel(QWidget):
+    """Shows the outcome of the last finished run."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("resultsPanel")
+        self.outcome: RunOutcome | None = None
+        self._stale = False
+
+        self.status_label = QLabel("No results yet: press Train.")
+        self.status_label.setObjectName("resultsStatus")
+        self.status_label.setAccessibleName("Results status")
+        self.status_label.setToolTip("Which run these results belong to.")
+        self.status_label.setWordWrap(True)
+
+        self.summary_label = QLabel("")
+        self.summary_label.setObjectName("resultsSummary")
+        self.summary_label.setAccessibleName("Run summary")
+        self.summary_label.setToolTip("How the run ended, how long it took and where it ran.")
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.form = QFormLayout()
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.metric_labels: dict[str, QLabel] = {}
+        self._rows: dict[str, QLabel] = {}
+        for name, (title, tip, _pct) in {**CLASSIFICATION, **REGRESSION}.items():
+            value = QLabel("–")
+            value.setObjectName(f"metric_{name}")
+            value.setAccessibleName(f"Test {title}")
+            value.setToolTip(tip)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            caption = QLabel(f"{title}:")
+            caption.setToolTip(tip)
+            self.form.addRow(caption, value)
+            self.metric_labels[name] = value
+            self._rows[name] = caption
+
+        self.confusion = ConfusionMatrixPlot()
+        self.scatter = PredictedActualPlot()
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("resultsPlots")
+        self.empty = QLabel(
+            "The confusion matrix (classification) or predicted-against-actual "
+            "points (regression) appear here after a run."
+        )
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.confusion)
+        self.stack.addWidget(self.scatter)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.summary_label)
+        layout.addLayout(self.form)
+        layout.addWidget(self.stack, 1)
+        self._show_rows(())
+
+    # ------------------------------------------------------------------ state
+    @property
+    def stale(self) -> bool:
+        return self._stale
+
+    def _show_rows(self, names) -> None:
+        for name, label in self.metric_labels.items():
+            visible = name in names
+            label.setVisible(visible)
+            self._rows[name].setVisible(visible)
+
+    def clear(self) -> None:
+        self.outcome = None
+        self._stale = False
+        self.status_label.setText("No results yet: press Train.")
+        self.summary_label.setText("")
+        for label in self.metric_labels.values():
+            label.setText("–")
+        self._show_rows(())
+        self.stack.setCurrentWidget(self.empty)
+
+    def show_outcome(self, outcome: RunOutcome) -> None:
+        self.outcome = outcome
+        self._stale = False
+        table = REGRESSION if outcome.task == "regression" else CLASSIFICATION
+        m = outcome.test_metrics
+        for name, (_title, _tip, pct) in table.items():
+            self.metric_labels[name].setText(format_metric(name, m.get(name), pct))
+        self._show_rows(tuple(table) if m else ())
+        self._set_status()
+        reason = REASONS.get(outcome.stop_reason, outcome.stop_reason)
+        best = ""
+        if outcome.restored_epoch:
+            best = f"; weights of the best epoch ({outcome.restored_epoch}) restored"
+        elif outcome.best_epoch:
+            best = f"; best epoch {outcome.best_epoch}"
+        self.summary_label.setText(
+            f"{outcome.epochs_run} epochs ({reason}{best}), {outcome.steps:,} steps in "
+            f"{outcome.seconds:.1f} s ({outcome.steps_per_second:,.0f} steps/s) on "
+            f"{outcome.device}."
+        )
+        if not m:
+            self.stack.setCurrentWidget(self.empty)
+            self.empty.setText("The test split is empty, so there are no test metrics.")
+        elif outcome.task == "regression" and outcome.y_true is not None:
+            self.scatter.set_points(outcome.y_true, outcome.y_pred)
+            self.stack.setCurrentWidget(self.scatter)
+        elif "confusion_matrix" in m:
+            self.confusion.set_matrix(m["confusion_matrix"], outcome.class_names)
+            self.stack.setCurrentWidget(self.confusion)
+
+    def _set_status(self) -> None:
+        o = self.outcome
+        if o is None:
+            return
+        name = o.project.name
+        if self._stale:
+            self.status_label.setText(
+                f"<span style='color:#a15c00'><b>From the previous run</b></span> of "
+                f"“{name}”: the project has changed since; press Train to update."
+            )
+        else:
+            self.status_label.setText(f"<b>Test results</b> of the last run of “{name}”.")
+
+    def project_changed(self, project) -> None:
+        """Mark the results as belonging to the previous run if the project differs."""
+        if self.outcome is None:
+            return
+        stale = project is None or project != self.outcome.project
+        if stale != self._stale:
+            self._stale = stale
+            self._set_status()
+
+    def metric_value(self, name: str) -> str:
+        return self.metric_labels[name].text()
+
+    def stop_updates(self) -> None:
+        self.confusion.stop_updates()
+        self.scatter.stop_updates()

@@ -1,0 +1,145 @@
+"""The status bar: run progress (epoch, step, time left), samples per second, device.
+
+objectNames: progressLabel, trainingProgress, samplesPerSecondLabel, deviceLabel.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds or seconds < 0:
+        return "–"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s"
+    m, s = divmod(s, 60)
+    if m < 60:
+        return f"{m}:{s:02d}"
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}"
+
+
+def _label(name: str, text: str, accessible: str, tip: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName(name)
+    label.setAccessibleName(accessible)
+    label.setToolTip(tip)
+    return label
+
+
+class RunStatusBar(QStatusBar):
+    """Shows where the current run stands; fed by the main window from controller signals."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("statusBar")
+        self.info = None  # worker.RunInfo of the current run
+        self.progress_label = _label(
+            "progressLabel",
+            "Ready",
+            "Training progress",
+            "Epoch, step and estimated time left of the run.",
+        )
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName("trainingProgress")
+        self.progress_bar.setAccessibleName("Training progress bar")
+        self.progress_bar.setToolTip(
+            "Share of the planned steps done (early stopping may end the run sooner)."
+        )
+        self.progress_bar.setFixedWidth(200)
+        self.progress_bar.setRange(0, 1)
+        self.progress_bar.setValue(0)
+        self.samples_label = _label(
+            "samplesPerSecondLabel",
+            "– samples/s",
+            "Training speed",
+            "Training samples processed per second (paused time excluded).",
+        )
+        self.device_label = _label(
+            "deviceLabel",
+            "Device: …",
+            "Compute device",
+            "Where training runs, and with how many CPU threads.",
+        )
+        for w in (self.progress_label, self.progress_bar, self.samples_label, self.device_label):
+            self.addPermanentWidget(w)
+        self._last_text = ""
+
+    # ------------------------------------------------------------------ run events
+    def preparing(self) -> None:
+        self.info = None
+        self.progress_bar.setRange(0, 0)  # busy indicator until the data is ready
+        self._set("Preparing data…")
+
+    def started(self, info) -> None:
+        self.info = info
+        self.progress_bar.setRange(0, max(1, info.total_steps))
+        self.progress_bar.setValue(0)
+        threads = ""
+        if info.device == "cpu":
+            threads = f", {info.threads} thread{'s' if info.threads != 1 else ''}"
+        self.device_label.setText(f"Device: {info.device}{threads}")
+        self._set(f"epoch 1/{info.epochs} · step 0/{info.total_steps:,}")
+
+    def progress(self, update, running: bool) -> None:
+        info = self.info
+        if info is not None:
+            self.progress_bar.setValue(min(update.step, self.progress_bar.maximum()))
+        if update.samples_per_second > 0:
+            self.samples_label.setText(f"{update.samples_per_second:,.0f} samples/s")
+        if update.phase == "evaluating":
+            self._set("Evaluating on the test split…")
+        elif info is not None:
+            text = f"epoch {update.epoch}/{info.epochs} · step {update.step:,}/{info.total_steps:,}"
+            if update.seconds_left is not None:
+                text += f" · {format_duration(update.seconds_left)} left"
+            self._last_text = text
+            if running:
+                self.progress_label.setText(text)
+
+    def paused(self) -> None:
+        self.progress_label.setText("Paused — " + (self._last_text or "waiting"))
+
+    def resumed(self) -> None:
+        self.progress_label.setText(self._last_text or "Training…")
+
+    def stopping(self) -> None:
+        self.progress_label.setText("Stopping…")
+
+    def finished(self, outcome) -> None:
+        self.progress_bar.setRange(0, 1)
+        self.progress_bar.setValue(1)
+        headline = outcome.metric_name
+        value = outcome.test_metrics.get(headline)
+        shown = ""
+        if value is not None:
+            shown = (
+                f", test R² {value:.3f}"
+                if headline == "r2"
+                else f", test {headline} {100 * value:.1f}%"
+            )
+        done = "Stopped" if outcome.stop_reason == "user" else "Finished"
+        self._set(
+            f"{done}: {outcome.epochs_run} epochs in {format_duration(outcome.seconds)}{shown}"
+        )
+        rate = outcome.steps_per_second * outcome.project.train.batch_size
+        self.samples_label.setText(f"{rate:,.0f} samples/s" if rate else "– samples/s")
+
+    def failed(self) -> None:
+        self.progress_bar.setRange(0, 1)
+        self.progress_bar.setValue(0)
+        self._set("Training failed — see the message above the plots")
+
+    def devices_found(self, devices) -> None:
+        if devices is None:
+            self.device_label.setText("Device: cpu (PyTorch could not list devices)")
+        elif self.info is None:
+            self.device_label.setText("Devices: " + ", ".join(d.id for d in devices))
+
+    def _set(self, text: str) -> None:
+        self._last_text = text
+        self.progress_label.setText(text)

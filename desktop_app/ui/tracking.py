@@ -1,0 +1,39 @@
+"""A registry of the QThreads and QTimers our objects start.
+
+Lets tests (and shutdown code) ask "is anything of ours still running?" without walking
+the whole object tree. Registration is weak: a deleted object drops out on its own.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from PySide6.QtCore import QThread, QTimer
+
+_threads: weakref.WeakSet[QThread] = weakref.WeakSet()
+_timers: weakref.WeakSet[QTimer] = weakref.WeakSet()
+
+
+def track_thread(thread: QThread) -> QThread:
+    _threads.add(thread)
+    return thread
+
+
+def track_timer(timer: QTimer) -> QTimer:
+    _timers.add(timer)
+    return timer
+
+
+def _alive(obj, test) -> bool:
+    try:
+        return bool(test(obj))
+    except RuntimeError:  # the C++ object is already deleted
+        return False
+
+
+def running_threads() -> list[QThread]:
+    return [t for t in list(_threads) if _alive(t, QThread.isRunning)]
+
+
+def active_timers() -> list[QTimer]:
+    return [t for t in list(_timers) if _alive(t, QTimer.isActive)]

@@ -1,0 +1,293 @@
+"""End-to-end: a user shapes a project in the window, trains it, pauses, stops, closes.
+
+Widgets are found by objectName and driven with clicks and keys; waits are on signals
+emitted in the GUI thread or on GUI state.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt, QThread
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QToolButton,
+    QWidget,
+)
+
+from desktop_app.core.specs import DataSpec, LayerSpec, ModelSpec, Project, TrainSpec
+from desktop_app.ui.controller import RunState
+from desktop_app.ui.tracking import active_timers, running_threads
+
+# A run long enough to pause, stop or close in the middle of (minutes if left alone).
+LONG = Project(
+    name="Long run",
+    data=DataSpec(dataset="classification", n_samples=20_000),
+    model=ModelSpec(hidden=[LayerSpec(units=16)]),
+    train=TrainSpec(batch_size=16, epochs=1000, early_stopping=False),
+)
+
+
+def find(parent: QWidget, cls, name: str):
+    widget = parent.findChild(cls, name)
+    assert widget is not None, f"no {cls.__name__} named {name!r}"
+    return widget
+
+
+def click(qtbot, widget: QWidget) -> None:
+    assert widget.isEnabled(), f"{widget.objectName()} is disabled"
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def choose(combo: QComboBox, data) -> None:
+    index = combo.findData(data)
+    assert index >= 0, f"{combo.objectName()} does not offer {data!r}"
+    combo.setCurrentIndex(index)
+
+
+def type_into(qtbot, spin: QAbstractSpinBox, text: str) -> None:
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, text)
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+
+
+def percent(label: QLabel) -> float:
+    m = re.fullmatch(r"\s*([0-9.]+)\s*%\s*", label.text())
+    assert m, f"{label.objectName()} shows {label.text()!r}, not a percentage"
+    return float(m.group(1))
+
+
+def start_long_run(qtbot, w) -> None:
+    with qtbot.waitSignal(w.controller.started, timeout=30_000):
+        click(qtbot, find(w, QToolButton, "trainButton"))
+    qtbot.waitUntil(lambda: len(w.history.steps) > 100, timeout=30_000)
+
+
+def test_user_trains_moons_with_sgd_momentum_and_reads_accuracy(qtbot, main_window):
+    w = main_window
+    choose(find(w, QComboBox, "datasetCombo"), "moons")
+    click(qtbot, find(w, QPushButton, "addLayerButton"))
+    choose(find(w, QComboBox, "optimizerCombo"), "sgd")
+    type_into(qtbot, find(w, QAbstractSpinBox, "momentumSpin"), "0.9")
+
+    p = w.project
+    assert p is not None, w.project_message.text()
+    assert p.data.dataset == "moons"
+    assert len(p.model.hidden) == 2
+    assert (p.train.optimizer, p.train.momentum) == ("sgd", 0.9)
+    train = find(w, QToolButton, "trainButton")
+    with qtbot.waitSignal(w.controller.finished, timeout=60_000) as done:
+        click(qtbot, train)
+        assert w.controller.state in (RunState.RUNNING, RunState.IDLE)
+    outcome = done.args[0]
+    assert outcome.project.train.optimizer == "sgd"
+    assert percent(find(w, QLabel, "metric_accuracy")) >= 90.0
+    assert find(w, QLabel, "metric_f1").isVisible()
+    assert not find(w, QLabel, "metric_r2").isVisible()
+    # The live plots got the whole run, and the status bar says how it ended.
+    assert len(w.history.steps) == outcome.steps
+    assert len(w.history.epochs) == outcome.epochs_run
+    assert w.plots.loss.raw_curve.getData()[0] is not None
+    qtbot.waitUntil(lambda: not w.plots.loss.is_dirty)
+    x, _ = w.plots.loss.raw_curve.getOriginalDataset()
+    assert len(x) == outcome.steps
+    assert "accuracy" in find(w, QLabel, "progressLabel").text()
+    assert "cpu" in find(w, QLabel, "deviceLabel").text()
+    assert train.isEnabled()
+
+
+def test_panels_are_locked_during_a_run_and_unlocked_after(qtbot, make_main_window):
+    w = make_main_window(LONG)
+    start_long_run(qtbot, w)
+    combo = find(w, QComboBox, "datasetCombo")
+    assert not combo.isEnabled()
+    assert not find(w, QPushButton, "addLayerButton").isEnabled()
+    assert not find(w, QComboBox, "optimizerCombo").isEnabled()
+    assert not find(w, QToolButton, "trainButton").isEnabled()
+    with qtbot.waitSignal(w.controller.finished, timeout=10_000):
+        click(qtbot, find(w, QToolButton, "stopButton"))
+    assert combo.isEnabled()
+    assert find(w, QComboBox, "optimizerCombo").isEnabled()
+
+
+def test_stop_mid_run_returns_to_idle_within_a_second(qtbot, make_main_window):
+    w = make_main_window(LONG)
+    start_long_run(qtbot, w)
+    assert "epoch" in find(w, QLabel, "progressLabel").text()
+    t0 = time.perf_counter()
+    click(qtbot, find(w, QToolButton, "stopButton"))
+    qtbot.waitUntil(lambda: w.controller.state is RunState.IDLE, timeout=1000)
+    assert time.perf_counter() - t0 < 1.0
+    assert not w.controller.is_thread_running()
+    assert find(w, QToolButton, "trainButton").isEnabled()
+    assert "stopped by you" in find(w, QLabel, "resultsSummary").text()
+    assert find(w, QLabel, "progressLabel").text().startswith("Stopped")
+
+
+def test_pause_then_resume_continues_the_same_history(qtbot, make_main_window):
+    w = make_main_window(LONG)
+    start_long_run(qtbot, w)
+    pause = find(w, QToolButton, "pauseButton")
+    click(qtbot, pause)
+    assert w.controller.state is RunState.PAUSED
+    assert w.pause_action.text().replace("&", "") == "Resume"
+    assert find(w, QLabel, "progressLabel").text().startswith("Paused")
+    qtbot.wait(200)  # updates already queued before the pause arrive
+    before = len(w.history.steps)
+    qtbot.wait(400)
+    assert len(w.history.steps) == before, "training went on while paused"
+
+    click(qtbot, pause)  # Resume
+    assert w.controller.state is RunState.RUNNING
+    qtbot.waitUntil(lambda: len(w.history.steps) > before + 200, timeout=30_000)
+    with qtbot.waitSignal(w.controller.finished, timeout=10_000) as done:
+        click(qtbot, find(w, QToolButton, "stopButton"))
+    steps = w.history.steps.view()
+    assert steps[0] == 1
+    assert np.all(np.diff(steps) == 1), "step numbers jumped or repeated across the pause"
+    engine_steps = done.args[0].history.steps
+    assert np.array_equal(steps, engine_steps)
+
+
+def test_closing_mid_run_asks_then_stops_and_leaves_nothing_running(
+    qtbot, make_main_window, monkeypatch
+):
+    w = make_main_window(LONG)
+    start_long_run(qtbot, w)
+    asked = []
+
+    def answer(choice):
+        def question(*args, **kwargs):
+            asked.append(args[1] if len(args) > 1 else "")
+            return choice
+
+        return question
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
+    w.close()
+    assert asked and w.isVisible() and w.controller.state is RunState.RUNNING
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
+    w.close()
+    assert len(asked) == 2
+    assert not w.isVisible()
+    assert not w.controller.is_thread_running()
+    assert running_threads() == []
+    assert active_timers() == []
+
+
+def test_nan_loss_shows_its_message_and_the_next_train_works(qtbot, main_window):
+    w = main_window
+    choose(find(w, QComboBox, "datasetCombo"), "regression")
+    choose(find(w, QComboBox, "optimizerCombo"), "sgd")
+    type_into(qtbot, find(w, QAbstractSpinBox, "lrSpin"), "10")  # the most it offers
+    assert w.project is not None, w.project_message.text()
+    assert w.project.train.lr == 10
+    before = w.project
+    with qtbot.waitSignal(w.controller.failed, timeout=60_000):
+        click(qtbot, find(w, QToolButton, "trainButton"))
+    banner = find(w, QLabel, "errorBannerText")
+    assert banner.isVisible()
+    assert "NaN" in banner.text() and "learning rate" in banner.text()
+    assert "failed" in find(w, QLabel, "progressLabel").text()
+    assert w.project == before, "a failed run must leave the project untouched"
+    assert w.controller.state is RunState.IDLE
+
+    type_into(qtbot, find(w, QAbstractSpinBox, "lrSpin"), "0.001")
+    with qtbot.waitSignal(w.controller.finished, timeout=60_000):
+        click(qtbot, find(w, QToolButton, "trainButton"))
+    assert not banner.isVisible()
+    assert find(w, QLabel, "metric_r2").isVisible()
+    assert w.results_panel.stack.currentWidget() is w.results_panel.scatter
+
+
+def test_unexpected_error_in_a_run_is_shown_and_the_app_keeps_working(
+    qtbot, main_window, monkeypatch
+):
+    from desktop_app.core import engine
+
+    def broken_fit(self, epochs=None):
+        raise RuntimeError("simulated failure deep in the loop")
+
+    w = main_window
+    monkeypatch.setattr(engine.Trainer, "fit", broken_fit)
+    with qtbot.waitSignal(w.controller.failed, timeout=60_000):
+        click(qtbot, find(w, QToolButton, "trainButton"))
+    text = find(w, QLabel, "errorBannerText").text()
+    assert "unexpected error" in text and "RuntimeError" in text and "simulated" in text
+    monkeypatch.undo()
+    with qtbot.waitSignal(w.controller.finished, timeout=60_000):
+        click(qtbot, find(w, QToolButton, "trainButton"))
+
+
+def test_missing_device_is_reported_clearly(qtbot, main_window):
+    w = main_window
+    project = Project(train=TrainSpec(device="cuda:7"))
+    with qtbot.waitSignal(w.controller.failed, timeout=60_000) as failed:
+        w.controller.start(project)
+    assert "cuda:7" in failed.args[0]
+    assert "cuda:7" in find(w, QLabel, "errorBannerText").text()
+    assert w.controller.state is RunState.IDLE
+
+
+def test_results_are_marked_as_previous_run_after_an_edit(qtbot, main_window):
+    w = main_window
+    with qtbot.waitSignal(w.controller.finished, timeout=60_000):
+        click(qtbot, find(w, QToolButton, "trainButton"))
+    status = find(w, QLabel, "resultsStatus")
+    assert "last run" in status.text()
+    type_into(qtbot, find(w, QAbstractSpinBox, "epochsSpin"), "50")
+    assert "previous run" in status.text()
+    type_into(qtbot, find(w, QAbstractSpinBox, "epochsSpin"), "100")  # back as it was
+    assert "previous run" not in status.text()
+
+
+def test_worker_coalesces_updates_and_delivers_them_in_the_gui_thread(qtbot, make_main_window):
+    project = LONG.model_copy(deep=True)
+    project.train.epochs = 3  # ~2,600 steps
+    w = make_main_window(project)
+    seen = {"progress": 0, "threads": set()}
+    gui = QApplication.instance().thread()
+
+    def count(update):
+        seen["progress"] += 1
+        seen["threads"].add(QThread.currentThread() is gui)
+
+    w.controller.progress.connect(count)  # a GUI-thread signal: lambdas are fine here
+    t0 = time.perf_counter()
+    with qtbot.waitSignal(w.controller.finished, timeout=120_000) as done:
+        click(qtbot, find(w, QToolButton, "trainButton"))
+    elapsed = time.perf_counter() - t0
+    steps = done.args[0].steps
+    assert steps > 2000
+    assert seen["threads"] == {True}
+    # At most one update per 50 ms (plus the final ones), never one per batch.
+    assert seen["progress"] <= elapsed / 0.05 + 3
+    assert seen["progress"] < steps / 20
+    assert threading.active_count() >= 1
+
+
+@pytest.mark.parametrize("dataset", ["iris"])
+def test_multiclass_results_show_a_labelled_confusion_matrix(qtbot, main_window, dataset):
+    w = main_window
+    choose(find(w, QComboBox, "datasetCombo"), dataset)
+    assert w.project is not None, w.project_message.text()
+    with qtbot.waitSignal(w.controller.finished, timeout=60_000):
+        click(qtbot, find(w, QToolButton, "trainButton"))
+    cm = w.results_panel.confusion
+    assert w.results_panel.stack.currentWidget() is cm
+    assert cm.class_names == ["setosa", "versicolor", "virginica"]
+    assert cm.matrix.sum() == 30  # iris: 150 samples, 20% test split
+    ticks = cm.plot_item.getAxis("bottom")._tickLevels[0]
+    assert [t[1] for t in ticks] == ["setosa", "versicolor", "virginica"]
+    assert [t.toPlainText() for t in cm.texts][:1] == [str(cm.matrix[0, 0])]
