@@ -1,4 +1,4 @@
-"""Headless commands on the same core as the GUI: train, init, datasets.
+"""Headless commands on the same core as the GUI: train, predict, info, init, datasets.
 
 Bad input ends with exit status 2 and a one-line reason on stderr; no traceback.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 from desktop_app import __version__
 from desktop_app.core.errors import OdysseyError
 
-SUBCOMMANDS = ("train", "init", "datasets")
+SUBCOMMANDS = ("train", "predict", "info", "init", "datasets")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +40,30 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (overrides the project)")
     tr.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     tr.add_argument("--quiet", action="store_true", help="no progress bar or epoch table")
+    tr.add_argument(
+        "--epochs",
+        type=int,
+        metavar="N",
+        help="epochs to run (a fresh run: same as --set train.epochs=N; with --resume: "
+        "N more, by default the rest of the project's epochs)",
+    )
+    tr.add_argument("--save", metavar="MODEL.safetensors", help="save the trained model here")
+    tr.add_argument(
+        "--resume",
+        metavar="MODEL.safetensors",
+        help="continue training a saved model (its project, optimizer and schedule state)",
+    )
+
+    pr = sub.add_parser("predict", help="predict the rows of a CSV file with a saved model")
+    pr.add_argument("model", help="a model file (.safetensors) saved by Odyssey")
+    pr.add_argument("input", help="CSV file whose header names the model's features")
+    pr.add_argument(
+        "-o", "--output", metavar="OUT.csv", help="write a CSV (input + predictions); - for stdout"
+    )
+
+    inf = sub.add_parser("info", help="show what a model or project file holds")
+    inf.add_argument("path", help="a model (.safetensors) or project (.json) file")
+    inf.add_argument("--json", action="store_true", help="print it as JSON")
 
     ini = sub.add_parser("init", help="write the default project to a JSON file")
     ini.add_argument("path", help="where to write, e.g. project.json")
@@ -52,7 +77,14 @@ def run_cli(argv: list[str]) -> int:
     ap = build_parser()
     args = ap.parse_args(argv)
     try:
-        return {"train": cmd_train, "init": cmd_init, "datasets": cmd_datasets}[args.command](args)
+        commands = {
+            "train": cmd_train,
+            "predict": cmd_predict,
+            "info": cmd_info,
+            "init": cmd_init,
+            "datasets": cmd_datasets,
+        }
+        return commands[args.command](args)
     except OdysseyError as exc:
         print(f"odyssey: error: {exc}", file=sys.stderr)
         return 2
@@ -111,7 +143,34 @@ def cmd_train(args) -> int:
     from desktop_app.core.engine import Trainer
     from desktop_app.core.model import count_parameters, output_activation
 
-    project = load_project(args.project, args.overrides, args.device)
+    loaded, epochs = None, args.epochs
+    if epochs is not None and epochs <= 0:
+        raise OdysseyError(f"--epochs {epochs}: give a number of epochs above 0")
+    if args.resume:
+        from desktop_app.core.persistence import load_model
+
+        if args.project or args.overrides:
+            raise OdysseyError(
+                "--resume continues the project saved in the model file; leave out the "
+                "project file and --set (--device and --epochs still apply)"
+            )
+        loaded = load_model(args.resume)
+        project = loaded.project
+        if args.device:
+            project = project.with_overrides([f"train.device={args.device}"])
+        if loaded.resume is not None and epochs is None:
+            epochs = project.train.epochs - loaded.resume.epoch
+            if epochs <= 0:
+                raise OdysseyError(
+                    f"{args.resume} has run all {project.train.epochs} epochs its project "
+                    "plans; pass --epochs N to train N more"
+                )
+    else:
+        extra = [] if epochs is None else [f"train.epochs={epochs}"]
+        project = load_project(args.project, [*args.overrides, *extra], args.device)
+        epochs = None
+    if args.save:
+        _check_can_write(args.save)
     console = Console(stderr=False, highlight=False, width=120)
     quiet = args.quiet
     if not quiet:
@@ -134,17 +193,131 @@ def cmd_train(args) -> int:
             f"{project.train.optimizer} lr {project.train.lr:g}, loss {project.loss}, "
             f"batch {project.train.batch_size}, up to {project.train.epochs} epochs"
         )
-    trainer = Trainer(
-        project, data=data, callbacks=[] if quiet else [_ConsoleProgress(console, project)]
-    )
-    result = trainer.fit()
+    if loaded is not None:
+        done = loaded.resume.epoch if loaded.resume is not None else 0
+        progress = [] if quiet else [_ConsoleProgress(console, project, done + (epochs or 0), done)]
+        trainer = Trainer.from_checkpoint(loaded, project=project, data=data, callbacks=progress)
+        if not quiet:
+            console.print(
+                f"resuming {args.resume} after epoch {trainer.epoch} (step "
+                f"{trainer.global_step}) for {epochs} more epochs"
+            )
+    else:
+        trainer = Trainer(
+            project, data=data, callbacks=[] if quiet else [_ConsoleProgress(console, project)]
+        )
+    result = trainer.fit(epochs)
     if not quiet:
         _print_metrics(console, result, task)
+    if args.save:
+        from desktop_app.core.persistence import save_model
+
+        save_model(args.save, trainer)
+        if not quiet:
+            console.print(f"saved the model to {args.save}")
     if args.json:
         summary = result.summary()
         summary["task"] = task
         print(json.dumps(summary))
     return 0
+
+
+def _check_can_write(path: str) -> None:
+    """Fail before a long run, not after it, when the model could not be saved."""
+    p = Path(path)
+    folder = p.parent if str(p.parent) else Path(".")
+    if p.is_dir():
+        raise OdysseyError(f"--save {path}: that is a folder; give a file name")
+    if not folder.is_dir():
+        raise OdysseyError(f"--save {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise OdysseyError(f"--save {path}: folder {folder} is not writable")
+
+
+def cmd_predict(args) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from desktop_app.core.persistence import load_model
+    from desktop_app.core.predict import predict_csv, write_predictions_csv
+
+    loaded = load_model(args.model)
+    rows, result = predict_csv(loaded, args.input)
+    for note in rows.notes:
+        print(f"odyssey: note: {note}", file=sys.stderr)
+    if args.output == "-":
+        import csv
+
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow([*rows.header, *result.columns()])
+        for i, rec in enumerate(rows.cells):
+            w.writerow([*rec, *result.row(i)])
+        return 0
+    if args.output:
+        write_predictions_csv(args.output, rows, result)
+        print(f"wrote {len(result)} predictions to {args.output}")
+        return 0
+    features = loaded.preprocessing.feature_names
+    shown = features if len(features) <= 6 else []
+    table = Table(title=f"Predictions of {Path(args.model).name}")
+    for col in ["row", *shown, *result.columns()]:
+        table.add_column(col, justify="right")
+    limit = 50
+    for i in range(min(len(result), limit)):
+        values = [f"{rows.features[i, j]:g}" for j in range(len(shown))]
+        pred = result.row(i)
+        if result.task != "regression":
+            pred = [pred[0], *(f"{float(v):.4f}" for v in pred[1:])]
+        else:
+            pred = [f"{float(pred[0]):.6g}"]
+        table.add_row(str(i + 1), *values, *pred)
+    Console(width=160, highlight=False).print(table)
+    if len(result) > limit:
+        print(f"… {len(result) - limit} more rows; write them all with -o OUT.csv")
+    return 0
+
+
+def cmd_info(args) -> int:
+    from desktop_app.core.persistence import file_summary
+
+    s = file_summary(args.path)
+    if args.json:
+        print(json.dumps(s))
+        return 0
+    if s["kind"] == "model":
+        print(
+            f"model file: {s['path']} ({s['file_bytes']:,} bytes, model format "
+            f"{s['format_version']}, written by Odyssey {s['app_version'] or '?'})"
+        )
+    else:
+        print(f"project file: {s['path']} (project format {s['project_format_version']})")
+    print(f"project: {s['name']}")
+    print(f"dataset: {s['dataset']} ({s['task']})")
+    if s["kind"] == "model":
+        print(f"features: {_short_list(s['features'])}")
+        if s["classes"]:
+            print(f"classes: {_short_list(s['classes'])}")
+    print(f"network: {s['architecture']} ({s['parameters']:,} parameters)")
+    print(f"training: {s['training']}")
+    if s["kind"] == "model":
+        best = f", best epoch {s['best_epoch']}" if s["best_epoch"] else ""
+        print(
+            f"trained: {s['epochs_trained']} epochs, {s['steps_trained']:,} steps{best}; "
+            f"can continue training: {'yes' if s['can_resume'] else 'no'}"
+        )
+        metrics = [
+            f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
+            for k, v in s["test_metrics"].items()
+            if k != "confusion_matrix"
+        ]
+        print(f"test metrics: {', '.join(metrics) if metrics else 'none'}")
+        if "confusion_matrix" in s["test_metrics"]:
+            print(f"confusion matrix: {s['test_metrics']['confusion_matrix']}")
+    return 0
+
+
+def _short_list(items: list[str], n: int = 10) -> str:
+    return ", ".join(items[:n]) + (f", … ({len(items)} in all)" if len(items) > n else "")
 
 
 def _print_metrics(console, result, task: str) -> None:
@@ -178,11 +351,12 @@ def _print_metrics(console, result, task: str) -> None:
 class _ConsoleProgress:
     """A rich progress bar (epochs, ETA, loss) and an epoch table on the console."""
 
-    def __init__(self, console, project):
+    def __init__(self, console, project, total: int | None = None, start: int = 0):
         from desktop_app.core.callbacks import Callback
 
         self.console = console
-        self.epochs = project.train.epochs
+        self.epochs = project.train.epochs if total is None else total
+        self.start = start
         self._cb = Callback
         self.progress = None
         self.last_loss = float("nan")
@@ -199,7 +373,9 @@ class _ConsoleProgress:
             console=self.console,
             transient=True,
         )
-        self.task = self.progress.add_task("train", total=self.epochs, loss="-")
+        self.task = self.progress.add_task(
+            "train", total=self.epochs, completed=self.start, loss="-"
+        )
         self.progress.start()
         metric = trainer.history.metric_name
         self.console.print(

@@ -242,6 +242,13 @@ class Trainer:
         self.threads = 1
         self.early_stopping: EarlyStopping | None = None
         self.result: TrainResult | None = None
+        # Continuation state (see restore): the weights, global RNG and CUDA RNG as the
+        # last loop left them, so that a later fit() goes on exactly where it stopped even
+        # when early stopping restored the best weights or other code drew random numbers.
+        self.last_state: dict | None = None
+        self.rng_state: torch.Tensor | None = None
+        self.cuda_rng_state: torch.Tensor | None = None
+        self.checkpoint_test_metrics: dict = {}
 
     # ------------------------------------------------------------------ setup
     def setup(self) -> None:
@@ -274,6 +281,92 @@ class Trainer:
         if t.early_stopping:
             self.early_stopping = EarlyStopping(t.monitor, t.patience, t.min_delta, t.restore_best)
 
+    # ------------------------------------------------------------------ resume
+    @classmethod
+    def from_checkpoint(
+        cls,
+        loaded,
+        project: Project | None = None,
+        data: PreparedData | None = None,
+        callbacks: list[Callback] | tuple = (),
+        control: Control | None = None,
+        leave_core_free: bool = False,
+    ) -> Trainer:
+        """A trainer that continues a saved run (a persistence.LoadedModel): fit(M) then
+        goes on from the same epoch and step, as if the run had never stopped.
+
+        project: the saved one by default; a copy may change settings that do not touch
+        the network or the data (device, threads, epochs). The data is re-prepared from
+        the project unless given; it must match the saved preprocessing.
+        """
+        trainer = cls(project or loaded.project, data, callbacks, control, leave_core_free)
+        trainer.restore(loaded)
+        return trainer
+
+    def restore(self, loaded) -> None:
+        """Load a saved run's weights, optimizer, schedule, early stopping, history,
+        counters and random-number states into this idle trainer (set up if needed)."""
+        r = loaded.resume
+        if r is None:
+            raise TrainingError(
+                "this model file holds no training state (it was saved for prediction "
+                "only), so training cannot continue from it; train a new model instead"
+            )
+        self.setup()
+        if not _same_preprocessing(self.data.prep, loaded.preprocessing):
+            raise TrainingError(
+                "the data prepared from the project differs from the data this model was "
+                "trained on (features, classes or scaling changed), so training cannot "
+                "continue; train a new model on the current data instead"
+            )
+        self.model.load_state_dict(loaded.model.state_dict())
+        self.last_state = r.last_weights  # fit() continues from these when given
+        self.optimizer.load_state_dict(r.optimizer)
+        if self.scheduler is not None and r.scheduler is not None:
+            self.scheduler.load_state_dict({**self.scheduler.state_dict(), **r.scheduler})
+        es = self.early_stopping
+        if es is not None and r.early_stopping is not None:
+            es.load_state(r.early_stopping)
+            where = r.early_stopping.get("best_weights")
+            best = r.early_stopping_best if where == "separate" else None
+            if where == "main":
+                best = loaded.model.state_dict()
+            es.best_state = None if best is None else {k: v.clone() for k, v in best.items()}
+        from desktop_app.core.persistence import copy_history
+
+        self.history = copy_history(loaded.history)
+        self.epoch, self.global_step = r.epoch, r.global_step
+        self.best_epoch, self.restored_epoch = r.best_epoch, r.restored_epoch
+        self.stop_reason = r.stop_reason
+        self.generator.set_state(r.rng_shuffle.clone())
+        self.rng_state = r.rng_torch.clone()
+        self.cuda_rng_state = None if r.rng_cuda is None else r.rng_cuda.clone()
+        self.checkpoint_test_metrics = dict(loaded.test_metrics)
+
+    def _continue(self, epochs: int) -> None:
+        """Before a loop: go on from the last loop's weights and random-number states."""
+        t = self.project.train
+        if self.per_step_schedule and self.epoch + epochs > t.epochs:
+            raise TrainingError(
+                f"the one-cycle schedule was planned for {t.epochs} epochs and {self.epoch} "
+                f"are done, so at most {max(t.epochs - self.epoch, 0)} more can run; raise "
+                "train.epochs or choose another schedule"
+            )
+        if self.last_state is not None:
+            self.model.load_state_dict(self.last_state)
+            self.last_state = None
+        if self.rng_state is not None:
+            torch.set_rng_state(self.rng_state)
+        if self.cuda_rng_state is not None and self.device.type == "cuda":
+            torch.cuda.set_rng_state(self.cuda_rng_state, self.device)
+
+    def _remember(self) -> None:
+        """After a loop, before callbacks may swap in the best weights."""
+        self.last_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        self.rng_state = torch.get_rng_state()
+        if self.device.type == "cuda":
+            self.cuda_rng_state = torch.cuda.get_rng_state(self.device)
+
     def _tensor(self, a: np.ndarray, classify_target: bool = False) -> torch.Tensor:
         t = torch.from_numpy(np.ascontiguousarray(a))
         if not classify_target:
@@ -301,8 +394,11 @@ class Trainer:
             if self.early_stopping is not None:
                 self._all_callbacks.insert(0, self.early_stopping)
             self.status = Status.RUNNING
+            epochs = epochs if epochs is not None else self.project.train.epochs
+            self._continue(epochs)
             self._emit("on_train_begin")
-            self._loop(epochs if epochs is not None else self.project.train.epochs)
+            self._loop(epochs)
+            self._remember()
             self.status = Status.STOPPING
             self._emit("on_fit_end")
             metrics = self.evaluate_test()
@@ -500,6 +596,20 @@ class Trainer:
         if len(d.x_test) == 0:
             return {}
         return evaluate(self.model, d, d.x_test, d.y_test, self.device)
+
+
+def _same_preprocessing(a, b) -> bool:
+    """Whether re-prepared data matches a saved model's (same split, same scaling)."""
+    if (a.task, a.feature_names, a.class_names) != (b.task, b.feature_names, b.class_names):
+        return False
+    for x, y in ((a.mean, b.mean), (a.scale, b.scale)):
+        if (x is None) != (y is None) or (
+            x is not None and not np.allclose(x, y, rtol=1e-5, atol=1e-6)
+        ):
+            return False
+    return bool(
+        np.isclose(a.target_mean, b.target_mean) and np.isclose(a.target_scale, b.target_scale)
+    )
 
 
 def evaluate(model: nn.Module, d: PreparedData, x: np.ndarray, y: np.ndarray, device) -> dict:
