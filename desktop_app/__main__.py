@@ -10,6 +10,10 @@ def main(argv: list[str] | None = None) -> int:
 
     multiprocessing.freeze_support()  # a frozen (PyInstaller) build re-enters here
     args = sys.argv[1:] if argv is None else argv
+    if "--self-test" in args:  # the packaged app's smoke test: window, train, save, load
+        from desktop_app.selftest import run_self_test
+
+        return run_self_test([a for a in args if a != "--self-test"])
     from desktop_app.cli import SUBCOMMANDS
 
     if args and (args[0] in SUBCOMMANDS or args[0] in ("-h", "--help", "--version")):

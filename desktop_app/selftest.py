@@ -1,0 +1,347 @@
+"""`odyssey --self-test`: prove that this copy of Odyssey (installed or frozen) works.
+
+It opens the main window (offscreen unless ``--display``), waits until it has painted,
+closes it; then trains the default project headless, saves the model to a temporary
+folder, loads it back and checks that the reloaded model predicts exactly what the
+trained one does. It prints one line per check and exits 0 only if every check passed;
+otherwise 1, with the reason on the failing line.
+
+The window goes first so that its timing is a real cold start (launch to first paint,
+before anything else has imported torch). Nothing here touches the user's settings or
+files: settings go to a temporary folder and the model file is deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+_T_IMPORT = time.perf_counter()  # fallback origin when the process start time is unknown
+
+MIN_ACCURACY = 0.85
+PAINT_TIMEOUT_S = 60.0
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def process_age() -> tuple[float, str]:
+    """Seconds since this process started, and what the origin is.
+
+    On Linux /proc gives the real start (so a frozen build's bootloader and unpacking
+    count); elsewhere the time since this module was imported.
+    """
+    try:
+        with open("/proc/self/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        start_ticks = int(fields[19])  # field 22, starttime, in clock ticks after boot
+        with open("/proc/uptime", encoding="ascii") as f:
+            uptime = float(f.read().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK")), "launch"
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.perf_counter() - _T_IMPORT, "self-test start"
+
+
+def _guard(name: str, fn: Callable[[], list[Check]]) -> list[Check]:
+    """Run one group of checks; an unexpected exception becomes a failed check."""
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001 - the self-test reports every failure
+        tb = traceback.format_exc(limit=6)
+        return [Check(name, False, f"{type(exc).__name__}: {exc}\n{tb}")]
+
+
+# --------------------------------------------------------------------------- model
+def check_model(min_accuracy: float = MIN_ACCURACY, project=None) -> list[Check]:
+    """Train the default project, save and reload the model, compare predictions."""
+    import numpy as np
+
+    from desktop_app.core.engine import Trainer, predict_prepared
+    from desktop_app.core.specs import Project
+
+    checks: list[Check] = []
+    project = project if project is not None else Project()
+    if not project.train.early_stopping:
+        return [Check("train", False, "the default project has early stopping turned off")]
+    t0 = time.perf_counter()
+    trainer = Trainer(project)
+    result = trainer.fit()
+    seconds = time.perf_counter() - t0
+    acc = result.test_metrics.get("accuracy")
+    stopped = "early stopping" if result.stop_reason == "early_stopping" else result.stop_reason
+    summary = (
+        f"{project.data.dataset} ({project.task}), {result.epochs_run} epochs ({stopped}), "
+        f"test accuracy {acc if acc is None else format(acc, '.3f')} "
+        f"(needs ≥ {min_accuracy:.2f}), {seconds:.1f} s on {result.device}"
+    )
+    ok = acc is not None and acc >= min_accuracy
+    checks.append(Check("train", ok, summary))
+    if not ok:
+        return checks
+
+    try:
+        from desktop_app.core.persistence import load_model, save_model
+    except ImportError:
+        checks.append(
+            Check(
+                "model file",
+                False,
+                "not available yet: desktop_app.core.persistence has no save_model/load_model",
+            )
+        )
+        return checks
+
+    data = trainer.data
+    x_test = data.x_test
+    expected = predict_prepared(trainer.model, data.task, x_test, trainer.device)
+    with tempfile.TemporaryDirectory(prefix="odyssey-selftest-") as tmp:
+        path = Path(tmp) / "self-test.safetensors"
+        save_model(path, trainer)
+        size = path.stat().st_size
+        loaded = load_model(path)
+    problems = []
+    if loaded.project != project:
+        problems.append("the reloaded project differs from the trained one")
+    if loaded.preprocessing.to_dict() != data.prep.to_dict():
+        problems.append("the reloaded preprocessing differs from the fitted one")
+    import torch
+
+    got = predict_prepared(loaded.model, data.task, x_test, torch.device("cpu"))
+    if got.shape != expected.shape:
+        problems.append(f"prediction shape {got.shape} differs from {expected.shape}")
+    elif not np.array_equal(got, expected):
+        diff = float(np.max(np.abs(got - expected)))
+        problems.append(f"reloaded predictions differ from the trained model's (max {diff:.3g})")
+    detail = f"saved {size / 1024:.1f} KiB, reloaded, {len(x_test)} test predictions " + (
+        "identical" if not problems else "checked: " + "; ".join(problems)
+    )
+    checks.append(Check("model file", not problems, detail))
+    if not problems:
+        checks.append(_check_raw_predictions(loaded, data, expected))
+    return checks
+
+
+def _check_raw_predictions(loaded, data, expected) -> Check:
+    """Predict the test rows as a user would, in raw units through the saved scaling
+    (desktop_app.core.predict), and compare with the trained model's outputs."""
+    import numpy as np
+
+    from desktop_app.core.catalog import BINARY, REGRESSION
+    from desktop_app.core.predict import predict_rows
+
+    prep = data.prep
+    raw = data.x_test.astype(np.float64)
+    if prep.mean is not None and prep.scale is not None:
+        raw = raw * prep.scale + prep.mean  # undo the standardisation: the user's units
+    result = predict_rows(loaded, raw)
+    n = len(raw)
+    if prep.task == REGRESSION:
+        want = expected.reshape(-1) * prep.target_scale + prep.target_mean
+        ok = np.allclose(result.values, want, rtol=1e-4, atol=1e-4 * max(1.0, prep.target_scale))
+        return Check(
+            "predict",
+            bool(ok),
+            f"{n} raw test rows through the saved scaling: values "
+            + ("match the trained model's" if ok else "differ from the trained model's"),
+        )
+    if prep.task == BINARY:
+        want_probs = np.column_stack([1.0 - expected, expected])
+    else:
+        want_probs = expected.reshape(n, -1)
+    want_labels = want_probs.argmax(axis=1)
+    differing = int(np.sum(result.labels != want_labels))
+    close = np.allclose(result.probabilities, want_probs, atol=1e-5)
+    accuracy = float(np.mean(result.labels == data.y_test.reshape(-1)))
+    ok = differing == 0 and close
+    detail = f"{n} raw test rows through the saved scaling: " + (
+        f"same classes and probabilities as the trained model, accuracy {accuracy:.3f}"
+        if ok
+        else f"{differing} classes differ, probabilities {'close' if close else 'differ'}"
+    )
+    return Check("predict", ok, detail)
+
+
+# --------------------------------------------------------------------------- window
+def check_window(display: bool = False, timeout_s: float = PAINT_TIMEOUT_S) -> list[Check]:
+    """Open the main window as `odyssey` does, wait for its first paint and its background
+    start-up work (the device list, which imports torch), then close it.
+
+    Exceptions raised in Qt slots meanwhile fail the check (no error dialog is shown).
+    """
+    if not display:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
+    from PySide6.QtWidgets import QWidget
+
+    from desktop_app.app import create_application, create_main_window
+    from desktop_app.ui.resources import ICON_NAME, resource_path
+
+    app = create_application([])
+    errors: list[str] = []
+    old_hook = sys.excepthook
+    sys.excepthook = lambda t, e, tb: errors.append("".join(traceback.format_exception(t, e, tb)))
+    painted: dict = {}
+    loop = QEventLoop()
+
+    class PaintWatcher(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+            if (
+                not painted
+                and window is not None
+                and event.type() == QEvent.Type.Paint
+                and isinstance(obj, QWidget)
+                and obj.window() is window
+            ):
+                painted["age"], painted["origin"] = process_age()
+                painted["after_show"] = time.perf_counter() - t_show
+                painted["torch_loaded"] = "torch" in sys.modules
+                loop.quit()
+            return False
+
+    def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+        deadline = time.perf_counter() + seconds
+        while not condition() and time.perf_counter() < deadline:
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            time.sleep(0.01)
+        return condition()
+
+    window = None
+    watcher = PaintWatcher()
+    app.installEventFilter(watcher)
+    try:
+        window = create_main_window([])
+        t_show = time.perf_counter()
+        window.show()
+        if not painted:
+            QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+            loop.exec()
+        app.removeEventFilter(watcher)
+        platform_name = app.platformName()
+        if not painted:
+            window.close()
+            return [
+                Check("window", False, f"not painted within {timeout_s:.0f} s on {platform_name}")
+            ]
+        # The window lists the compute devices in a background thread after painting.
+        devices_known = wait_for(lambda: getattr(window, "devices", None) is not None, timeout_s)
+        devices = getattr(window, "devices", None)
+        closed = window.close()
+        app.processEvents()
+        still_visible = window.isVisible()
+        window.deleteLater()
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        app.processEvents()
+    finally:
+        app.removeEventFilter(watcher)
+        sys.excepthook = old_hook
+
+    problems = []
+    if not closed or still_visible:
+        problems.append(f"did not close (close() returned {closed}, still visible {still_visible})")
+    if not devices_known:
+        problems.append(
+            "the device list never arrived (torch did not load in the background thread)"
+        )
+    if app.windowIcon().isNull():
+        problems.append(f"the app icon is missing (looked for {resource_path(ICON_NAME)})")
+    if errors:
+        problems.append(f"{len(errors)} uncaught exception(s):\n" + "\n".join(errors))
+    torch_note = "torch already imported" if painted["torch_loaded"] else "torch not yet imported"
+    names = ", ".join(getattr(d, "id", str(d)) for d in devices or [])
+    detail = (
+        f"painted {painted['age']:.2f} s after {painted['origin']} "
+        f"({painted['after_show']:.2f} s after show(); {torch_note}) on {platform_name}; "
+        f"devices: {names or '-'}; "
+        + ("icon found, closed cleanly" if not problems else "; ".join(problems))
+    )
+    return [Check("window", not problems, detail)]
+
+
+# --------------------------------------------------------------------------- driver
+def _versions() -> str:
+    parts = [f"Odyssey {_app_version()}", f"Python {platform.python_version()}"]
+    frozen = bool(getattr(sys, "frozen", False))
+    parts.append("frozen" if frozen else "not frozen")
+    return ", ".join(parts)
+
+
+def _app_version() -> str:
+    from desktop_app import __version__
+
+    return __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="odyssey --self-test",
+        description="Check that this copy of Odyssey works: window, training, model files.",
+    )
+    ap.add_argument(
+        "--display",
+        action="store_true",
+        help="show the window on the current screen instead of offscreen",
+    )
+    return ap
+
+
+def run_self_test(
+    argv: list[str] | None = None,
+    out=None,
+    groups: list[tuple[str, Callable[[], list[Check]]]] | None = None,
+) -> int:
+    """Run every check, print the report, return the exit status (0: all passed).
+
+    groups replaces the default checks (window, then train/save/load); tests use it.
+    """
+    out = out or sys.stdout
+    args = build_parser().parse_args([] if argv is None else argv)
+    t0 = time.perf_counter()
+    # Never read or write the user's real settings (desktop_app.ui.settings honours this).
+    settings_tmp = tempfile.TemporaryDirectory(prefix="odyssey-selftest-settings-")
+    old_settings = os.environ.get("ODYSSEY_SETTINGS_DIR")
+    os.environ["ODYSSEY_SETTINGS_DIR"] = settings_tmp.name
+    print(f"Odyssey self-test ({_versions()})", file=out, flush=True)
+    checks: list[Check] = []
+    if groups is None:
+        groups = [
+            ("window", lambda: check_window(display=args.display)),
+            ("train", check_model),
+        ]
+    for name, fn in groups:
+        for check in _guard(name, fn):
+            checks.append(check)
+            mark = "ok" if check.ok else "FAIL"
+            print(f"  [{mark}] {check.name}: {check.detail}", file=out, flush=True)
+    passed = sum(c.ok for c in checks)
+    failed = [c.name for c in checks if not c.ok]
+    seconds = time.perf_counter() - t0
+    if failed:
+        print(
+            f"self-test FAILED ({passed}/{len(checks)} checks passed; failed: "
+            f"{', '.join(failed)}) in {seconds:.1f} s",
+            file=out,
+            flush=True,
+        )
+    else:
+        print(f"self-test passed ({passed}/{len(checks)} checks) in {seconds:.1f} s", file=out)
+    if old_settings is None:
+        os.environ.pop("ODYSSEY_SETTINGS_DIR", None)
+    else:
+        os.environ["ODYSSEY_SETTINGS_DIR"] = old_settings
+    try:
+        settings_tmp.cleanup()
+    except OSError:
+        pass
+    return 1 if failed else 0

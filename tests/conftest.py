@@ -1,0 +1,36 @@
+"""Suite-wide options: `slow` tests (the packaged-bundle build) run only when asked for."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+RUN_SLOW_ENV = "ODYSSEY_RUN_SLOW"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--run-slow",
+        action="store_true",
+        default=False,
+        help=f"also run tests marked slow (or set {RUN_SLOW_ENV}=1)",
+    )
+
+
+def run_slow(config: pytest.Config) -> bool:
+    return bool(config.getoption("--run-slow")) or os.environ.get(RUN_SLOW_ENV, "") not in (
+        "",
+        "0",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if run_slow(config):
+        return
+    skip = pytest.mark.skip(
+        reason=f"slow test: run it with `pytest --run-slow` or {RUN_SLOW_ENV}=1"
+    )
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
