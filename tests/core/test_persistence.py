@@ -1,0 +1,358 @@
+"""Model and project files: round trips, plain-safetensors readability, atomic writes,
+migration, prediction from raw rows and CSV files, and `odyssey predict` / `odyssey info`."""
+
+import csv
+import json
+import os
+import re
+
+import numpy as np
+import pytest
+import torch
+from safetensors import safe_open
+from safetensors.torch import load_file
+
+from desktop_app.cli import run_cli
+from desktop_app.core import persistence
+from desktop_app.core.data import generate
+from desktop_app.core.engine import Trainer, predict_prepared
+from desktop_app.core.errors import DataError, FileFormatError, OdysseyError, TrainingError
+from desktop_app.core.persistence import (
+    load_model,
+    load_project,
+    save_model,
+    save_project,
+)
+from desktop_app.core.predict import (
+    predict_csv,
+    predict_rows,
+    read_csv,
+    write_predictions_csv,
+)
+from desktop_app.core.specs import Project
+
+SETTINGS = {
+    "binary": ["data.dataset=moons", "data.n_samples=300"],
+    "multiclass": ["data.dataset=iris"],
+    "regression": [
+        "data.dataset=friedman1",
+        "data.n_samples=300",
+        'model.hidden=[{"units": 12, "batch_norm": true, "dropout": 0.1}, {"units": 6}]',
+    ],
+}
+
+
+def make_project(task, *extra, epochs=4):
+    return Project().with_overrides(
+        [*SETTINGS[task], "train.device=cpu", "train.batch_size=32", f"train.epochs={epochs}"]
+        + list(extra)
+    )
+
+
+@pytest.fixture(scope="module", params=["binary", "multiclass", "regression"])
+def saved(request, tmp_path_factory):
+    """A trained Trainer and the path of its model file, one per task."""
+    trainer = Trainer(make_project(request.param, "train.patience=100"))
+    trainer.fit()
+    path = tmp_path_factory.mktemp(request.param) / "model.safetensors"
+    save_model(path, trainer)
+    return trainer, path
+
+
+def test_round_trip_is_exact(saved):
+    trainer, path = saved
+    loaded = load_model(path)
+    x = torch.from_numpy(trainer.data.x_test)
+    trainer.model.eval()
+    with torch.no_grad():
+        assert torch.equal(trainer.model(x), loaded.model(x))  # bit for bit on the CPU
+    assert not loaded.model.training and next(loaded.model.parameters()).device.type == "cpu"
+    h, g = trainer.history, loaded.history
+    assert np.array_equal(h.steps, g.steps) and h.steps.dtype == g.steps.dtype
+    assert np.array_equal(h.batch_loss, g.batch_loss)
+    assert np.array_equal(h.batch_lr, g.batch_lr)
+    assert g.epochs == h.epochs and g.metric_name == h.metric_name
+    assert loaded.test_metrics == trainer.result.test_metrics
+    assert loaded.project == trainer.project
+    assert loaded.preprocessing.to_dict() == trainer.data.prep.to_dict()
+    assert loaded.epochs_trained == trainer.epoch == 4
+    assert loaded.resume.global_step == trainer.global_step
+    assert loaded.n_parameters == sum(p.numel() for p in trainer.model.parameters())
+
+
+def test_file_is_plain_safetensors_with_json_metadata(saved):
+    trainer, path = saved
+    with safe_open(str(path), framework="pt") as f:
+        meta = f.metadata()
+    assert meta["format"] == "odyssey-model" and meta["format_version"] == "1"
+    assert json.loads(meta["project"]) == trainer.project.model_dump(mode="json")
+    assert json.loads(meta["preprocessing"])["feature_names"] == trainer.data.prep.feature_names
+    assert json.loads(meta["test_metrics"]) == trainer.result.test_metrics
+    tensors = load_file(str(path))
+    for name, value in trainer.model.state_dict().items():
+        assert torch.equal(tensors[name], value)  # weights under their state_dict names
+    assert tensors["history.batch_loss"].shape == (trainer.global_step,)
+    assert tensors["rng.shuffle"].dtype == torch.uint8
+
+
+def test_save_refuses_an_untrained_trainer(tmp_path):
+    with pytest.raises(OdysseyError, match="train first"):
+        save_model(tmp_path / "m.safetensors", Trainer(make_project("binary")))
+
+
+def test_failed_save_keeps_the_previous_file(saved, tmp_path, monkeypatch):
+    trainer, path = saved
+    target = tmp_path / "keep.safetensors"
+    target.write_bytes(path.read_bytes())
+    before = target.read_bytes()
+
+    def disk_full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    with pytest.raises(OdysseyError, match="No space left on device"):
+        save_model(target, trainer)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.safetensors"]  # no temp left
+
+
+def test_resave_of_a_loaded_model_is_identical(saved, tmp_path):
+    _, path = saved
+    loaded = load_model(path)
+    again = tmp_path / "again.safetensors"
+    save_model(again, loaded)
+    a, b = load_file(str(path)), load_file(str(again))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_prediction_only_file_cannot_resume(saved, tmp_path):
+    trainer, _ = saved
+    small = tmp_path / "small.safetensors"
+    save_model(small, trainer, include_resume=False)
+    loaded = load_model(small)
+    assert loaded.resume is None
+    assert not any(k.startswith(("optimizer.", "rng.")) for k in load_file(str(small)))
+    with pytest.raises(TrainingError, match="holds no training state"):
+        Trainer.from_checkpoint(loaded)
+
+
+def test_older_format_is_migrated(saved, monkeypatch):
+    _, path = saved
+    calls = []
+
+    def one_to_two(sections):
+        calls.append(sorted(sections))
+        return sections
+
+    monkeypatch.setattr(persistence, "MODEL_FORMAT_VERSION", 2)
+    monkeypatch.setitem(persistence.MIGRATIONS, 1, one_to_two)
+    loaded = load_model(path)
+    assert calls == [sorted(["project", "preprocessing", "history", "test_metrics", "resume"])]
+    assert loaded.format_version == 1
+
+
+def test_projects_round_trip_and_open_from_model_files(saved, tmp_path):
+    trainer, path = saved
+    p = tmp_path / "project.json"
+    save_project(trainer.project, p)
+    assert load_project(p) == trainer.project
+    assert json.loads(p.read_text())["data"]["dataset"] == trainer.project.data.dataset
+    assert load_project(path) == trainer.project  # Open Project… on a model file
+    (tmp_path / "bad.json").write_text('{"train": {"lr": -1}}')
+    with pytest.raises(FileFormatError, match="train.lr"):
+        load_project(tmp_path / "bad.json")
+    with pytest.raises(FileFormatError, match="does not exist"):
+        load_project(tmp_path / "none.json")
+
+
+# ----------------------------------------------------------------------------- predict
+def raw_rows(project, n=25):
+    x, _, names, _ = generate(project.data)
+    return x[:n].astype(np.float64), names
+
+
+def test_predict_rows_applies_the_saved_preprocessing(saved):
+    trainer, path = saved
+    loaded = load_model(path)
+    rows, _ = raw_rows(trainer.project)
+    result = predict_rows(loaded, rows)
+    prep = loaded.preprocessing
+    out = predict_prepared(trainer.model, prep.task, prep.transform(rows), "cpu")
+    assert len(result) == len(rows)
+    if prep.task == "regression":
+        assert np.array_equal(result.values, out * prep.target_scale + prep.target_mean)
+        assert result.labels is None
+        return
+    probs = np.column_stack([1 - out, out]) if prep.task == "binary" else out
+    assert np.array_equal(result.probabilities, probs)
+    assert np.allclose(result.probabilities.sum(axis=1), 1.0)
+    assert np.array_equal(result.labels, probs.argmax(axis=1))
+    assert result.names == [prep.class_names[i] for i in result.labels]
+    # one row as a flat list, as a form would pass it (a batch of one may round
+    # differently in the last float32 bit: BLAS picks other kernels)
+    single = predict_rows(loaded, list(rows[0]))
+    assert np.allclose(single.probabilities[0], result.probabilities[0], rtol=1e-5, atol=1e-7)
+
+
+def test_predict_rows_rejects_wrong_width_and_non_finite(saved):
+    _, path = saved
+    loaded = load_model(path)
+    n = loaded.preprocessing.n_features
+    with pytest.raises(DataError, match=f"needs {n} feature values"):
+        predict_rows(loaded, np.zeros((2, n + 1)))
+    rows = np.zeros((3, n))
+    rows[2, n - 1] = np.nan
+    name = loaded.preprocessing.feature_names[n - 1]
+    with pytest.raises(DataError, match=re.escape(f"row 3, feature '{name}': nan")):
+        predict_rows(loaded, rows)
+
+
+def write_csv(path, header, rows, delimiter=","):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, delimiter=delimiter)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def test_csv_predictions_equal_row_predictions(saved, tmp_path):
+    trainer, path = saved
+    loaded = load_model(path)
+    rows, names = raw_rows(trainer.project)
+    header = ["id", *reversed(names)]  # any column order, plus a column the model ignores
+    body = [[f"r{i}", *(repr(float(v)) for v in reversed(r))] for i, r in enumerate(rows)]
+    src = tmp_path / "in.csv"
+    write_csv(src, header, body)
+    csv_rows, result = predict_csv(loaded, src)
+    assert np.array_equal(csv_rows.features, rows)
+    direct = predict_rows(loaded, rows)
+    if direct.task == "regression":
+        assert np.array_equal(result.values, direct.values)
+    else:
+        assert np.array_equal(result.probabilities, direct.probabilities)
+    assert csv_rows.notes and "'id'" in csv_rows.notes[0]
+    out = tmp_path / "out.csv"
+    write_predictions_csv(out, csv_rows, result)
+    with open(out, newline="") as f:
+        written = list(csv.reader(f))
+    assert written[0] == header + result.columns()
+    assert written[1][: len(header)] == body[0]
+    if direct.task == "regression":
+        assert float(written[1][-1]) == direct.values[0]
+    else:
+        assert written[1][len(header)] == direct.names[0]
+        assert [float(v) for v in written[1][len(header) + 1 :]] == list(direct.probabilities[0])
+
+
+@pytest.fixture(scope="module")
+def moons_model(tmp_path_factory):
+    trainer = Trainer(make_project("binary", "train.early_stopping=false", epochs=2))
+    trainer.fit()
+    path = tmp_path_factory.mktemp("moons") / "moons.safetensors"
+    save_model(path, trainer)
+    return path, load_model(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x1\n1\n", "lacks the column 'x2' that the model needs"),
+        ("a,b\n1,2\n", "lacks the columns 'x1', 'x2'"),
+        ("x1,x2\n1,2\n3,abc\n", "line 3, column 'x2': 'abc' is not a number"),
+        ("x1,x2\n1,\n", "line 2, column 'x2': an empty value is not a number"),
+        ("x1,x2\n1,nan\n", "line 2, column 'x2': 'nan' is not a number"),
+        ("x1,x2\n1,2,3\n", "line 2: 3 values, but the header has 2 columns"),
+        ("x1,x2,x1\n1,2,3\n", "column 'x1' appears more than once"),
+        ("", "is empty"),
+        ("x1,x2\n", "no rows to predict"),
+    ],
+)
+def test_bad_csv_files_get_clear_messages(moons_model, tmp_path, text, message):
+    _, loaded = moons_model
+    src = tmp_path / "in.csv"
+    src.write_text(text)
+    with pytest.raises(FileFormatError) as err:
+        predict_csv(loaded, src)
+    assert message in str(err.value) and str(src) in str(err.value)
+
+
+def test_csv_dialects_semicolons_bom_and_blank_lines(moons_model, tmp_path):
+    _, loaded = moons_model
+    src = tmp_path / "in.csv"
+    src.write_text("\ufeffx2;x1\n\n0.5;1.5\n-1;2\n", encoding="utf-8")
+    rows = read_csv(src, loaded.preprocessing.feature_names)
+    assert rows.features.tolist() == [[1.5, 0.5], [2.0, -1.0]]
+    assert rows.notes == []
+
+
+def test_output_columns_never_shadow_input_columns(moons_model, tmp_path):
+    _, loaded = moons_model
+    src = tmp_path / "in.csv"
+    src.write_text("x1,x2,predicted\n1,2,yes\n")
+    rows, result = predict_csv(loaded, src)
+    out = tmp_path / "out.csv"
+    write_predictions_csv(out, rows, result)
+    header = out.read_text().splitlines()[0].split(",")
+    assert header[:4] == ["x1", "x2", "predicted", "odyssey predicted"]
+
+
+# ----------------------------------------------------------------------------- CLI
+def test_cli_predict_prints_a_table_and_writes_csv(moons_model, tmp_path, capsys):
+    path, loaded = moons_model
+    src = tmp_path / "in.csv"
+    src.write_text("x1,x2\n1.0,0.2\n-0.8,0.6\n")
+    assert run_cli(["predict", str(path), str(src)]) == 0
+    out = capsys.readouterr().out
+    expected = predict_rows(loaded, np.array([[1.0, 0.2], [-0.8, 0.6]]))
+    assert "Predictions of moons.safetensors" in out
+    for name, probs in zip(expected.names, expected.probabilities):
+        assert name in out and f"{probs[1]:.4f}" in out
+    dest = tmp_path / "out.csv"
+    assert run_cli(["predict", str(path), str(src), "-o", str(dest)]) == 0
+    assert f"wrote 2 predictions to {dest}" in capsys.readouterr().out
+    lines = dest.read_text().splitlines()
+    assert lines[0] == "x1,x2,predicted,probability class 0,probability class 1"
+    assert lines[1].split(",")[2] == expected.names[0]
+    assert run_cli(["predict", str(path), str(src), "-o", "-"]) == 0
+    assert capsys.readouterr().out.splitlines() == lines
+
+
+def test_cli_info_on_model_and_project(moons_model, tmp_path, capsys):
+    path, loaded = moons_model
+    assert run_cli(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "model file:" in out and "dataset: moons (binary)" in out
+    assert f"network: 2 → 10 relu → 1 ({loaded.n_parameters} parameters)" in out
+    assert "trained: 2 epochs" in out and "can continue training: yes" in out
+    assert f"accuracy {loaded.test_metrics['accuracy']:.4f}" in out
+    assert run_cli(["info", str(path), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["kind"] == "model" and info["parameters"] == 41
+    assert info["epochs_trained"] == 2 and info["test_metrics"] == loaded.test_metrics
+    assert info["app_version"] and info["format_version"] == 1
+    project_file = tmp_path / "p.json"
+    save_project(loaded.project, project_file)
+    assert run_cli(["info", str(project_file), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["kind"] == "project" and info["parameters"] == 41
+    assert info["architecture"] == "2 → 10 relu → 1"
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["info", "{tmp}/missing.safetensors"], "the file does not exist"),
+        (["info", "{tmp}/garbage.bin"], "not a safetensors model file"),
+        (["predict", "{tmp}/missing.safetensors", "{tmp}/in.csv"], "does not exist"),
+        (["predict", "{model}", "{tmp}/wrong.csv"], "lacks the column 'x2'"),
+        (["predict", "{model}", "{tmp}/none.csv"], "CSV file"),
+    ],
+)
+def test_cli_bad_files_exit_2_with_one_line(moons_model, tmp_path, capsys, args, fragment):
+    path, _ = moons_model
+    (tmp_path / "garbage.bin").write_bytes(b"\x05\x00\x00\x00\x00\x00\x00\x00hello")
+    (tmp_path / "wrong.csv").write_text("x1\n1\n")
+    args = [a.format(tmp=tmp_path, model=path) for a in args]
+    assert run_cli(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("odyssey: error:")
+    assert fragment in err
