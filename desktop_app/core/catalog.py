@@ -194,6 +194,24 @@ CATALOG: dict[str, DatasetInfo] = {
 }
 
 
+# A user's own table (core.tabular reads it). Not in CATALOG: it is not generated, and its
+# sizes, task and classes come from the file (recorded in DataSpec.table at import).
+TABLE = "table"
+TABLE_INFO = DatasetInfo(
+    TABLE,
+    "Your own table (CSV/TSV)",
+    "A table you imported: one row per sample, a target column and feature columns.",
+    "table",
+    BINARY,
+    params=("seed",),
+)
+
+
+def dataset_info(name: str) -> DatasetInfo | None:
+    """The catalog entry, the table entry, or None for an unknown name."""
+    return TABLE_INFO if name == TABLE else CATALOG.get(name)
+
+
 def split_sizes(n: int, val_fraction: float, test_fraction: float) -> tuple[int, int, int]:
     """Train, validation and test sizes for n samples; the one rule data.py also uses."""
     n_test = math.ceil(n * test_fraction) if test_fraction > 0 else 0

@@ -10,14 +10,56 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from desktop_app.core.catalog import BINARY, CATALOG, MULTICLASS, REGRESSION, split_sizes
+from desktop_app.core.catalog import BINARY, CATALOG, MULTICLASS, REGRESSION, TABLE, split_sizes
 from desktop_app.core.errors import DataError
 from desktop_app.core.specs import DataSpec
 
 
 @dataclass
+class RawColumn:
+    """One column of a user's table as the model saw it before encoding.
+
+    kind: numeric (one input), boolean (one input, 1/0) or categorical (one input per
+    category, named "column=category"). fill: the value used where the column is empty
+    (None: rows with gaps were dropped, so a gap at prediction time is an error).
+    """
+
+    name: str
+    kind: str
+    categories: list[str] = field(default_factory=list)
+    fill: float | str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "categories": list(self.categories),
+            "fill": self.fill,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> RawColumn:
+        kind = str(d["kind"])
+        if kind not in ("numeric", "boolean", "categorical"):
+            raise DataError(f"unknown raw column kind {kind!r} in the saved preprocessing")
+        fill = d.get("fill")
+        if fill is not None and not isinstance(fill, int | float | str):
+            raise DataError(f"bad fill value {fill!r} in the saved preprocessing")
+        return cls(
+            name=str(d["name"]),
+            kind=kind,
+            categories=[str(c) for c in d.get("categories", [])],
+            fill=fill,
+        )
+
+
+@dataclass
 class Preprocessing:
-    """Everything needed to turn raw feature rows into model inputs and outputs back."""
+    """Everything needed to turn raw feature rows into model inputs and outputs back.
+
+    For an imported table, raw_columns describe its feature columns before encoding,
+    so that transform_raw can take rows of the original file (see core.tabular).
+    """
 
     task: str
     feature_names: list[str]
@@ -26,6 +68,9 @@ class Preprocessing:
     scale: np.ndarray | None = None
     target_mean: float = 0.0  # regression targets are standardised for training
     target_scale: float = 1.0
+    raw_columns: list[RawColumn] | None = None  # None: not a table (catalog dataset)
+    target_column: str | None = None
+    missing: str | None = None  # the table's missing-value policy
 
     @property
     def n_features(self) -> int:
@@ -47,8 +92,16 @@ class Preprocessing:
             x = (x - self.mean) / self.scale
         return x.astype(np.float32, copy=False)
 
+    def transform_raw(self, rows) -> np.ndarray:
+        """Model inputs from raw rows of the imported table: a list of dicts (column name
+        -> string or number), a mapping of column name -> sequence, or a tabular.RawTable.
+        Encodes (one-hot, booleans, fills) as at training, then standardises."""
+        from desktop_app.core.tabular import encode_raw
+
+        return self.transform(encode_raw(self, rows))
+
     def to_dict(self) -> dict:
-        return {
+        d = {
             "task": self.task,
             "feature_names": list(self.feature_names),
             "class_names": list(self.class_names),
@@ -57,11 +110,19 @@ class Preprocessing:
             "target_mean": float(self.target_mean),
             "target_scale": float(self.target_scale),
         }
+        if self.raw_columns is not None:
+            d["raw"] = {
+                "columns": [c.to_dict() for c in self.raw_columns],
+                "target": self.target_column,
+                "missing": self.missing,
+            }
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> Preprocessing:
         mean = d.get("mean")
         scale = d.get("scale")
+        raw = d.get("raw")  # absent in files written before tables existed
         return cls(
             task=str(d["task"]),
             feature_names=[str(v) for v in d["feature_names"]],
@@ -70,6 +131,9 @@ class Preprocessing:
             scale=None if scale is None else np.asarray(scale, dtype=np.float32),
             target_mean=float(d.get("target_mean", 0.0)),
             target_scale=float(d.get("target_scale", 1.0)),
+            raw_columns=None if raw is None else [RawColumn.from_dict(c) for c in raw["columns"]],
+            target_column=None if raw is None else raw.get("target"),
+            missing=None if raw is None else raw.get("missing"),
         )
 
 
@@ -193,7 +257,14 @@ def _spiral(n: int, k: int, noise: float, rng: np.random.Generator):
 
 
 def prepare(spec: DataSpec) -> PreparedData:
-    """Generate or load the dataset, split it and fit the preprocessing."""
+    """Generate or load the dataset, split it and fit the preprocessing.
+
+    A table is read from its (absolute or cwd-relative) path; to load a project's table
+    with progress, cancel and the project's checks, use tabular.load_project_data."""
+    if spec.dataset == TABLE:
+        from desktop_app.core.tabular import prepare_table
+
+        return prepare_table(spec)
     x, y, feature_names, class_names = generate(spec)
     return prepare_arrays(x, y, spec, feature_names, class_names, spec.task)
 
@@ -205,31 +276,29 @@ def prepare_arrays(
     feature_names: list[str],
     class_names: list[str],
     task: str,
+    indices: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> PreparedData:
-    """Split raw arrays (stratified for classification) and fit the preprocessing."""
+    """Split raw arrays (stratified for classification) and fit the preprocessing.
+
+    indices: the (train, val, test) split_indices() already computed for these rows.
+    Peak memory is x plus its three splits: scaling works in place and in row blocks.
+    """
     x = np.asarray(x, dtype=np.float32)
-    n = len(x)
-    n_train, n_val, n_test = split_sizes(n, spec.val_fraction, spec.test_fraction)
     classify = task in (BINARY, MULTICLASS)
     y = np.asarray(y, dtype=np.int64 if classify else np.float32)
-    idx = np.arange(n)
-    try:
-        rest, test_idx = _split(idx, y, n_test, classify, spec.seed)
-        train_idx, val_idx = _split(rest, y, n_val, classify, spec.seed + 1)
-    except ValueError as exc:
-        raise DataError(
-            f"cannot split {n} samples into {n_train} train / {n_val} validation / "
-            f"{n_test} test: {exc}. Use more samples or other split shares."
-        ) from None
+    train_idx, val_idx, test_idx = indices if indices is not None else split_indices(y, spec, task)
     x_train, x_val, x_test = x[train_idx], x[val_idx], x[test_idx]
     y_train, y_val, y_test = y[train_idx], y[val_idx], y[test_idx]
     prep = Preprocessing(task=task, feature_names=feature_names, class_names=class_names)
     if spec.standardize:
-        mean = x_train.mean(axis=0)
-        scale = x_train.std(axis=0)
+        mean, scale = _mean_std(x_train)
         scale[scale < 1e-12] = 1.0
         prep.mean, prep.scale = mean.astype(np.float32), scale.astype(np.float32)
-        x_train, x_val, x_test = (prep.transform(a) for a in (x_train, x_val, x_test))
+        for a in (x_train, x_val, x_test):  # fresh copies (fancy indexing): scale in place
+            for start in range(0, len(a), _BLOCK_ROWS):
+                block = a[start : start + _BLOCK_ROWS]
+                block -= prep.mean
+                block /= prep.scale
     if not classify:
         prep.target_mean = float(y_train.mean())
         prep.target_scale = float(y_train.std()) or 1.0
@@ -246,6 +315,45 @@ def prepare_arrays(
         y_test,
         prep,
     )
+
+
+_BLOCK_ROWS = 65536
+
+
+def _mean_std(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and (population) standard deviations, in float64, a block of rows at
+    a time so that no temporary as large as x is made."""
+    n = max(len(x), 1)
+    total = np.zeros(x.shape[1], dtype=np.float64)
+    for start in range(0, len(x), _BLOCK_ROWS):
+        total += x[start : start + _BLOCK_ROWS].sum(axis=0, dtype=np.float64)
+    mean = total / n
+    sq = np.zeros(x.shape[1], dtype=np.float64)
+    for start in range(0, len(x), _BLOCK_ROWS):
+        d = x[start : start + _BLOCK_ROWS].astype(np.float64) - mean
+        sq += np.einsum("ij,ij->j", d, d)
+    return mean, np.sqrt(sq / n)
+
+
+def split_indices(
+    y: np.ndarray, spec: DataSpec, task: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted train, validation and test row indices (stratified for classification);
+    the one split prepare_arrays uses, available before the features exist (a table fits
+    its fill values on the training rows)."""
+    n = len(y)
+    n_train, n_val, n_test = split_sizes(n, spec.val_fraction, spec.test_fraction)
+    classify = task in (BINARY, MULTICLASS)
+    idx = np.arange(n)
+    try:
+        rest, test_idx = _split(idx, y, n_test, classify, spec.seed)
+        train_idx, val_idx = _split(rest, y, n_val, classify, spec.seed + 1)
+    except ValueError as exc:
+        raise DataError(
+            f"cannot split {n} samples into {n_train} train / {n_val} validation / "
+            f"{n_test} test: {exc}. Use more samples or other split shares."
+        ) from None
+    return train_idx, val_idx, test_idx
 
 
 def _split(idx: np.ndarray, y: np.ndarray, n_out: int, classify: bool, seed: int):

@@ -7,13 +7,24 @@ given and what is allowed.
 
 from __future__ import annotations
 
+import codecs
 import json
-from pathlib import Path
+import os
+from pathlib import Path, PurePath
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from desktop_app.core.catalog import BINARY, CATALOG, MULTICLASS, REGRESSION, split_sizes
+from desktop_app.core.catalog import (
+    BINARY,
+    CATALOG,
+    MULTICLASS,
+    REGRESSION,
+    TABLE,
+    TABLE_INFO,
+    TASKS,
+    split_sizes,
+)
 from desktop_app.core.errors import SpecError
 
 FORMAT_VERSION = 1
@@ -43,6 +54,96 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
 
 
+ColumnType = Literal["numeric", "categorical", "boolean"]
+TableTask = Literal["auto", "binary", "multiclass", "regression"]
+MissingPolicy = Literal["drop", "mean", "median", "most_frequent"]
+DELIMITERS = (",", ";", "\t", "|")
+
+
+class TableSpec(_Spec):
+    """A user's own table (CSV/TSV) and the choices made when importing it.
+
+    `path` is absolute in memory once a project is loaded; project files store it relative
+    to the project's folder where possible (see relative_to / resolved). None for
+    delimiter, encoding or header means "detect"; the loader records what it found,
+    together with the file's content hash and a summary (rows, inputs, classes, task),
+    so that a project validates without reading the file and a changed file is noticed.
+    """
+
+    path: str = Field(..., min_length=1, description="The table file.")
+    delimiter: Literal[",", ";", "\t", "|"] | None = Field(
+        None, description="Field separator; empty: detect."
+    )
+    encoding: str | None = Field(None, description="Text encoding; empty: detect.")
+    header: bool | None = Field(None, description="First row holds column names; empty: detect.")
+    target: str = Field(..., min_length=1, description="The column to predict.")
+    features: list[str] | None = Field(
+        None, description="Input columns; empty: every usable column but the target."
+    )
+    column_types: dict[str, ColumnType] = Field(
+        default_factory=dict, description="Column kinds that override detection."
+    )
+    task: TableTask = Field("auto", description="auto: inferred from the target column.")
+    missing: MissingPolicy = Field("drop", description="Rows with gaps: drop them, or fill.")
+    sha256: str | None = Field(
+        None, pattern=r"^[0-9a-f]{64}$", description="Content hash recorded at import."
+    )
+    # Recorded by the loader (a summary of the content the hash describes).
+    n_rows: int | None = Field(None, ge=0, description="Usable rows at the last load.")
+    n_inputs: int | None = Field(None, ge=0, description="Model inputs after encoding.")
+    n_classes: int | None = Field(None, ge=0, description="Target classes (0: regression).")
+    inferred_task: Literal["binary", "multiclass", "regression"] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> TableSpec:
+        if self.encoding is not None:
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError:
+                raise ValueError(
+                    f"encoding {self.encoding!r} is unknown; use e.g. utf-8, cp1252 or latin-1"
+                ) from None
+        if self.features is not None:
+            if not self.features:
+                raise ValueError("features is empty; name at least one column, or leave it empty")
+            if self.target in self.features:
+                raise ValueError(
+                    f"the target column {self.target!r} is also listed as a feature; "
+                    "remove it from features"
+                )
+            dup = sorted({f for f in self.features if self.features.count(f) > 1})
+            if dup:
+                raise ValueError(f"features lists {', '.join(map(repr, dup))} more than once")
+        return self
+
+    @property
+    def resolved_task(self) -> str | None:
+        """The task to train: the user's choice, else the one recorded at the last load."""
+        return self.task if self.task != "auto" else self.inferred_task
+
+    def resolved(self, base_dir: str | Path | None) -> Path:
+        """The file's location; a relative path is taken from base_dir (else the cwd)."""
+        p = Path(self.path).expanduser()
+        if not p.is_absolute() and base_dir is not None:
+            p = Path(base_dir) / p
+        return p
+
+    def with_path_resolved(self, base_dir: str | Path | None) -> TableSpec:
+        return self.model_copy(update={"path": str(self.resolved(base_dir).absolute())})
+
+    def with_path_relative_to(self, folder: str | Path) -> TableSpec:
+        """The same spec with its path relative to `folder` where possible (the form a
+        project file stores, so project and table can move together)."""
+        p = Path(self.path).expanduser()
+        if not p.is_absolute():
+            return self
+        try:
+            rel = os.path.relpath(p, Path(folder).absolute())
+        except ValueError:  # another drive (Windows): keep it absolute
+            return self
+        return self.model_copy(update={"path": PurePath(rel).as_posix()})
+
+
 class DataSpec(_Spec):
     """Which data, how much of it, and how it is split."""
 
@@ -58,11 +159,23 @@ class DataSpec(_Spec):
     val_fraction: float = Field(0.1, ge=0, lt=1, description="Share held out for validation.")
     test_fraction: float = Field(0.2, ge=0, lt=1, description="Share held out for testing.")
     standardize: bool = Field(True, description="Standardise features (fit on training split).")
+    table: TableSpec | None = Field(None, description='The imported table (dataset "table").')
 
     @model_validator(mode="after")
     def _check(self) -> DataSpec:
+        if self.dataset == TABLE:
+            if self.table is None:
+                raise ValueError(
+                    'dataset "table" needs a table (data.table: path, target, ...); '
+                    "import a file, or choose a catalog dataset"
+                )
+        elif self.table is not None:
+            raise ValueError(
+                f"data.table is set but dataset is {self.dataset!r}; set dataset to "
+                '"table" to train on the table, or remove data.table'
+            )
         info = CATALOG.get(self.dataset)
-        if info is None:
+        if info is None and self.dataset != TABLE:
             raise ValueError(
                 f"dataset {self.dataset!r} is unknown; choose one of: {', '.join(CATALOG)}"
             )
@@ -71,12 +184,11 @@ class DataSpec(_Spec):
                 f"validation ({self.val_fraction:g}) and test ({self.test_fraction:g}) shares "
                 "add up to 1 or more, which leaves no training data; lower them"
             )
-        n_train, _, _ = split_sizes(self.total_samples, self.val_fraction, self.test_fraction)
-        if n_train < 2:
-            raise ValueError(
-                f"the split leaves {n_train} training samples out of {self.total_samples}; "
-                "use more samples or smaller validation/test shares"
-            )
+        if self.dataset == TABLE:
+            return self  # row counts are checked when the file is loaded (check_table_rows)
+        problem = split_problem(self.total_samples, self.val_fraction, self.test_fraction)
+        if problem:
+            raise ValueError(problem)
         if self.dataset == "classification":
             nf, ni, nc = self.features, self.informative, self.classes
             if ni > nf:
@@ -97,17 +209,22 @@ class DataSpec(_Spec):
         return self
 
     # Effective values, with the catalog's defaults filled in.
+    # A table's values are those recorded at its last load (0 / "auto" before any load).
     @property
     def info(self):
-        return CATALOG[self.dataset]
+        return TABLE_INFO if self.dataset == TABLE else CATALOG[self.dataset]
 
     @property
     def total_samples(self) -> int:
+        if self.table is not None:
+            return self.table.n_rows or 0
         info = CATALOG[self.dataset]
         return info.n_samples if info.n_samples is not None else self.n_samples
 
     @property
     def features(self) -> int:
+        if self.table is not None:
+            return self.table.n_inputs or 0
         info = CATALOG[self.dataset]
         if info.kind == "real" or "n_features" not in info.params:
             return int(info.n_features or 1)
@@ -123,6 +240,8 @@ class DataSpec(_Spec):
 
     @property
     def classes(self) -> int:
+        if self.table is not None:
+            return self.table.n_classes or 0
         info = CATALOG[self.dataset]
         if info.task == REGRESSION:
             return 0
@@ -132,10 +251,16 @@ class DataSpec(_Spec):
 
     @property
     def noise_level(self) -> float:
+        if self.table is not None:
+            return 0.0
         return self.noise if self.noise is not None else float(CATALOG[self.dataset].noise or 0)
 
     @property
     def task(self) -> str:
+        """binary, multiclass or regression; "auto" for a table whose task is inferred
+        and that was never loaded (core.tabular.load_project_data resolves it)."""
+        if self.table is not None:
+            return self.table.resolved_task or "auto"
         info = CATALOG[self.dataset]
         if info.task == REGRESSION:
             return REGRESSION
@@ -238,7 +363,7 @@ class Project(_Spec):
             )
         task = self.data.task
         loss = self.train.loss
-        if loss != "auto" and loss not in LOSSES_FOR_TASK[task]:
+        if loss != "auto" and task in TASKS and loss not in LOSSES_FOR_TASK[task]:
             raise ValueError(
                 f"train.loss {loss!r} does not fit the {task} task of dataset "
                 f"{self.data.dataset!r}; use one of: auto, {', '.join(LOSSES_FOR_TASK[task])}"
@@ -248,12 +373,11 @@ class Project(_Spec):
         n_train, n_val, _ = split_sizes(
             self.data.total_samples, self.data.val_fraction, self.data.test_fraction
         )
-        if self.train.batch_size > n_train:
-            raise ValueError(
-                f"train.batch_size {self.train.batch_size} is larger than the training set "
-                f"({n_train} samples); choose at most {n_train}"
-            )
-        if self.train.early_stopping and n_val == 0:
+        if self.data.dataset != TABLE:  # a table's rows are counted when it is loaded
+            problem = batch_problem(self.train.batch_size, n_train)
+            if problem:
+                raise ValueError(problem)
+        if self.train.early_stopping and self.data.val_fraction == 0:
             raise ValueError(
                 "early stopping watches the validation split, which is empty; set "
                 "data.val_fraction above 0 or turn early stopping off"
@@ -268,9 +392,43 @@ class Project(_Spec):
     def loss(self) -> str:
         return self.train.resolved_loss(self.task)
 
+    def check_table_rows(self, n_rows: int, task: str) -> None:
+        """The checks validation leaves to load time for a table (it cannot count rows
+        without reading the file); the same messages as for catalog datasets."""
+        d = self.data
+        problems = [split_problem(n_rows, d.val_fraction, d.test_fraction)]
+        n_train = split_sizes(n_rows, d.val_fraction, d.test_fraction)[0]
+        problems.append(batch_problem(self.train.batch_size, n_train))
+        loss = self.train.loss
+        if loss != "auto" and loss not in LOSSES_FOR_TASK[task]:
+            problems.append(
+                f"train.loss {loss!r} does not fit the {task} task of the table's target "
+                f"column; use one of: auto, {', '.join(LOSSES_FOR_TASK[task])}"
+            )
+        problems = [p for p in problems if p]
+        if problems:
+            raise SpecError("invalid project: " + "; ".join(problems))
+
+    def with_table_path_resolved(self, base_dir: str | Path | None) -> Project:
+        """A copy whose table path is absolute (relative ones are taken from base_dir)."""
+        if self.data.table is None:
+            return self
+        table = self.data.table.with_path_resolved(base_dir)
+        return self.model_copy(update={"data": self.data.model_copy(update={"table": table})})
+
+    def with_table_path_relative_to(self, folder: str | Path) -> Project:
+        """A copy whose table path is relative to `folder` where possible (for saving)."""
+        if self.data.table is None:
+            return self
+        table = self.data.table.with_path_relative_to(folder)
+        return self.model_copy(update={"data": self.data.model_copy(update={"table": table})})
+
     # --- JSON round trip -----------------------------------------------------------
-    def to_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), indent=2) + "\n"
+    def to_json(self, path: str | Path | None = None) -> str:
+        """The project as JSON; given the file it goes to, a table path is stored
+        relative to that file's folder where possible."""
+        project = self if path is None else self.with_table_path_relative_to(Path(path).parent)
+        return json.dumps(project.model_dump(mode="json"), indent=2) + "\n"
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "project") -> Project:
@@ -306,7 +464,8 @@ class Project(_Spec):
             raise SpecError(f"{p} is not a text (UTF-8) project file") from None
         except OSError as exc:
             raise SpecError(f"cannot read project file {p}: {exc.strerror}") from None
-        return cls.from_json(text, source=str(p))
+        # A table path is relative to the project file's folder; in memory it is absolute.
+        return cls.from_json(text, source=str(p)).with_table_path_resolved(p.parent)
 
     def with_overrides(self, assignments: list[str]) -> Project:
         """Apply command-line `field.path=value` assignments and validate the result."""
@@ -339,6 +498,25 @@ class Project(_Spec):
                 value = raw
             target[last] = value
         return Project.from_dict(data, source="project")
+
+
+def split_problem(n_total: int, val_fraction: float, test_fraction: float) -> str | None:
+    n_train, _, _ = split_sizes(n_total, val_fraction, test_fraction)
+    if n_train < 2:
+        return (
+            f"the split leaves {n_train} training samples out of {n_total}; "
+            "use more samples or smaller validation/test shares"
+        )
+    return None
+
+
+def batch_problem(batch_size: int, n_train: int) -> str | None:
+    if batch_size > n_train:
+        return (
+            f"train.batch_size {batch_size} is larger than the training set "
+            f"({n_train} samples); choose at most {n_train}"
+        )
+    return None
 
 
 def format_validation_error(exc: ValidationError, source: str) -> str:
