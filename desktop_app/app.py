@@ -113,4 +113,6 @@ def run_app(argv: list[str]) -> int:
     install_exception_hooks(app)
     window = create_main_window(argv)
     window.show()
-    return int(app.exec())
+    code = int(app.exec())
+    window.shutdown()  # however the loop ended, no thread may outlive the window
+    return code

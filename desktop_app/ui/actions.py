@@ -41,6 +41,7 @@ class WindowActions:
     file_actions: dict[str, QAction]
     toolbar: QToolBar
     project_message: QLabel
+    project_message_action: QAction
 
 
 def build_actions(window) -> WindowActions:
@@ -91,7 +92,8 @@ def build_actions(window) -> WindowActions:
     message.setToolTip("What must be fixed in the project before it can be trained.")
     message.setStyleSheet("color:#b3261e; padding-left:6px;")
     message.setWordWrap(True)
-    toolbar.addWidget(message)
+    message_action = toolbar.addWidget(message)
+    message_action.setObjectName("projectMessageAction")
 
     rows = [
         (
@@ -173,4 +175,4 @@ def build_actions(window) -> WindowActions:
             window, "&About Odyssey", "actionAbout", "Version and libraries", slot=window.about
         )
     )
-    return WindowActions(train, pause, stop, file_actions, toolbar, message)
+    return WindowActions(train, pause, stop, file_actions, toolbar, message, message_action)

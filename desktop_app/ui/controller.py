@@ -77,7 +77,7 @@ class TrainingController(QObject):
         self._run_id += 1
         self._timed = TimedControl()
         self._worker = TrainingWorker(self.project, self._timed)
-        thread = track_thread(QThread())
+        thread = track_thread(QThread(), stop=self._timed.stop)
         thread.setObjectName(f"odyssey-training-{self._run_id}")
         self._worker.moveToThread(thread)
         self._worker.started.connect(self._on_started)

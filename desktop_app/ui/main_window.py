@@ -123,6 +123,7 @@ class MainWindow(QMainWindow):
         self.train_action, self.pause_action, self.stop_action = acts.train, acts.pause, acts.stop
         self.file_actions, self.toolbar = acts.file_actions, acts.toolbar
         self.project_message = acts.project_message
+        self._message_action = acts.project_message_action  # toolbar widgets hide via it
         self._load_into_panels(project)
         self._connect()
         self._restore_layout()
@@ -247,7 +248,7 @@ class MainWindow(QMainWindow):
                 message = str(exc)
         self._project = project
         self.project_message.setText(message)
-        self.project_message.setVisible(bool(message))
+        self._message_action.setVisible(bool(message))
         self.train_action.setToolTip(
             f"Cannot train yet: {message}" if message else self.train_action.statusTip()
         )
@@ -412,6 +413,7 @@ class MainWindow(QMainWindow):
             shutdown()
         self.plots.stop_updates()
         self.results_panel.stop_updates()
+        self.status.clearMessage()  # stops the status bar's message timer
         return ok
 
     def save_settings(self) -> None:

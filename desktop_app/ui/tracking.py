@@ -7,16 +7,31 @@ the whole object tree. Registration is weak: a deleted object drops out on its o
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 
 from PySide6.QtCore import QThread, QTimer
 
 _threads: weakref.WeakSet[QThread] = weakref.WeakSet()
 _timers: weakref.WeakSet[QTimer] = weakref.WeakSet()
+_stoppers: weakref.WeakKeyDictionary[QThread, Callable[[], None]] = weakref.WeakKeyDictionary()
 
 
-def track_thread(thread: QThread) -> QThread:
+def track_thread(thread: QThread, stop: Callable[[], None] | None = None) -> QThread:
+    """Register `thread`; `stop` asks the work running in it to end (cooperatively)."""
     _threads.add(thread)
+    if stop is not None:
+        _stoppers[thread] = stop
     return thread
+
+
+def stop_all(timeout_ms: int = 30_000) -> None:
+    """Ask every running tracked thread to end and wait for it (last-resort cleanup)."""
+    for thread in running_threads():
+        stop = _stoppers.get(thread)
+        if stop is not None:
+            stop()
+        thread.quit()
+        thread.wait(timeout_ms)
 
 
 def track_timer(timer: QTimer) -> QTimer:

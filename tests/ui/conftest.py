@@ -38,14 +38,17 @@ def no_threads_or_timers_left(request):
     before fixture finalizers run), so whatever is still running here was leaked.
     """
     yield
-    from PySide6.QtCore import QThread, QThreadPool, QTimer
+    from PySide6.QtCore import QEvent, QThread, QThreadPool, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from desktop_app.ui.tracking import active_timers, running_threads
+    from desktop_app.ui.tracking import active_timers, running_threads, stop_all
 
     if QApplication.instance() is None:
         return
     QApplication.processEvents()
+    # Windows pytest-qt closed were deleteLater()-ed: delete them now, as the event loop
+    # would, so that only objects still alive are inspected.
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     problems: list[str] = []
     threads = running_threads()
     timers = active_timers()
@@ -71,6 +74,7 @@ def no_threads_or_timers_left(request):
     # Clean up so that one leak does not cascade into the following tests.
     for t in timers:
         t.stop()
+    stop_all()
     for t in threads:
         t.quit()
         t.wait(30_000)
