@@ -37,7 +37,9 @@ class MetricPlot(LivePlot):
         for c in (self.train_curve, self.val_curve):
             c.setClipToView(True)
         self.best_markers = MarkerSet(pi, GREEN)
-        self.stop_markers = MarkerSet(pi, GREY, position=0.08)
+        self.stop_markers = MarkerSet(pi, GREY, position=0.45)
+        # Metrics rise, so the lower right is where the curves are not.
+        self.legend.setOffset((-10, -10))
         history.reset.connect(self._on_reset)
         history.epochs_added.connect(self.mark_dirty)
         history.run_ended.connect(self.mark_dirty)

@@ -1,0 +1,118 @@
+"""A real window on a real X server (Xvfb): train the default project, save a screenshot.
+
+The child process runs under `xvfb-run -a` (its own X server, on a free display, torn
+down even if the child crashes) with Qt's xcb platform, presses Train like a user,
+waits for the finished signal and captures the window from the X server into
+docs/screenshots/main-window.png, which the README shows.
+CI installs the server with `apt-get install -y xvfb`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOT = REPO / "docs" / "screenshots" / "main-window.png"
+
+SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QLabel, QToolButton
+    from desktop_app.app import create_application, install_exception_hooks
+    from desktop_app.ui.main_window import MainWindow
+
+    out = sys.argv[1]
+    app = create_application([])
+    install_exception_hooks(app)
+    w = MainWindow()
+    w.show()
+    report = {"platform": app.platformName()}
+
+    def press_train():
+        if w.devices is None:  # let startup finish first, as a person would
+            QTimer.singleShot(100, press_train)
+            return
+        QTest.mouseClick(w.findChild(QToolButton, "trainButton"), Qt.MouseButton.LeftButton)
+
+    def on_finished(outcome):
+        report["stop_reason"] = outcome.stop_reason
+        QTimer.singleShot(1000, shoot)  # let the plots' last redraw reach the screen
+
+    def on_failed(message):
+        report["failed"] = message
+        w.close()
+
+    def shoot():
+        pixmap = w.screen().grabWindow(w.winId())
+        report["saved"] = pixmap.save(out, "PNG")
+        report["size"] = [pixmap.width(), pixmap.height()]
+        report["accuracy"] = w.findChild(QLabel, "metric_accuracy").text()
+        report["title"] = w.windowTitle()
+        w.close()
+
+    def give_up():
+        report["timeout"] = True
+        w.controller.shutdown()
+        w.close()
+
+    w.controller.finished.connect(on_finished)
+    w.controller.failed.connect(on_failed)
+    QTimer.singleShot(300, press_train)
+    QTimer.singleShot(150_000, give_up)
+    code = app.exec()
+    w.shutdown()
+    print("REPORT " + json.dumps(report))
+    sys.exit(code)
+    """
+)
+
+
+@pytest.mark.xvfb
+def test_real_window_trains_and_saves_a_screenshot(tmp_path):
+    xvfb_run = shutil.which("xvfb-run")
+    if xvfb_run is None:
+        pytest.skip("xvfb-run is not installed (apt-get install -y xvfb)")
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    target = tmp_path / "main-window.png"
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "xcb",
+        "ODYSSEY_SETTINGS_DIR": str(tmp_path / "settings"),
+    }
+    env.pop("DISPLAY", None)
+    proc = subprocess.run(
+        [xvfb_run, "-a", "-s", "-screen 0 1600x1000x24", sys.executable, "-c", SCRIPT, str(target)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=REPO,
+    )
+    assert proc.returncode == 0, f"exit status {proc.returncode}\n{proc.stderr[-3000:]}"
+    line = [s for s in proc.stdout.splitlines() if s.startswith("REPORT ")][-1]
+    report = json.loads(line[len("REPORT ") :])
+    assert report["platform"] == "xcb"
+    assert "failed" not in report and "timeout" not in report, report
+    assert report["saved"] is True
+    assert report["title"] == "Odyssey — Classic first example"
+    assert report["accuracy"].endswith("%")
+    assert report["size"] == [1440, 900]
+
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(target))
+    assert (image.width(), image.height()) == (1440, 900)
+    # A painted window, not a blank or black capture: many distinct colours.
+    colours = {image.pixel(x, y) for x in range(0, 1440, 12) for y in range(0, 900, 12)}
+    assert len(colours) > 50
+    shutil.copyfile(target, SCREENSHOT)
