@@ -53,6 +53,44 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MODEL.safetensors",
         help="continue training a saved model (its project, optimizer and schedule state)",
     )
+    tab = tr.add_argument_group(
+        "your own table",
+        "train on a CSV/TSV file (with a project file: its model and training choices)",
+    )
+    tab.add_argument("--data", metavar="FILE.csv", help="the table to train on")
+    tab.add_argument("--target", metavar="COLUMN", help="the column to predict (with --data)")
+    tab.add_argument(
+        "--features",
+        metavar="A,B,C",
+        help="input columns (default: every usable column but the target)",
+    )
+    tab.add_argument(
+        "--task",
+        choices=("auto", "binary", "multiclass", "regression"),
+        default="auto",
+        help="default auto: inferred from the target column",
+    )
+    tab.add_argument(
+        "--missing",
+        choices=("drop", "mean", "median", "most_frequent"),
+        default="drop",
+        help="rows with empty feature cells: drop them (default) or fill them",
+    )
+    tab.add_argument(
+        "--type",
+        dest="column_types",
+        action="append",
+        default=[],
+        metavar="COLUMN=KIND",
+        help="override a detected column kind: numeric, categorical or boolean",
+    )
+    tab.add_argument("--delimiter", help="comma, semicolon, tab or pipe (default: detect)")
+    tab.add_argument("--encoding", help="e.g. utf-8, cp1252, latin-1 (default: detect)")
+    tab.add_argument(
+        "--accept-changed",
+        action="store_true",
+        help="train even though the project's table changed since it was imported",
+    )
 
     pr = sub.add_parser("predict", help="predict the rows of a CSV file with a saved model")
     pr.add_argument("model", help="a model file (.safetensors) saved by Odyssey")
@@ -167,7 +205,12 @@ def cmd_train(args) -> int:
                 )
     else:
         extra = [] if epochs is None else [f"train.epochs={epochs}"]
-        project = load_project(args.project, [*args.overrides, *extra], args.device)
+        if args.data:
+            project = _table_project(args, [*args.overrides, *extra])
+        else:
+            if args.target or args.features:
+                raise OdysseyError("--target and --features go with --data FILE.csv")
+            project = load_project(args.project, [*args.overrides, *extra], args.device)
         epochs = None
     if args.save:
         _check_can_write(args.save)
@@ -175,7 +218,10 @@ def cmd_train(args) -> int:
     quiet = args.quiet
     if not quiet:
         console.print(f"[bold]Odyssey[/bold] — {project.name}")
-    data = prepare(project.data)
+    if project.data.table is not None:
+        project, data = _load_table_data(project, args, console, quiet)
+    else:
+        data = prepare(project.data)
     task = data.task
     n_params = count_parameters(project.model, data.n_features, data.n_outputs)
     if not quiet:
@@ -220,6 +266,88 @@ def cmd_train(args) -> int:
         summary["task"] = task
         print(json.dumps(summary))
     return 0
+
+
+def _table_project(args, overrides: list[str]):
+    """The project for `train --data`: the table with the import dialog's defaults, on
+    the model and training choices of the project file (or the default project)."""
+    from pydantic import ValidationError
+
+    from desktop_app.core.errors import SpecError
+    from desktop_app.core.specs import Project, TableSpec, format_validation_error
+    from desktop_app.core.tabular import table_project
+
+    if not args.target:
+        raise OdysseyError(f"--data {args.data}: name the column to predict with --target COLUMN")
+    delimiters = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|", "\\t": "\t"}
+    delimiter = args.delimiter
+    if delimiter is not None:
+        delimiter = delimiters.get(delimiter.lower(), delimiter)
+        if delimiter not in (",", ";", "\t", "|"):
+            raise OdysseyError(
+                f"--delimiter {args.delimiter!r}: choose comma, semicolon, tab or pipe"
+            )
+    types = {}
+    for item in args.column_types:
+        name, sep, kind = item.rpartition("=")
+        if not sep or not name:
+            raise OdysseyError(
+                f"--type {item!r}: expected COLUMN=KIND, e.g. --type zip=categorical"
+            )
+        types[name] = kind
+    features = None
+    if args.features:
+        features = [f.strip() for f in args.features.split(",") if f.strip()]
+    try:
+        spec = TableSpec(
+            path=str(Path(args.data).absolute()),
+            target=args.target,
+            features=features,
+            task=args.task,
+            missing=args.missing,
+            column_types=types,
+            delimiter=delimiter,
+            encoding=args.encoding,
+        )
+    except ValidationError as exc:
+        raise SpecError(format_validation_error(exc, "table options")) from None
+    base = Project.load(args.project) if args.project else Project()
+    project = table_project(spec, base)
+    if args.device:
+        overrides = [*overrides, f"train.device={args.device}"]
+    return project.with_overrides(overrides) if overrides else project
+
+
+def _load_table_data(project, args, console, quiet: bool):
+    """Read the project's table with a progress bar; print what the user should know."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from desktop_app.core.tabular import load_project_data
+
+    notes: list[str] = []
+    accept = bool(getattr(args, "accept_changed", False))
+    if quiet:
+        project, data = load_project_data(project, accept_changed=accept, notes=notes)
+    else:
+        name = Path(project.data.table.path).name
+        with Progress(
+            TextColumn(f"reading {name}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("read", total=1.0)
+            project, data = load_project_data(
+                project,
+                progress=lambda f: bar.update(task, completed=f),
+                accept_changed=accept,
+                notes=notes,
+            )
+    for note in notes:
+        print(f"odyssey: note: {note}", file=sys.stderr)
+    return project, data
 
 
 def _check_can_write(path: str) -> None:

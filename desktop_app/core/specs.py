@@ -129,7 +129,8 @@ class TableSpec(_Spec):
         return p
 
     def with_path_resolved(self, base_dir: str | Path | None) -> TableSpec:
-        return self.model_copy(update={"path": str(self.resolved(base_dir).absolute())})
+        path = os.path.normpath(self.resolved(base_dir).absolute())
+        return self.model_copy(update={"path": path})
 
     def with_path_relative_to(self, folder: str | Path) -> TableSpec:
         """The same spec with its path relative to `folder` where possible (the form a

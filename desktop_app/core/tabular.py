@@ -296,7 +296,7 @@ def load_table(
         delimiter=spec.delimiter,
         encoding=spec.encoding,
         header=spec.header,
-        choose=lambda names, kinds: _choose_columns(path, spec, names, kinds),
+        choose=lambda names, infos, d: _choose_columns(path, spec, names, infos, d),
         overrides=overrides,
         target=spec.target,
         expect_hash=spec.sha256,
@@ -335,7 +335,7 @@ def read_rows_for_prediction(
     wanted = [c.name for c in prep.raw_columns]
     kinds = {c.name: c.kind for c in prep.raw_columns}
 
-    def choose(names, _kinds):
+    def choose(names, _infos, _delimiter):
         for name in wanted:
             if name not in names:
                 raise DataError(
@@ -361,20 +361,46 @@ def read_rows_for_prediction(
     return raw
 
 
+def table_project(spec: TableSpec, base: Project | None = None, name: str | None = None) -> Project:
+    """A project training on `spec` with the model, training choices, seed and split
+    shares of `base` (default: the default project): what the import dialog and
+    `odyssey train --data` both start from."""
+    base = base or Project()
+    data = DataSpec(
+        dataset=TABLE,
+        table=spec,
+        seed=base.data.seed,
+        val_fraction=base.data.val_fraction,
+        test_fraction=base.data.test_fraction,
+        standardize=base.data.standardize,
+    )
+    return Project(
+        name=name or Path(spec.path).stem[:200] or "table",
+        data=data,
+        model=base.model,
+        train=base.train,
+    )
+
+
 def load_project_data(
     project: Project,
     base_dir: str | Path | None = None,
     progress: Progress = None,
     cancel: Cancel = None,
     accept_changed: bool = False,
+    notes: list[str] | None = None,
 ) -> tuple[Project, PreparedData]:
     """Load a table project's data. Returns the project with its table record updated
-    (detected settings, hash, rows, inputs, classes, task) and the prepared data."""
+    (detected settings, hash, rows, inputs, classes, task) and the prepared data.
+    notes, if given, receives what the user should know (rows dropped, columns left
+    out, a non-UTF-8 encoding)."""
     spec = project.data
     if spec.table is None:
         raise DataError(f"the project's dataset is {spec.dataset!r}, not an imported table")
     raw = load_table(spec.table, base_dir, _scaled(progress, 0.0, 0.9), cancel, accept_changed)
     data, table = _prepare(raw, spec, project.check_table_rows, consume=True)
+    if notes is not None:
+        notes.extend(raw.notes)
     if progress:
         progress(1.0)
     data_spec = spec.model_copy(update={"table": table})
@@ -485,7 +511,10 @@ def _prepare(
         raw.notes.append(f"dropped {n_gaps:,} rows with empty feature cells")
     n = len(y)
     check(n, task)
-    indices = split_indices(y, data_spec, task)
+    try:
+        indices = split_indices(y, data_spec, task)
+    except DataError as exc:
+        raise DataError(f"{path}: {exc}") from None
     train_idx = indices[0]
     # Encode: one input per numeric/boolean column, one per category.
     raw_columns: list[RawColumn] = []
@@ -573,8 +602,8 @@ def _task_for(path, target, chosen, n_distinct, numeric, integers, n_rows) -> st
                 "a binary task needs exactly 2; choose multiclass, regression or auto"
             )
         return BINARY
-    if n_distinct == 2:
-        return BINARY if chosen == "auto" else MULTICLASS
+    if n_distinct == 2:  # multiclass with two classes is the binary model (as in the catalog)
+        return BINARY
     if chosen == "auto" and numeric:
         few = integers and n_distinct <= MAX_INT_CLASSES and n_distinct * 2 <= n_rows
         return MULTICLASS if few else REGRESSION
@@ -739,7 +768,7 @@ def _read(
     delimiter: str | None,
     encoding: str | None,
     header: bool | None,
-    choose: Callable[[list[str], dict[str, ColumnInfo]], list[str]],
+    choose: Callable[[list[str], dict[str, ColumnInfo], str], list[str]],
     overrides: Mapping[str, str],
     target: str | None,
     expect_hash: str | None,
@@ -766,7 +795,7 @@ def _read(
     chunks: dict[str, list[np.ndarray]] = {}
     vocab: dict[str, dict[str, int]] = {}
     line_chunks: list[np.ndarray] = []
-    notes: list[str] = []
+    notes: list[str] = [f"{path.name}: {note}"] if note else []
     ncols = 0
     fio = _open_binary(path, buffering=0)
     try:
@@ -801,6 +830,8 @@ def _read(
                 elif rows:
                     names = [f"column{j + 1}" for j in range(len(rows[0]))]
                 ncols = len(names)
+                if not rows:
+                    raise DataError(_header_only(path, names))
                 _check_ragged(path, rows, row_lines, ncols, d)
                 cols = list(zip(*rows)) if rows else [() for _ in names]
                 for name, col in zip(names, cols):
@@ -809,7 +840,7 @@ def _read(
                         kind = overrides[name]
                     infos[name] = ColumnInfo(name, kind, n_missing, n_distinct)
                 kinds = {n: i.kind for n, i in infos.items()}
-                features = choose(names, infos)
+                features = choose(names, infos, d)
                 if target is not None:
                     if kinds[target] == "empty":
                         raise DataError(_target_missing(path, target, len(rows), row_lines[:5]))
@@ -859,10 +890,7 @@ def _read(
     if not names:
         raise DataError(_empty(path))
     if not line_chunks:
-        raise DataError(
-            f"{path} has a header row ({', '.join(names[:8])}{'…' if len(names) > 8 else ''}) "
-            "but no data rows; choose the file that holds the data"
-        )
+        raise DataError(_header_only(path, names))
     lines_all = np.concatenate(line_chunks)
     del line_chunks
     columns: dict[str, np.ndarray] = {}
@@ -1061,7 +1089,7 @@ def _convert(path, name, kind, vals, lines, vocab) -> np.ndarray:
 _MISSING_ARRAY = np.array(sorted(MISSING))
 
 
-def _choose_columns(path: Path, spec: TableSpec, names, infos) -> list[str]:
+def _choose_columns(path: Path, spec: TableSpec, names, infos, delimiter: str) -> list[str]:
     for name in spec.column_types:
         if name not in names:
             raise DataError(_unknown_column(path, name, names, "column (in column types)"))
@@ -1093,7 +1121,7 @@ def _choose_columns(path: Path, spec: TableSpec, names, infos) -> list[str]:
             + (f" (the others: {', '.join(others[:10])})" if others else "")
             + ". Inputs must hold numbers, yes/no values or a few categories (at most "
             f"{MAX_CATEGORIES}). Check the detected delimiter "
-            f"({DELIMITER_NAMES.get(spec.delimiter or '', 'auto')}) and the column types."
+            f"({DELIMITER_NAMES.get(delimiter, repr(delimiter))}) and the column types."
         )
     return feats
 
@@ -1211,11 +1239,7 @@ def _take_header(path, rows, row_lines, header: bool):
         names = _names(rows[0])
         rows, row_lines = rows[1:], row_lines[1:]
         if not rows:
-            raise DataError(
-                f"{path} has a header row ({', '.join(names[:8])}"
-                f"{'…' if len(names) > 8 else ''}) but no data rows; choose the file that "
-                "holds the data"
-            )
+            raise DataError(_header_only(path, names))
     else:
         names = [f"column{j + 1}" for j in range(len(rows[0]))]
     return names, rows, row_lines
@@ -1385,6 +1409,13 @@ def _empty(path) -> str:
     )
 
 
+def _header_only(path, names: list[str]) -> str:
+    shown = ", ".join(names[:8]) + ("…" if len(names) > 8 else "")
+    return (
+        f"{path} has a header row ({shown}) but no data rows; choose the file that holds the data"
+    )
+
+
 def _unknown_column(path, name: str, names: list[str], what: str) -> str:
     shown = ", ".join(repr(n) for n in names[:20]) + (" …" if len(names) > 20 else "")
     close = difflib.get_close_matches(name, names, n=1) or [
@@ -1432,5 +1463,6 @@ __all__ = [
     "prepare_table",
     "preview_table",
     "read_rows_for_prediction",
+    "table_project",
     "TABLE",
 ]
