@@ -822,9 +822,10 @@ def _check_tensors(p: Path, infos: dict, expected: dict) -> None:
                 raise _fail(p, f"tensor {name!r} should be a 1-D {dtype} tensor")
             continue
         if got_shape != shape:
+            what = "history" if name.startswith("history.") else "network"
             raise _fail(
                 p,
-                f"tensor {name!r} has shape {list(got_shape)}, but the network described "
+                f"tensor {name!r} has shape {list(got_shape)}, but the {what} described "
                 f"in the file needs {list(shape)}",
             )
         ok = got_dtype in ("F16", "BF16", "F32", "F64") if dtype == "float" else got_dtype == dtype
