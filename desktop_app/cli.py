@@ -385,14 +385,14 @@ def cmd_predict(args) -> int:
         write_predictions_csv(args.output, rows, result)
         print(f"wrote {len(result)} predictions to {args.output}")
         return 0
-    features = loaded.preprocessing.feature_names
-    shown = features if len(features) <= 6 else []
+    shown = rows.columns if len(rows.columns) <= 6 else []
+    where = [rows.header.index(c) for c in shown]
     table = Table(title=f"Predictions of {Path(args.model).name}")
     for col in ["row", *shown, *result.columns()]:
         table.add_column(col, justify="right")
     limit = 50
     for i in range(min(len(result), limit)):
-        values = [f"{rows.features[i, j]:g}" for j in range(len(shown))]
+        values = [rows.cells[i][j].strip() for j in where]
         pred = result.row(i)
         if result.task != "regression":
             pred = [pred[0], *(f"{float(v):.4f}" for v in pred[1:])]
@@ -422,6 +422,8 @@ def cmd_info(args) -> int:
     print(f"project: {s['name']}")
     print(f"dataset: {s['dataset']} ({s['task']})")
     if s["kind"] == "model":
+        if s.get("table"):
+            print(f"table: {s['table']}; columns: {_short_list(s['columns'])}")
         print(f"features: {_short_list(s['features'])}")
         if s["classes"]:
             print(f"classes: {_short_list(s['classes'])}")

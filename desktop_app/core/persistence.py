@@ -509,14 +509,14 @@ def _finite(v: Any) -> bool:
 
 
 def _preprocessing_from(p: Path, d: dict, project: Project) -> Preprocessing:
-    from desktop_app.core.catalog import BINARY, REGRESSION
+    from desktop_app.core.catalog import BINARY, REGRESSION, TASKS
     from desktop_app.core.data import Preprocessing
 
     def bad(what: str) -> FileFormatError:
         return _fail(p, f"its preprocessing is damaged ({what})")
 
     task = d.get("task")
-    if task != project.task:
+    if task not in TASKS or (project.task != "auto" and task != project.task):
         raise bad(f"task {str(task)[:40]!r} does not match the project's {project.task!r}")
     names, classes = d.get("feature_names"), d.get("class_names", [])
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
@@ -542,7 +542,39 @@ def _preprocessing_from(p: Path, d: dict, project: Project) -> Preprocessing:
     tm, ts = d.get("target_mean", 0.0), d.get("target_scale", 1.0)
     if not _finite(tm) or not _finite(ts) or ts <= 0:
         raise bad("target_mean and target_scale must be finite, the scale positive")
-    return Preprocessing.from_dict(d)
+    if d.get("raw") is not None:
+        problem = _raw_problem(d["raw"], len(names))
+        if problem:
+            raise bad(problem)
+    try:
+        return Preprocessing.from_dict(d)
+    except (KeyError, TypeError, ValueError, OdysseyError) as exc:
+        raise bad(str(exc)[:200]) from None
+
+
+def _raw_problem(raw: Any, n_features: int) -> str | None:
+    """What is wrong with the description of an imported table's columns, if anything."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("columns"), list):
+        return "raw columns must be a table with a list of columns"
+    width = 0
+    for c in raw["columns"]:
+        if not isinstance(c, dict) or not isinstance(c.get("name"), str):
+            return "a raw column has no name"
+        kind, cats, fill = c.get("kind"), c.get("categories", []), c.get("fill")
+        if kind not in ("numeric", "boolean", "categorical"):
+            return f"raw column {c['name'][:40]!r} has an unknown kind"
+        if not isinstance(cats, list) or not all(isinstance(x, str) for x in cats):
+            return f"raw column {c['name'][:40]!r}: categories must be names"
+        if kind == "categorical" and (not cats or (fill is not None and str(fill) not in cats)):
+            return f"raw column {c['name'][:40]!r}: no categories, or a fill outside them"
+        if fill is not None and not (isinstance(fill, str) or _finite(fill)):
+            return f"raw column {c['name'][:40]!r}: bad fill value"
+        width += len(cats) if kind == "categorical" else 1
+    if width != n_features:
+        return f"its raw columns give {width} inputs but the model has {n_features}"
+    if not all(raw.get(k) is None or isinstance(raw.get(k), str) for k in ("target", "missing")):
+        return "raw target and missing policy must be text"
+    return None
 
 
 def _history_meta(p: Path, d: dict) -> dict:
@@ -1025,6 +1057,8 @@ def file_summary(path: str | Path) -> dict:
         "parameters": m.n_parameters,
         "features": list(prep.feature_names),
         "classes": list(prep.class_names),
+        "table": m.project.data.table.path if m.project.data.table is not None else None,
+        "columns": [c.name for c in prep.raw_columns or []],
         "epochs_trained": m.epochs_trained,
         "steps_trained": m.resume.global_step if m.resume else int(m.history.n_steps),
         "best_epoch": m.resume.best_epoch if m.resume else None,

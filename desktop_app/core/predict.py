@@ -4,11 +4,16 @@ The saved preprocessing is applied here, so callers pass values in the units of 
 original data and get classes (with probabilities) or values in the target's units.
 
 API:
+- ``input_columns(loaded) -> list[str]``: the values a user gives per row: the features
+  of a catalog dataset, or the original columns of an imported table.
 - ``predict_rows(loaded, rows) -> PredictionResult``: rows is an (n, n_features) array
   of raw values in the model's feature order (``loaded.preprocessing.feature_names``).
-- ``read_csv(path, feature_names) -> CsvRows``: a CSV whose header names the features,
-  in any order; extra columns are kept for the output but not used (a note says so).
-- ``predict_csv(loaded, path) -> (CsvRows, PredictionResult)``.
+- ``predict_raw(loaded, rows)``: a table model's rows as a list of dicts (column ->
+  text or number) or a mapping column -> values; encoded as at training.
+- ``read_csv(path, columns, numeric=True) -> CsvRows``: a CSV whose header names the
+  columns, in any order; extra columns are kept for the output but not used (a note
+  says so). Comma, semicolon, tab or pipe separated; UTF-8 (else cp1252/Latin-1).
+- ``predict_csv(loaded, path) -> (CsvRows, PredictionResult)``: either kind of model.
 - ``write_predictions_csv(path, rows, result)``: the input columns plus the prediction
   and one probability column per class (atomic write).
 """
@@ -18,6 +23,8 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,22 +74,74 @@ class PredictionResult:
 
 @dataclass
 class CsvRows:
-    """A CSV's rows: all its columns as text, and the model's features as numbers."""
+    """A CSV's rows: all its columns as text, and the columns the model uses."""
 
     path: Path
     header: list[str]
     cells: list[list[str]]
-    features: np.ndarray  # (n, n_features) float64, in the model's feature order
+    features: np.ndarray | None  # (n, len(columns)) float64 when read as numbers
     notes: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)  # the model's input columns, in order
+    lines: list[int] = field(default_factory=list)  # file line of each row
+
+    def column_values(self) -> dict[str, list[str]]:
+        index = {name: self.header.index(name) for name in self.columns}
+        return {name: [rec[i] for rec in self.cells] for name, i in index.items()}
+
+
+def input_columns(loaded: LoadedModel) -> list[str]:
+    prep = loaded.preprocessing
+    if prep.raw_columns is not None:
+        return [c.name for c in prep.raw_columns]
+    return list(prep.feature_names)
+
+
+def predict_raw(loaded: LoadedModel, rows) -> PredictionResult:
+    """Predict rows of a table model in the table's own terms (categories as text,
+    yes/no, empty cells), encoded and scaled exactly as at training."""
+    prep = loaded.preprocessing
+    if prep.raw_columns is None:
+        return predict_rows(loaded, _numeric_rows(prep.feature_names, rows))
+    return _predict_inputs(loaded, prep.transform_raw(rows))
+
+
+def _numeric_rows(names: list[str], rows) -> np.ndarray:
+    """A catalog model's rows given as dicts (or column -> values) -> a numeric array."""
+    if isinstance(rows, Mapping):
+        try:
+            lengths = {len(v) for v in rows.values()} or {0}
+        except TypeError:
+            raise DataError("give each column as a list of values") from None
+        if len(lengths) > 1:
+            raise DataError("the columns given for prediction have different lengths")
+        rows = [{k: v[i] for k, v in rows.items()} for i in range(lengths.pop())]
+    out = np.empty((len(rows), len(names)), dtype=np.float64)
+    for i, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            return np.asarray(rows, dtype=object)  # not dicts: predict_rows checks it
+        for j, name in enumerate(names):
+            if name not in row:
+                raise DataError(f"row {i + 1} has no value for {name!r}, which the model needs")
+            try:
+                out[i, j] = float(row[name])
+            except (TypeError, ValueError):
+                raise DataError(
+                    f"row {i + 1}, feature {name!r}: {str(row[name])[:40]!r} is not a number"
+                ) from None
+    return out
 
 
 def predict_rows(loaded: LoadedModel, rows: np.ndarray) -> PredictionResult:
     """Predict raw rows: the saved scaling is applied, outputs are turned into classes
     with probabilities, or into values in the original units."""
-    from desktop_app.core.engine import predict_prepared
-
     prep = loaded.preprocessing
-    x = np.asarray(rows, dtype=np.float64)
+    try:
+        x = np.asarray(rows, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError(
+            f"rows must be numbers: {prep.n_features} feature values per row "
+            f"({', '.join(prep.feature_names[:8])}{'…' if prep.n_features > 8 else ''})"
+        ) from None
     if x.ndim == 1 and x.size == prep.n_features:
         x = x.reshape(1, -1)
     if x.ndim != 2 or x.shape[1] != prep.n_features:
@@ -96,7 +155,15 @@ def predict_rows(loaded: LoadedModel, rows: np.ndarray) -> PredictionResult:
         raise DataError(
             f"row {r + 1}, feature {prep.feature_names[c]!r}: {x[r, c]} is not a finite number"
         )
-    out = predict_prepared(loaded.model, prep.task, prep.transform(x), "cpu")
+    return _predict_inputs(loaded, prep.transform(x))
+
+
+def _predict_inputs(loaded: LoadedModel, x: np.ndarray) -> PredictionResult:
+    """Predictions for rows already encoded and scaled as the model expects."""
+    from desktop_app.core.engine import predict_prepared
+
+    prep = loaded.preprocessing
+    out = predict_prepared(loaded.model, prep.task, x, "cpu")
     if prep.task == REGRESSION:
         values = out.reshape(-1) * prep.target_scale + prep.target_mean
         return PredictionResult(prep.task, [], values=values)
@@ -110,26 +177,38 @@ def predict_rows(loaded: LoadedModel, rows: np.ndarray) -> PredictionResult:
     return PredictionResult(prep.task, list(prep.class_names), labels=labels, probabilities=probs)
 
 
-def read_csv(path: str | Path, feature_names: list[str]) -> CsvRows:
-    """Read a CSV of rows to predict; the header must name every feature."""
+def read_csv(path: str | Path, feature_names: list[str], numeric: bool = True) -> CsvRows:
+    """Read a CSV of rows to predict; the header must name every column the model uses
+    (feature_names). numeric: convert those columns to numbers (catalog models; table
+    models encode text themselves)."""
     p = Path(path)
+    notes = []
     try:
         if p.is_dir():
             raise FileFormatError(f"{p} is a folder, not a CSV file")
         if p.stat().st_size > MAX_CSV_BYTES:
             raise FileFormatError(f"{p} is too large to predict in one go (over 2 GB)")
-        text = p.read_text(encoding="utf-8-sig")
+        data = p.read_bytes()
     except FileNotFoundError:
         raise FileFormatError(f"CSV file {p} does not exist") from None
-    except UnicodeDecodeError:
-        raise FileFormatError(f"{p} is not a text (UTF-8) CSV file") from None
     except OSError as exc:
         raise FileFormatError(f"cannot read {p}: {exc.strerror or exc}") from None
-    lines = [ln for ln in io.StringIO(text, newline="")]
+    if b"\0" in data[:65536]:
+        raise FileFormatError(f"{p} is not a text CSV file (it holds binary data)")
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    if encoding != "utf-8-sig":
+        notes.append(f"the file is not UTF-8; read it as {encoding}")
+    lines = io.StringIO(text, newline="").readlines()
     first = next((ln for ln in lines if ln.strip()), "")
     if not first:
         raise FileFormatError(f"{p} is empty; it needs a header row naming the features")
-    delimiter = max(",;\t", key=first.count) if any(d in first for d in ",;\t") else ","
+    seps = ",;\t|"
+    delimiter = max(seps, key=first.count) if any(d in first for d in seps) else ","
     try:
         records = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
@@ -148,7 +227,6 @@ def read_csv(path: str | Path, feature_names: list[str]) -> CsvRows:
             f"(its header has: {', '.join(repr(h) for h in header[:12])}"
             f"{'…' if len(header) > 12 else ''})"
         )
-    notes = []
     extra = [h for h in header if h not in feature_names]
     if extra:
         notes.append(
@@ -164,6 +242,8 @@ def read_csv(path: str | Path, feature_names: list[str]) -> CsvRows:
                 f"{p}, line {line}: {len(rec)} values, but the header has {len(header)} columns"
             )
         cells.append(rec)
+        if not numeric:
+            continue
         for j, c in enumerate(index):
             raw = rec[c].strip()
             try:
@@ -178,12 +258,32 @@ def read_csv(path: str | Path, feature_names: list[str]) -> CsvRows:
             features[r, j] = v
     if not body:
         raise FileFormatError(f"{p} has a header but no rows to predict")
-    return CsvRows(p, header, cells, features, notes)
+    return CsvRows(
+        p,
+        header,
+        cells,
+        features if numeric else None,
+        notes,
+        list(feature_names),
+        [line for line, _ in body],
+    )
 
 
 def predict_csv(loaded: LoadedModel, path: str | Path) -> tuple[CsvRows, PredictionResult]:
-    rows = read_csv(path, loaded.preprocessing.feature_names)
-    return rows, predict_rows(loaded, rows.features)
+    """Predict every row of a CSV file (a table model reads its own column kinds)."""
+    table = loaded.preprocessing.raw_columns is not None
+    rows = read_csv(path, input_columns(loaded), numeric=not table)
+    if not table:
+        return rows, predict_rows(loaded, rows.features)
+    try:
+        return rows, predict_raw(loaded, rows.column_values())
+    except DataError as exc:  # "row N: ..." -> the file's own line number
+        message = re.sub(
+            r"^row (\d+)",
+            lambda m: f"line {rows.lines[min(int(m.group(1)), len(rows.lines)) - 1]}",
+            str(exc),
+        )
+        raise FileFormatError(f"{rows.path}, {message}") from None
 
 
 def write_predictions_csv(path: str | Path, rows: CsvRows, result: PredictionResult) -> None:

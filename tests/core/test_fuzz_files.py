@@ -376,3 +376,45 @@ def test_fuzz_mutated_metadata(valid, tmp_path, data):
             Trainer.from_checkpoint(loaded).fit(1)
         except OdysseyError:
             pass
+
+
+@pytest.fixture(scope="module")
+def valid_table(tmp_path_factory):
+    """A model trained on an imported table: its preprocessing describes raw columns."""
+    from test_persistence import train_table_model
+
+    _, path = train_table_model(tmp_path_factory.mktemp("table"))
+    data = path.read_bytes()
+    n = struct.unpack("<Q", data[:8])[0]
+    return data, load_file(str(path)), json.loads(data[8 : 8 + n])["__metadata__"]
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (lambda r: r["columns"].pop(), "its raw columns give 4 inputs but the model has 5"),
+        (lambda r: r["columns"][1].update(kind="image"), "raw column 'color' has an unknown kind"),
+        (lambda r: r["columns"][1].update(fill="pink"), "a fill outside them"),
+        (lambda r: r.update(columns="age"), "raw columns must be a table"),
+    ],
+)
+def test_damaged_table_columns(valid_table, tmp_path, change, fragment):
+    _, tensors, metadata = valid_table
+    meta = with_section(metadata, "preprocessing", lambda d: change(d["raw"]))
+    expect(rewrite(tmp_path / "t.safetensors", tensors, meta), fragment)
+
+
+@FUZZ
+@given(st.data())
+def test_fuzz_mutated_table_preprocessing(valid_table, tmp_path, data):
+    from desktop_app.core.predict import predict_raw
+
+    _, tensors, metadata = valid_table
+    meta = dict(metadata)
+    meta["preprocessing"] = json.dumps(mutate(data, json.loads(metadata["preprocessing"])))
+    loaded = load_or_format_error(rewrite(tmp_path / "fuzz.safetensors", tensors, meta))
+    if loaded is not None:  # what loads must predict, or say why not
+        try:
+            predict_raw(loaded, [{"age": 30, "color": "red", "member": "yes"}])
+        except OdysseyError:
+            pass

@@ -205,6 +205,23 @@ def test_predict_rows_rejects_wrong_width_and_non_finite(saved):
     name = loaded.preprocessing.feature_names[n - 1]
     with pytest.raises(DataError, match=re.escape(f"row 3, feature '{name}': nan")):
         predict_rows(loaded, rows)
+    with pytest.raises(DataError, match="rows must be numbers"):
+        predict_rows(loaded, [["a"] * n])
+
+
+def test_predict_raw_takes_named_values_for_catalog_models(moons_model):
+    from desktop_app.core.predict import predict_raw
+
+    _, loaded = moons_model
+    by_row = predict_raw(loaded, [{"x2": 0.5, "x1": "1.5"}, {"x1": -1, "x2": 2}])
+    by_column = predict_raw(loaded, {"x1": [1.5, -1], "x2": [0.5, 2]})
+    direct = predict_rows(loaded, [[1.5, 0.5], [-1.0, 2.0]])
+    assert np.array_equal(by_row.probabilities, direct.probabilities)
+    assert np.array_equal(by_column.probabilities, direct.probabilities)
+    with pytest.raises(DataError, match="row 2 has no value for 'x2'"):
+        predict_raw(loaded, [{"x1": 1, "x2": 2}, {"x1": 1}])
+    with pytest.raises(DataError, match="row 1, feature 'x1': 'abc' is not a number"):
+        predict_raw(loaded, [{"x1": "abc", "x2": 2}])
 
 
 def write_csv(path, header, rows, delimiter=","):
@@ -356,3 +373,62 @@ def test_cli_bad_files_exit_2_with_one_line(moons_model, tmp_path, capsys, args,
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("odyssey: error:")
     assert fragment in err
+
+
+# ----------------------------------------------------------------------------- tables
+def train_table_model(folder):
+    """A binary model on a small CSV with numeric, categorical and yes/no columns."""
+    from desktop_app.core.specs import TableSpec
+    from desktop_app.core.tabular import load_project_data, table_project
+
+    rng = np.random.default_rng(0)
+    table = folder / "shop.csv"
+    with open(table, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "age", "color", "member", "label"])
+        for i in range(200):
+            age, color = int(rng.integers(18, 80)), str(rng.choice(["red", "green", "blue"]))
+            label = "buy" if (age > 40) ^ (color == "red") else "skip"
+            w.writerow([i, age, color, str(rng.choice(["yes", "no"])), label])
+    spec = TableSpec(path=str(table), target="label", features=["age", "color", "member"])
+    base = Project().with_overrides(
+        ["train.epochs=3", "train.device=cpu", "train.early_stopping=false", "train.batch_size=32"]
+    )
+    project, data = load_project_data(table_project(spec, base))
+    trainer = Trainer(project, data=data)
+    trainer.fit()
+    path = folder / "shop.safetensors"
+    save_model(path, trainer)
+    return trainer, path
+
+
+def test_table_model_predicts_raw_csv_rows_and_resumes(tmp_path, capsys):
+    from desktop_app.core.predict import input_columns, predict_raw
+
+    trainer, path = train_table_model(tmp_path)
+    loaded = load_model(path)
+    assert loaded.preprocessing.to_dict() == trainer.data.prep.to_dict()
+    assert input_columns(loaded) == ["age", "color", "member"]
+    src = tmp_path / "new.csv"
+    src.write_text("member,color,age,note\nyes,red,50,a\nno,blue,30,b\nno,purple,61,c\n")
+    rows, result = predict_csv(loaded, src)
+    raw = [
+        {"age": 50, "color": "red", "member": "yes"},
+        {"age": "30", "color": "blue", "member": False},
+        {"age": 61.0, "color": "purple", "member": "no"},  # unseen category: all zeros
+    ]
+    x = trainer.data.prep.transform_raw(raw)
+    expected = predict_prepared(trainer.model, "binary", x, "cpu")
+    assert np.array_equal(result.probabilities[:, 1], expected)
+    assert np.array_equal(predict_raw(loaded, raw).probabilities, result.probabilities)
+    assert rows.notes == ["column 'note' not used by the model (kept in the output)"]
+    src.write_text("age,color,member\n50,red,yes\n20,green,\n")
+    with pytest.raises(FileFormatError, match=r"new.csv, line 3: column 'member' is empty"):
+        predict_csv(loaded, src)
+    assert run_cli(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "dataset: table (binary)" in out and "columns: age, color, member" in out
+    assert "features: age, color=blue, color=green, color=red, member" in out
+    resumed = Trainer.from_checkpoint(loaded)  # re-reads the table: same split, same scaling
+    resumed.fit(1)
+    assert resumed.epoch == 4 and resumed.history.epochs[-1]["step"] == resumed.global_step
