@@ -432,3 +432,32 @@ def test_table_model_predicts_raw_csv_rows_and_resumes(tmp_path, capsys):
     resumed = Trainer.from_checkpoint(loaded)  # re-reads the table: same split, same scaling
     resumed.fit(1)
     assert resumed.epoch == 4 and resumed.history.epochs[-1]["step"] == resumed.global_step
+
+
+def test_saving_while_training_runs_is_refused(tmp_path):
+    from desktop_app.core.engine import Status
+
+    trainer = Trainer(make_project("binary", epochs=1))
+    trainer.fit()
+    for status in (Status.RUNNING, Status.PAUSED, Status.STOPPING):
+        trainer.status = status
+        with pytest.raises(OdysseyError, match="stop it before saving"):
+            save_model(tmp_path / "m.safetensors", trainer)
+    assert not (tmp_path / "m.safetensors").exists()
+
+
+def test_no_pickle_anywhere_in_the_app():
+    """Nothing the app opens may unpickle: no pickle, no torch.load, no numpy allow_pickle."""
+    import pathlib
+
+    import desktop_app
+
+    root = pathlib.Path(desktop_app.__file__).parent
+    pattern = re.compile(r"\bimport pickle\b|torch\.load\(|allow_pickle\s*=\s*True|\bdill\b")
+    offenders = [
+        f"{p.relative_to(root)}:{i}"
+        for p in root.rglob("*.py")
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert offenders == []
