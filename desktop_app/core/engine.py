@@ -312,6 +312,15 @@ class Trainer:
                 "this model file holds no training state (it was saved for prediction "
                 "only), so training cannot continue from it; train a new model instead"
             )
+        mine, saved = self.project.train, loaded.project.train
+        if self.project.model != loaded.project.model or (mine.optimizer, mine.schedule) != (
+            saved.optimizer,
+            saved.schedule,
+        ):
+            raise TrainingError(
+                "the saved training state does not fit this project (the network, optimizer "
+                "or schedule differs); resume with the saved project's choices"
+            )
         self.setup()
         if not _same_preprocessing(self.data.prep, loaded.preprocessing):
             raise TrainingError(
@@ -319,11 +328,17 @@ class Trainer:
                 "trained on (features, classes or scaling changed), so training cannot "
                 "continue; train a new model on the current data instead"
             )
-        self.model.load_state_dict(loaded.model.state_dict())
+        try:
+            self.model.load_state_dict(loaded.model.state_dict())
+            self.optimizer.load_state_dict(r.optimizer)
+            if self.scheduler is not None and r.scheduler is not None:
+                self.scheduler.load_state_dict({**self.scheduler.state_dict(), **r.scheduler})
+        except (RuntimeError, ValueError, KeyError, TypeError) as exc:
+            raise TrainingError(
+                "the saved training state does not fit this project (the network, optimizer "
+                f"or schedule differs: {str(exc)[:200]}); resume with the saved project"
+            ) from None
         self.last_state = r.last_weights  # fit() continues from these when given
-        self.optimizer.load_state_dict(r.optimizer)
-        if self.scheduler is not None and r.scheduler is not None:
-            self.scheduler.load_state_dict({**self.scheduler.state_dict(), **r.scheduler})
         es = self.early_stopping
         if es is not None and r.early_stopping is not None:
             es.load_state(r.early_stopping)

@@ -221,3 +221,17 @@ def test_cli_resume_and_save_errors(tmp_path, capsys, args, fragment):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("odyssey: error:")
     assert fragment in err
+
+
+def test_resume_with_a_different_network_is_refused(tmp_path):
+    path = tmp_path / "m.safetensors"
+    first = Trainer(project())
+    first.fit(1)
+    save_model(path, first)
+    loaded = load_model(path)
+    wider = loaded.project.with_overrides(['model.hidden=[{"units": 32}]'])
+    with pytest.raises(TrainingError, match="does not fit this project"):
+        Trainer.from_checkpoint(loaded, project=wider)
+    other = loaded.project.with_overrides(["train.optimizer=sgd"])
+    with pytest.raises(TrainingError, match="does not fit this project"):
+        Trainer.from_checkpoint(loaded, project=other)
