@@ -277,24 +277,28 @@ def prepare_arrays(
     class_names: list[str],
     task: str,
     indices: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    owned: bool = False,
 ) -> PreparedData:
     """Split raw arrays (stratified for classification) and fit the preprocessing.
 
     indices: the (train, val, test) split_indices() already computed for these rows.
-    Peak memory is x plus its three splits: scaling works in place and in row blocks.
+    owned: x is the caller's to give away; splits that are runs of rows become views of
+    it and are scaled in place (a table orders its rows by split, so nothing is copied).
+    Peak memory is x plus its three splits (x alone when owned): scaling works in place
+    and in row blocks.
     """
     x = np.asarray(x, dtype=np.float32)
     classify = task in (BINARY, MULTICLASS)
     y = np.asarray(y, dtype=np.int64 if classify else np.float32)
     train_idx, val_idx, test_idx = indices if indices is not None else split_indices(y, spec, task)
-    x_train, x_val, x_test = x[train_idx], x[val_idx], x[test_idx]
+    x_train, x_val, x_test = (_rows(x, i, owned) for i in (train_idx, val_idx, test_idx))
     y_train, y_val, y_test = y[train_idx], y[val_idx], y[test_idx]
     prep = Preprocessing(task=task, feature_names=feature_names, class_names=class_names)
     if spec.standardize:
         mean, scale = _mean_std(x_train)
         scale[scale < 1e-12] = 1.0
         prep.mean, prep.scale = mean.astype(np.float32), scale.astype(np.float32)
-        for a in (x_train, x_val, x_test):  # fresh copies (fancy indexing): scale in place
+        for a in (x_train, x_val, x_test):  # copies, or owned views: scale in place
             for start in range(0, len(a), _BLOCK_ROWS):
                 block = a[start : start + _BLOCK_ROWS]
                 block -= prep.mean
@@ -317,7 +321,14 @@ def prepare_arrays(
     )
 
 
-_BLOCK_ROWS = 65536
+_BLOCK_ROWS = 8192
+
+
+def _rows(x: np.ndarray, idx: np.ndarray, owned: bool) -> np.ndarray:
+    """x[idx]; a view when x is the caller's to give away and idx is a run of rows."""
+    if owned and len(idx) and idx[-1] - idx[0] + 1 == len(idx):
+        return x[idx[0] : idx[-1] + 1]
+    return x[idx]
 
 
 def _mean_std(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -56,6 +56,15 @@ def mixed_csv(path: Path, n: int = 60, gaps: bool = False) -> Path:
     return write(path, "\n".join(lines) + "\n")
 
 
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Read in blocks of a few lines and keep rows in blocks of about 40: the paths a
+    million-row file takes, on a small one."""
+    monkeypatch.setattr(tabular.reader, "CHUNK_LINES", 25)
+    monkeypatch.setattr(tabular.reader, "DETECT_ROWS", 20)
+    monkeypatch.setattr(tabular.reader, "SEGMENT_BYTES", 4 * 5 * 40)
+
+
 def project_for(spec: TableSpec, **train) -> Project:
     train = {"batch_size": 8, "epochs": 3, "early_stopping": False, **train}
     return Project(
@@ -139,7 +148,7 @@ def test_task_override_and_its_checks(tmp_path):
         load_project_data(project_for(spec.model_copy(update={"task": "binary"})))
 
 
-def test_gaps_dropped_or_filled_from_training_rows(tmp_path):
+def test_gaps_dropped_or_filled_from_training_rows(tmp_path, small_blocks):
     path = mixed_csv(tmp_path / "gaps.csv", n=77, gaps=True)
     spec = TableSpec(path=str(path), target="species")
     raw = load_table(spec)
@@ -214,8 +223,7 @@ def test_quoted_fields_with_separators_and_newlines(tmp_path):
     assert raw.lines[:3].tolist() == [2, 4, 6]  # each record spans two lines
 
 
-def test_chunked_reading_matches_across_fast_and_careful_paths(tmp_path, monkeypatch):
-    monkeypatch.setattr(tabular, "CHUNK_LINES", 25)
+def test_chunked_reading_matches_across_fast_and_careful_paths(tmp_path, small_blocks):
     lines = ["a,b,c,y"]
     for i in range(200):
         b = "NA" if i == 130 else f"{i / 7:.5f}"  # one chunk needs the careful path
@@ -223,7 +231,7 @@ def test_chunked_reading_matches_across_fast_and_careful_paths(tmp_path, monkeyp
     lines.insert(60, "")  # a blank line inside a fast chunk
     path = write(tmp_path / "big.csv", "\n".join(lines) + "\n")
     raw = load_table(TableSpec(path=str(path), target="y"))
-    assert raw.n_rows == 200
+    assert raw.n_rows == 200 and len(raw.blocks) >= 4  # rows kept in blocks of ~40
     assert np.array_equal(raw.columns["a"], np.arange(200, dtype=np.float32))
     b = raw.columns["b"]
     assert np.isnan(b[130]) and np.isclose(b[131], 131 / 7)
@@ -298,7 +306,7 @@ def test_bad_files_get_a_message_naming_the_file_and_the_fix(tmp_path, name, tex
 
 
 def test_text_in_a_numeric_column_after_the_first_rows_names_the_line(tmp_path, monkeypatch):
-    monkeypatch.setattr(tabular, "CHUNK_LINES", 10)  # kinds are detected on the first block
+    monkeypatch.setattr(tabular.reader, "DETECT_ROWS", 10)  # kinds come from the first rows
     text = "a,b,y\n" + "".join(f"{i},{i},{i % 2}\n" for i in range(30)) + "6,six,0\n"
     path = write(tmp_path / "word.csv", text)
     with pytest.raises(DataError) as info:
@@ -398,7 +406,8 @@ def test_changed_file_is_reported_and_can_be_accepted(tmp_path):
 
 # ------------------------------------------------------------------ progress and cancel
 def test_progress_rises_to_one_and_cancel_stops_promptly(tmp_path, monkeypatch):
-    monkeypatch.setattr(tabular, "CHUNK_LINES", 50)
+    monkeypatch.setattr(tabular.reader, "CHUNK_LINES", 50)
+    monkeypatch.setattr(tabular.reader, "DETECT_ROWS", 50)
     path = numeric_csv(tmp_path / "t.csv", n=1000)
     seen: list[float] = []
     load_table(TableSpec(path=str(path), target="y"), progress=seen.append)
@@ -415,7 +424,7 @@ def test_progress_rises_to_one_and_cancel_stops_promptly(tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------------ training and raw rows
-def test_trained_model_predicts_raw_rows_like_prepared_rows(tmp_path):
+def test_trained_model_predicts_raw_rows_like_prepared_rows(tmp_path, small_blocks):
     import torch
 
     from desktop_app.core.engine import Trainer, predict_prepared

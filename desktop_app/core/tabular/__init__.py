@@ -1,0 +1,86 @@
+"""A user's own table (CSV/TSV) -> prepared arrays; raw rows of it -> model inputs.
+
+API (no Qt; every call may run in a worker thread):
+
+- ``preview_table(path, max_rows=200, delimiter=None, encoding=None, header=None,
+  column_types=None) -> TablePreview``: the detected delimiter, header and encoding (with
+  a note when it is not UTF-8), the columns with their kinds, the first rows as strings;
+  ``.infer_task(target)`` and ``.make_spec(target, ...) -> TableSpec`` for the dialog.
+- ``load_table(spec, base_dir=None, progress=None, cancel=None, accept_changed=False)
+  -> RawTable``: reads the columns the spec uses in chunks of rows. ``progress(fraction)``
+  is called after each chunk, ``cancel() -> bool`` before each (Cancelled is raised). A
+  recorded content hash that no longer matches raises TableChangedError unless
+  accept_changed. ``RawTable.spec`` records what was detected and the new hash.
+- ``load_project_data(project, base_dir=None, progress, cancel, accept_changed)
+  -> (project, PreparedData)``: load, check the project against the row count (batch size,
+  split, loss: the messages validation gives catalog datasets), encode, split and scale;
+  the returned project records the hash and a summary (rows, inputs, classes, task).
+  ``prepare_table(data_spec, raw=None, ...)`` does the same for a DataSpec alone.
+- ``read_rows_for_prediction(path, prep, ...) -> RawTable``: the raw feature columns of a
+  file with the same layout, for ``Preprocessing.transform_raw``.
+- ``Preprocessing.transform_raw(rows)`` (core.data) calls ``encode_raw(prep, rows)`` then
+  ``transform``: rows are a list of dicts (column -> string or number), a mapping of
+  column -> sequence, or a RawTable. Numeric columns take numbers or numeric strings;
+  boolean columns true/false, yes/no, t/f, y/n or 1/0; a category not seen in training
+  encodes as all zeros (the one-hot "ignore" rule); an empty cell takes the fill value
+  recorded at training, or is an error when training dropped rows with gaps.
+
+Encoding: numeric and boolean columns become one input each; a categorical column one
+input per category, named "column=category"; all inputs are then standardised on the
+training split (data.prepare_arrays). Fill values are fitted on the training rows only.
+
+Reading uses the csv module and numpy's C parser (np.loadtxt) on blocks of lines that
+hold no quotes; no pandas. Modules: detect (bytes, encoding, dialect, kinds, task),
+reader (preview and chunked reading), prepare (encoding, fills, split; raw rows). Excel and Parquet are not read (no reader is installed):
+such files get a message asking for a CSV export.
+"""
+
+from desktop_app.core.catalog import TABLE
+from desktop_app.core.tabular.detect import (
+    FEATURE_KINDS,
+    MAX_CATEGORIES,
+    MAX_CLASSES,
+    MAX_ONE_HOT,
+    MISSING,
+    Cancelled,
+    ColumnInfo,
+    Dialect,
+    TableChangedError,
+)
+from desktop_app.core.tabular.prepare import (
+    encode_raw,
+    load_project_data,
+    prepare_table,
+    table_project,
+)
+from desktop_app.core.tabular.reader import (
+    RawTable,
+    TablePreview,
+    file_sha256,
+    load_table,
+    preview_table,
+    read_rows_for_prediction,
+)
+
+__all__ = [
+    "FEATURE_KINDS",
+    "MAX_CATEGORIES",
+    "MAX_CLASSES",
+    "MAX_ONE_HOT",
+    "MISSING",
+    "TABLE",
+    "Cancelled",
+    "ColumnInfo",
+    "Dialect",
+    "RawTable",
+    "TableChangedError",
+    "TablePreview",
+    "encode_raw",
+    "file_sha256",
+    "load_project_data",
+    "load_table",
+    "prepare_table",
+    "preview_table",
+    "read_rows_for_prediction",
+    "table_project",
+]

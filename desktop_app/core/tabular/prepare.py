@@ -1,0 +1,436 @@
+"""Preparation for core.tabular: a RawTable -> PreparedData (target classes or values,
+gaps dropped or filled from the training rows, one-hot categories, split and scaling
+by data.prepare_arrays), and raw rows -> model inputs for a trained model."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from desktop_app.core.catalog import REGRESSION, TABLE
+from desktop_app.core.data import (
+    PreparedData,
+    Preprocessing,
+    RawColumn,
+    prepare_arrays,
+    split_indices,
+)
+from desktop_app.core.errors import DataError
+from desktop_app.core.specs import DataSpec, Project, TableSpec, split_problem
+from desktop_app.core.tabular.detect import (
+    FALSE_WORDS,
+    MISSING,
+    TRUE_WORDS,
+    Cancel,
+    Progress,
+    _all_int,
+    _scaled,
+    _target_missing,
+    _task_for,
+)
+from desktop_app.core.tabular.reader import RawTable, load_table
+
+
+def table_project(spec: TableSpec, base: Project | None = None, name: str | None = None) -> Project:
+    """A project training on `spec` with the model, training choices, seed and split
+    shares of `base` (default: the default project): what the import dialog and
+    `odyssey train --data` both start from."""
+    base = base or Project()
+    data = DataSpec(
+        dataset=TABLE,
+        table=spec,
+        seed=base.data.seed,
+        val_fraction=base.data.val_fraction,
+        test_fraction=base.data.test_fraction,
+        standardize=base.data.standardize,
+    )
+    return Project(
+        name=name or Path(spec.path).stem[:200] or "table",
+        data=data,
+        model=base.model,
+        train=base.train,
+    )
+
+
+def load_project_data(
+    project: Project,
+    base_dir: str | Path | None = None,
+    progress: Progress = None,
+    cancel: Cancel = None,
+    accept_changed: bool = False,
+    notes: list[str] | None = None,
+) -> tuple[Project, PreparedData]:
+    """Load a table project's data. Returns the project with its table record updated
+    (detected settings, hash, rows, inputs, classes, task) and the prepared data.
+    notes, if given, receives what the user should know (rows dropped, columns left
+    out, a non-UTF-8 encoding)."""
+    spec = project.data
+    if spec.table is None:
+        raise DataError(f"the project's dataset is {spec.dataset!r}, not an imported table")
+    raw = load_table(spec.table, base_dir, _scaled(progress, 0.0, 0.9), cancel, accept_changed)
+    data, table = _prepare(raw, spec, project.check_table_rows, consume=True)
+    if notes is not None:
+        notes.extend(raw.notes)
+    if progress:
+        progress(1.0)
+    data_spec = spec.model_copy(update={"table": table})
+    return project.model_copy(update={"data": data_spec}), data
+
+
+def prepare_table(
+    data_spec: DataSpec,
+    raw: RawTable | None = None,
+    base_dir: str | Path | None = None,
+    progress: Progress = None,
+    cancel: Cancel = None,
+    accept_changed: bool = False,
+) -> PreparedData:
+    """PreparedData for a DataSpec with a table (reading it unless raw is given)."""
+    if data_spec.table is None:
+        raise DataError(f"dataset {data_spec.dataset!r} is not an imported table")
+    consume = raw is None
+    if raw is None:
+        raw = load_table(
+            data_spec.table, base_dir, _scaled(progress, 0.0, 0.9), cancel, accept_changed
+        )
+
+    def check(n_rows: int, task: str) -> None:
+        problem = split_problem(n_rows, data_spec.val_fraction, data_spec.test_fraction)
+        if problem:
+            raise DataError(f"{raw.path}: {problem}")
+
+    data, _ = _prepare(raw, data_spec, check, consume=consume)
+    if progress:
+        progress(1.0)
+    return data
+
+
+# ---------------------------------------------------------------------------- preparation
+def _prepare(
+    raw: RawTable, data_spec: DataSpec, check: Callable[[int, str], None], consume: bool
+) -> tuple[PreparedData, TableSpec]:
+    """Target -> classes or values; gaps dropped or filled (fitted on the training
+    rows); inputs encoded block by block into one array in split order (train, val,
+    test), which prepare_arrays then splits into views and scales in place. Consuming
+    the raw table frees its blocks as they are encoded: the peak stays near the size
+    of the inputs plus one block."""
+    table = data_spec.table
+    assert table is not None
+    path, target, kinds = raw.path, table.target, raw.kinds
+    y, class_names, task = _target(raw, table)
+    blocks = raw.blocks
+    if consume:
+        raw.blocks = []
+    else:
+        blocks = list(blocks)
+    feats = raw.features
+    # Missing values: drop rows, or fill from the training rows.
+    gap_parts = []
+    for b in blocks:
+        g = np.zeros(b.shape[1], dtype=bool)
+        for name in feats:
+            g |= _missing_mask(raw.view(b, name), kinds[name])
+        gap_parts.append(g)
+    gaps = np.concatenate(gap_parts) if gap_parts else np.zeros(0, bool)
+    n_gaps = int(gaps.sum())
+    if table.missing == "drop" and n_gaps:
+        if n_gaps == raw.n_rows:
+            raise DataError(
+                f"{path}: every row has an empty cell in some feature column, so dropping "
+                "rows with gaps leaves nothing; choose a fill policy (mean, median or most "
+                "frequent) or leave out the columns with gaps"
+            )
+        for i, (b, g) in enumerate(zip(blocks, gap_parts)):
+            keep = ~g
+            if consume:  # compact in place
+                m = int(keep.sum())
+                b[:, :m] = b[:, keep]
+                blocks[i] = b[:, :m]
+            else:
+                blocks[i] = b[:, keep]
+        y = y[~gaps]
+        raw.notes.append(f"dropped {n_gaps:,} rows with empty feature cells")
+    del gaps, gap_parts
+    n = len(y)
+    check(n, task)
+    try:
+        indices = split_indices(y, data_spec, task)
+    except DataError as exc:
+        raise DataError(f"{path}: {exc}") from None
+    # What each column becomes: one input per numeric/boolean column, one per category.
+    raw_columns: list[RawColumn] = []
+    names: list[str] = []
+    for name in feats:
+        kind = kinds[name]
+        cats = raw.categories.get(name, []) if kind == "categorical" else []
+        fill = None
+        if table.missing != "drop":
+            col = np.concatenate([raw.view(b, name) for b in blocks])
+            fill = _fit_fill(col[indices[0]], kind, cats, table.missing)
+        raw_columns.append(RawColumn(name, kind, list(cats), fill))
+        names.extend([f"{name}={c}" for c in cats] if kind == "categorical" else [name])
+    # Inputs in split order, so that prepare_arrays takes each split as a view.
+    order = np.concatenate(indices)
+    where = np.empty(n, dtype=np.int64)
+    where[order] = np.arange(n)
+    x = np.empty((n, len(names)), dtype=np.float32)
+    start = 0
+    for i in range(len(blocks)):
+        block = blocks[i]
+        m = block.shape[1]
+        x[where[start : start + m]] = _encode_block(raw, block, raw_columns, len(names))
+        start += m
+        blocks[i] = block = None  # a consumed block goes back to the system here
+    sizes = np.cumsum([0, *map(len, indices)])
+    split = tuple(np.arange(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+    prep_data = prepare_arrays(
+        x, y[order], data_spec, names, class_names, task, indices=split, owned=True
+    )
+    del x
+    prep = prep_data.prep
+    prep.raw_columns = raw_columns
+    prep.target_column = target
+    prep.missing = table.missing
+    record = (raw.spec or table).model_copy(
+        update={
+            "n_rows": n,
+            "n_inputs": len(names),
+            "n_classes": len(class_names),
+            "inferred_task": task,
+        }
+    )
+    return prep_data, record
+
+
+def _target(raw: RawTable, table: TableSpec) -> tuple[np.ndarray, list[str], str]:
+    """The target as class indices (int64) or values (float32), its class names and
+    the task; never empty, never a single class."""
+    path, target = raw.path, table.target
+    y_raw = raw.column(target)
+    if raw.kinds[target] == "numeric":
+        bad = np.flatnonzero(np.isnan(y_raw))
+        if len(bad):
+            raise DataError(_target_missing(path, target, len(bad), raw.lines[bad[:5]]))
+        if not np.isfinite(y_raw).all():
+            line = raw.lines[np.flatnonzero(~np.isfinite(y_raw))[0]]
+            raise DataError(
+                f"{path}: target column {target!r} holds an infinite value on line {line}; "
+                "fix that value"
+            )
+        uniq = np.unique(y_raw)
+        task = _task_for(path, target, table.task, len(uniq), True, _all_int(uniq), len(y_raw))
+        if task == REGRESSION:
+            return y_raw, [], task
+        return (
+            np.searchsorted(uniq, y_raw).astype(np.int64),
+            [_format_number(v) for v in uniq],
+            task,
+        )
+    bad = np.flatnonzero(y_raw < 0)
+    if len(bad):
+        raise DataError(_target_missing(path, target, len(bad), raw.lines[bad[:5]]))
+    cats = raw.categories[target]
+    if table.task == REGRESSION:
+        raise DataError(
+            f"{path}: target column {target!r} holds text (e.g. {cats[0]!r}), and a "
+            "regression predicts numbers. Choose binary or multiclass, or mark the "
+            "column numeric if its values are numbers."
+        )
+    present = np.unique(y_raw)
+    task = _task_for(path, target, table.task, len(present), False, False, len(y_raw))
+    remap = np.full(len(cats), -1, dtype=np.int64)
+    remap[present] = np.arange(len(present))
+    return remap[y_raw], [cats[i] for i in present], task
+
+
+def _encode_block(raw: RawTable, block, raw_columns: list[RawColumn], width: int) -> np.ndarray:
+    """The model inputs (before scaling) of one block of rows."""
+    m = block.shape[1]
+    part = np.zeros((m, width), dtype=np.float32)
+    rows = np.arange(m)
+    j = 0
+    for rc in raw_columns:
+        v = raw.view(block, rc.name)
+        if rc.kind == "categorical":
+            if rc.fill is not None:
+                v = np.where(v < 0, rc.categories.index(str(rc.fill)), v)
+            ok = v >= 0
+            part[rows[ok], j + v[ok]] = 1.0
+            j += len(rc.categories)
+        else:
+            part[:, j] = v if rc.fill is None else np.where(np.isnan(v), np.float32(rc.fill), v)
+            j += 1
+    return part
+
+
+def _missing_mask(col: np.ndarray, kind: str) -> np.ndarray:
+    return col < 0 if kind == "categorical" else np.isnan(col)
+
+
+def _fit_fill(part, kind, cats, policy) -> float | str:
+    """The fill value of a column from its training rows."""
+    if kind == "categorical":  # the most frequent category, whatever the policy
+        part = part[part >= 0]
+        if not len(part):
+            return cats[0]
+        return cats[int(np.bincount(part, minlength=len(cats)).argmax())]
+    part = part[~np.isnan(part)]
+    if not len(part):
+        return 0.0
+    if policy == "mean":
+        return float(part.mean(dtype=np.float64))
+    if policy == "median":
+        return float(np.median(part))
+    vals, counts = np.unique(part, return_counts=True)
+    return float(vals[counts.argmax()])
+
+
+def _format_number(v) -> str:
+    return np.format_float_positional(np.float32(v), trim="-")
+
+
+# ---------------------------------------------------------------------------- raw rows
+def encode_raw(prep: Preprocessing, rows) -> np.ndarray:
+    """Raw table rows -> the model's inputs before standardisation (float32), encoded
+    exactly as at training (see the module docstring for what each column accepts)."""
+    if prep.raw_columns is None:
+        raise DataError(
+            "this model was not trained on an imported table; it takes numeric rows of its "
+            f"{prep.n_features} features ({', '.join(prep.feature_names[:6])}…)"
+        )
+    if isinstance(rows, RawTable):
+        n = rows.n_rows
+
+        def place(i: int) -> str:
+            return f"{rows.path}, line {rows.lines[i]}"
+
+        def values(name: str):
+            return rows.column(name) if name in rows.slots else None
+
+    elif isinstance(rows, Mapping):
+        table = {str(k): list(v) for k, v in rows.items()}
+        lengths = {len(v) for v in table.values()}
+        if len(lengths) > 1:
+            raise DataError("the columns given for prediction have different lengths")
+        n = lengths.pop() if lengths else 0
+
+        def place(i: int) -> str:
+            return f"row {i + 1}"
+
+        def values(name: str):
+            return table.get(name)
+
+    elif isinstance(rows, Sequence) and not isinstance(rows, str | bytes):
+        n = len(rows)
+        for i, row in enumerate(rows):
+            if not isinstance(row, Mapping):
+                raise DataError(
+                    f"row {i + 1} is a {type(row).__name__}; give each row as a mapping of "
+                    "column name to value"
+                )
+
+        def place(i: int) -> str:
+            return f"row {i + 1}"
+
+        def values(name: str):
+            for i, row in enumerate(rows):
+                if name not in row:
+                    raise DataError(f"row {i + 1} has no column {name!r}, which the model needs")
+            return [row[name] for row in rows]
+
+    else:
+        raise DataError(
+            f"cannot read rows from a {type(rows).__name__}; give a list of dicts, a mapping "
+            "of column name to values, or a table read by read_rows_for_prediction"
+        )
+    width = sum(len(c.categories) if c.kind == "categorical" else 1 for c in prep.raw_columns)
+    if width != prep.n_features:
+        raise DataError(
+            f"the saved preprocessing is inconsistent: its raw columns give {width} inputs "
+            f"but the model has {prep.n_features}; the model file may be damaged"
+        )
+    out = np.zeros((n, width), dtype=np.float32)
+    j = 0
+    for rc in prep.raw_columns:
+        vals = values(rc.name)
+        if vals is None:
+            raise DataError(f"the rows have no column {rc.name!r}, which the model needs")
+        if rc.kind == "categorical":
+            codes = _category_codes(rows, rc, vals)
+            gaps = codes == -1
+            if gaps.any():
+                if rc.fill is None:
+                    raise DataError(_gap_at_prediction(place(int(np.flatnonzero(gaps)[0])), rc))
+                codes[gaps] = rc.categories.index(str(rc.fill))
+            ok = codes >= 0  # -2: a category unseen in training encodes as all zeros
+            out[np.flatnonzero(ok), j + codes[ok]] = 1.0
+            j += len(rc.categories)
+            continue
+        if isinstance(rows, RawTable):
+            col = np.asarray(vals, dtype=np.float32)
+        else:
+            col = np.array([_raw_number(v, rc, place, i) for i, v in enumerate(vals)], np.float32)
+        gaps = np.isnan(col)
+        if gaps.any():
+            if rc.fill is None:
+                raise DataError(_gap_at_prediction(place(int(np.flatnonzero(gaps)[0])), rc))
+            col = np.where(gaps, np.float32(rc.fill), col)
+        out[:, j] = col
+        j += 1
+    return out
+
+
+def _category_codes(rows, rc: RawColumn, vals) -> np.ndarray:
+    """Indices into rc.categories; -1 for an empty cell, -2 for an unseen category."""
+    index = {c: i for i, c in enumerate(rc.categories)}
+    if isinstance(rows, RawTable):
+        file_cats = rows.categories.get(rc.name, [])
+        lut = np.array([index.get(c, -2) for c in file_cats] + [-1], dtype=np.int64)
+        return lut[np.asarray(vals, dtype=np.int64)]  # code -1 picks the trailing -1
+    codes = np.empty(len(vals), dtype=np.int64)
+    for i, v in enumerate(vals):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            codes[i] = -1
+            continue
+        s = str(v).strip()
+        codes[i] = -1 if s in MISSING else index.get(s, -2)
+    return codes
+
+
+def _raw_number(v, rc: RawColumn, place, i: int) -> float:
+    if v is None:
+        return math.nan
+    if isinstance(v, bool | np.bool_):
+        return 1.0 if v else 0.0
+    if isinstance(v, int | float | np.integer | np.floating):
+        f = float(v)
+    else:
+        s = str(v).strip()
+        if s in MISSING:
+            return math.nan
+        if rc.kind == "boolean":
+            low = s.lower()
+            if low in TRUE_WORDS:
+                return 1.0
+            if low in FALSE_WORDS:
+                return 0.0
+        try:
+            f = float(s)
+        except ValueError:
+            need = "yes/no (true/false) value" if rc.kind == "boolean" else "number"
+            raise DataError(f"{place(i)}: column {rc.name!r} needs a {need}, got {s!r}") from None
+    if rc.kind == "boolean" and f not in (0.0, 1.0) and not math.isnan(f):
+        raise DataError(f"{place(i)}: column {rc.name!r} needs a yes/no value, got {v!r}")
+    if math.isinf(f):
+        raise DataError(f"{place(i)}: column {rc.name!r} is infinite; give a finite number")
+    return f
+
+
+def _gap_at_prediction(where: str, rc: RawColumn) -> str:
+    return (
+        f"{where}: column {rc.name!r} is empty. The model was trained dropping rows with "
+        "empty cells (missing values: drop), so it has no value to use; fill that cell in"
+    )
