@@ -212,6 +212,17 @@ def test_utf8_bom_and_no_header(tmp_path):
     assert raw.n_rows == 20
 
 
+def test_windows_line_endings_and_ragged_rows_in_the_preview(tmp_path):
+    path = write(tmp_path / "crlf.csv", "a;b;y\r\n1,5;2;0\r\n3;4;1\r\n5;6;0\r\n")
+    pv = preview_table(path)
+    assert pv.delimiter == ";" and pv.rows[1] == ["3", "4", "1"]
+    raw = load_table(TableSpec(path=str(path), target="y", features=["b"]))
+    assert raw.columns["b"].tolist() == [2, 4, 6]
+    bad = write(tmp_path / "ragged.csv", "a,b,y\n1,2,0\n3,4\n")
+    with pytest.raises(DataError, match="line 3 has 2 fields but the header has 3"):
+        preview_table(bad)
+
+
 def test_quoted_fields_with_separators_and_newlines(tmp_path):
     lines = ["id,note,v,y"] + [
         f'{i},"a, b ""{i}""\nsecond line",{i * 0.1},{i % 2}' for i in range(30)
@@ -421,6 +432,17 @@ def test_progress_rises_to_one_and_cancel_stops_promptly(tmp_path, monkeypatch):
     with pytest.raises(Cancelled, match="cancelled"):
         load_table(TableSpec(path=str(path), target="y"), progress=calls.append, cancel=cancel)
     assert len(calls) == 3
+
+    # Cancel after reading, while the rows are being encoded.
+    monkeypatch.setattr(tabular.reader, "SEGMENT_BYTES", 4 * 4 * 100)
+    seen.clear()
+    with pytest.raises(Cancelled):
+        load_project_data(
+            project_for(TableSpec(path=str(path), target="y")),
+            progress=seen.append,
+            cancel=lambda: bool(seen) and seen[-1] > 0.9,
+        )
+    assert 0.9 < seen[-1] < 1.0
 
 
 # ------------------------------------------------------------------ training and raw rows

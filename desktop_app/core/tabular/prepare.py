@@ -25,6 +25,7 @@ from desktop_app.core.tabular.detect import (
     MISSING,
     TRUE_WORDS,
     Cancel,
+    Cancelled,
     Progress,
     _all_int,
     _scaled,
@@ -71,7 +72,9 @@ def load_project_data(
     if spec.table is None:
         raise DataError(f"the project's dataset is {spec.dataset!r}, not an imported table")
     raw = load_table(spec.table, base_dir, _scaled(progress, 0.0, 0.9), cancel, accept_changed)
-    data, table = _prepare(raw, spec, project.check_table_rows, consume=True)
+    data, table = _prepare(
+        raw, spec, project.check_table_rows, True, _scaled(progress, 0.9, 1.0), cancel
+    )
     if notes is not None:
         notes.extend(raw.notes)
     if progress:
@@ -102,7 +105,7 @@ def prepare_table(
         if problem:
             raise DataError(f"{raw.path}: {problem}")
 
-    data, _ = _prepare(raw, data_spec, check, consume=consume)
+    data, _ = _prepare(raw, data_spec, check, consume, _scaled(progress, 0.9, 1.0), cancel)
     if progress:
         progress(1.0)
     return data
@@ -110,7 +113,12 @@ def prepare_table(
 
 # ---------------------------------------------------------------------------- preparation
 def _prepare(
-    raw: RawTable, data_spec: DataSpec, check: Callable[[int, str], None], consume: bool
+    raw: RawTable,
+    data_spec: DataSpec,
+    check: Callable[[int, str], None],
+    consume: bool,
+    progress: Progress = None,
+    cancel: Cancel = None,
 ) -> tuple[PreparedData, TableSpec]:
     """Target -> classes or values; gaps dropped or filled (fitted on the training
     rows); inputs encoded block by block into one array in split order (train, val,
@@ -179,6 +187,10 @@ def _prepare(
     x = np.empty((n, len(names)), dtype=np.float32)
     start = 0
     for i in range(len(blocks)):
+        if cancel is not None and cancel():
+            raise Cancelled(raw.path)
+        if progress is not None:
+            progress(0.9 * i / len(blocks))
         block = blocks[i]
         m = block.shape[1]
         x[where[start : start + m]] = _encode_block(raw, block, raw_columns, len(names))

@@ -39,6 +39,7 @@ from desktop_app.core.tabular.detect import (
     _detect_kind,
     _empty,
     _header_only,
+    _is_number,
     _names,
     _open_binary,
     _scaled,
@@ -94,7 +95,14 @@ class TablePreview:
             raise DataError(_target_missing(self.path, target, len(missing), []))
         present = values
         if col.kind == "numeric":
-            nums = np.array(present, dtype=np.float64)
+            try:
+                nums = np.array(present, dtype=np.float64)
+            except ValueError:
+                raise DataError(
+                    f"{self.path}: target column {target!r} is marked numeric but holds text "
+                    f"(e.g. {next(v for v in present if not _is_number(v))!r}); mark it "
+                    "categorical, or fix those values"
+                ) from None
             uniq = np.unique(nums)
             n_uniq, n = len(uniq), len(nums)
             return _task_for(self.path, target, "auto", n_uniq, True, _all_int(uniq), n)
@@ -187,6 +195,7 @@ def preview_table(
     dialect, lines = _sniff(path, sample, complete, delimiter, encoding, header)
     rows, row_lines = _parse_lines(path, lines, dialect.delimiter, 1)
     names, rows, row_lines = _take_header(path, rows, row_lines, dialect.header)
+    _check_ragged(path, rows, row_lines, len(names), dialect.delimiter)
     detect = rows[:DETECT_ROWS]
     cols = list(zip(*detect)) if detect else [() for _ in names]
     infos, values = [], {}
