@@ -72,6 +72,13 @@ class LiveHistory(QObject):
         self.schedule = "constant"
         self.stop_reason: str | None = None
         self.final_best_epoch: int | None = None
+        self.live = False  # a run is feeding this history
+        self._reset_bounds()
+
+    def _reset_bounds(self) -> None:
+        # Running bounds, so plots can keep their view without scanning a million points.
+        self.loss_min = self.lr_min = math.inf
+        self.loss_max = self.lr_max = -math.inf
 
     # ------------------------------------------------------------------ feeding
     def clear(
@@ -85,6 +92,8 @@ class LiveHistory(QObject):
         self.schedule = schedule
         self.stop_reason = None
         self.final_best_epoch = None
+        self.live = True
+        self._reset_bounds()
         self.reset.emit()
 
     def add_batches(self, steps: np.ndarray, losses: np.ndarray, lrs: np.ndarray) -> None:
@@ -93,6 +102,11 @@ class LiveHistory(QObject):
         self.steps.extend(steps)
         self.losses.extend(losses)
         self.lrs.extend(lrs)
+        losses, lrs = np.asarray(losses, np.float64), np.asarray(lrs, np.float64)
+        self.loss_min = min(self.loss_min, float(np.nanmin(losses)))
+        self.loss_max = max(self.loss_max, float(np.nanmax(losses)))
+        self.lr_min = min(self.lr_min, float(np.nanmin(lrs)))
+        self.lr_max = max(self.lr_max, float(np.nanmax(lrs)))
         self.batches_added.emit()
 
     def add_epochs(self, logs: list[dict]) -> None:
@@ -104,6 +118,7 @@ class LiveHistory(QObject):
     def end_run(self, stop_reason: str | None, best_epoch: int | None) -> None:
         self.stop_reason = stop_reason
         self.final_best_epoch = best_epoch
+        self.live = False
         self.run_ended.emit()
 
     # ------------------------------------------------------------------ reading

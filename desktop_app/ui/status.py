@@ -5,7 +5,11 @@ objectNames: progressLabel, trainingProgress, samplesPerSecondLabel, deviceLabel
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+
+TEXT_INTERVAL_S = 0.25  # people read a progress text a few times a second at most
 
 
 def format_duration(seconds: float | None) -> str:
@@ -68,6 +72,7 @@ class RunStatusBar(QStatusBar):
         for w in (self.progress_label, self.progress_bar, self.samples_label, self.device_label):
             self.addPermanentWidget(w)
         self._last_text = ""
+        self._shown_at = 0.0
 
     # ------------------------------------------------------------------ run events
     def preparing(self) -> None:
@@ -86,6 +91,10 @@ class RunStatusBar(QStatusBar):
         self._set(f"epoch 1/{info.epochs} · step 0/{info.total_steps:,}")
 
     def progress(self, update, running: bool) -> None:
+        now = time.perf_counter()
+        if now - self._shown_at < TEXT_INTERVAL_S and update.phase == "training":
+            return  # the next update, a moment later, shows the newer figures
+        self._shown_at = now
         info = self.info
         if info is not None:
             self.progress_bar.setValue(min(update.step, self.progress_bar.maximum()))

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.specs import DataSpec, Project, TrainSpec
 from desktop_app.ui.live_history import GrowingArray, LiveHistory
+from desktop_app.ui.plots.base import PeakEnvelope
 from desktop_app.ui.plots.loss import LossPlot, ema_debiased
 from desktop_app.ui.settings import AppSettings
 
@@ -302,9 +303,21 @@ def test_million_point_loss_plot_is_downsampled(qtbot):
     history.add_batches(np.arange(1, n + 1), np.exp(-np.arange(n) / 2e5) + 0.01, np.full(n, 0.1))
     assert history.steps.capacity >= n and history.steps.capacity < 2.1 * n
     plot.redraw_now()
-    # Once the view has ranged to the data, what is drawn is peak-downsampled.
+    # Once the view has ranged to the data, what is drawn is peak-downsampled: from a
+    # per-block envelope kept as data arrives, then to the screen's width.
     qtbot.waitUntil(lambda: len(plot.raw_curve.getData()[0]) < 20_000, timeout=5000)
+    envelope_x, envelope_y = plot.raw_curve.getOriginalDataset()
+    assert len(envelope_x) <= 2 * PeakEnvelope.LOD_POINTS + 64
+    losses = history.losses.view()
+    assert envelope_y.max() == losses.max() and envelope_y.min() == losses.min()
+    # Zoomed in by the user: every point in view is drawn, nothing averaged away.
+    plot.plot_item.vb.setXRange(500_000, 500_100, padding=0)
+    plot.plot_item.vb.sigRangeChangedManually.emit([True, True])
+    plot.redraw_now()
     assert plot.raw_curve.getOriginalDataset()[0].shape == (n,)
+    shown_x, shown_y = plot.raw_curve.getData()
+    inside = (shown_x >= 500_000) & (shown_x <= 500_100)
+    assert np.array_equal(shown_y[inside], losses[499_999:500_100])
     plot.stop_updates()
 
 
@@ -402,3 +415,20 @@ def test_every_window_control_is_named_and_explained(main_window):
         assert widget is not None, name
         assert widget.accessibleName(), name
         assert widget.toolTip(), name
+
+
+def test_peak_envelope_built_in_blocks_equals_one_built_at_once(monkeypatch):
+    monkeypatch.setattr(PeakEnvelope, "LOD_POINTS", 1000)
+    rng = np.random.default_rng(1)
+    x = np.arange(1, 50_001, dtype=np.float64)
+    y = rng.random(50_000)
+    live = PeakEnvelope()
+    for end in range(0, 50_001, 777):  # blocks arrive; the block size doubles on the way
+        live.view(x[:end], y[:end])
+    got = live.view(x, y)
+    fresh = PeakEnvelope().view(x, y)
+    assert live.block == 64  # the smallest power of two with 50,000 / block ≤ 1,000
+    np.testing.assert_array_equal(got[0], fresh[0])
+    np.testing.assert_array_equal(got[1], fresh[1])
+    # Every block's extremes survive: the envelope never hides a spike.
+    assert got[1].max() == y.max() and got[1].min() == y.min()

@@ -5,12 +5,21 @@ scheduled by a single-shot timer (at most 25 per second per plot) only when some
 changed, and calls setData on the filled slice of the buffers. Batch curves use peak
 downsampling and clip-to-view so a million points stay cheap to draw. The timer runs
 only while data keeps arriving, so an idle window has no timers ticking.
+
+Every redraw of a plot holds the GIL that the training loop also needs, so a plot also
+keeps its redraws within a share of the GUI thread's time (`budget`): it times each
+redraw (setData and paint) and, on a slow machine, spaces them out to stay within that
+share. On a typical desktop that changes nothing; on a slow or busy one it keeps
+training at full speed while the curves update a little less often.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from pathlib import Path
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
@@ -28,15 +37,31 @@ from desktop_app.ui.tracking import track_timer
 
 pg.setConfigOptions(background="w", foreground="#222", antialias=False)
 
+# Live curves are drawn 1 px wide: pyqtgraph draws wider lines segment by segment,
+# which made a loss plot's repaint about a third slower on a 2-core machine.
+LINE = 1
+
 REDRAW_INTERVAL_MS = 40  # 25 Hz at most
+MAX_INTERVAL_MS = 500  # never fewer than 2 redraws a second while data arrives
 
 # Colours that stay apart for colour-blind readers (Okabe–Ito) and on a projector.
-RAW = (120, 150, 200, 110)
-BLUE = "#0072B2"
+RAW = (196, 210, 232)  # opaque: blending every pixel of a noisy curve costs a lot
+BLUE = "#004f8a"  # darker than Okabe–Ito's blue, to stand out at 1 px
 ORANGE = "#D55E00"
 GREEN = "#009E73"
 PURPLE = "#CC79A7"
 GREY = "#666666"
+
+
+def nice_ceil(v: float) -> float:
+    """The smallest of 1, 2, 5 × 10^k that is ≥ v (v > 0)."""
+    if not math.isfinite(v) or v <= 0:
+        return 1.0
+    base = 10 ** math.floor(math.log10(v))
+    for m in (1, 2, 5, 10):
+        if m * base >= v * (1 - 1e-12):
+            return m * base
+    return 10 * base
 
 
 def setup_batch_curve(curve: pg.PlotDataItem) -> pg.PlotDataItem:
@@ -45,6 +70,63 @@ def setup_batch_curve(curve: pg.PlotDataItem) -> pg.PlotDataItem:
     curve.setClipToView(True)
     curve.setSkipFiniteCheck(True)
     return curve
+
+
+class PeakEnvelope:
+    """A level of detail for very long batch curves, kept up to date as blocks arrive.
+
+    Past LOD_POINTS points, the curve handed to pyqtgraph is the minimum and maximum of
+    each run of `block` consecutive points (pyqtgraph's own "peak" downsampling, done
+    once per block instead of over the whole curve on every redraw), followed by the
+    latest points as they are. pyqtgraph then peak-downsamples that to the screen's
+    width. Blocks double when the curve doubles, so the work stays O(new points).
+    """
+
+    LOD_POINTS = 65536
+
+    def __init__(self) -> None:
+        from desktop_app.ui.live_history import GrowingArray
+
+        self.block = 1
+        self._x = GrowingArray(np.float64)
+        self._y = GrowingArray(np.float64)
+        self._done = 0  # points already folded into complete blocks
+
+    def clear(self) -> None:
+        self.block, self._done = 1, 0
+        self._x.clear()
+        self._y.clear()
+
+    def view(
+        self, x: np.ndarray, y: np.ndarray, detail: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The curve to draw; `detail`: every point (the user zoomed in)."""
+        n = min(len(x), len(y))
+        if detail:
+            return x[:n], y[:n]
+        block = 1
+        while n / block > self.LOD_POINTS:
+            block *= 2
+        if block == 1:
+            return x[:n], y[:n]
+        if block != self.block:
+            self.clear()
+            self.block = block
+        full = (n // block) * block
+        if full > self._done:
+            ys = y[self._done : full].reshape(-1, block)
+            xs = x[self._done : full : block]
+            pair_x = np.repeat(xs, 2)
+            pair_y = np.empty(2 * len(xs))
+            pair_y[0::2] = ys.min(axis=1)
+            pair_y[1::2] = ys.max(axis=1)
+            self._x.extend(pair_x)
+            self._y.extend(pair_y)
+            self._done = full
+        return (
+            np.concatenate([self._x.view(), x[full:n]]),
+            np.concatenate([self._y.view(), y[full:n]]),
+        )
 
 
 class MarkerSet:
@@ -62,8 +144,12 @@ class MarkerSet:
         self.pen = pg.mkPen(color, width=1.5, style=style)
         self.color = color
         self.lines: list[pg.InfiniteLine] = []
+        self._shown: list[tuple[float, str]] = []
 
     def set(self, marks: list[tuple[float, str]]) -> None:
+        if marks == self._shown:
+            return  # moving a line, even to where it is, schedules a repaint
+        self._shown = list(marks)
         while len(self.lines) < len(marks):
             line = pg.InfiniteLine(
                 angle=90,
@@ -97,15 +183,28 @@ class LivePlot(QWidget):
     their data changed. `key` prefixes the objectNames of the plot's widgets.
     """
 
-    def __init__(self, key: str, title: str, x_label: str, y_label: str, parent=None):
+    def __init__(
+        self,
+        key: str,
+        title: str,
+        x_label: str,
+        y_label: str,
+        parent=None,
+        interval_ms: int = REDRAW_INTERVAL_MS,
+        budget: float = 0.05,
+    ):
         super().__init__(parent)
+        self.base_interval_ms = interval_ms
+        self.budget = budget  # share of wall time this plot's redraws may take
+        self.redraw_cost_ms = 0.0  # smoothed CPU cost of one redraw (setData + paint)
         self.key = key
         self.setObjectName(f"{key}Plot")
         self._dirty = False
+        self._follow = True  # keep the data in view, until the user zooms or pans
         self._timer = track_timer(QTimer(self))
         self._timer.setObjectName(f"{key}RedrawTimer")
         self._timer.setSingleShot(True)
-        self._timer.setInterval(REDRAW_INTERVAL_MS)
+        self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._on_timer)
         self.redraw_count = 0
 
@@ -120,8 +219,12 @@ class LivePlot(QWidget):
         self.plot_item.setLabel("bottom", x_label)
         self.plot_item.setLabel("left", y_label)
         self.plot_item.showGrid(x=True, y=True, alpha=0.25)
-        for side in ("left", "bottom"):  # plain numbers, no "(x0.001)" rescaling
-            self.plot_item.getAxis(side).enableAutoSIPrefix(False)
+        for side in ("left", "bottom"):
+            axis = self.plot_item.getAxis(side)
+            axis.enableAutoSIPrefix(False)  # plain numbers, no "(x0.001)" rescaling
+            # Grid lines at the major ticks only: each finer level adds to the cost of
+            # every repaint during training and little to read off.
+            axis.setStyle(maxTickLevel=0)
         self.plot_item.setMenuEnabled(True)
         self.legend = self.plot_item.addLegend(offset=(-10, 10), labelTextSize="8pt")
 
@@ -173,6 +276,7 @@ class LivePlot(QWidget):
         layout.addWidget(self.plot_widget, 1)
 
         self.plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.plot_item.vb.sigRangeChangedManually.connect(self._on_manual_range)
 
     # ------------------------------------------------------------------ redraw clock
     def mark_dirty(self) -> None:
@@ -182,13 +286,29 @@ class LivePlot(QWidget):
 
     @Slot()
     def _on_timer(self) -> None:
-        if self._dirty:
+        if self._dirty and self.isVisible():  # a hidden plot redraws when shown
             self.redraw_now()
 
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if self._dirty:
+            self._timer.start()
+
     def redraw_now(self) -> None:
+        # CPU time of this thread, not wall time: waiting for the GIL while the
+        # training loop holds it costs the loop nothing and must not slow the plot.
+        t0 = time.thread_time()
         self._dirty = False
         self.redraw()
+        viewport = self.plot_widget.viewport()
+        if viewport.isVisible():
+            viewport.repaint()  # paint now, so that the cost measured includes it
+        cost = (time.thread_time() - t0) * 1000
         self.redraw_count += 1
+        c = self.redraw_cost_ms
+        self.redraw_cost_ms = cost if c == 0 else 0.8 * c + 0.2 * cost
+        interval = max(self.base_interval_ms, self.redraw_cost_ms / self.budget)
+        self._timer.setInterval(int(min(MAX_INTERVAL_MS, interval)))
 
     def redraw(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -202,15 +322,81 @@ class LivePlot(QWidget):
     def is_dirty(self) -> bool:
         return self._dirty
 
+    # ------------------------------------------------------------------ view range
+    def follow(self, x_lo: float, x_hi: float, y_lo: float, y_hi: float, live: bool = True) -> None:
+        """Keep live data in view with few range changes.
+
+        pyqtgraph's auto-range recomputes every item's bounds on each repaint and moves
+        the axes on every update, which regenerates their ticks and grid: most of a
+        live plot's cost. Instead the x range grows in 1-2-5 steps and the y range only
+        changes when the data leaves it or fills much less of it. After a zoom or pan
+        by the user the view is left alone until Fit is pressed. `live=False` (the run
+        has ended): fit the data exactly.
+        """
+        if not self._follow or not (math.isfinite(x_lo) and math.isfinite(x_hi)):
+            return
+        vb = self.plot_item.vb
+        (vx0, vx1), (vy0, vy1) = vb.viewRange()
+        x_span = nice_ceil(max(x_hi - x_lo, 1.0) * 1.1)
+        x_range = None
+        if not live:
+            pad = 0.02 * max(x_hi - x_lo, 1.0)
+            x_range = (x_lo - pad, x_hi + pad)
+            vy0, vy1 = math.inf, -math.inf  # and a fresh y range
+        elif vb.state["autoRange"][0] or x_hi > vx1 or x_lo < vx0 or (vx1 - vx0) > 2.5 * x_span:
+            x_range = (x_lo, x_lo + x_span)
+        y_range = None
+        if self.log_check.isChecked():
+            if y_hi <= 0:
+                y_lo = y_hi = float("nan")
+            else:
+                y_lo, y_hi = math.log10(y_lo if y_lo > 0 else y_hi * 1e-3), math.log10(y_hi)
+        if math.isfinite(y_lo) and math.isfinite(y_hi):
+            span = y_hi - y_lo
+            if span <= abs(y_hi) * 1e-9:  # a constant: show it against zero
+                lo, hi = (0.0, y_hi * 1.25) if y_hi > 0 else (y_lo - 1, y_hi + 1)
+            else:
+                lo, hi = y_lo - 0.08 * span, y_hi + 0.08 * span
+            if vb.state["autoRange"][1] or y_lo < vy0 or y_hi > vy1 or (vy1 - vy0) > 3 * (hi - lo):
+                # Leave room in the direction the data moved, so that a falling loss
+                # does not move the axis on every update.
+                sticky = live and not vb.state["autoRange"][1]
+                if y_lo < vy0 and sticky:
+                    lo = y_lo - 0.3 * span
+                if y_hi > vy1 and sticky:
+                    hi = y_hi + 0.3 * span
+                y_range = (lo, hi)
+        if x_range is not None or y_range is not None:
+            vb.disableAutoRange()
+            vb.setRange(xRange=x_range, yRange=y_range, padding=0)
+
+    def fit(self) -> None:
+        """Fit the view to all the data (pyqtgraph's auto-range), e.g. when a run ends."""
+        if self._follow:
+            self.plot_item.enableAutoRange()
+
+    @Slot(object)
+    def _on_manual_range(self, *_args) -> None:
+        if self._follow:
+            self._follow = False
+            self.mark_dirty()  # zoomed in: draw the points themselves, not the envelope
+
+    @property
+    def following(self) -> bool:
+        """True while the view follows the data (no zoom or pan by the user since Fit)."""
+        return self._follow
+
     # ------------------------------------------------------------------ interactions
     @Slot()
     def auto_range(self) -> None:
+        self._follow = True
         self.plot_item.enableAutoRange()
+        self.mark_dirty()
 
     @Slot(bool)
     def _on_log_toggled(self, on: bool) -> None:
         self.plot_item.setLogMode(y=on)
-        self.plot_item.enableAutoRange()
+        self.auto_range()
 
     def set_log_scale(self, on: bool) -> None:
         self.log_check.setChecked(on)

@@ -20,11 +20,13 @@ from desktop_app.ui.plots.base import (
     BLUE,
     GREEN,
     GREY,
+    LINE,
     ORANGE,
     PURPLE,
     RAW,
     LivePlot,
     MarkerSet,
+    PeakEnvelope,
     setup_batch_curve,
 )
 
@@ -78,12 +80,17 @@ class LossPlot(LivePlot):
         self._ema = GrowingArray(np.float64)
         self._ema_last = 0.0
         self._ema_count = 0
+        self._epoch_state: tuple | None = None
+        self._raw_lod, self._smooth_lod = PeakEnvelope(), PeakEnvelope()
+        self._epoch_lo, self._epoch_hi = np.inf, -np.inf  # bounds of validation loss
 
         pi = self.plot_item
         self.raw_curve = setup_batch_curve(pi.plot(pen=pg.mkPen(RAW, width=1), name="batch loss"))
-        self.smooth_curve = setup_batch_curve(pi.plot(pen=pg.mkPen(BLUE, width=2), name="smoothed"))
+        self.smooth_curve = setup_batch_curve(
+            pi.plot(pen=pg.mkPen(BLUE, width=LINE), name="smoothed")
+        )
         self.train_curve = pi.plot(
-            pen=pg.mkPen(GREEN, width=1.5),
+            pen=pg.mkPen(GREEN, width=LINE),
             symbol="o",
             symbolSize=5,
             symbolBrush=GREEN,
@@ -91,7 +98,7 @@ class LossPlot(LivePlot):
             name="train (epoch)",
         )
         self.val_curve = pi.plot(
-            pen=pg.mkPen(ORANGE, width=1.5),
+            pen=pg.mkPen(ORANGE, width=LINE),
             symbol="s",
             symbolSize=5,
             symbolBrush=ORANGE,
@@ -136,6 +143,10 @@ class LossPlot(LivePlot):
 
     @Slot()
     def _on_reset(self) -> None:
+        self._follow = True
+        self._epoch_state = None
+        self._raw_lod.clear()
+        self._smooth_lod.clear()
         self._ema.clear()
         self._ema_last, self._ema_count = 0.0, 0
         self.mark_dirty()
@@ -154,6 +165,7 @@ class LossPlot(LivePlot):
     def _on_smoothing_changed(self, value: float) -> None:
         self._weight = float(value)
         self._ema.clear()
+        self._smooth_lod.clear()
         sm, self._ema_last, self._ema_count = ema_debiased(self.history.losses.view(), self._weight)
         self._ema.extend(sm)
         self.mark_dirty()
@@ -162,14 +174,30 @@ class LossPlot(LivePlot):
     def redraw(self) -> None:
         h = self.history
         x = h.steps.view()
-        self.raw_curve.setData(x, h.losses.view())
-        self.smooth_curve.setData(x, self._ema.view()[: len(x)])
+        detail = not self.following
+        self.raw_curve.setData(*self._raw_lod.view(x, h.losses.view(), detail))
+        self.smooth_curve.setData(*self._smooth_lod.view(x, self._ema.view(), detail))
+        state = (len(h.epochs), h.stop_reason, h.final_best_epoch, h.live)
+        if state != self._epoch_state:  # epoch curves and markers change once an epoch
+            self._epoch_state = state
+            self._draw_epochs()
+        if h.live and len(x):
+            y_lo = min(h.loss_min, self._epoch_lo)
+            y_hi = max(h.loss_max, self._epoch_hi)
+            self.follow(0.0, float(x[-1]), y_lo, y_hi)
+        elif not h.live:
+            self.fit()
+
+    def _draw_epochs(self) -> None:
+        h = self.history
+        self._epoch_lo, self._epoch_hi = np.inf, -np.inf
         if h.epochs:
             ex = h.epoch_column("step")
             self.train_curve.setData(ex, h.epoch_column("train_loss"))
             val = h.epoch_column("val_loss")
             if np.isfinite(val).any():
                 self.val_curve.setData(ex, val)
+                self._epoch_lo, self._epoch_hi = float(np.nanmin(val)), float(np.nanmax(val))
             else:
                 self.val_curve.setData([], [])
         else:

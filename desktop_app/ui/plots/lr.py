@@ -6,34 +6,55 @@ import numpy as np
 import pyqtgraph as pg
 
 from desktop_app.ui.live_history import LiveHistory
-from desktop_app.ui.plots.base import PURPLE, LivePlot, MarkerSet, setup_batch_curve
+from desktop_app.ui.plots.base import (
+    LINE,
+    PURPLE,
+    LivePlot,
+    MarkerSet,
+    PeakEnvelope,
+    setup_batch_curve,
+)
 
 
 class LearningRatePlot(LivePlot):
     """The learning rate each step used (schedules make it move)."""
 
     def __init__(self, history: LiveHistory, parent=None):
-        super().__init__("lr", "Learning rate", "step (batch)", "learning rate", parent)
+        # A slowly changing value: 5 redraws a second leave the GUI thread (and the GIL)
+        # to the loss plot and the training loop.
+        super().__init__(
+            "lr",
+            "Learning rate",
+            "step (batch)",
+            "learning rate",
+            parent,
+            interval_ms=200,
+            budget=0.02,
+        )
         self.history = history
         self.curve = setup_batch_curve(
-            self.plot_item.plot(pen=pg.mkPen(PURPLE, width=2), name="learning rate")
+            self.plot_item.plot(pen=pg.mkPen(PURPLE, width=LINE), name="learning rate")
         )
         self.drop_markers = MarkerSet(self.plot_item, PURPLE)
-        history.reset.connect(self.mark_dirty)
+        self._lod = PeakEnvelope()
+        history.reset.connect(self._on_reset)
         history.batches_added.connect(self.mark_dirty)
         history.epochs_added.connect(self.mark_dirty)
+        history.run_ended.connect(self.mark_dirty)
+
+    def _on_reset(self) -> None:
+        self._follow = True
+        self._lod.clear()
+        self.mark_dirty()
 
     def redraw(self) -> None:
         h = self.history
-        lrs = h.lrs.view()
-        self.curve.setData(h.steps.view(), lrs)
-        vb = self.plot_item.vb
-        if len(lrs) and lrs.min() == lrs.max() and not self.log_check.isChecked():
-            # A constant rate: show it against zero instead of a range of ±0.5 around it.
-            vb.enableAutoRange(axis="y", enable=False)
-            vb.setYRange(0.0, float(lrs[0]) * 1.25, padding=0)
-        else:
-            vb.enableAutoRange(axis="y", enable=True)
+        steps = h.steps.view()
+        self.curve.setData(*self._lod.view(steps, h.lrs.view(), not self.following))
+        if len(steps):
+            # During a run and after it: a constant rate is shown against zero, not in a
+            # range of ±0.5 around it as an exact fit would.
+            self.follow(0.0, float(steps[-1]), h.lr_min, h.lr_max, live=h.live)
         self.drop_markers.set([(x, f"drop (epoch {e})") for e, x in h.lr_drops()])
 
     def readout(self, x: float) -> str | None:

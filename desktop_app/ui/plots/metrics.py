@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 
 from desktop_app.ui.live_history import LiveHistory
-from desktop_app.ui.plots.base import GREEN, GREY, ORANGE, LivePlot, MarkerSet
+from desktop_app.ui.plots.base import GREEN, GREY, LINE, ORANGE, LivePlot, MarkerSet
 
 METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²"}
 
@@ -15,11 +17,11 @@ class MetricPlot(LivePlot):
     """Training and validation metric per epoch, with best-epoch and early-stop markers."""
 
     def __init__(self, history: LiveHistory, parent=None):
-        super().__init__("metric", "Metric per epoch", "epoch", "accuracy", parent)
+        super().__init__("metric", "Metric per epoch", "epoch", "accuracy", parent, budget=0.03)
         self.history = history
         pi = self.plot_item
         self.train_curve = pi.plot(
-            pen=pg.mkPen(GREEN, width=2),
+            pen=pg.mkPen(GREEN, width=LINE),
             symbol="o",
             symbolSize=5,
             symbolBrush=GREEN,
@@ -27,7 +29,7 @@ class MetricPlot(LivePlot):
             name="train",
         )
         self.val_curve = pi.plot(
-            pen=pg.mkPen(ORANGE, width=2),
+            pen=pg.mkPen(ORANGE, width=LINE),
             symbol="s",
             symbolSize=5,
             symbolBrush=ORANGE,
@@ -49,6 +51,7 @@ class MetricPlot(LivePlot):
         return METRIC_LABELS.get(self.history.metric_name, self.history.metric_name)
 
     def _on_reset(self) -> None:
+        self._follow = True
         self.plot_item.setLabel("left", self.metric_label)
         self.mark_dirty()
 
@@ -60,6 +63,7 @@ class MetricPlot(LivePlot):
         else:
             ex = h.epoch_column("epoch")
             many = len(ex) > 150  # symbols on hundreds of epochs only add clutter
+            y_lo, y_hi = math.inf, -math.inf
             for curve, key, symbol in (
                 (self.train_curve, "train_metric", "o"),
                 (self.val_curve, "val_metric", "s"),
@@ -68,12 +72,17 @@ class MetricPlot(LivePlot):
                 curve.setSymbol(None if many else symbol)
                 if np.isfinite(y).any():
                     curve.setData(ex, y)
+                    y_lo, y_hi = min(y_lo, np.nanmin(y)), max(y_hi, np.nanmax(y))
                 else:
                     curve.setData([], [])
+            if h.live:
+                self.follow(0.0, float(ex[-1]), float(y_lo), float(y_hi))
         best = h.best_epoch()
         self.best_markers.set([] if best is None else [(float(best), f"best (epoch {best})")])
         stop = h.early_stop()
         self.stop_markers.set([] if stop is None else [(float(stop[0]), "early stop")])
+        if not h.live:
+            self.fit()
 
     def readout(self, x: float) -> str | None:
         h = self.history

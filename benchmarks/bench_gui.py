@@ -1,0 +1,321 @@
+"""GUI speed figures, offscreen, in one process (startup in fresh child processes).
+
+Run:  QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui.py [--epochs N] [--repeats R]
+
+Prints JSON lines:
+- gui_vs_headless: the 100,000-sample default project (early stopping off, fixed
+  epochs) trained by the engine headless and through the GUI worker with the window and
+  its plots live; steps/s of each and their ratio (target ≥ 0.9). Runs are interleaved
+  so machine noise hits both alike; reported as best-of-each and as the median of the
+  ratios of adjacent pairs.
+- gui_responsiveness: lateness of a 10 ms QTimer in the GUI thread during the GUI runs
+  (target: p99 ≤ 16 ms, max ≤ 50 ms).
+- redraw_1m: setData + paint of the loss plot holding 1,000,000 batch points (raw and
+  smoothed curves), after appending one block as a live update does (target ≤ 16 ms);
+  also a single 1M-point curve.
+- startup_paint: seconds from process start to the main window's first paint, and
+  whether torch was imported by then (target ≤ 0.8 s, torch not imported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Never the user's settings, and a fresh store each run (startup opens the last project).
+os.environ.setdefault("ODYSSEY_SETTINGS_DIR", tempfile.mkdtemp(prefix="odyssey-bench-"))
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QEventLoop, QObject, QTimer, Slot  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+
+def emit(row: dict) -> None:
+    print(json.dumps(row), flush=True)
+
+
+def percentile(values, q: float) -> float:
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if values else 0.0
+
+
+class LatenessProbe(QObject):
+    """A 10 ms timer in the GUI thread; records how late each tick is."""
+
+    def __init__(self, interval_ms: int = 10):
+        super().__init__()
+        self.interval = interval_ms / 1000
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+        self.late_ms: list[float] = []
+        self._last = None
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    @Slot()
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.late_ms.append(max(0.0, (now - self._last - self.interval) * 1000))
+        self._last = now
+
+
+def bench_project(epochs: int):
+    from desktop_app.core.specs import Project
+
+    return Project().with_overrides(
+        [
+            "data.n_samples=100000",
+            "train.early_stopping=false",
+            f"train.epochs={epochs}",
+            "train.device=cpu",
+        ]
+    )
+
+
+def headless_run(project) -> float:
+    from desktop_app.core.engine import Trainer
+
+    return Trainer(project).fit().steps_per_second
+
+
+def gui_run(app: QApplication, window, project, probe: LatenessProbe) -> tuple[float, int]:
+    done = {}
+    loop = QEventLoop()  # not app.exec()/quit(): quitting the app closes its windows
+
+    class Sink(QObject):
+        @Slot(object)
+        def finished(self, outcome):
+            done["outcome"] = outcome
+            loop.quit()
+
+        @Slot(str)
+        def failed(self, message):
+            done["failed"] = message
+            loop.quit()
+
+    sink = Sink()
+    window.controller.finished.connect(sink.finished)
+    window.controller.failed.connect(sink.failed)
+    if window.project != project:
+        window.set_project(project)
+    settle(app, window)  # as a person would: the preview is on screen before Train
+    window.controller.started.connect(probe.start)  # measure while the loop runs
+    before = sum(p.redraw_count for p in window.plots.all)
+    window.train()
+    loop.exec()
+    probe.stop()
+    window.controller.started.disconnect(probe.start)
+    window.controller.finished.disconnect(sink.finished)
+    window.controller.failed.disconnect(sink.failed)
+    if "failed" in done:
+        raise RuntimeError(done["failed"])
+    redraws = sum(p.redraw_count for p in window.plots.all) - before
+    return done["outcome"].steps_per_second, redraws
+
+
+def settle(app: QApplication, window, timeout_s: float = 60.0) -> None:
+    """Wait until the dataset preview (a background job) and the plots are idle."""
+    preview = getattr(window.dataset_panel, "preview", None)
+    end = time.perf_counter() + timeout_s
+    while time.perf_counter() < end:
+        app.processEvents()
+        busy = preview is not None and preview.is_busy()
+        if not busy and not any(p.is_dirty for p in window.plots.all):
+            break
+        time.sleep(0.01)
+    app.processEvents()
+
+
+def bench_training(app: QApplication, epochs: int, repeats: int) -> None:
+    from desktop_app.ui.main_window import MainWindow
+
+    project = bench_project(epochs)
+    window = MainWindow(project=project)
+    window.resize(1440, 900)  # a typical desktop window, whatever the offscreen screen
+    window.show()
+    app.processEvents()
+    window.dataset_panel.request_preview()
+    # Warm up both paths (imports, allocator, first paints) before measuring.
+    headless_run(bench_project(1))
+    gui_run(app, window, bench_project(1), LatenessProbe())
+    headless, gui, late_all, redraws = [], [], [], 0
+    for _ in range(repeats):
+        headless.append(headless_run(project))
+        probe = LatenessProbe()
+        sps, n = gui_run(app, window, project, probe)
+        gui.append(sps)
+        late_all += probe.late_ms
+        redraws += n
+    window.shutdown()
+    window.close()
+    h, g = max(headless), max(gui)
+    pair_ratios = [gv / hv for gv, hv in zip(gui, headless)]
+    emit(
+        {
+            "bench": "gui_vs_headless",
+            "samples": 100_000,
+            "epochs": epochs,
+            "repeats": repeats,
+            "headless_steps_per_s": round(h),
+            "gui_steps_per_s": round(g),
+            "ratio_best_of_each": round(g / h, 3),
+            "ratio_median_of_pairs": round(statistics.median(pair_ratios), 3),
+            "all_headless": [round(v) for v in headless],
+            "all_gui": [round(v) for v in gui],
+            "plot_redraws": redraws,
+            "loss_redraw_cpu_ms": round(window.plots.loss.redraw_cost_ms, 2),
+            "target": ">= 0.9",
+        }
+    )
+    emit(
+        {
+            "bench": "gui_responsiveness",
+            "timer_ms": 10,
+            "ticks": len(late_all),
+            "late_p50_ms": round(percentile(late_all, 50), 2),
+            "late_p99_ms": round(percentile(late_all, 99), 2),
+            "late_max_ms": round(max(late_all) if late_all else 0.0, 2),
+            "target": "p99 <= 16 ms, max <= 50 ms",
+        }
+    )
+
+
+def bench_redraw(app: QApplication, n: int = 1_000_000, rounds: int = 30) -> None:
+    import pyqtgraph as pg
+
+    from desktop_app.ui.live_history import LiveHistory
+    from desktop_app.ui.plots.base import setup_batch_curve
+    from desktop_app.ui.plots.loss import LossPlot
+
+    history = LiveHistory()
+    plot = LossPlot(history)
+    plot.resize(900, 450)
+    plot.show()
+    history.clear()  # a live run: the view follows the data as during training
+    rng = np.random.default_rng(0)
+    steps = np.arange(1, n + 1)
+    history.add_batches(steps, np.exp(-steps / 2e5) + 0.05 * rng.random(n), np.full(n, 0.01))
+    plot.redraw_now()
+    plot.plot_widget.repaint()
+    app.processEvents()
+    times = []
+    next_step = n + 1
+    for _ in range(rounds):
+        block = np.arange(next_step, next_step + 32)
+        next_step += 32
+        history.add_batches(block, np.full(32, 0.06), np.full(32, 0.01))  # a live update
+        t0 = time.perf_counter()
+        plot.redraw_now()  # setData on both 1M-point curves, then a synchronous paint
+        times.append((time.perf_counter() - t0) * 1000)
+    plot.stop_updates()
+
+    # One bare curve, for comparison with the issue's figure.
+    widget = pg.PlotWidget()
+    widget.resize(900, 450)
+    widget.show()
+    curve = setup_batch_curve(widget.plot())
+    y = np.exp(-steps / 2e5)
+    curve.setData(steps, y)
+    widget.repaint()
+    app.processEvents()
+    single = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        curve.setData(steps, y)
+        widget.repaint()
+        single.append((time.perf_counter() - t0) * 1000)
+    emit(
+        {
+            "bench": "redraw_1m",
+            "points": n,
+            "loss_plot_median_ms": round(statistics.median(times), 2),
+            "loss_plot_max_ms": round(max(times), 2),
+            "single_curve_median_ms": round(statistics.median(single), 2),
+            "target": "<= 16 ms",
+        }
+    )
+    plot.close()
+    widget.close()
+    plot.deleteLater()
+    widget.deleteLater()
+
+
+STARTUP_CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from desktop_app.app import create_application, create_main_window
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint and not hasattr(self, "t"):
+                self.t = time.time()
+                print(f"PAINT {self.t!r} {'torch' in sys.modules}", flush=True)
+                QTimer.singleShot(0, window.close)
+            return False
+
+    app = create_application([])
+    window = create_main_window([])
+    f = FirstPaint()
+    window.installEventFilter(f)
+    window.show()
+    app.exec()
+    window.shutdown()
+    """
+)
+
+
+def bench_startup(runs: int = 3) -> None:
+    seconds, torch_seen = [], []
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    for _ in range(runs):
+        t0 = time.time()
+        proc = subprocess.run(
+            [sys.executable, "-c", STARTUP_CHILD], env=env, capture_output=True, text=True
+        )
+        line = [s for s in proc.stdout.splitlines() if s.startswith("PAINT ")]
+        if proc.returncode != 0 or not line:
+            raise RuntimeError(f"startup child failed: {proc.stderr[-2000:]}")
+        _, t_paint, torch_loaded = line[-1].split()
+        seconds.append(float(t_paint) - t0)
+        torch_seen.append(torch_loaded == "True")
+    emit(
+        {
+            "bench": "startup_paint",
+            "runs": runs,
+            "first_paint_s_median": round(statistics.median(seconds), 3),
+            "first_paint_s_all": [round(s, 3) for s in seconds],
+            "torch_imported_before_paint": any(torch_seen),
+            "target": "<= 0.8 s",
+        }
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--epochs", type=int, default=3, help="epochs per training run")
+    ap.add_argument("--repeats", type=int, default=5, help="interleaved runs of each kind")
+    ap.add_argument("--skip-training", action="store_true")
+    a = ap.parse_args()
+    bench_startup()  # first, before this process's own load competes with it
+    app = QApplication.instance() or QApplication([])
+    bench_redraw(app)
+    if not a.skip_training:
+        bench_training(app, a.epochs, a.repeats)
+
+
+if __name__ == "__main__":
+    main()
