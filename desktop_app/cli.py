@@ -326,8 +326,14 @@ def _load_table_data(project, args, console, quiet: bool):
 
     notes: list[str] = []
     accept = bool(getattr(args, "accept_changed", False))
+    # A fresh --data import with the default batch size fits it to a small table.
+    fit = bool(getattr(args, "data", None) and not args.project) and not any(
+        o.startswith("train.batch_size=") for o in getattr(args, "overrides", [])
+    )
     if quiet:
-        project, data = load_project_data(project, accept_changed=accept, notes=notes)
+        project, data = load_project_data(
+            project, accept_changed=accept, notes=notes, fit_batch_size=fit
+        )
     else:
         name = Path(project.data.table.path).name
         with Progress(
@@ -344,6 +350,7 @@ def _load_table_data(project, args, console, quiet: bool):
                 progress=lambda f: bar.update(task, completed=f),
                 accept_changed=accept,
                 notes=notes,
+                fit_batch_size=fit,
             )
     for note in notes:
         print(f"odyssey: note: {note}", file=sys.stderr)

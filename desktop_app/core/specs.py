@@ -343,6 +343,11 @@ class TrainSpec(_Spec):
         return self
 
     def resolved_loss(self, task: str) -> str:
+        if task not in DEFAULT_LOSS:  # "auto": a table that was never loaded
+            raise SpecError(
+                "the task of this table project is not known until its file is read; "
+                "load it first (core.tabular.load_project_data, as the app and CLI do)"
+            )
         return DEFAULT_LOSS[task] if self.loss == "auto" else self.loss
 
 

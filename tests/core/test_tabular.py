@@ -363,6 +363,8 @@ def test_table_project_validates_without_the_file_and_names_bad_fields():
     spec = TableSpec(path="/nowhere/data.csv", target="y")
     project = project_for(spec)  # no file read
     assert project.data.task == "auto" and project.data.total_samples == 0
+    with pytest.raises(SpecError, match="not known until its file is read"):
+        project.loss  # noqa: B018
     with pytest.raises(SpecError, match='dataset "table" needs a table'):
         Project().with_overrides(["data.dataset=table"])
     with pytest.raises(SpecError, match="data.table.task = 'ordinal'"):
@@ -548,3 +550,18 @@ def test_cli_table_errors_exit_2_with_the_reason(tmp_path, capsys, extra, fragme
     assert run_cli(["train", "--data", str(path), "--quiet", *extra]) == 2
     err = capsys.readouterr().err
     assert err.startswith("odyssey: error:") and fragment in err, err
+
+
+def test_cli_model_trained_on_a_table_predicts_raw_rows_of_it(tmp_path, capsys):
+    from desktop_app.cli import run_cli
+
+    path = mixed_csv(tmp_path / "animals.csv", n=80)
+    model, out = tmp_path / "m.safetensors", tmp_path / "pred.csv"
+    args = ["train", "--data", str(path), "--target", "species", "--quiet"]
+    assert run_cli([*args, "--set", "train.epochs=2", "--save", str(model)]) == 0
+    assert "batch size lowered to 56" in capsys.readouterr().err  # 80 rows, 56 for training
+    assert run_cli(["predict", str(model), str(path), "-o", str(out)]) == 0
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 80 and {r["predicted"] for r in rows} <= {"cat", "dog"}
+    assert rows[0]["colour"] == "red"  # the raw columns are kept next to the predictions

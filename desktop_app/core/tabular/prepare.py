@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.core.catalog import REGRESSION, TABLE
+from desktop_app.core.catalog import REGRESSION, TABLE, split_sizes
 from desktop_app.core.data import (
     PreparedData,
     Preprocessing,
@@ -63,18 +63,28 @@ def load_project_data(
     cancel: Cancel = None,
     accept_changed: bool = False,
     notes: list[str] | None = None,
+    fit_batch_size: bool = False,
 ) -> tuple[Project, PreparedData]:
     """Load a table project's data. Returns the project with its table record updated
     (detected settings, hash, rows, inputs, classes, task) and the prepared data.
     notes, if given, receives what the user should know (rows dropped, columns left
-    out, a non-UTF-8 encoding)."""
+    out, a non-UTF-8 encoding). fit_batch_size: a batch size larger than the training
+    set becomes its size (a fresh import with default settings) instead of an error."""
     spec = project.data
     if spec.table is None:
         raise DataError(f"the project's dataset is {spec.dataset!r}, not an imported table")
     raw = load_table(spec.table, base_dir, _scaled(progress, 0.0, 0.9), cancel, accept_changed)
-    data, table = _prepare(
-        raw, spec, project.check_table_rows, True, _scaled(progress, 0.9, 1.0), cancel
-    )
+
+    def check(n_rows: int, task: str) -> None:
+        nonlocal project
+        n_train = split_sizes(n_rows, spec.val_fraction, spec.test_fraction)[0]
+        if fit_batch_size and 1 <= n_train < project.train.batch_size:
+            train = project.train.model_copy(update={"batch_size": n_train})
+            project = project.model_copy(update={"train": train})
+            raw.notes.append(f"batch size lowered to {n_train}, the size of the training set")
+        project.check_table_rows(n_rows, task)
+
+    data, table = _prepare(raw, spec, check, True, _scaled(progress, 0.9, 1.0), cancel)
     if notes is not None:
         notes.extend(raw.notes)
     if progress:
