@@ -29,7 +29,7 @@ class LearningRatePlot(LivePlot):
             "learning rate",
             parent,
             interval_ms=200,
-            budget=0.02,
+            budget=0.01,
         )
         self.history = history
         self.curve = setup_batch_curve(
