@@ -113,8 +113,8 @@ class ResultsPanel(QWidget):
             self.metric_labels[name] = value
             self._rows[name] = caption
 
-        self.confusion = ConfusionMatrixPlot()
-        self.scatter = PredictedActualPlot()
+        self._confusion: ConfusionMatrixPlot | None = None  # built on first use: each
+        self._scatter: PredictedActualPlot | None = None  # plot costs startup time
         self.stack = QStackedWidget()
         self.stack.setObjectName("resultsPlots")
         self.empty = QLabel(
@@ -124,8 +124,6 @@ class ResultsPanel(QWidget):
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack.addWidget(self.empty)
-        self.stack.addWidget(self.confusion)
-        self.stack.addWidget(self.scatter)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -134,6 +132,21 @@ class ResultsPanel(QWidget):
         layout.addLayout(self.form)
         layout.addWidget(self.stack, 1)
         self._show_rows(())
+
+    # ------------------------------------------------------------------ plots
+    @property
+    def confusion(self) -> ConfusionMatrixPlot:
+        if self._confusion is None:
+            self._confusion = ConfusionMatrixPlot()
+            self.stack.addWidget(self._confusion)
+        return self._confusion
+
+    @property
+    def scatter(self) -> PredictedActualPlot:
+        if self._scatter is None:
+            self._scatter = PredictedActualPlot()
+            self.stack.addWidget(self._scatter)
+        return self._scatter
 
     # ------------------------------------------------------------------ state
     @property
@@ -212,5 +225,6 @@ class ResultsPanel(QWidget):
         return self.metric_labels[name].text()
 
     def stop_updates(self) -> None:
-        self.confusion.stop_updates()
-        self.scatter.stop_updates()
+        for plot in (self._confusion, self._scatter):
+            if plot is not None:
+                plot.stop_updates()
