@@ -291,3 +291,19 @@ def test_multiclass_results_show_a_labelled_confusion_matrix(qtbot, main_window,
     ticks = cm.plot_item.getAxis("bottom")._tickLevels[0]
     assert [t[1] for t in ticks] == ["setosa", "versicolor", "virginica"]
     assert [t.toPlainText() for t in cm.texts][:1] == [str(cm.matrix[0, 0])]
+
+
+def test_run_errors_become_messages_that_say_what_to_do():
+    from desktop_app.core.errors import DeviceError, NonFiniteLossError
+    from desktop_app.ui.worker import user_message
+
+    nan = user_message(NonFiniteLossError(epoch=2, step=17, lr=5.0))
+    assert "epoch 2, step 17" in nan and "lower learning rate" in nan
+    assert user_message(DeviceError("device 'cuda:3' does not exist")) == (
+        "device 'cuda:3' does not exist"
+    )
+    oom = user_message(RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB"))
+    assert "ran out of memory" in oom and "smaller batch size" in oom
+    assert "ran out of memory" in user_message(MemoryError())
+    other = user_message(ZeroDivisionError("division by zero"))
+    assert "ZeroDivisionError: division by zero" in other and "unchanged" in other
