@@ -391,6 +391,9 @@ class LivePlot(QWidget):
         if x_range is not None or y_range is not None:
             vb.disableAutoRange()
             vb.setRange(xRange=x_range, yRange=y_range, padding=0)
+            # Apply the new transform now rather than in the coming paint, where the
+            # items it moves would ask for a second paint.
+            vb.updateMatrix()
 
     def fit(self) -> None:
         """Fit the view to all the data (pyqtgraph's auto-range), e.g. when a run ends."""
