@@ -68,15 +68,19 @@ class TrainingController(QObject):
             self.state_changed.emit(state.value)
 
     # ------------------------------------------------------------------ commands
-    def start(self, project: Project) -> bool:
-        """Train a frozen copy of `project`. Returns False if a run is still going."""
+    def start(self, project: Project, resume_from=None, epochs: int | None = None) -> bool:
+        """Train a frozen copy of `project`. Returns False if a run is still going.
+
+        resume_from: a persistence.LoadedModel whose run goes on for `epochs` more epochs
+        (its history, optimizer and schedule continue; see Trainer.from_checkpoint).
+        """
         if self.busy:
             return False
         self._release_thread()
         self.project = project.model_copy(deep=True)
         self._run_id += 1
         self._timed = TimedControl()
-        self._worker = TrainingWorker(self.project, self._timed)
+        self._worker = TrainingWorker(self.project, self._timed, resume_from, epochs)
         thread = track_thread(QThread(), stop=self._timed.stop)
         thread.setObjectName(f"odyssey-training-{self._run_id}")
         self._worker.moveToThread(thread)

@@ -121,6 +121,28 @@ class LiveHistory(QObject):
         self.live = False
         self.run_ended.emit()
 
+    def load(
+        self,
+        history,
+        monitor: str = "val_loss",
+        schedule: str = "constant",
+        stop_reason: str | None = None,
+        best_epoch: int | None = None,
+    ) -> None:
+        """Show a whole finished run at once (a core.callbacks.History, e.g. from a model
+        file): one reset, one batch block, one epoch block."""
+        self.clear(history.metric_name, monitor, schedule)
+        self.add_batches(history.steps, history.batch_loss, history.batch_lr)
+        self.add_epochs(history.epochs)
+        self.end_run(stop_reason, best_epoch)
+
+    def continue_run(self) -> None:
+        """A finished run goes on (Continue training): new steps append after the last."""
+        self.stop_reason = None
+        self.final_best_epoch = None
+        self.live = True
+        self.run_ended.emit()  # the plots drop the end-of-run markers
+
     # ------------------------------------------------------------------ reading
     def epoch_column(self, key: str) -> np.ndarray:
         return np.array(

@@ -144,6 +144,7 @@ class RunOutcome:
     y_true: np.ndarray | None = None  # regression: actual test targets (original units)
     y_pred: np.ndarray | None = None  # regression: predictions (original units)
     extra: dict = field(default_factory=dict)
+    model: object | None = None  # persistence.LoadedModel: CPU copy to save, predict, continue
 
 
 def user_message(exc: BaseException) -> str:
@@ -172,9 +173,10 @@ def user_message(exc: BaseException) -> str:
 class _Relay(Callback):
     """Engine callback (worker thread): buffers events and emits them in coalesced batches."""
 
-    def __init__(self, worker: TrainingWorker, timed: TimedControl):
+    def __init__(self, worker: TrainingWorker, timed: TimedControl, epochs: int | None = None):
         self.worker = worker
         self.timed = timed
+        self.epochs = epochs  # epochs this fit() runs (None: the project's)
         self.info: RunInfo | None = None
         self._steps: list[np.ndarray] = []
         self._losses: list[np.ndarray] = []
@@ -193,6 +195,7 @@ class _Relay(Callback):
     def on_train_begin(self, trainer) -> None:
         d, t = trainer.data, trainer.project.train
         steps_per_epoch = -(-len(d.x_train) // t.batch_size)
+        epochs = trainer.epoch + (self.epochs or t.epochs)  # a continued run goes on
         from desktop_app.core.model import count_parameters
 
         self.info = RunInfo(
@@ -205,8 +208,8 @@ class _Relay(Callback):
             n_test=len(d.x_test),
             batch_size=t.batch_size,
             steps_per_epoch=steps_per_epoch,
-            epochs=t.epochs,
-            total_steps=steps_per_epoch * t.epochs,
+            epochs=epochs,
+            total_steps=trainer.global_step + steps_per_epoch * (epochs - trainer.epoch),
             n_params=count_parameters(trainer.project.model, d.n_features, d.n_outputs),
             class_names=list(d.prep.class_names),
         )
@@ -304,14 +307,23 @@ class TrainingWorker(QObject):
     finished = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, project: Project, timed: TimedControl):
+    def __init__(
+        self,
+        project: Project,
+        timed: TimedControl,
+        resume_from: object | None = None,
+        epochs: int | None = None,
+    ):
+        """resume_from: a persistence.LoadedModel to continue for `epochs` more epochs."""
         super().__init__(None)  # parentless: it is moved to its thread
         self.project = project.model_copy(deep=True)
         self.timed = timed
+        self.resume_from = resume_from
+        self.epochs = epochs
 
     @Slot()
     def run(self) -> None:
-        relay = _Relay(self, self.timed)
+        relay = _Relay(self, self.timed, self.epochs)
         try:
             outcome = self._train(relay)
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the user
@@ -332,13 +344,22 @@ class TrainingWorker(QObject):
     def _train(self, relay: _Relay) -> RunOutcome:
         from desktop_app.core.engine import Trainer  # imports torch, in this thread
 
-        trainer = Trainer(
-            self.project,
-            callbacks=[relay],
-            control=self.timed,
-            leave_core_free=True,
-        )
-        result = trainer.fit()
+        if self.resume_from is not None:
+            trainer = Trainer.from_checkpoint(
+                self.resume_from,
+                project=self.project,
+                callbacks=[relay],
+                control=self.timed,
+                leave_core_free=True,
+            )
+        else:
+            trainer = Trainer(
+                self.project,
+                callbacks=[relay],
+                control=self.timed,
+                leave_core_free=True,
+            )
+        result = trainer.fit(self.epochs)
         d = trainer.data
         y_true = y_pred = None
         if d.task == "regression" and len(d.x_test):
@@ -367,7 +388,19 @@ class TrainingWorker(QObject):
             history=result.history,
             y_true=y_true,
             y_pred=y_pred,
+            model=_snapshot(trainer),
         )
+
+
+def _snapshot(trainer) -> object | None:
+    """A CPU copy of the finished run's model (for Save Model, Predict, Continue)."""
+    try:
+        from desktop_app.core.persistence import snapshot
+
+        return snapshot(trainer)
+    except Exception:  # noqa: BLE001 - the run's results still reach the user
+        log.exception("could not keep a copy of the trained model")
+        return None
 
 
 class DeviceProbe(QObject):
