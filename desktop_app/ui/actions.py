@@ -2,6 +2,11 @@
 
 Run actions: actionTrain (Ctrl+Return), actionPause (Ctrl+P, also resumes), actionStop
 (Esc or Ctrl+.); their toolbar buttons are trainButton, pauseButton and stopButton.
+File menu: actionNew (Ctrl+N), actionOpen (Ctrl+O), menuOpenRecent (actionRecent<i>,
+actionClearRecent), actionSave (Ctrl+S), actionSaveAs (Ctrl+Shift+S), actionRename,
+actionLoadModel, actionSaveModel, actionExportCsv, actionExportSteps, actionQuit (Ctrl+Q).
+Run menu also: actionContinueTraining, actionPredict. `file_actions` maps every menu
+action's objectName (Run-menu model actions included) to the action.
 """
 
 from __future__ import annotations
@@ -11,6 +16,9 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QStyle, QToolBar
+
+from desktop_app.ui import file_actions as files
+from desktop_app.ui import model_actions as models
 
 SP = QStyle.StandardPixmap
 KEY = QKeySequence.StandardKey
@@ -31,6 +39,15 @@ def make_action(window: QMainWindow, text, name, tip, shortcuts=(), icon=None, s
     if slot is not None:
         action.triggered.connect(slot)
     return action
+
+
+def _bind(fn, window):
+    """A zero-argument slot (PySide would pass `checked` to a callable with defaults)."""
+
+    def call() -> None:
+        fn(window)
+
+    return call
 
 
 @dataclass
@@ -111,10 +128,17 @@ def build_actions(window) -> WindowActions:
             window.open_project,
         ),
         (
-            "&Save project as…",
-            "actionSaveAs",
-            "Save the project's settings to a JSON file",
+            "&Save project",
+            "actionSave",
+            "Save the project's settings to its JSON file",
             (KEY.Save,),
+            lambda: files.save_project(window),
+        ),
+        (
+            "Save project &as…",
+            "actionSaveAs",
+            "Save the project's settings to a new JSON file",
+            ("Ctrl+Shift+S",),
             window.save_project_as,
         ),
         (
@@ -123,6 +147,21 @@ def build_actions(window) -> WindowActions:
             "Change the project's name",
             (),
             window.rename_project,
+        ),
+        None,
+        (
+            "&Load model…",
+            "actionLoadModel",
+            "Open a trained model file (.safetensors): its project, history and results",
+            (),
+            lambda: models.load_model_dialog(window),
+        ),
+        (
+            "Save &model…",
+            "actionSaveModel",
+            "Save the trained model (weights, project, history, test results) to a file",
+            (),
+            lambda: models.save_model_dialog(window),
         ),
         None,
         (
@@ -140,7 +179,7 @@ def build_actions(window) -> WindowActions:
             window.export_steps_csv,
         ),
         None,
-        ("&Quit", "actionQuit", "Close Odyssey", (KEY.Quit,), window.close),
+        ("&Quit", "actionQuit", "Close Odyssey", ("Ctrl+Q",), window.close),
     ]
     file_menu = window.menuBar().addMenu("&File")
     file_actions: dict[str, QAction] = {}
@@ -151,10 +190,35 @@ def build_actions(window) -> WindowActions:
         text, name, tip, keys, slot = row
         file_actions[name] = make_action(window, text, name, tip, keys, slot=slot)
         file_menu.addAction(file_actions[name])
+        if name == "actionOpen":
+            recent = file_menu.addMenu("Open &Recent")
+            recent.setObjectName("menuOpenRecent")
+            recent.setToolTipsVisible(True)
+            recent.aboutToShow.connect(lambda: files.rebuild_recent_menu(window))
+            window.recent_menu = recent
+            files.rebuild_recent_menu(window)
 
     run_menu = window.menuBar().addMenu("&Run")
     for a in (train, pause, stop):
         run_menu.addAction(a)
+    run_menu.addSeparator()
+    model_rows = (
+        (
+            "&Continue training…",
+            "actionContinueTraining",
+            "Train the current model for more epochs, going on from where it stopped",
+            models.continue_training,
+        ),
+        (
+            "Pre&dict…",
+            "actionPredict",
+            "Predict with the current model: typed values or the rows of a CSV file",
+            models.open_predict_dialog,
+        ),
+    )
+    for text, name, tip, fn in model_rows:
+        file_actions[name] = make_action(window, text, name, tip, slot=_bind(fn, window))
+        run_menu.addAction(file_actions[name])
 
     view_menu = window.menuBar().addMenu("&View")
     for dock in window.docks:

@@ -33,10 +33,11 @@ from PySide6.QtWidgets import (
 from desktop_app.core.catalog import MULTICLASS, REGRESSION, split_sizes
 from desktop_app.core.errors import SpecError
 from desktop_app.core.specs import Project, format_validation_error
-from desktop_app.ui import file_actions
+from desktop_app.ui import file_actions, model_actions
 from desktop_app.ui.actions import build_actions
 from desktop_app.ui.controller import RunState, TrainingController
 from desktop_app.ui.dialogs import MessageBanner, confirm_stop_and_close
+from desktop_app.ui.jobs import JobRunner
 from desktop_app.ui.live_history import LiveHistory
 from desktop_app.ui.panels.architecture import ArchitecturePanel
 from desktop_app.ui.panels.dataset import DatasetPanel
@@ -104,6 +105,13 @@ class MainWindow(QMainWindow):
         self._probe: DeviceProbe | None = None
         self._probe_thread: QThread | None = None
         self.devices: list | None = None
+        self._saved_project: Project | None = None  # as last saved or opened
+        self.project_path: Path | None = None  # the project's file, once it has one
+        self.trained_model = None  # persistence.LoadedModel: last run's or a loaded one
+        self.model_path: Path | None = None
+        self.predict_dialog = None
+        self._shut_down = False
+        self.jobs = JobRunner(self)  # model files and other background I/O
 
         self.history = LiveHistory(self)
         self.controller = TrainingController(self)
@@ -125,8 +133,10 @@ class MainWindow(QMainWindow):
         self.project_message = acts.project_message
         self._message_action = acts.project_message_action  # toolbar widgets hide via it
         self._load_into_panels(project)
+        self.mark_saved(None)
         self._connect()
         self._restore_layout()
+        self.setAcceptDrops(True)
         self.installEventFilter(self)
 
     # ================================================================== construction
@@ -169,6 +179,7 @@ class MainWindow(QMainWindow):
         c.epoch.connect(self._on_epoch)
         c.finished.connect(self._on_finished)
         c.failed.connect(self._on_failed)
+        self.jobs.busy_changed.connect(self._on_jobs_busy)
 
     def _restore_layout(self) -> None:
         width, height = 1440, 900
@@ -253,8 +264,21 @@ class MainWindow(QMainWindow):
             f"Cannot train yet: {message}" if message else self.train_action.statusTip()
         )
         self.results_panel.project_changed(project)
-        self.setWindowTitle(f"Odyssey — {self._name}")
+        self._update_title()
         self._apply_state(self.controller.state.value)
+
+    def is_modified(self) -> bool:
+        """True when the project differs from what was last saved or opened."""
+        return self._project is None or self._project != self._saved_project
+
+    def mark_saved(self, path: str | Path | None) -> None:
+        """The project as shown now is what `path` holds (None: New, or from a model)."""
+        self._saved_project = self._project
+        self.project_path = Path(path) if path else None
+        self._update_title()
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"Odyssey — {self._name}{'*' if self.is_modified() else ''}")
 
     # ================================================================== running
     @Slot()
@@ -290,6 +314,7 @@ class MainWindow(QMainWindow):
             panel.set_locked(busy)
         for name in ("actionNew", "actionOpen"):
             self.file_actions[name].setEnabled(not busy)
+        model_actions.update_actions(self)
         if paused:
             self.status.paused()
         elif s is RunState.STOPPING:
@@ -310,8 +335,15 @@ class MainWindow(QMainWindow):
     def _on_epoch(self, logs) -> None:
         self.history.add_epochs(logs)
 
+    @Slot(bool)
+    def _on_jobs_busy(self, _busy: bool) -> None:
+        model_actions.update_actions(self)
+
     @Slot(object)
     def _on_finished(self, outcome) -> None:
+        if outcome.model is not None:
+            self.trained_model, self.model_path = outcome.model, None
+            model_actions.update_actions(self)
         self.history.end_run(outcome.stop_reason, outcome.best_epoch)
         self.results_panel.show_outcome(outcome)
         self.results_panel.project_changed(self._project)
@@ -328,7 +360,7 @@ class MainWindow(QMainWindow):
     # ================================================================== menus
     @Slot()
     def new_project(self) -> None:
-        self.set_project(Project())
+        file_actions.new_project(self)
 
     @Slot()
     def open_project(self) -> None:
@@ -405,7 +437,9 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> bool:
         """Stop training and background work and wait for their threads."""
+        self._shut_down = True  # closing now asks nothing more
         ok = self.controller.shutdown()
+        ok = model_actions.shutdown(self) and ok
         if self._probe_thread is not None:
             ok = self._probe_thread.wait(60_000) and ok
         shutdown = getattr(self.dataset_panel, "shutdown", None)
@@ -426,8 +460,29 @@ class MainWindow(QMainWindow):
         s.set_recent("lr_log", self.plots.lr.log_check.isChecked())
         s.sync()
 
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if file_actions.dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        paths = file_actions.dropped_paths(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        # Open after the drop returns: a question box inside dropEvent would hold the
+        # drag source (another application) until it is answered.
+        QTimer.singleShot(0, self, lambda: file_actions.open_path(self, paths[0]))
+
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if self.controller.busy and not confirm_stop_and_close(self):
+            event.ignore()
+            return
+        if not self._shut_down and not file_actions.confirm_discard_changes(
+            self, "closing Odyssey"
+        ):
             event.ignore()
             return
         self._closed = True

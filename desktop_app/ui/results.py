@@ -184,11 +184,18 @@ class ResultsPanel(QWidget):
             best = f"; weights of the best epoch ({outcome.restored_epoch}) restored"
         elif outcome.best_epoch:
             best = f"; best epoch {outcome.best_epoch}"
-        self.summary_label.setText(
-            f"{outcome.epochs_run} epochs ({reason}{best}), {outcome.steps:,} steps in "
-            f"{outcome.seconds:.1f} s ({outcome.steps_per_second:,.0f} steps/s) on "
-            f"{outcome.device}."
-        )
+        source = outcome.extra.get("loaded_from")
+        if source:  # a model file: how long it trained is not recorded
+            self.summary_label.setText(
+                f"{outcome.epochs_run} epochs ({reason}{best}), {outcome.steps:,} steps; "
+                f"loaded from {source}."
+            )
+        else:
+            self.summary_label.setText(
+                f"{outcome.epochs_run} epochs ({reason}{best}), {outcome.steps:,} steps in "
+                f"{outcome.seconds:.1f} s ({outcome.steps_per_second:,.0f} steps/s) on "
+                f"{outcome.device}."
+            )
         if not m:
             self.stack.setCurrentWidget(self.empty)
             self.empty.setText("The test split is empty, so there are no test metrics.")
@@ -198,6 +205,12 @@ class ResultsPanel(QWidget):
         elif "confusion_matrix" in m:
             self.confusion.set_matrix(m["confusion_matrix"], outcome.class_names)
             self.stack.setCurrentWidget(self.confusion)
+        else:
+            self.stack.setCurrentWidget(self.empty)
+            self.empty.setText(
+                outcome.extra.get("plot_note")
+                or "There is no plot for these results (the test predictions are not kept)."
+            )
 
     def _set_status(self) -> None:
         o = self.outcome
@@ -209,6 +222,8 @@ class ResultsPanel(QWidget):
                 f"<span style='color:#a15c00'><b>From the previous run</b></span> of "
                 f"“{name}”: the project has changed since; press Train to update."
             )
+        elif o.extra.get("loaded_from"):
+            self.status_label.setText(f"<b>Test results</b> of “{name}”, from its model file.")
         else:
             self.status_label.setText(f"<b>Test results</b> of the last run of “{name}”.")
 

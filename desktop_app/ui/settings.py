@@ -115,3 +115,10 @@ class AppSettings:
         p = str(Path(path).resolve())
         files = [f for f in self.recent_files() if f != p]
         self._s.setValue("recent/files", [p, *files][:8])
+
+    def remove_recent_file(self, path: str | Path) -> None:
+        files = [f for f in self.recent_files() if f != str(path)]
+        self._s.setValue("recent/files", files)
+
+    def clear_recent_files(self) -> None:
+        self._s.setValue("recent/files", [])

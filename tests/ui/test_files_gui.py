@@ -1,0 +1,397 @@
+"""Files through the window's menus: projects (save, open, recent, unsaved changes),
+models (save, load, continue training), and files dropped on the window.
+
+File dialogs and message boxes are patched; actions are found by objectName and
+triggered as the menu items would be; background work is waited on through GUI state.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QToolButton,
+)
+
+from desktop_app.core.specs import DataSpec, Project
+
+SB = QMessageBox.StandardButton
+SHORT = Project(name="Short run").with_overrides(
+    ["train.epochs=4", "train.early_stopping=false", "train.device=cpu"]
+)
+
+
+def action(w, name: str) -> QAction:
+    found = w.findChild(QAction, name)
+    assert found is not None, f"no action named {name!r}"
+    return found
+
+
+def trigger(w, name: str) -> None:
+    a = action(w, name)
+    assert a.isEnabled(), f"{name} is disabled"
+    a.trigger()
+
+
+def choose(w, combo_name: str, data) -> None:
+    combo = w.findChild(QComboBox, combo_name)
+    index = combo.findData(data)
+    assert index >= 0
+    combo.setCurrentIndex(index)
+
+
+class Answers:
+    """QMessageBox.question/warning stand-ins: record each question, give `answer`."""
+
+    def __init__(self, monkeypatch, answer=SB.Cancel):
+        self.answer = answer
+        self.asked: list[str] = []
+        self.warnings: list[str] = []
+        monkeypatch.setattr(QMessageBox, "question", self._question)
+        monkeypatch.setattr(QMessageBox, "warning", self._warning)
+
+    def _question(self, parent, title, text, *args, **kwargs):
+        self.asked.append(text)
+        return self.answer
+
+    def _warning(self, parent, title, text, *args, **kwargs):
+        self.warnings.append(text)
+        return SB.Ok
+
+
+def save_dialog_returns(monkeypatch, path) -> list:
+    calls = []
+
+    def fake(*args, **kwargs):
+        calls.append(args)
+        return (str(path), "")
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", fake)
+    return calls
+
+
+def open_dialog_returns(monkeypatch, path) -> None:
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+
+
+def train(qtbot, w):
+    with qtbot.waitSignal(w.controller.finished, timeout=60_000) as done:
+        qtbot.mouseClick(w.findChild(QToolButton, "trainButton"), Qt.MouseButton.LeftButton)
+    return done.args[0]
+
+
+def wait_jobs(qtbot, w) -> None:
+    qtbot.waitUntil(lambda: not w.jobs.busy, timeout=60_000)
+
+
+# ----------------------------------------------------------------------------- projects
+def test_file_menu_has_standard_shortcuts_and_named_actions(main_window):
+    w = main_window
+    keys = {
+        "actionNew": "Ctrl+N",
+        "actionOpen": "Ctrl+O",
+        "actionSave": "Ctrl+S",
+        "actionSaveAs": "Ctrl+Shift+S",
+        "actionQuit": "Ctrl+Q",
+    }
+    for name, key in keys.items():
+        assert action(w, name).shortcut().toString() == key, name
+    for name in (
+        "actionLoadModel",
+        "actionSaveModel",
+        "actionPredict",
+        "actionContinueTraining",
+        "actionRename",
+    ):
+        assert action(w, name).toolTip(), name
+    assert w.findChild(QMenu, "menuOpenRecent") is not None
+    # Nothing trained yet: the model actions wait for a model.
+    for name in ("actionSaveModel", "actionPredict", "actionContinueTraining"):
+        assert not action(w, name).isEnabled(), name
+    assert action(w, "actionLoadModel").isEnabled()
+
+
+def test_save_marks_clean_and_reopen_restores(qtbot, main_window, monkeypatch, tmp_path):
+    w = main_window
+    answers = Answers(monkeypatch)
+    assert w.windowTitle() == "Odyssey — Classic first example"
+    choose(w, "datasetCombo", "moons")
+    assert w.windowTitle() == "Odyssey — Classic first example*"
+
+    path = tmp_path / "moons"
+    calls = save_dialog_returns(monkeypatch, path)
+    trigger(w, "actionSave")  # no file yet: asks where
+    saved = tmp_path / "moons.json"
+    assert len(calls) == 1 and Project.load(saved) == w.project
+    assert w.windowTitle() == "Odyssey — Classic first example"
+
+    choose(w, "datasetCombo", "circles")
+    assert w.windowTitle().endswith("*")
+    trigger(w, "actionSave")  # it has a file now: saved there without asking
+    assert len(calls) == 1
+    assert Project.load(saved).data.dataset == "circles"
+    assert not w.windowTitle().endswith("*")
+
+    trigger(w, "actionNew")  # nothing unsaved: no question
+    assert answers.asked == []
+    assert w.project == Project() and not w.windowTitle().endswith("*")
+
+    open_dialog_returns(monkeypatch, saved)
+    trigger(w, "actionOpen")
+    assert w.findChild(QComboBox, "datasetCombo").currentData() == "circles"
+    assert w.project == Project.load(saved) and not w.windowTitle().endswith("*")
+    assert answers.asked == []
+
+
+def test_new_after_an_edit_asks_and_cancel_keeps_the_edit(qtbot, main_window, monkeypatch):
+    w = main_window
+    answers = Answers(monkeypatch, SB.Cancel)
+    choose(w, "datasetCombo", "moons")
+    trigger(w, "actionNew")
+    assert len(answers.asked) == 1 and "not saved" in answers.asked[0]
+    assert w.project.data.dataset == "moons" and w.windowTitle().endswith("*")
+
+    answers.answer = SB.Discard
+    trigger(w, "actionNew")
+    assert len(answers.asked) == 2
+    assert w.project == Project() and not w.windowTitle().endswith("*")
+
+
+def test_save_answer_saves_before_opening_another(qtbot, main_window, monkeypatch, tmp_path):
+    w = main_window
+    answers = Answers(monkeypatch, SB.Save)
+    other = tmp_path / "other.json"
+    other.write_text(Project(name="Other", data=DataSpec(dataset="circles")).to_json())
+    choose(w, "datasetCombo", "moons")
+    target = tmp_path / "mine.json"
+    save_dialog_returns(monkeypatch, target)
+    open_dialog_returns(monkeypatch, other)
+    trigger(w, "actionOpen")
+    assert len(answers.asked) == 1
+    assert Project.load(target).data.dataset == "moons"  # saved first
+    assert w.windowTitle() == "Odyssey — Other"  # then opened
+
+
+def test_quit_with_unsaved_changes_asks(qtbot, main_window, monkeypatch):
+    w = main_window
+    answers = Answers(monkeypatch, SB.Cancel)
+    choose(w, "datasetCombo", "moons")
+    trigger(w, "actionQuit")
+    assert len(answers.asked) == 1 and w.isVisible()
+    answers.answer = SB.Discard
+    w.close()
+    assert len(answers.asked) == 2 and not w.isVisible()
+
+
+def test_open_recent_reopens_and_prunes_missing_files(qtbot, main_window, monkeypatch, tmp_path):
+    w = main_window
+    answers = Answers(monkeypatch, SB.Discard)
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(Project(name="A").to_json())
+    b.write_text(Project(name="B", data=DataSpec(dataset="moons")).to_json())
+    for p in (a, b):
+        open_dialog_returns(monkeypatch, p)
+        trigger(w, "actionOpen")
+    menu = w.findChild(QMenu, "menuOpenRecent")
+    texts = [x.text() for x in menu.actions() if x.objectName().startswith("actionRecent")]
+    assert texts[:2] == ["&1 b.json", "&2 a.json"]
+    trigger(w, "actionRecent1")
+    assert w.windowTitle() == "Odyssey — A"
+
+    b.unlink()
+    trigger(w, "actionRecent1")  # b.json, now second
+    assert len(answers.warnings) == 1 and "no longer exists" in answers.warnings[0]
+    assert w.windowTitle() == "Odyssey — A"
+    names = [x.data() for x in menu.actions() if x.objectName().startswith("actionRecent")]
+    assert str(b.resolve()) not in names and str(a.resolve()) in names
+    assert str(b.resolve()) not in w.settings.recent_files()
+
+
+# ----------------------------------------------------------------------------- models
+def test_save_model_then_load_it_restores_panels_plots_and_results(
+    qtbot, make_main_window, monkeypatch, tmp_path
+):
+    w = make_main_window()
+    answers = Answers(monkeypatch, SB.Discard)
+    outcome = train(qtbot, w)
+    accuracy = w.findChild(QLabel, "metric_accuracy").text()
+    steps = len(w.history.steps)
+    assert steps == outcome.steps > 0 and re.fullmatch(r"[0-9.]+%", accuracy)
+    assert action(w, "actionSaveModel").isEnabled()
+
+    model_file = tmp_path / "first"
+    save_dialog_returns(monkeypatch, model_file)
+    trigger(w, "actionSaveModel")
+    wait_jobs(qtbot, w)
+    model_file = tmp_path / "first.safetensors"
+    assert model_file.is_file() and not w.banner.isVisible()
+
+    trigger(w, "actionNew")
+    # A later session: another project, nothing trained.
+    w2 = make_main_window(Project(name="Elsewhere", data=DataSpec(dataset="moons")))
+    choose(w2, "datasetCombo", "circles")  # an unsaved edit: asked, discarded
+    assert not action(w2, "actionPredict").isEnabled()
+    open_dialog_returns(monkeypatch, model_file)
+    trigger(w2, "actionLoadModel")
+    assert len(answers.asked) == 1  # about the unsaved edit, before the file dialog
+    wait_jobs(qtbot, w2)
+    assert not w2.banner.isVisible(), w2.banner.text()
+    assert w2.project == outcome.project
+    assert w2.findChild(QComboBox, "datasetCombo").currentData() == outcome.project.data.dataset
+    assert w2.windowTitle() == f"Odyssey — {outcome.project.name}"
+    assert w2.findChild(QLabel, "metric_accuracy").text() == accuracy
+    assert "first.safetensors" in w2.findChild(QLabel, "resultsSummary").text()
+    assert w2.results_panel.stack.currentWidget() is w2.results_panel.confusion
+    assert len(w2.history.steps) == steps
+    assert np.array_equal(w2.history.losses.view(), w.history.losses.view())
+    assert len(w2.history.epochs) == len(w.history.epochs) == outcome.epochs_run
+    assert not w2.history.live
+    for name in ("actionSaveModel", "actionPredict", "actionContinueTraining"):
+        assert action(w2, name).isEnabled(), name
+    assert str(model_file.resolve()) in w2.settings.recent_files()
+
+
+def test_loading_a_broken_model_names_the_problem_and_keeps_the_session(
+    qtbot, main_window, monkeypatch, tmp_path
+):
+    w = main_window
+    Answers(monkeypatch, SB.Discard)
+    before = w.project
+    bad = tmp_path / "broken.safetensors"
+    bad.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{garbage")
+    open_dialog_returns(monkeypatch, bad)
+    trigger(w, "actionLoadModel")
+    wait_jobs(qtbot, w)
+    text = w.findChild(QLabel, "errorBannerText").text()
+    assert "Could not load the model" in text and "broken.safetensors" in text
+    assert w.project == before and w.trained_model is None
+    assert action(w, "actionLoadModel").isEnabled()
+
+
+def test_continue_training_extends_the_history_with_continuous_steps(
+    qtbot, make_main_window, monkeypatch, tmp_path
+):
+    w = make_main_window(SHORT)
+    outcome = train(qtbot, w)
+    first_steps = len(w.history.steps)
+    per_epoch = first_steps // 4
+    assert outcome.epochs_run == 4 and first_steps == 4 * per_epoch
+    asked = []
+
+    def get_int(parent, title, label, value, *args, **kwargs):
+        asked.append(value)
+        return 3, True
+
+    monkeypatch.setattr(QInputDialog, "getInt", get_int)
+    with qtbot.waitSignal(w.controller.finished, timeout=60_000) as done:
+        trigger(w, "actionContinueTraining")
+    assert asked == [SHORT.train.epochs]  # the project's epochs offered
+    more = done.args[0]
+    steps = w.history.steps.view()
+    assert len(steps) == 7 * per_epoch
+    assert np.array_equal(steps, np.arange(1, 7 * per_epoch + 1))
+    assert [e["epoch"] for e in w.history.epochs] == list(range(1, 8))
+    assert more.epochs_run == 7 and w.trained_model.epochs_trained == 7
+    assert w.trained_model.history.n_steps == 7 * per_epoch
+
+    # The same continues from a model file, in a window that never trained it.
+    path = tmp_path / "m.safetensors"
+    save_dialog_returns(monkeypatch, path)
+    trigger(w, "actionSaveModel")
+    wait_jobs(qtbot, w)
+    w2 = make_main_window()
+    open_dialog_returns(monkeypatch, path)
+    trigger(w2, "actionLoadModel")
+    wait_jobs(qtbot, w2)
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (1, True))
+    with qtbot.waitSignal(w2.controller.finished, timeout=60_000):
+        trigger(w2, "actionContinueTraining")
+    steps = w2.history.steps.view()
+    assert np.array_equal(steps, np.arange(1, 8 * per_epoch + 1))
+    assert w2.history.epochs[-1]["epoch"] == 8
+
+
+def test_continue_cancelled_in_the_dialog_starts_nothing(qtbot, make_main_window, monkeypatch):
+    w = make_main_window(SHORT)
+    train(qtbot, w)
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (5, False))
+    trigger(w, "actionContinueTraining")
+    assert not w.controller.busy and len(w.history.epochs) == 4
+
+
+# ----------------------------------------------------------------------------- drops
+def _mime(*paths) -> QMimeData:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    return mime
+
+
+def _drop(w, mime: QMimeData) -> QDropEvent:
+    enter = QDragEnterEvent(
+        QPoint(50, 50),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(w, enter)
+    if not enter.isAccepted():
+        return enter
+    drop = QDropEvent(
+        QPointF(50, 50),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(w, drop)
+    return drop
+
+
+def test_dropping_a_project_file_opens_it(qtbot, main_window, tmp_path):
+    w = main_window
+    path = tmp_path / "dropped.json"
+    path.write_text(Project(name="Dropped", data=DataSpec(dataset="moons")).to_json())
+    event = _drop(w, _mime(path))
+    assert event.isAccepted()
+    qtbot.waitUntil(lambda: w.windowTitle() == "Odyssey — Dropped")
+    assert w.findChild(QComboBox, "datasetCombo").currentData() == "moons"
+
+    other = tmp_path / "picture.png"
+    other.write_bytes(b"\x89PNG")
+    assert not _drop(w, _mime(other)).isAccepted()
+
+
+def test_dropping_a_table_hands_it_to_the_import(qtbot, main_window, monkeypatch, tmp_path):
+    w = main_window
+    table = tmp_path / "rows.csv"
+    table.write_text("a,b\n1,2\n")
+    imported = []
+    monkeypatch.setattr(w, "import_table", lambda path=None: imported.append(path), raising=False)
+    assert _drop(w, _mime(table)).isAccepted()
+    qtbot.waitUntil(lambda: imported == [str(table)])
+
+
+def test_dropping_a_model_file_loads_it(qtbot, make_main_window, monkeypatch, tmp_path):
+    w = make_main_window(SHORT)
+    train(qtbot, w)
+    path = tmp_path / "dropped.safetensors"
+    save_dialog_returns(monkeypatch, path)
+    trigger(w, "actionSaveModel")
+    wait_jobs(qtbot, w)
+    w2 = make_main_window()
+    _drop(w2, _mime(path))
+    qtbot.waitUntil(lambda: w2.trained_model is not None, timeout=60_000)
+    assert w2.project == SHORT
+    assert json.loads(w2.project.to_json())["name"] == "Short run"
