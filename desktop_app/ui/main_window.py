@@ -10,6 +10,8 @@ actions actionTrain, actionPause, actionStop (toolbar buttons trainButton, pause
 stopButton); projectMessage (why Train is disabled), errorBanner/errorBannerText (run
 errors); status bar progressLabel, trainingProgress, samplesPerSecondLabel, deviceLabel;
 plots lossPlot, metricPlot, lrPlot; resultsPanel (results.py lists its metric_* labels).
+Menu actions: actions.py lists them. The title ends in "*" while the project differs
+from what was last saved or opened; files dropped on the window open (file_actions).
 """
 
 from __future__ import annotations

@@ -245,10 +245,16 @@ def continue_training(window, epochs: int | None = None) -> bool:
         )
         return False
     if epochs is None:
+        note = ""
+        if model.project.train.early_stopping:
+            note = (
+                "\nEarly stopping stays on: training stops again once the validation "
+                "score it watches stops improving."
+            )
         epochs, ok = QInputDialog.getInt(
             window,
             "Continue training",
-            f"“{model.project.name}” has trained {model.epochs_trained} epochs.\n"
+            f"“{model.project.name}” has trained {model.epochs_trained} epochs.{note}\n"
             "Train it for how many more epochs?",
             model.project.train.epochs,
             1,

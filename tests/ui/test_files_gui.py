@@ -262,6 +262,27 @@ def test_save_model_then_load_it_restores_panels_plots_and_results(
     assert str(model_file.resolve()) in w2.settings.recent_files()
 
 
+def test_loaded_regression_model_shows_its_predicted_against_actual_points(
+    qtbot, make_main_window, monkeypatch, tmp_path
+):
+    project = SHORT.with_overrides(["data.dataset=friedman1", "data.n_samples=300"])
+    w = make_main_window(project)
+    outcome = train(qtbot, w)
+    path = tmp_path / "reg.safetensors"
+    save_dialog_returns(monkeypatch, path)
+    trigger(w, "actionSaveModel")
+    wait_jobs(qtbot, w)
+    w2 = make_main_window()
+    open_dialog_returns(monkeypatch, path)
+    trigger(w2, "actionLoadModel")
+    wait_jobs(qtbot, w2)
+    panel = w2.results_panel
+    assert panel.stack.currentWidget() is panel.scatter  # recomputed on the test split
+    assert np.allclose(panel.scatter.y_true, outcome.y_true)
+    assert np.allclose(panel.scatter.y_pred, outcome.y_pred, rtol=1e-5, atol=1e-6)
+    assert w2.findChild(QLabel, "metric_r2").text() == w.findChild(QLabel, "metric_r2").text()
+
+
 def test_loading_a_broken_model_names_the_problem_and_keeps_the_session(
     qtbot, main_window, monkeypatch, tmp_path
 ):
