@@ -43,6 +43,8 @@ def classification_metrics(
         out["roc_auc"] = None  # undefined with one class in the test split
     elif task == BINARY:
         out["roc_auc"] = float(skm.roc_auc_score(y_true, full[:, 1]))
+    elif n_classes == 2:  # a 2-class multiclass (softmax) model: P(class 1) is column 1
+        out["roc_auc"] = float(skm.roc_auc_score(y_true, full[:, 1]))
     elif task == MULTICLASS and len(present) == n_classes:
         out["roc_auc"] = float(skm.roc_auc_score(y_true, full, multi_class="ovr", labels=labels))
     else:

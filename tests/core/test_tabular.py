@@ -520,7 +520,7 @@ def test_cli_trains_on_a_table_and_on_a_table_project(tmp_path, monkeypatch, cap
     assert run_cli([*args, "--features", "age,colour", "--task", "multiclass", *fast]) == 0
     out, err = capsys.readouterr()
     assert "dropped" in err  # rows with gaps in age were dropped (the default)
-    assert json.loads(out.strip().splitlines()[-1])["task"] == "binary"  # two classes
+    assert json.loads(out.strip().splitlines()[-1])["task"] == "multiclass"  # as chosen
 
     # A project file whose table path is relative to the project's folder, run from elsewhere.
     spec = TableSpec(path="animals.csv", target="species", missing="mean")

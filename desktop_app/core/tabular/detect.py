@@ -159,19 +159,24 @@ def _task_for(path, target, chosen, n_distinct, numeric, integers, n_rows) -> st
                 "a binary task needs exactly 2; choose multiclass, regression or auto"
             )
         return BINARY
-    if n_distinct == 2:  # multiclass with two classes is the binary model (as in the catalog)
-        return BINARY
+    if n_distinct == 2 and chosen != MULTICLASS:
+        return BINARY  # auto: the binary model (as in the catalog); a multiclass choice
+        # keeps two classes as a 2-output softmax with cross-entropy
     if chosen == "auto" and numeric:
         few = integers and n_distinct <= MAX_INT_CLASSES and n_distinct * 2 <= n_rows
         return MULTICLASS if few else REGRESSION
     if n_distinct > MAX_CLASSES:
-        raise DataError(
-            f"{path}: target column {target!r} has {n_distinct:,} distinct values: too "
-            f"many classes for classification (at most {MAX_CLASSES:,}). If they are "
-            "quantities, mark the column numeric and choose regression; otherwise choose "
-            "another target column."
-        )
+        raise DataError(_too_many_classes(path, target, n_distinct))
     return MULTICLASS
+
+
+def _too_many_classes(path, target: str, n_distinct: int) -> str:
+    return (
+        f"{path}: target column {target!r} has {n_distinct:,} distinct values: too "
+        f"many classes for classification (at most {MAX_CLASSES:,}). If they are "
+        "quantities, mark the column numeric and choose regression; otherwise choose "
+        "another target column."
+    )
 
 
 def _all_int(values: np.ndarray) -> bool:
