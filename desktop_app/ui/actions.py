@@ -4,7 +4,8 @@ Run actions: actionTrain (Ctrl+Return), actionPause (Ctrl+P, also resumes), acti
 (Esc or Ctrl+.); their toolbar buttons are trainButton, pauseButton and stopButton.
 File menu: actionNew (Ctrl+N), actionOpen (Ctrl+O), menuOpenRecent (actionRecent<i>,
 actionClearRecent), actionSave (Ctrl+S), actionSaveAs (Ctrl+Shift+S), actionRename,
-actionLoadModel, actionSaveModel, actionExportCsv, actionExportSteps, actionQuit (Ctrl+Q).
+actionImportTable (Ctrl+I), actionLoadModel, actionSaveModel, actionExportCsv,
+actionExportSteps, actionQuit (Ctrl+Q).
 Run menu also: actionContinueTraining, actionPredict. `file_actions` maps every menu
 action's objectName (Run-menu model actions included) to the action.
 """
@@ -147,6 +148,14 @@ def build_actions(window) -> WindowActions:
             "Change the project's name",
             (),
             window.rename_project,
+        ),
+        None,
+        (
+            "&Import table…",
+            "actionImportTable",
+            "Train on your own data: import a CSV or TSV file",
+            ("Ctrl+I",),
+            lambda: window.import_table(),
         ),
         None,
         (

@@ -68,8 +68,13 @@ class TrainingController(QObject):
             self.state_changed.emit(state.value)
 
     # ------------------------------------------------------------------ commands
-    def start(self, project: Project, resume_from=None, epochs: int | None = None) -> bool:
+    def start(
+        self, project: Project, resume_from=None, epochs: int | None = None, data=None
+    ) -> bool:
         """Train a frozen copy of `project`. Returns False if a run is still going.
+
+        data: the project's PreparedData when it is already loaded (an imported table
+        read with progress and Cancel by ui.table_loader); else the worker prepares it.
 
         resume_from: a persistence.LoadedModel whose run goes on for `epochs` more epochs
         (its history, optimizer and schedule continue; see Trainer.from_checkpoint).
@@ -80,7 +85,7 @@ class TrainingController(QObject):
         self.project = project.model_copy(deep=True)
         self._run_id += 1
         self._timed = TimedControl()
-        self._worker = TrainingWorker(self.project, self._timed, resume_from, epochs)
+        self._worker = TrainingWorker(self.project, self._timed, resume_from, epochs, data)
         thread = track_thread(QThread(), stop=self._timed.stop)
         thread.setObjectName(f"odyssey-training-{self._run_id}")
         self._worker.moveToThread(thread)

@@ -26,69 +26,30 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
     QMessageBox,
-    QSplitter,
     QStyle,
-    QVBoxLayout,
-    QWidget,
 )
 
-from desktop_app.core.catalog import MULTICLASS, REGRESSION, split_sizes
+from desktop_app.core.catalog import MULTICLASS, REGRESSION, TASKS, split_sizes
 from desktop_app.core.errors import SpecError
 from desktop_app.core.specs import Project, format_validation_error
 from desktop_app.ui import file_actions, model_actions
 from desktop_app.ui.actions import build_actions
 from desktop_app.ui.controller import RunState, TrainingController
-from desktop_app.ui.dialogs import MessageBanner, confirm_stop_and_close
+from desktop_app.ui.dialogs import confirm_stop_and_close
 from desktop_app.ui.jobs import JobRunner
 from desktop_app.ui.live_history import LiveHistory
 from desktop_app.ui.panels.architecture import ArchitecturePanel
 from desktop_app.ui.panels.dataset import DatasetPanel
 from desktop_app.ui.panels.optimizer import OptimizerPanel
-from desktop_app.ui.plots.loss import LossPlot
-from desktop_app.ui.plots.lr import LearningRatePlot
-from desktop_app.ui.plots.metrics import MetricPlot
+from desktop_app.ui.plots.area import PlotsArea
 from desktop_app.ui.results import ResultsPanel
 from desktop_app.ui.settings import AppSettings
 from desktop_app.ui.status import RunStatusBar
+from desktop_app.ui.table_loader import TableLoader
 from desktop_app.ui.tracking import track_thread
 from desktop_app.ui.worker import DeviceProbe
 
 log = logging.getLogger(__name__)
-
-
-class PlotsArea(QWidget):
-    """The central area: a message banner over the loss, metric and learning-rate plots."""
-
-    def __init__(self, history: LiveHistory, settings: AppSettings, parent=None):
-        super().__init__(parent)
-        self.setObjectName("plotsArea")
-        self.banner = MessageBanner()
-        self.loss = LossPlot(history, smoothing=settings.recent_float("smoothing", 0.6))
-        self.metric = MetricPlot(history)
-        self.lr = LearningRatePlot(history)
-        self.loss.set_log_scale(settings.recent_bool("loss_log", False))
-        self.lr.set_log_scale(settings.recent_bool("lr_log", False))
-        bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(self.metric)
-        bottom.addWidget(self.lr)
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.setObjectName("plotsSplitter")
-        self.splitter.addWidget(self.loss)
-        self.splitter.addWidget(bottom)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.splitter, 1)
-
-    @property
-    def all(self):
-        return (self.loss, self.metric, self.lr)
-
-    def stop_updates(self) -> None:
-        for p in self.all:
-            p.stop_updates()
 
 
 class MainWindow(QMainWindow):
@@ -114,6 +75,8 @@ class MainWindow(QMainWindow):
         self.predict_dialog = None
         self._shut_down = False
         self.jobs = JobRunner(self)  # model files and other background I/O
+        self.table_loader = TableLoader(self)  # imported tables, read in the background
+        self.import_dialog = None
 
         self.history = LiveHistory(self)
         self.controller = TrainingController(self)
@@ -169,6 +132,8 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.dataset_panel.changed.connect(self._on_dataset_changed)
+        self.dataset_panel.importRequested.connect(self.import_table)
+        self.dataset_panel.changeTableRequested.connect(self.change_table)
         self.architecture_panel.changed.connect(self._revalidate)
         self.optimizer_panel.changed.connect(self._revalidate)
         for panel in self.panels:
@@ -226,8 +191,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_dataset_changed(self) -> None:
-        if self.dataset_panel.is_valid():
-            d = self.dataset_panel.spec()
+        if self.dataset_panel.is_valid() and self.dataset_panel.spec().task in TASKS:
+            d = self.dataset_panel.spec()  # (a table's task is known once it was read)
             outputs = d.classes if d.task == MULTICLASS else 1
             self.architecture_panel.set_io(d.features, outputs, d.task)
             self.optimizer_panel.set_task(d.task)
@@ -286,9 +251,18 @@ class MainWindow(QMainWindow):
     @Slot()
     def train(self) -> bool:
         """Start a run of the current project (what the Train button does)."""
+        return self.train_on(None)
+
+    def train_on(self, data) -> bool:
+        """Train the current project; data: its PreparedData when already read. A table
+        project's file is read first (table_loader), which then calls train_on(data)."""
         if self.controller.busy or self._project is None:
             return False
         project = self._project
+        if project.data.table is not None and data is None:
+            from desktop_app.ui.table_loader import load_then_train
+
+            return load_then_train(self, project)
         self.settings.save_last_project(project)
         self.banner.dismiss()
         t = project.train
@@ -298,7 +272,7 @@ class MainWindow(QMainWindow):
             schedule=t.schedule,
         )
         self.status.preparing()
-        return self.controller.start(project)
+        return self.controller.start(project, data=data)
 
     @Slot(str)
     def _apply_state(self, state: str) -> None:
@@ -367,6 +341,21 @@ class MainWindow(QMainWindow):
     @Slot()
     def open_project(self) -> None:
         file_actions.open_project_dialog(self)
+
+    @Slot()
+    def import_table(self, path: str | Path | None = None):
+        """Open the import dialog on a CSV/TSV file (asked for when None); returns it."""
+        from desktop_app.ui.import_dialog import open_import_dialog
+
+        return open_import_dialog(self, path)
+
+    @Slot()
+    def change_table(self):
+        """Reopen the import dialog on the current table with its choices."""
+        from desktop_app.ui.import_dialog import open_import_dialog
+
+        table = self.dataset_panel.spec().table
+        return open_import_dialog(self, None, table) if table is not None else None
 
     def open_project_file(self, path: str | Path) -> bool:
         return file_actions.open_project_file(self, path)
@@ -441,6 +430,9 @@ class MainWindow(QMainWindow):
         """Stop training and background work and wait for their threads."""
         self._shut_down = True  # closing now asks nothing more
         ok = self.controller.shutdown()
+        if self.import_dialog is not None:
+            self.import_dialog.shutdown()
+        ok = self.table_loader.shutdown() and ok
         ok = model_actions.shutdown(self) and ok
         if self._probe_thread is not None:
             ok = self._probe_thread.wait(60_000) and ok

@@ -313,13 +313,16 @@ class TrainingWorker(QObject):
         timed: TimedControl,
         resume_from: object | None = None,
         epochs: int | None = None,
+        data: object | None = None,
     ):
-        """resume_from: a persistence.LoadedModel to continue for `epochs` more epochs."""
+        """resume_from: a persistence.LoadedModel to continue for `epochs` more epochs.
+        data: the project's PreparedData if already loaded (never modified here)."""
         super().__init__(None)  # parentless: it is moved to its thread
         self.project = project.model_copy(deep=True)
         self.timed = timed
         self.resume_from = resume_from
         self.epochs = epochs
+        self.data = data
 
     @Slot()
     def run(self) -> None:
@@ -344,10 +347,20 @@ class TrainingWorker(QObject):
     def _train(self, relay: _Relay) -> RunOutcome:
         from desktop_app.core.engine import Trainer  # imports torch, in this thread
 
+        data = self.data
+        if data is None and self.project.data.table is not None:
+            # An imported table not read yet (Continue training): read it here, off the
+            # GUI thread; Stop cancels the reading too.
+            from desktop_app.core.tabular import load_project_data
+
+            self.project, data = load_project_data(
+                self.project, cancel=lambda: self.timed.stop_requested
+            )
         if self.resume_from is not None:
             trainer = Trainer.from_checkpoint(
                 self.resume_from,
                 project=self.project,
+                data=data,
                 callbacks=[relay],
                 control=self.timed,
                 leave_core_free=True,
@@ -355,6 +368,7 @@ class TrainingWorker(QObject):
         else:
             trainer = Trainer(
                 self.project,
+                data=data,
                 callbacks=[relay],
                 control=self.timed,
                 leave_core_free=True,

@@ -7,15 +7,23 @@ conveniences: `io()` -> (n_inputs, n_outputs, task) for ArchitecturePanel.set_io
 `split_sizes()` -> (n_train, n_val, n_test) for OptimizerPanel.set_data_sizes.
 
 objectNames (for tests and automation):
-    datasetCombo, datasetDescriptionLabel,
+    datasetCombo, datasetDescriptionLabel, importTableButton,
     samplesSpin, noiseSpin, featuresSpin, informativeSpin, classesSpin, dataSeedSpin,
     valSpin, testSpin, splitCountsLabel, standardizeCheck, datasetErrorLabel,
     datasetPreview (with previewSummaryLabel, previewBalanceLabel, previewStatusLabel,
     previewPlot inside).
 A parameter the chosen dataset does not use is disabled and shows the value in effect.
+
+Your own table: importTableButton emits `importRequested` (the window opens the import
+dialog). A table project (dataset "table") shows tableBox (table_box.TableBox: file, rows,
+inputs, target, task; changeTableButton emits `changeTableRequested`) instead of the
+synthetic parameters and the preview; the combo then offers the table as its last entry,
+and choosing a catalog dataset switches back (the table stays in the combo to return to).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from pydantic import ValidationError
 from PySide6.QtCore import Qt, Signal, Slot
@@ -25,14 +33,16 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop_app.core.catalog import CATALOG, split_sizes
-from desktop_app.core.specs import DataSpec, validation_message
+from desktop_app.core.catalog import CATALOG, TABLE, dataset_info, split_sizes
+from desktop_app.core.specs import DataSpec, TableSpec, validation_message
 from desktop_app.ui.panels.preview import DatasetPreview
+from desktop_app.ui.panels.table_box import TableBox
 from desktop_app.ui.widgets import (
     describe,
     error_label,
@@ -100,6 +110,8 @@ class DatasetPanel(QWidget):
 
     changed = Signal()
     validityChanged = Signal(bool)  # noqa: N815 (Qt naming)
+    importRequested = Signal()  # noqa: N815 the user asks to import a CSV/TSV file
+    changeTableRequested = Signal()  # noqa: N815 the user asks to change the table's import
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,6 +122,7 @@ class DatasetPanel(QWidget):
         self._filling = False
         self._locked = False
         self._preview_started = False
+        self._last_table: TableSpec | None = None  # the combo offers it to return to
         self._build()
         self._fill()
 
@@ -129,6 +142,16 @@ class DatasetPanel(QWidget):
         self.description.setObjectName("datasetDescriptionLabel")
         self.description.setAccessibleName("Dataset description")
         self.description.setWordWrap(True)
+        self.import_button = describe(
+            QPushButton("Import CSV/TSV…"),
+            "importTableButton",
+            "Import a table",
+            "Train on your own data: a CSV or TSV file with one row per example, a "
+            "column to predict and columns to learn from.",
+        )
+        self.import_button.clicked.connect(self.importRequested)
+        self.table_box = TableBox()
+        self.table_box.change_button.clicked.connect(self.changeTableRequested)
 
         self.spins = {
             "n_samples": make_spin(1, 10_000_000, 100),
@@ -177,7 +200,8 @@ class DatasetPanel(QWidget):
         data_form = QFormLayout(data_box)
         data_form.addRow(self.combo)
         data_form.addRow(self.description)
-        param_box = QGroupBox("Parameters")
+        data_form.addRow(self.import_button)
+        param_box = self.param_box = QGroupBox("Parameters")
         self.param_form = QFormLayout(param_box)
         labels = ("Samples", "Noise", "Features", "Informative", "Classes", "Seed")
         for label, spin in zip(labels, self.spins.values()):
@@ -190,9 +214,9 @@ class DatasetPanel(QWidget):
         split_form.addRow(self.standardize)
         self.preview = DatasetPreview()
         self.preview.setObjectName("datasetPreview")
-        preview_box = QGroupBox("Preview")
+        preview_box = self.preview_box = QGroupBox("Preview")
         QVBoxLayout(preview_box).addWidget(self.preview)
-        self._editors = (data_box, param_box, split_box)
+        self._editors = (data_box, self.table_box, param_box, split_box)
 
         content = QWidget()
         column = QVBoxLayout(content)
@@ -216,10 +240,12 @@ class DatasetPanel(QWidget):
     def set_spec(self, spec: DataSpec) -> None:
         self._spec = spec
         self._values = spec.model_dump()
+        self._values["table"] = spec.table  # kept as the model (properties read it)
+        if spec.table is not None:
+            self._last_table = spec.table
         self._set_valid(True, None, ())
         self._fill()
-        if self._preview_started:
-            self.preview.request(spec)
+        self._request_preview(spec)
 
     def set_locked(self, locked: bool) -> None:
         self._locked = locked
@@ -245,22 +271,31 @@ class DatasetPanel(QWidget):
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
         if not self._preview_started:  # nothing slow before the panel is on screen
-            self._preview_started = True
-            self.preview.request(self._spec)
+            self.request_preview()
 
     def request_preview(self) -> None:
         """Start the preview now even if the panel is not shown (tests, headless use)."""
         self._preview_started = True
-        self.preview.request(self._spec)
+        self._request_preview(self._spec)
+
+    def _request_preview(self, spec: DataSpec) -> None:
+        if self._preview_started and spec.table is None:  # a table shows its summary
+            self.preview.request(spec)
 
     # --- filling widgets from values ---------------------------------------------------
     def _fill(self) -> None:
         self._filling = True
         try:
             v = self._values
+            self._sync_table_item()
             index = self.combo.findData(v["dataset"])
             self.combo.setCurrentIndex(index)
-            info = CATALOG[v["dataset"]]
+            info = dataset_info(v["dataset"])
+            table = v["dataset"] == TABLE
+            self.table_box.setVisible(table)
+            self.table_box.show_table(v.get("table"))
+            self.param_box.setVisible(not table)
+            self.preview_box.setVisible(not table)
             self.description.setText(info.description)
             self.combo.setToolTip(f"{self.combo.property('baseToolTip')}\n\n{info.description}")
             effective = DataSpec.model_construct(**v)  # properties work unvalidated
@@ -294,6 +329,20 @@ class DatasetPanel(QWidget):
         finally:
             self._filling = False
 
+    def _sync_table_item(self) -> None:
+        """The combo's last entry: the imported table, while there is one."""
+        index = self.combo.findData(TABLE)
+        if self._last_table is None:
+            if index >= 0:
+                self.combo.removeItem(index)
+            return
+        text = f"Your table: {Path(self._last_table.path).name}"
+        if index < 0:
+            self.combo.addItem(text, TABLE)
+            index = self.combo.count() - 1
+        self.combo.setItemText(index, text)
+        self.combo.setItemData(index, self._last_table.path, Qt.ItemDataRole.ToolTipRole)
+
     def _update_split_label(self) -> None:
         v = self._values
         effective = DataSpec.model_construct(**v)
@@ -312,6 +361,7 @@ class DatasetPanel(QWidget):
         self._values.update(
             dataset=name, noise=None, n_features=None, n_informative=None, n_classes=None
         )
+        self._values["table"] = self._last_table if name == TABLE else None
         self._fill()
         self._commit(self.combo)
 
@@ -356,8 +406,8 @@ class DatasetPanel(QWidget):
             regenerate = _generation_key(spec) != _generation_key(self._spec)
             self._spec = spec
             self.changed.emit()
-            if self._preview_started and regenerate:
-                self.preview.request(spec)
+            if regenerate:
+                self._request_preview(spec)
 
     def _culprits(self, exc: ValidationError, edited: QWidget) -> list[QWidget]:
         """The controls a validation failure is about: named fields, words, the edit."""
