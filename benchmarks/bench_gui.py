@@ -197,8 +197,8 @@ def bench_redraw(app: QApplication, n: int = 1_000_000, rounds: int = 30) -> Non
     import pyqtgraph as pg
 
     from desktop_app.ui.live_history import LiveHistory
-    from desktop_app.ui.plots.base import setup_batch_curve
     from desktop_app.ui.plots.loss import LossPlot
+    from desktop_app.ui.plots.parts import setup_batch_curve
 
     history = LiveHistory()
     plot = LossPlot(history)

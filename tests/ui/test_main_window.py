@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.specs import DataSpec, Project, TrainSpec
 from desktop_app.ui.live_history import GrowingArray, LiveHistory
-from desktop_app.ui.plots.base import PeakEnvelope
 from desktop_app.ui.plots.loss import LossPlot, ema_debiased
+from desktop_app.ui.plots.parts import PeakEnvelope
 from desktop_app.ui.settings import AppSettings
 
 REPO = Path(__file__).resolve().parents[2]

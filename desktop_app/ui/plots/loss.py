@@ -16,7 +16,8 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QDoubleSpinBox, QLabel
 
 from desktop_app.ui.live_history import GrowingArray, LiveHistory
-from desktop_app.ui.plots.base import (
+from desktop_app.ui.plots.base import LivePlot
+from desktop_app.ui.plots.parts import (
     BLUE,
     GREEN,
     GREY,
@@ -24,7 +25,6 @@ from desktop_app.ui.plots.base import (
     ORANGE,
     PURPLE,
     RAW,
-    LivePlot,
     MarkerSet,
     PeakEnvelope,
     setup_batch_curve,

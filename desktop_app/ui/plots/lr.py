@@ -6,14 +6,8 @@ import numpy as np
 import pyqtgraph as pg
 
 from desktop_app.ui.live_history import LiveHistory
-from desktop_app.ui.plots.base import (
-    LINE,
-    PURPLE,
-    LivePlot,
-    MarkerSet,
-    PeakEnvelope,
-    setup_batch_curve,
-)
+from desktop_app.ui.plots.base import LivePlot
+from desktop_app.ui.plots.parts import LINE, PURPLE, MarkerSet, PeakEnvelope, setup_batch_curve
 
 
 class LearningRatePlot(LivePlot):

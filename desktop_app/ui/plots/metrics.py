@@ -8,7 +8,8 @@ import numpy as np
 import pyqtgraph as pg
 
 from desktop_app.ui.live_history import LiveHistory
-from desktop_app.ui.plots.base import GREEN, GREY, LINE, ORANGE, LivePlot, MarkerSet
+from desktop_app.ui.plots.base import LivePlot
+from desktop_app.ui.plots.parts import GREEN, GREY, LINE, ORANGE, MarkerSet
 
 METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²"}
 

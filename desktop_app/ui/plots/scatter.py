@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from desktop_app.ui.plots.base import GREY, LivePlot
+from desktop_app.ui.plots.base import LivePlot
+from desktop_app.ui.plots.parts import GREY
 
 
 class PredictedActualPlot(LivePlot):
