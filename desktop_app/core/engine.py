@@ -4,6 +4,10 @@ Hot-loop rules (DESIGN.md §3): the data lives on the device before the loop; an
 permutes it once and takes batches as contiguous views; losses stay on the device and
 are read back in blocks, one sync per block; optimizers use fused kernels where torch
 has them. Stop and pause are checked between steps.
+
+The parts a run is built from (loss, optimizer, schedule, the lean forward and step
+callables) are in training_parts; restoring a checkpoint and carrying state from one
+fit() to the next are in resume. Both are re-exported here.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from desktop_app.core import resume
 from desktop_app.core.callbacks import Callback, EarlyStopping, History
 from desktop_app.core.catalog import BINARY, MULTICLASS, REGRESSION
 from desktop_app.core.data import PreparedData, prepare
@@ -25,7 +30,15 @@ from desktop_app.core.devices import cpu_threads_for, resolve_device
 from desktop_app.core.errors import NonFiniteLossError, TrainingError
 from desktop_app.core.metrics import HEADLINE, classification_metrics, regression_metrics
 from desktop_app.core.model import build_model, count_parameters
+from desktop_app.core.resume import _same_preprocessing  # noqa: F401 - the GUI imports it from here
 from desktop_app.core.specs import Project
+from desktop_app.core.training_parts import (
+    _fast_forward,
+    _fast_step,
+    make_loss,
+    make_optimizer,
+    make_scheduler,
+)
 
 BLOCK = 32  # steps between read-backs of the loss (one device sync per block)
 
@@ -103,111 +116,6 @@ class TrainResult:
             "best_epoch": self.best_epoch,
             "test_metrics": self.test_metrics,
         }
-
-
-def _fast_forward(model: nn.Sequential):
-    """Call the layers' forward methods directly, skipping nn.Module.__call__'s hook
-    machinery: for the tiny networks learners train, that overhead is a large share of
-    a step. Falls back to the plain call when any hook is registered."""
-    layers = list(model)
-    if any(m._forward_hooks or m._forward_pre_hooks for m in layers):
-        return model
-    forwards = [m.forward for m in layers]
-
-    def forward(x: torch.Tensor) -> torch.Tensor:
-        for f in forwards:
-            x = f(x)
-        return x
-
-    return forward
-
-
-def _fast_step(opt: torch.optim.Optimizer):
-    """optimizer.step without the profiler/hook wrapper torch adds around it (about a
-    quarter of a small network's step on CPU); the plain step whenever hooks are set."""
-    raw = getattr(type(opt).step, "__wrapped__", None)
-    hooks = (
-        getattr(opt, "_optimizer_step_pre_hooks", None),
-        getattr(opt, "_optimizer_step_post_hooks", None),
-    )
-    if raw is None or any(hooks) or _global_optimizer_hooks():
-        return opt.step
-    opt._opt_called = True  # what the LR scheduler's own wrapper would record
-
-    def step() -> None:
-        raw(opt)
-
-    return step
-
-
-def _global_optimizer_hooks() -> bool:
-    from torch.optim import optimizer as _opt
-
-    return bool(
-        getattr(_opt, "_global_optimizer_pre_hooks", None)
-        or getattr(_opt, "_global_optimizer_post_hooks", None)
-    )
-
-
-def make_loss(project: Project) -> nn.Module:
-    t = project.train
-    name = project.loss
-    if name == "bce":
-        return nn.BCEWithLogitsLoss()
-    if name == "cross_entropy":
-        return nn.CrossEntropyLoss(label_smoothing=t.label_smoothing)
-    if name == "mse":
-        return nn.MSELoss()
-    if name == "mae":
-        return nn.L1Loss()
-    return nn.HuberLoss(delta=t.huber_delta)
-
-
-def make_optimizer(project: Project, params, device: torch.device) -> torch.optim.Optimizer:
-    t = project.train
-    params = list(params)
-    kw: dict = {"lr": t.lr, "weight_decay": t.weight_decay}
-    if t.optimizer == "sgd":
-        cls, kw = torch.optim.SGD, {**kw, "momentum": t.momentum, "nesterov": t.nesterov}
-    elif t.optimizer == "adam":
-        cls, kw = torch.optim.Adam, {**kw, "betas": (t.beta1, t.beta2)}
-    elif t.optimizer == "adamw":
-        cls, kw = torch.optim.AdamW, {**kw, "betas": (t.beta1, t.beta2)}
-    elif t.optimizer == "adagrad":
-        cls = torch.optim.Adagrad
-    else:
-        return torch.optim.RMSprop(params, momentum=t.momentum, **kw)
-    if device.type in ("cpu", "cuda", "mps"):
-        try:  # one fused kernel per step instead of a loop over parameters
-            return cls(params, fused=True, **kw)
-        except (RuntimeError, TypeError, ValueError):
-            pass
-    return cls(params, **kw)
-
-
-def make_scheduler(project: Project, optimizer, steps_per_epoch: int):
-    """Returns (scheduler, per_step) or (None, False)."""
-    t = project.train
-    s = torch.optim.lr_scheduler
-    if t.schedule == "constant":
-        return None, False
-    if t.schedule == "step":
-        return s.StepLR(optimizer, step_size=t.step_size, gamma=t.gamma), False
-    if t.schedule == "multistep":
-        return s.MultiStepLR(optimizer, milestones=t.milestones, gamma=t.gamma), False
-    if t.schedule == "exponential":
-        return s.ExponentialLR(optimizer, gamma=t.gamma), False
-    if t.schedule == "cosine":
-        return s.CosineAnnealingLR(optimizer, T_max=t.epochs, eta_min=t.min_lr), False
-    if t.schedule == "onecycle":
-        total = t.epochs * steps_per_epoch
-        return s.OneCycleLR(optimizer, max_lr=t.lr, total_steps=total), True
-    return (
-        s.ReduceLROnPlateau(
-            optimizer, mode="min", factor=t.gamma, patience=t.plateau_patience, min_lr=t.min_lr
-        ),
-        False,
-    )
 
 
 class Trainer:
@@ -306,81 +214,15 @@ class Trainer:
     def restore(self, loaded) -> None:
         """Load a saved run's weights, optimizer, schedule, early stopping, history,
         counters and random-number states into this idle trainer (set up if needed)."""
-        r = loaded.resume
-        if r is None:
-            raise TrainingError(
-                "this model file holds no training state (it was saved for prediction "
-                "only), so training cannot continue from it; train a new model instead"
-            )
-        mine, saved = self.project.train, loaded.project.train
-        if self.project.model != loaded.project.model or (mine.optimizer, mine.schedule) != (
-            saved.optimizer,
-            saved.schedule,
-        ):
-            raise TrainingError(
-                "the saved training state does not fit this project (the network, optimizer "
-                "or schedule differs); resume with the saved project's choices"
-            )
-        self.setup()
-        if not _same_preprocessing(self.data.prep, loaded.preprocessing):
-            raise TrainingError(
-                "the data prepared from the project differs from the data this model was "
-                "trained on (features, classes or scaling changed), so training cannot "
-                "continue; train a new model on the current data instead"
-            )
-        try:
-            self.model.load_state_dict(loaded.model.state_dict())
-            self.optimizer.load_state_dict(r.optimizer)
-            if self.scheduler is not None and r.scheduler is not None:
-                self.scheduler.load_state_dict({**self.scheduler.state_dict(), **r.scheduler})
-        except (RuntimeError, ValueError, KeyError, TypeError) as exc:
-            raise TrainingError(
-                "the saved training state does not fit this project (the network, optimizer "
-                f"or schedule differs: {str(exc)[:200]}); resume with the saved project"
-            ) from None
-        self.last_state = r.last_weights  # fit() continues from these when given
-        es = self.early_stopping
-        if es is not None and r.early_stopping is not None:
-            es.load_state(r.early_stopping)
-            where = r.early_stopping.get("best_weights")
-            best = r.early_stopping_best if where == "separate" else None
-            if where == "main":
-                best = loaded.model.state_dict()
-            es.best_state = None if best is None else {k: v.clone() for k, v in best.items()}
-        from desktop_app.core.persistence import copy_history
-
-        self.history = copy_history(loaded.history)
-        self.epoch, self.global_step = r.epoch, r.global_step
-        self.best_epoch, self.restored_epoch = r.best_epoch, r.restored_epoch
-        self.stop_reason = r.stop_reason
-        self.generator.set_state(r.rng_shuffle.clone())
-        self.rng_state = r.rng_torch.clone()
-        self.cuda_rng_state = None if r.rng_cuda is None else r.rng_cuda.clone()
-        self.checkpoint_test_metrics = dict(loaded.test_metrics)
+        resume.restore(self, loaded)
 
     def _continue(self, epochs: int) -> None:
         """Before a loop: go on from the last loop's weights and random-number states."""
-        t = self.project.train
-        if self.per_step_schedule and self.epoch + epochs > t.epochs:
-            raise TrainingError(
-                f"the one-cycle schedule was planned for {t.epochs} epochs and {self.epoch} "
-                f"are done, so at most {max(t.epochs - self.epoch, 0)} more can run; raise "
-                "train.epochs or choose another schedule"
-            )
-        if self.last_state is not None:
-            self.model.load_state_dict(self.last_state)
-            self.last_state = None
-        if self.rng_state is not None:
-            torch.set_rng_state(self.rng_state)
-        if self.cuda_rng_state is not None and self.device.type == "cuda":
-            torch.cuda.set_rng_state(self.cuda_rng_state, self.device)
+        resume.continue_run(self, epochs)
 
     def _remember(self) -> None:
         """After a loop, before callbacks may swap in the best weights."""
-        self.last_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
-        self.rng_state = torch.get_rng_state()
-        if self.device.type == "cuda":
-            self.cuda_rng_state = torch.cuda.get_rng_state(self.device)
+        resume.remember(self)
 
     def _tensor(self, a: np.ndarray, classify_target: bool = False) -> torch.Tensor:
         t = torch.from_numpy(np.ascontiguousarray(a))
@@ -611,20 +453,6 @@ class Trainer:
         if len(d.x_test) == 0:
             return {}
         return evaluate(self.model, d, d.x_test, d.y_test, self.device)
-
-
-def _same_preprocessing(a, b) -> bool:
-    """Whether re-prepared data matches a saved model's (same split, same scaling)."""
-    if (a.task, a.feature_names, a.class_names) != (b.task, b.feature_names, b.class_names):
-        return False
-    for x, y in ((a.mean, b.mean), (a.scale, b.scale)):
-        if (x is None) != (y is None) or (
-            x is not None and not np.allclose(x, y, rtol=1e-5, atol=1e-6)
-        ):
-            return False
-    return bool(
-        np.isclose(a.target_mean, b.target_mean) and np.isclose(a.target_scale, b.target_scale)
-    )
 
 
 def evaluate(model: nn.Module, d: PreparedData, x: np.ndarray, y: np.ndarray, device) -> dict:

@@ -1,0 +1,121 @@
+"""The parts a training run is assembled from: loss, optimizer, LR schedule, and the
+lean forward and step callables the hot loop calls.
+
+They are built from a Project alone, so the engine uses them to set up a run and
+persistence uses them to build a fresh optimizer and schedule to check a saved state
+against. The fast callables skip torch's per-call hook machinery, which is a large
+share of a tiny network's step (DESIGN.md §3), and fall back to the plain calls as soon
+as any hook is registered.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from desktop_app.core.specs import Project
+
+
+def _fast_forward(model: nn.Sequential):
+    """Call the layers' forward methods directly, skipping nn.Module.__call__'s hook
+    machinery: for the tiny networks learners train, that overhead is a large share of
+    a step. Falls back to the plain call when any hook is registered."""
+    layers = list(model)
+    if any(m._forward_hooks or m._forward_pre_hooks for m in layers):
+        return model
+    forwards = [m.forward for m in layers]
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        for f in forwards:
+            x = f(x)
+        return x
+
+    return forward
+
+
+def _fast_step(opt: torch.optim.Optimizer):
+    """optimizer.step without the profiler/hook wrapper torch adds around it (about a
+    quarter of a small network's step on CPU); the plain step whenever hooks are set."""
+    raw = getattr(type(opt).step, "__wrapped__", None)
+    hooks = (
+        getattr(opt, "_optimizer_step_pre_hooks", None),
+        getattr(opt, "_optimizer_step_post_hooks", None),
+    )
+    if raw is None or any(hooks) or _global_optimizer_hooks():
+        return opt.step
+    opt._opt_called = True  # what the LR scheduler's own wrapper would record
+
+    def step() -> None:
+        raw(opt)
+
+    return step
+
+
+def _global_optimizer_hooks() -> bool:
+    from torch.optim import optimizer as _opt
+
+    return bool(
+        getattr(_opt, "_global_optimizer_pre_hooks", None)
+        or getattr(_opt, "_global_optimizer_post_hooks", None)
+    )
+
+
+def make_loss(project: Project) -> nn.Module:
+    t = project.train
+    name = project.loss
+    if name == "bce":
+        return nn.BCEWithLogitsLoss()
+    if name == "cross_entropy":
+        return nn.CrossEntropyLoss(label_smoothing=t.label_smoothing)
+    if name == "mse":
+        return nn.MSELoss()
+    if name == "mae":
+        return nn.L1Loss()
+    return nn.HuberLoss(delta=t.huber_delta)
+
+
+def make_optimizer(project: Project, params, device: torch.device) -> torch.optim.Optimizer:
+    t = project.train
+    params = list(params)
+    kw: dict = {"lr": t.lr, "weight_decay": t.weight_decay}
+    if t.optimizer == "sgd":
+        cls, kw = torch.optim.SGD, {**kw, "momentum": t.momentum, "nesterov": t.nesterov}
+    elif t.optimizer == "adam":
+        cls, kw = torch.optim.Adam, {**kw, "betas": (t.beta1, t.beta2)}
+    elif t.optimizer == "adamw":
+        cls, kw = torch.optim.AdamW, {**kw, "betas": (t.beta1, t.beta2)}
+    elif t.optimizer == "adagrad":
+        cls = torch.optim.Adagrad
+    else:
+        return torch.optim.RMSprop(params, momentum=t.momentum, **kw)
+    if device.type in ("cpu", "cuda", "mps"):
+        try:  # one fused kernel per step instead of a loop over parameters
+            return cls(params, fused=True, **kw)
+        except (RuntimeError, TypeError, ValueError):
+            pass
+    return cls(params, **kw)
+
+
+def make_scheduler(project: Project, optimizer, steps_per_epoch: int):
+    """Returns (scheduler, per_step) or (None, False)."""
+    t = project.train
+    s = torch.optim.lr_scheduler
+    if t.schedule == "constant":
+        return None, False
+    if t.schedule == "step":
+        return s.StepLR(optimizer, step_size=t.step_size, gamma=t.gamma), False
+    if t.schedule == "multistep":
+        return s.MultiStepLR(optimizer, milestones=t.milestones, gamma=t.gamma), False
+    if t.schedule == "exponential":
+        return s.ExponentialLR(optimizer, gamma=t.gamma), False
+    if t.schedule == "cosine":
+        return s.CosineAnnealingLR(optimizer, T_max=t.epochs, eta_min=t.min_lr), False
+    if t.schedule == "onecycle":
+        total = t.epochs * steps_per_epoch
+        return s.OneCycleLR(optimizer, max_lr=t.lr, total_steps=total), True
+    return (
+        s.ReduceLROnPlateau(
+            optimizer, mode="min", factor=t.gamma, patience=t.plateau_patience, min_lr=t.min_lr
+        ),
+        False,
+    )
