@@ -1,0 +1,37 @@
+"""Project files: the user's choices as JSON, or the project embedded in a model file.
+
+Small on its own, but it is the one entry point for "open a project" whatever file the
+user picked, so the model-file branch reuses the header checks rather than a second
+reader.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from desktop_app.core.errors import FileFormatError, SpecError
+from desktop_app.core.persistence.atomic import write_text_atomic
+from desktop_app.core.persistence.checks import _project_from
+from desktop_app.core.persistence.header import _read_header, _sections
+
+if TYPE_CHECKING:  # pragma: no cover
+    from desktop_app.core.specs import Project
+
+
+def save_project(project: Project, path: str | Path) -> None:
+    write_text_atomic(path, project.to_json())
+
+
+def load_project(path: str | Path) -> Project:
+    """The project in a project file, or the one embedded in a .safetensors model file."""
+    from desktop_app.core.specs import Project
+
+    p = Path(path)
+    if p.suffix.lower() == ".safetensors":
+        _, metadata, _ = _read_header(p)
+        return _project_from(p, _sections(p, metadata))
+    try:
+        return Project.load(p)
+    except SpecError as exc:
+        raise FileFormatError(str(exc)) from None

@@ -1,0 +1,280 @@
+"""The state that continuing training needs, and its validation when read back.
+
+Beyond the weights, a run goes on from its optimizer state, LR schedule, early-stopping
+counters and random-number generators. Torch's own state_dicts would be trusted blindly
+by load_state_dict, so a saved state is checked against an optimizer and schedule
+freshly built from the same project: the same parameter groups, state names, kinds of
+value and tensor shapes, or a FileFormatError saying which part is damaged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from desktop_app.core.errors import FileFormatError
+from desktop_app.core.persistence.checks import MAX_COUNT, _finite, _is_num
+from desktop_app.core.persistence.header import _fail
+from desktop_app.core.persistence.tagged_json import _untag
+
+if TYPE_CHECKING:  # pragma: no cover - torch stays off the startup path
+    import torch
+
+    from desktop_app.core.specs import Project
+
+
+@dataclass
+class ResumeState:
+    """What continuing training needs beyond the weights (all tensors on the CPU)."""
+
+    epoch: int  # epochs completed
+    global_step: int
+    stop_reason: str
+    best_epoch: int | None
+    restored_epoch: int | None
+    optimizer: dict  # a torch optimizer state_dict
+    scheduler: dict | None  # entries of the LR scheduler's state_dict
+    early_stopping: dict | None  # {"best", "best_epoch", "wait"}
+    early_stopping_best: dict[str, torch.Tensor] | None  # its best weights
+    last_weights: dict[str, torch.Tensor] | None  # None: same as the model's weights
+    rng_torch: torch.Tensor  # torch's global CPU generator (dropout)
+    rng_shuffle: torch.Tensor  # the generator that shuffles the training set
+    rng_cuda: torch.Tensor | None = None
+
+
+def _fresh_optimizer(project: Project, n_params: int):
+    """An optimizer and schedule built from the project on one-number stand-in
+    parameters, stepped once: the state names and kinds a real one would hold."""
+    import torch
+
+    from desktop_app.core.catalog import split_sizes
+    from desktop_app.core.training_parts import make_optimizer, make_scheduler
+
+    params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(n_params)]
+    opt = make_optimizer(project, params, torch.device("cpu"))
+    d, t = project.data, project.train
+    n_train = split_sizes(d.total_samples, d.val_fraction, d.test_fraction)[0]
+    sched, _ = make_scheduler(project, opt, max(1, math.ceil(n_train / t.batch_size)))
+    groups = opt.state_dict()["param_groups"]  # before the step, as make_* leave them
+    for q in params:
+        q.grad = torch.zeros_like(q)
+    opt.step()
+    return opt, groups, sched
+
+
+def _resume_meta(p: Path, d: dict, project: Project, param_shapes: list[tuple]) -> dict:
+    def bad(what: str) -> FileFormatError:
+        return _fail(p, f"its training state is damaged ({what})")
+
+    def count(key: str, optional: bool = False) -> int | None:
+        v = d.get(key)
+        if v is None and optional:
+            return None
+        if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= MAX_COUNT:
+            raise bad(f"{key} must be a whole number")
+        return v
+
+    out: dict[str, Any] = {
+        "epoch": count("epoch"),
+        "global_step": count("global_step"),
+        "best_epoch": count("best_epoch", True),
+        "restored_epoch": count("restored_epoch", True),
+        "stop_reason": d.get("stop_reason"),
+        "last_weights": d.get("last_weights"),
+        "rng_cuda": d.get("rng_cuda"),
+    }
+    if not isinstance(out["stop_reason"], str) or len(out["stop_reason"]) > 40:
+        raise bad("stop_reason")
+    if out["last_weights"] not in ("main", "separate") or not isinstance(out["rng_cuda"], bool):
+        raise bad("last_weights or rng_cuda")
+    try:
+        opt_meta = d.get("optimizer")
+        if not isinstance(opt_meta, dict):
+            raise ValueError("no optimizer entry")
+        opt, fresh_groups, sched = _fresh_optimizer(project, len(param_shapes))
+        groups = _untag(opt_meta.get("param_groups"))
+        out["param_groups"] = _merge_groups(fresh_groups, groups)
+        out["state_layout"] = _state_layout(opt, opt_meta.get("state"), param_shapes)
+        out["scheduler"] = _merge_scheduler(sched, _untag(d.get("scheduler")))
+        out["early_stopping"] = _early_stopping(_untag(d.get("early_stopping")))
+    except (ValueError, TypeError) as exc:
+        raise bad(str(exc)[:200]) from None
+    return out
+
+
+def _merge_groups(fresh: list[dict], saved: Any) -> list[dict]:
+    """The saved optimizer hyperparameters, limited to keys (and kinds of value) that an
+    optimizer built from the same project holds; keys a newer torch added keep theirs."""
+    if not isinstance(saved, list) or len(saved) != len(fresh):
+        raise ValueError("optimizer param_groups do not match the project's optimizer")
+    merged = []
+    for f, s in zip(fresh, saved):
+        if not isinstance(s, dict) or s.get("params") != f["params"]:
+            raise ValueError("optimizer param_groups do not match the network")
+        group = dict(f)
+        for key, value in s.items():
+            if key in f and key != "params":
+                if not _same_kind(f[key], value):
+                    raise ValueError(f"optimizer setting {key!r} has the wrong kind of value")
+                group[key] = value
+        merged.append(group)
+    return merged
+
+
+def _state_layout(opt, saved: Any, param_shapes: list[tuple]) -> dict[int, dict]:
+    """{param index: {state name: expected tensor shape, or ("value", v)}}."""
+    if not isinstance(saved, dict):
+        raise ValueError("no optimizer state")
+    fresh = opt.state_dict()["state"]
+    layout: dict[int, dict] = {}
+    for key, entry in saved.items():
+        if not (key.isascii() and key.isdigit() and int(key) < len(param_shapes)):
+            raise ValueError(f"optimizer state for unknown parameter {key[:20]!r}")
+        i = int(key)
+        if not isinstance(entry, dict):
+            raise ValueError(f"optimizer state {i} is not a table")
+        if not entry:
+            continue
+        want = fresh.get(i, {})
+        if set(entry) != set(want):
+            raise ValueError(f"optimizer state {i} holds {sorted(entry)}, expected {sorted(want)}")
+        spec = {}
+        for name, kind in entry.items():
+            import torch
+
+            if isinstance(want[name], torch.Tensor):
+                if kind != "tensor":
+                    raise ValueError(f"optimizer state {i}.{name} must be a tensor")
+                spec[name] = () if want[name].dim() == 0 else param_shapes[i]
+            else:
+                value = _untag(kind.get("value")) if isinstance(kind, dict) else kind
+                if not isinstance(kind, dict) or not _same_kind(want[name], value):
+                    raise ValueError(f"optimizer state {i}.{name} has the wrong kind of value")
+                spec[name] = ("value", value)
+        layout[i] = spec
+    return layout
+
+
+def _merge_scheduler(sched, saved: Any) -> dict | None:
+    if sched is None:
+        if saved is not None:
+            raise ValueError("a schedule state, but the project's schedule is constant")
+        return None
+    if saved is None:
+        return None  # resume restarts the schedule
+    if not isinstance(saved, dict):
+        raise ValueError("the schedule state is not a table")
+    fresh = sched.state_dict()
+    merged = {}
+    for key, value in saved.items():
+        if key in fresh:
+            if not _same_kind(fresh[key], value):
+                raise ValueError(f"schedule setting {key!r} has the wrong kind of value")
+            merged[key] = value
+    return merged
+
+
+def _early_stopping(saved: Any) -> dict | None:
+    if saved is None:
+        return None
+    if not isinstance(saved, dict):
+        raise ValueError("the early-stopping state is not a table")
+    best, best_epoch, wait = saved.get("best"), saved.get("best_epoch"), saved.get("wait")
+    if not (best is None or _finite(best)):
+        raise ValueError("early-stopping best value")
+    for v in (best_epoch, wait):
+        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0):
+            raise ValueError("early-stopping counters")
+    if wait is None or saved.get("best_weights") not in (None, "main", "separate"):
+        raise ValueError("early-stopping state")
+    return {"best": best, "best_epoch": best_epoch, "wait": wait,
+            "best_weights": saved.get("best_weights")}  # fmt: skip
+
+
+def _resume_tensors(meta: dict, model_shapes: dict, param_shapes: list, infos: dict) -> dict:
+    expected: dict[str, tuple | None] = {}
+    for i, spec in meta["state_layout"].items():
+        for name, shape in spec.items():
+            if not (isinstance(shape, tuple) and shape and shape[0] == "value"):
+                expected[f"optimizer.state.{i}.{name}"] = (shape, "float")
+    if meta["last_weights"] == "separate":
+        expected.update({"resume.last." + k: v for k, v in model_shapes.items()})
+    es = meta["early_stopping"]
+    if es is not None and es["best_weights"] == "separate":
+        expected.update({"resume.best." + k: v for k, v in model_shapes.items()})
+    expected["rng.torch"] = (None, "U8")
+    expected["rng.shuffle"] = (None, "U8")
+    if meta["rng_cuda"]:
+        expected["rng.cuda"] = (None, "U8")
+    return expected
+
+
+def _resume_from(p: Path, meta: dict, tensors: dict, model_shapes: dict) -> ResumeState:
+    import torch
+
+    for name in ("rng.torch", "rng.shuffle"):
+        try:
+            torch.Generator().set_state(tensors[name])
+        except (RuntimeError, ValueError, TypeError):
+            raise _fail(p, f"its random-number state {name!r} is damaged") from None
+    state: dict[int, dict] = {}
+    for i, spec in meta["state_layout"].items():
+        state[i] = {
+            name: shape[1]
+            if isinstance(shape, tuple) and shape and shape[0] == "value"
+            else tensors[f"optimizer.state.{i}.{name}"]
+            for name, shape in spec.items()
+        }
+    es = meta["early_stopping"]
+
+    def weights(prefix: str) -> dict:
+        return {k: tensors[prefix + k] for k in model_shapes}
+
+    return ResumeState(
+        epoch=meta["epoch"],
+        global_step=meta["global_step"],
+        stop_reason=meta["stop_reason"],
+        best_epoch=meta["best_epoch"],
+        restored_epoch=meta["restored_epoch"],
+        optimizer={"state": state, "param_groups": meta["param_groups"]},
+        scheduler=meta["scheduler"],
+        early_stopping=es,
+        early_stopping_best=weights("resume.best.")
+        if es is not None and es["best_weights"] == "separate"
+        else None,
+        last_weights=weights("resume.last.") if meta["last_weights"] == "separate" else None,
+        rng_torch=tensors["rng.torch"],
+        rng_shuffle=tensors["rng.shuffle"],
+        rng_cuda=tensors.get("rng.cuda"),
+    )
+
+
+def _same_kind(fresh: Any, saved: Any) -> bool:
+    """Whether a value read from a file has the shape of the one torch would hold."""
+    if isinstance(fresh, bool) or isinstance(saved, bool):
+        return isinstance(fresh, bool) and isinstance(saved, bool)
+    if _is_num(fresh):
+        return _is_num(saved)
+    if fresh is None or isinstance(fresh, str):
+        return type(saved) is type(fresh)
+    if isinstance(fresh, Counter):
+        return isinstance(saved, Counter) and all(
+            isinstance(k, int) and not isinstance(k, bool) and isinstance(v, int)
+            for k, v in saved.items()
+        )
+    if isinstance(fresh, list | tuple):
+        return (
+            type(saved) is type(fresh)
+            and len(saved) == len(fresh)
+            and all(_same_kind(a, b) for a, b in zip(fresh, saved))
+        )
+    if isinstance(fresh, dict):
+        return (
+            isinstance(saved, dict)
+            and saved.keys() == fresh.keys()
+            and all(_same_kind(fresh[k], saved[k]) for k in fresh)
+        )
+    return False
