@@ -134,6 +134,12 @@ class ColumnList(QTableWidget):
         """columns: ColumnInfo list (kinds as shown); detected: the kinds as detected."""
         self._filling = True
         try:
+            for i in range(self.rowCount()):  # the old combos go now, not at deleteLater
+                old = self.cellWidget(i, 1)
+                if old is not None:
+                    old.blockSignals(True)
+                    old.setObjectName("")
+                    self.removeCellWidget(i, 1)
             self.setRowCount(len(columns))
             self.names = [c.name for c in columns]
             for i, col in enumerate(columns):

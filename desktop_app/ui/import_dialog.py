@@ -185,14 +185,15 @@ class ImportTableDialog(ImportForm, QDialog):
     @Slot()
     def _validate(self) -> bool:
         problems: list[str] = []
+        sample_note = ""
         if self._target_problem is not None:
             message, blocks = self._target_problem
             if blocks:
                 problems.append(message)
             else:
-                self.status_label.setText(
-                    f"In the first rows: {message} The whole file is checked on Import."
-                )
+                sample_note = f"In the first rows: {message} The whole file is checked on Import."
+        if sample_note or self.status_label.text().startswith("In the first rows"):
+            self.status_label.setText(sample_note)
         if (
             self.preview is not None
             and not self._chosen_features()
@@ -233,6 +234,8 @@ class ImportTableDialog(ImportForm, QDialog):
 
     @Slot(str, str)
     def _on_type(self, name: str, kind: str) -> None:
+        if self.preview is None or name not in self._detected:
+            return
         if kind == self._detected.get(name):
             self._types.pop(name, None)
         else:
@@ -281,6 +284,8 @@ class ImportTableDialog(ImportForm, QDialog):
         if text != (self.preview.encoding if self.preview else None):
             self._format["encoding"] = text
             self._request_preview()
+        else:
+            self._validate()  # back to the encoding shown: clear the message
 
     @Slot()
     def _choose_file(self) -> None:
@@ -391,8 +396,11 @@ def _message(exc: BaseException) -> str:
 def open_import_dialog(window, path=None, initial: TableSpec | None = None):
     """MainWindow.import_table / change_table: ask for a file if none is given, then
     open the dialog (window-modal, not blocking). Returns it, or None."""
-    if window.controller.busy or window.table_loader.busy:
+    if window.controller.busy:
         window.banner.show_message("Stop the training before importing a table.")
+        return None
+    if window.table_loader.busy:
+        window.banner.show_message("A table is being read; wait for it or cancel it first.")
         return None
     if path is None and initial is None:
         folder = window.settings.recent("table_folder", str(Path.home()))

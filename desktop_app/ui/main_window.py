@@ -26,10 +26,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
     QMessageBox,
-    QSplitter,
     QStyle,
-    QVBoxLayout,
-    QWidget,
 )
 
 from desktop_app.core.catalog import MULTICLASS, REGRESSION, TASKS, split_sizes
@@ -38,15 +35,13 @@ from desktop_app.core.specs import Project, format_validation_error
 from desktop_app.ui import file_actions, model_actions
 from desktop_app.ui.actions import build_actions
 from desktop_app.ui.controller import RunState, TrainingController
-from desktop_app.ui.dialogs import MessageBanner, confirm_stop_and_close
+from desktop_app.ui.dialogs import confirm_stop_and_close
 from desktop_app.ui.jobs import JobRunner
 from desktop_app.ui.live_history import LiveHistory
 from desktop_app.ui.panels.architecture import ArchitecturePanel
 from desktop_app.ui.panels.dataset import DatasetPanel
 from desktop_app.ui.panels.optimizer import OptimizerPanel
-from desktop_app.ui.plots.loss import LossPlot
-from desktop_app.ui.plots.lr import LearningRatePlot
-from desktop_app.ui.plots.metrics import MetricPlot
+from desktop_app.ui.plots.area import PlotsArea
 from desktop_app.ui.results import ResultsPanel
 from desktop_app.ui.settings import AppSettings
 from desktop_app.ui.status import RunStatusBar
@@ -55,41 +50,6 @@ from desktop_app.ui.tracking import track_thread
 from desktop_app.ui.worker import DeviceProbe
 
 log = logging.getLogger(__name__)
-
-
-class PlotsArea(QWidget):
-    """The central area: a message banner over the loss, metric and learning-rate plots."""
-
-    def __init__(self, history: LiveHistory, settings: AppSettings, parent=None):
-        super().__init__(parent)
-        self.setObjectName("plotsArea")
-        self.banner = MessageBanner()
-        self.loss = LossPlot(history, smoothing=settings.recent_float("smoothing", 0.6))
-        self.metric = MetricPlot(history)
-        self.lr = LearningRatePlot(history)
-        self.loss.set_log_scale(settings.recent_bool("loss_log", False))
-        self.lr.set_log_scale(settings.recent_bool("lr_log", False))
-        bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(self.metric)
-        bottom.addWidget(self.lr)
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.setObjectName("plotsSplitter")
-        self.splitter.addWidget(self.loss)
-        self.splitter.addWidget(bottom)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.splitter, 1)
-
-    @property
-    def all(self):
-        return (self.loss, self.metric, self.lr)
-
-    def stop_updates(self) -> None:
-        for p in self.all:
-            p.stop_updates()
 
 
 class MainWindow(QMainWindow):

@@ -1,6 +1,6 @@
 """Reading a user's table off the GUI thread, with progress and Cancel.
 
-- `Background`: runs one function at a time on a private pool thread, as
+- `Background`: runs one function at a time on its own Python thread, as
   ``fn(progress, cancel)``; its result or exception comes back in the GUI thread
   (a bridge QObject of the GUI thread emits, bound @Slot methods receive: DESIGN.md §4).
   A new request supersedes the previous one, whose result is dropped; `cancel()` makes
@@ -21,12 +21,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from desktop_app.core.errors import OdysseyError
@@ -39,52 +40,50 @@ SHOW_PROGRESS_AFTER_MS = 300  # a quick load never flashes a dialog
 
 
 class _Bridge(QObject):
-    """Lives in the GUI thread; the pool thread emits through it (queued delivery)."""
+    """Lives in the GUI thread; the job's thread emits through it (queued delivery)."""
 
     progress = Signal(int, float)
     done = Signal(int, object)
     failed = Signal(int, object)
 
 
-class _Call(QRunnable):
-    def __init__(self, bridge: _Bridge, job: int, fn: Callable, event: threading.Event):
-        super().__init__()
-        self.bridge, self.job, self.fn, self.event = bridge, job, fn, event
+def _run_job(bridge: _Bridge, job: int, fn: Callable, event: threading.Event) -> None:
+    """The body of a job's thread: fn(progress, cancel), then one done/failed signal."""
+    last = [-1.0]
 
-    def run(self) -> None:  # pool thread
-        last = [-1.0]
-
-        def progress(fraction: float) -> None:
-            if fraction >= 1.0 or fraction - last[0] >= PROGRESS_STEP:
-                last[0] = fraction
-                self._emit(self.bridge.progress, float(fraction))
-
+    def emit(signal, value) -> None:
         try:
-            result = self.fn(progress, self.event.is_set)
-        except BaseException as exc:  # noqa: BLE001 - every failure reaches the user
-            if not isinstance(exc, OdysseyError | MemoryError):
-                log.error("table job failed:\n%s", "".join(traceback.format_exception(exc)))
-            self._emit(self.bridge.failed, exc)
-        else:
-            self._emit(self.bridge.done, result)
-
-    def _emit(self, signal, value) -> None:
-        try:
-            signal.emit(self.job, value)
+            signal.emit(job, value)
         except RuntimeError:  # the owner was deleted meanwhile
             pass
 
+    def progress(fraction: float) -> None:
+        if fraction >= 1.0 or fraction - last[0] >= PROGRESS_STEP:
+            last[0] = fraction
+            emit(bridge.progress, float(fraction))
+
+    try:
+        result = fn(progress, event.is_set)
+    except BaseException as exc:  # noqa: BLE001 - every failure reaches the user
+        if not isinstance(exc, OdysseyError | MemoryError):
+            log.error("table job failed:\n%s", "".join(traceback.format_exception(exc)))
+        emit(bridge.failed, exc)
+    else:
+        emit(bridge.done, result)
+
 
 class Background(QObject):
-    """One background function at a time; the newest request wins."""
+    """One background function at a time; the newest request wins.
+
+    Each job runs on its own Python thread (a plain threading.Thread: its interpreter
+    state is created and destroyed by Python, never by a Qt pool thread that exits on its
+    own), and reports through a GUI-thread bridge. A superseded job finishes unseen.
+    """
 
     busy_changed = Signal(bool)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
-        self.pool.setExpiryTimeout(2000)
         self._bridge = _Bridge(self)
         self._bridge.progress.connect(self._on_progress)
         self._bridge.done.connect(self._on_done)
@@ -92,6 +91,7 @@ class Background(QObject):
         self._job = 0
         self._event: threading.Event | None = None
         self._callbacks: tuple | None = None
+        self._threads: list[threading.Thread] = []
         self._closed = False
 
     @property
@@ -109,11 +109,18 @@ class Background(QObject):
         was_busy = self.busy
         if self._event is not None:
             self._event.set()
-        self.pool.clear()  # a queued job that has not started is stale now
         self._job += 1
         self._event = threading.Event()
         self._callbacks = (on_done, on_error, on_progress)
-        self.pool.start(_Call(self._bridge, self._job, fn, self._event))
+        self._threads = [t for t in self._threads if t.is_alive()]
+        thread = threading.Thread(
+            target=_run_job,
+            args=(self._bridge, self._job, fn, self._event),
+            name=f"odyssey-table-{self._job}",
+            daemon=True,
+        )
+        self._threads.append(thread)
+        thread.start()
         if not was_busy:
             self.busy_changed.emit(True)
 
@@ -123,14 +130,17 @@ class Background(QObject):
             self._event.set()
 
     def wait(self, timeout_ms: int = 60_000) -> bool:
-        return self.pool.waitForDone(timeout_ms)
+        """Block until every job's thread has ended (their signals are then queued)."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        for t in list(self._threads):
+            t.join(max(0.0, deadline - time.monotonic()))
+        return not any(t.is_alive() for t in self._threads)
 
     def shutdown(self, timeout_ms: int = 60_000) -> bool:
-        """Cancel, wait for the thread, and drop every callback (before closing)."""
+        """Cancel, wait for the threads, and drop every callback (before closing)."""
         self._closed = True
         self.cancel()
-        self.pool.clear()
-        ok = self.pool.waitForDone(timeout_ms)
+        ok = self.wait(timeout_ms)
         self._callbacks = None
         return ok
 

@@ -440,7 +440,29 @@ def test_feature_and_split_problems_are_named_in_the_dialog(qtbot, main_window, 
     find(dialog, QComboBox, "encodingCombo").setEditText("klingon")
     qtbot.waitUntil(lambda: "Encoding 'klingon' is unknown" in error_text(dialog), timeout=5000)
     assert not ok.isEnabled()
+    find(dialog, QComboBox, "encodingCombo").setEditText("utf-8")
+    qtbot.waitUntil(lambda: error_text(dialog) == "", timeout=5000)
+    assert ok.isEnabled()
     dialog.reject()
+
+
+def test_one_class_in_the_first_rows_of_a_large_file_is_a_note_not_an_error(
+    qtbot, main_window, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(tabular.reader, "SAMPLE_BYTES", 400)  # the preview sees ~60 rows
+    path = tmp_path / "sorted.csv"
+    path.write_text(
+        "a,y\n" + "".join(f"{i},{'early' if i < 150 else 'late'}\n" for i in range(300))
+    )
+    w = main_window
+    dialog = open_dialog(qtbot, w, path)
+    assert "about" in find(dialog, QLabel, "importDetectedLabel").text()  # rows estimated
+    note = find(dialog, QLabel, "importStatusLabel").text()
+    assert note.startswith("In the first rows") and "only one class" in note
+    assert error_text(dialog) == ""
+    press_import(qtbot, dialog)
+    t = w.project.data.table
+    assert (t.n_rows, t.n_classes, t.inferred_task) == (300, 2, "binary")
 
 
 # ----------------------------------------------------------------------------- train-time reads
