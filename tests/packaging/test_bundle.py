@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+# The first test here also builds the bundle (minutes): a longer limit than the suite's.
+pytestmark = pytest.mark.timeout(2400)
+
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "dist" / "odyssey"
 PROGRAM = DIST / "odyssey"
