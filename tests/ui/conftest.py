@@ -25,6 +25,50 @@ def isolated_settings(tmp_path, monkeypatch):
     return folder
 
 
+@pytest.fixture(autouse=True)
+def no_unanswered_dialogs(monkeypatch):
+    """Answer any blocking dialog a test did not expect with Cancel, and fail the test.
+
+    Offscreen, a modal QMessageBox, file or input dialog waits for a click that never
+    comes: one the test did not stand in for would hang the whole suite. Tests that
+    expect a dialog replace these stand-ins with their own (monkeypatch, later wins).
+    """
+    from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
+
+    seen: list[str] = []
+
+    def stand_in(kind: str, answer):
+        def ask(*args, **kwargs):
+            words = [a for a in args if isinstance(a, str)]
+            for a in args:
+                if isinstance(a, QMessageBox):
+                    words += [a.windowTitle(), a.text()]
+                elif isinstance(a, QDialog):
+                    words.append(a.windowTitle() or type(a).__name__)
+            seen.append(f"{kind}: {' | '.join(w for w in words if w)[:300]}")
+            return answer
+
+        return ask
+
+    cancel = QMessageBox.StandardButton.Cancel
+    for name in ("question", "warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, name, stand_in(f"QMessageBox.{name}", cancel))
+    monkeypatch.setattr(QMessageBox, "exec", stand_in("QMessageBox.exec", 0))
+    monkeypatch.setattr(QDialog, "exec", stand_in("QDialog.exec", 0))
+    for name in ("getOpenFileName", "getSaveFileName", "getOpenFileNames"):
+        monkeypatch.setattr(QFileDialog, name, stand_in(f"QFileDialog.{name}", ("", "")))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", stand_in("getExistingDirectory", ""))
+    for name, value in (("getInt", 0), ("getDouble", 0.0), ("getText", ""), ("getItem", "")):
+        monkeypatch.setattr(QInputDialog, name, stand_in(f"QInputDialog.{name}", (value, False)))
+    yield seen
+    if seen:
+        pytest.fail(
+            "a blocking dialog the test did not expect was shown (answered Cancel): "
+            + "; ".join(seen),
+            pytrace=False,
+        )
+
+
 def _our_object(obj) -> bool:
     parent = obj.parent() if obj is not None else None
     return parent is not None and type(parent).__module__.startswith("desktop_app")
