@@ -403,6 +403,18 @@ def test_project_round_trip_stores_the_path_relative_to_the_project_file(tmp_pat
     assert d.prep.class_names == ["cat", "dog"]
 
 
+def test_saved_project_file_stores_the_table_path_relative_to_itself(tmp_path):
+    from desktop_app.core.persistence import load_project, save_project
+
+    (tmp_path / "data").mkdir()
+    path = mixed_csv(tmp_path / "data" / "animals.csv")
+    project, _ = load_project_data(project_for(preview_table(path).make_spec("species")))
+    file = tmp_path / "animals.json"
+    save_project(project, file)  # what File > Save and odyssey train --save write
+    assert json.loads(file.read_text())["data"]["table"]["path"] == "data/animals.csv"
+    assert load_project(file) == project
+
+
 def test_changed_file_is_reported_and_can_be_accepted(tmp_path):
     path = numeric_csv(tmp_path / "t.csv", seed=0)
     project, _ = load_project_data(project_for(TableSpec(path=str(path), target="y")))

@@ -20,7 +20,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def save_project(project: Project, path: str | Path) -> None:
-    write_text_atomic(path, project.to_json())
+    """Write project as JSON (atomic); an imported table's path is stored relative to
+    the project file's folder where possible, so project and data can move together."""
+    write_text_atomic(path, project.to_json(path))
 
 
 def load_project(path: str | Path) -> Project:
