@@ -33,14 +33,22 @@ def main() -> None:
     cases = {
         "default 20-10-1 batch 64": [],
         "wide 64-256-256-10 batch 256": [
-            "data.n_features=64", "data.n_informative=10", "data.n_classes=10",
-            'model.hidden=[{"units": 256}, {"units": 256}]', "train.batch_size=256",
+            "data.n_features=64",
+            "data.n_informative=10",
+            "data.n_classes=10",
+            'model.hidden=[{"units": 256}, {"units": 256}]',
+            "train.batch_size=256",
         ],
     }
     for name, extra in cases.items():
         project = Project().with_overrides(
-            ["data.n_samples=40000", "data.val_fraction=0", "train.early_stopping=false",
-             "train.device=cpu", *extra]
+            [
+                "data.n_samples=40000",
+                "data.val_fraction=0",
+                "train.early_stopping=false",
+                "train.device=cpu",
+                *extra,
+            ]
         )
         data = prepare(project.data)
         row = {"case": name}
@@ -50,7 +58,9 @@ def main() -> None:
             if contended:
                 t.start()
             for threads in (1, 2):
-                row[f"{threads}t{' +busy' if contended else ''}"] = round(run(project, data, threads, 2))
+                row[f"{threads}t{' +busy' if contended else ''}"] = round(
+                    run(project, data, threads, 2)
+                )
             stop.set()
         print(json.dumps(row))
 
