@@ -36,6 +36,7 @@ from desktop_app.ui import file_actions, model_actions
 from desktop_app.ui.actions import build_actions
 from desktop_app.ui.controller import RunState, TrainingController
 from desktop_app.ui.dialogs import confirm_stop_and_close
+from desktop_app.ui.gc_policy import collect_in_gui_thread
 from desktop_app.ui.jobs import JobRunner
 from desktop_app.ui.live_history import LiveHistory
 from desktop_app.ui.panels.architecture import ArchitecturePanel
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, project: Project | None = None, settings: AppSettings | None = None):
         super().__init__()
+        collect_in_gui_thread()  # Qt objects in garbage cycles die in this thread only
         self.setObjectName("mainWindow")
         self.settings = settings or AppSettings()
         if project is None:
