@@ -36,7 +36,7 @@ from desktop_app.ui import file_actions, model_actions
 from desktop_app.ui.actions import build_actions
 from desktop_app.ui.controller import RunState, TrainingController
 from desktop_app.ui.dialogs import confirm_stop_and_close
-from desktop_app.ui.gc_policy import collect_in_gui_thread
+from desktop_app.ui.gc_policy import collect_in_gui_thread, freeze_long_lived
 from desktop_app.ui.jobs import JobRunner
 from desktop_app.ui.live_history import LiveHistory
 from desktop_app.ui.panels.architecture import ArchitecturePanel
@@ -424,6 +424,7 @@ class MainWindow(QMainWindow):
         if self._probe_thread is not None:
             self._probe_thread.wait()
         self.devices = devices
+        freeze_long_lived()  # torch is imported now
         if devices is not None and not self._closed:
             self.optimizer_panel.set_devices(devices)
         self.status.devices_found(devices)
