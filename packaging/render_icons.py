@@ -1,5 +1,5 @@
-"""Render the app icon (desktop_app/resources/odyssey.svg) to the PNG sizes Linux desktops
-look for and to a Windows .ico, into packaging/icons/. Uses Qt's SVG renderer, so no other
+"""Render the app icon (resources/odyssey.svg) to the PNG sizes Linux desktops
+look for and to a Windows .ico, into resources/icons/. Uses Qt's SVG renderer, so no other
 tool is needed: `.venv/bin/python packaging/render_icons.py` (offscreen, no screen).
 """
 
@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SVG = ROOT / "desktop_app" / "resources" / "odyssey.svg"
-OUT = ROOT / "packaging" / "icons"
+SVG = ROOT / "resources" / "odyssey.svg"
+OUT = ROOT / "resources" / "icons"
 SIZES = (16, 32, 48, 64, 128, 256)
 
 

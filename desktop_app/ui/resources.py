@@ -1,7 +1,9 @@
 """Files shipped with the app (the icon), found both from a checkout and a frozen build.
 
-PyInstaller unpacks data files under sys._MEIPASS; a normal install keeps them in the
-desktop_app/resources package folder. Paths are resolved at call time, never cached at
+They live in the repository's top-level resources/ folder (the icon's source, and the
+rendered sizes packaging uses). PyInstaller puts what the app loads under
+sys._MEIPASS/desktop_app/resources; run from a checkout (scripts/setup.sh installs it
+editable) they are read from resources/ itself. Paths are resolved at call time, never cached at
 import, so a test can point ODYSSEY_RESOURCES at another folder.
 """
 
@@ -23,7 +25,7 @@ def resources_dir() -> Path:
         candidate = Path(frozen) / "desktop_app" / "resources"
         if candidate.is_dir():
             return candidate
-    return Path(__file__).resolve().parent.parent / "resources"
+    return Path(__file__).resolve().parents[2] / "resources"
 
 
 def resource_path(name: str) -> Path:
