@@ -44,6 +44,7 @@ def new_project(window) -> bool:
     if window.controller.busy or not confirm_discard_changes(window, "starting a new project"):
         return False
     window.set_project(Project())
+    window.clear_run_display()
     window.mark_saved(None)
     return True
 
@@ -70,6 +71,7 @@ def open_project_file(window, path: str | Path) -> bool:
         window.banner.show_message("Stop the training before opening another project.")
         return False
     window.set_project(project)
+    window.clear_run_display()
     window.mark_saved(path)
     window.settings.set_recent("project_folder", str(Path(path).resolve().parent))
     add_recent_file(window, path)

@@ -82,8 +82,14 @@ class LiveHistory(QObject):
 
     # ------------------------------------------------------------------ feeding
     def clear(
-        self, metric_name: str = "accuracy", monitor: str = "val_loss", schedule: str = "constant"
+        self,
+        metric_name: str = "accuracy",
+        monitor: str = "val_loss",
+        schedule: str = "constant",
+        live: bool = True,
     ) -> None:
+        """Forget the run shown. live: a new run is about to feed this history; False:
+        nothing runs (File > New or Open), so the plots show empty axes, not a run."""
         for buf in (self.steps, self.losses, self.lrs):
             buf.clear()
         self.epochs = []
@@ -92,7 +98,7 @@ class LiveHistory(QObject):
         self.schedule = schedule
         self.stop_reason = None
         self.final_best_epoch = None
-        self.live = True
+        self.live = live
         self._reset_bounds()
         self.reset.emit()
 

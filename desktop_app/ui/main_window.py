@@ -184,6 +184,14 @@ class MainWindow(QMainWindow):
         if not self.controller.busy:
             self._load_into_panels(project)
 
+    def clear_run_display(self) -> None:
+        """Show nothing of an earlier run (File > New, Open): empty plots and results,
+        a ready status bar. The last trained model stays for Save Model and Predict."""
+        self.history.clear(live=False)
+        self.results_panel.clear()
+        self.status.reset(self.devices)
+        self.banner.dismiss()
+
     def _load_into_panels(self, project: Project) -> None:
         self._name = project.name
         self.dataset_panel.set_spec(project.data)

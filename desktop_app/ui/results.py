@@ -8,6 +8,7 @@ the project is edited afterwards, that they come from the previous run.
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -67,6 +68,12 @@ REASONS = {
 }
 
 
+EMPTY_TEXT = (
+    "The confusion matrix (classification) or predicted-against-actual points "
+    "(regression) appear here after a run."
+)
+
+
 def format_metric(name: str, value, percent: bool) -> str:
     if value is None:
         return "–"
@@ -117,10 +124,7 @@ class ResultsPanel(QWidget):
         self._scatter: PredictedActualPlot | None = None  # plot costs startup time
         self.stack = QStackedWidget()
         self.stack.setObjectName("resultsPlots")
-        self.empty = QLabel(
-            "The confusion matrix (classification) or predicted-against-actual "
-            "points (regression) appear here after a run."
-        )
+        self.empty = QLabel(EMPTY_TEXT)
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack.addWidget(self.empty)
@@ -167,7 +171,14 @@ class ResultsPanel(QWidget):
         for label in self.metric_labels.values():
             label.setText("–")
         self._show_rows(())
+        self.empty.setText(EMPTY_TEXT)
         self.stack.setCurrentWidget(self.empty)
+        if self._confusion is not None:  # hidden now; nor kept to show again
+            self._confusion.set_matrix(np.zeros((0, 0), dtype=np.int64), [])
+            self._confusion.readout_label.setText("")
+        if self._scatter is not None:
+            self._scatter.set_points(np.zeros(0), np.zeros(0))
+            self._scatter.readout_label.setText("")
 
     def show_outcome(self, outcome: RunOutcome) -> None:
         self.outcome = outcome

@@ -143,6 +143,16 @@ class RunStatusBar(QStatusBar):
         self.progress_bar.setValue(0)
         self._set("Training failed — see the message above the plots")
 
+    def reset(self, devices) -> None:
+        """Nothing run yet (File > New or Open): no figures left from an earlier run."""
+        self.info = None
+        self.progress_bar.setRange(0, 1)
+        self.progress_bar.setValue(0)
+        self.samples_label.setText("– samples/s")
+        if devices is not None:  # (None: not listed yet, or listing failed: as it was)
+            self.devices_found(devices)
+        self._set("Ready")
+
     def devices_found(self, devices) -> None:
         if devices is None:
             self.device_label.setText("Device: cpu (PyTorch could not list devices)")

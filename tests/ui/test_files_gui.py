@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QMessageBox,
+    QProgressBar,
     QToolButton,
 )
 
@@ -218,6 +219,78 @@ def test_open_recent_reopens_and_prunes_missing_files(qtbot, main_window, monkey
     assert str(b.resolve()) not in w.settings.recent_files()
 
 
+def points(curve) -> int:
+    x = curve.getData()[0]
+    return 0 if x is None else len(x)
+
+
+def assert_clean_slate(qtbot, w) -> None:
+    """Nothing of an earlier run on show: plots, results, status bar."""
+    plots = w.plots
+    qtbot.waitUntil(lambda: not any(p.is_dirty for p in plots.all), timeout=5000)
+    assert len(w.history.steps) == 0 and w.history.epochs == [] and not w.history.live
+    curves = (
+        plots.loss.raw_curve,
+        plots.loss.smooth_curve,
+        plots.loss.train_curve,
+        plots.loss.val_curve,
+        plots.metric.train_curve,
+        plots.metric.val_curve,
+        plots.lr.curve,
+    )
+    assert [points(c) for c in curves] == [0] * len(curves)
+    for plot in plots.all:
+        assert plot.findChild(QLabel, f"{plot.key}Readout").text() == "", plot.key
+    for plot in (plots.loss, plots.metric):
+        assert plot.best_markers.positions() == plot.stop_markers.positions() == []
+    assert w.findChild(QLabel, "resultsStatus").text().startswith("No results yet")
+    assert w.findChild(QLabel, "resultsSummary").text() == ""
+    for name in ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "r2"):
+        label = w.findChild(QLabel, f"metric_{name}")
+        assert label.text() == "–" and label.isHidden(), name
+    panel = w.results_panel
+    assert panel.stack.currentWidget() is panel.empty
+    assert panel.confusion.matrix.size == 0  # nothing kept to show again
+    assert w.findChild(QLabel, "progressLabel").text() == "Ready"
+    assert w.findChild(QProgressBar, "trainingProgress").value() == 0
+    assert w.findChild(QLabel, "samplesPerSecondLabel").text() == "– samples/s"
+
+
+def test_new_and_open_start_with_empty_plots_and_results(qtbot, main_window, monkeypatch, tmp_path):
+    w = main_window
+    answers = Answers(monkeypatch, SB.Discard)
+    outcome = train(qtbot, w)
+    assert outcome.steps > 0 and len(w.history.epochs) == outcome.epochs_run
+    qtbot.waitUntil(lambda: points(w.plots.loss.raw_curve) > 0, timeout=5000)
+    assert w.findChild(QLabel, "metric_accuracy").text().endswith("%")
+    assert w.results_panel.stack.currentWidget() is w.results_panel.confusion
+    w.plots.loss.show_readout_at(1.0)
+    assert w.findChild(QLabel, "lossReadout").text()
+
+    file_menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&File")
+    assert action(w, "actionNew") in file_menu.actions()
+    trigger(w, "actionNew")
+    assert answers.asked == []  # the default project, unchanged: nothing to ask
+    assert w.project == Project()
+    assert_clean_slate(qtbot, w)
+    # The trained model is not lost with the display: it can still be saved.
+    assert action(w, "actionSaveModel").isEnabled()
+
+    # Training again, then opening another project: the same clean slate.
+    train(qtbot, w)
+    other = tmp_path / "other.json"
+    other.write_text(Project(name="Other", data=DataSpec(dataset="moons")).to_json())
+    open_dialog_returns(monkeypatch, other)
+    trigger(w, "actionOpen")
+    assert w.windowTitle() == "Odyssey — Other"
+    assert_clean_slate(qtbot, w)
+
+    # A run of the new project then shows as usual.
+    outcome = train(qtbot, w)
+    assert len(w.history.epochs) == outcome.epochs_run
+    assert w.findChild(QLabel, "resultsStatus").text().endswith("of “Other”.")
+
+
 # ----------------------------------------------------------------------------- models
 def test_save_model_then_load_it_restores_panels_plots_and_results(
     qtbot, make_main_window, monkeypatch, tmp_path
@@ -226,7 +299,7 @@ def test_save_model_then_load_it_restores_panels_plots_and_results(
     answers = Answers(monkeypatch, SB.Discard)
     outcome = train(qtbot, w)
     accuracy = w.findChild(QLabel, "metric_accuracy").text()
-    steps = len(w.history.steps)
+    steps, losses, epochs = len(w.history.steps), w.history.losses.view().copy(), w.history.epochs
     assert steps == outcome.steps > 0 and re.fullmatch(r"[0-9.]+%", accuracy)
     assert action(w, "actionSaveModel").isEnabled()
 
@@ -254,8 +327,8 @@ def test_save_model_then_load_it_restores_panels_plots_and_results(
     assert "first.safetensors" in w2.findChild(QLabel, "resultsSummary").text()
     assert w2.results_panel.stack.currentWidget() is w2.results_panel.confusion
     assert len(w2.history.steps) == steps
-    assert np.array_equal(w2.history.losses.view(), w.history.losses.view())
-    assert len(w2.history.epochs) == len(w.history.epochs) == outcome.epochs_run
+    assert np.array_equal(w2.history.losses.view(), losses)
+    assert w2.history.epochs == epochs and len(epochs) == outcome.epochs_run
     assert not w2.history.live
     for name in ("actionSaveModel", "actionPredict", "actionContinueTraining"):
         assert action(w2, name).isEnabled(), name

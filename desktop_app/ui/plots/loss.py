@@ -144,6 +144,7 @@ class LossPlot(LivePlot):
     @Slot()
     def _on_reset(self) -> None:
         self._follow = True
+        self.readout_label.setText("")
         self._epoch_state = None
         self._raw_lod.clear()
         self._smooth_lod.clear()

@@ -38,6 +38,7 @@ class LearningRatePlot(LivePlot):
 
     def _on_reset(self) -> None:
         self._follow = True
+        self.readout_label.setText("")
         self._lod.clear()
         self.mark_dirty()
 

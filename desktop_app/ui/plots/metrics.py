@@ -53,6 +53,7 @@ class MetricPlot(LivePlot):
 
     def _on_reset(self) -> None:
         self._follow = True
+        self.readout_label.setText("")
         self.plot_item.setLabel("left", self.metric_label)
         self.mark_dirty()
 
