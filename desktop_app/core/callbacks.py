@@ -131,6 +131,16 @@ class EarlyStopping(Callback):
         self.best_state: dict | None = None
         self.wait = 0
 
+    def on_train_begin(self, trainer: Trainer) -> None:
+        # A run that early stopping ended goes on only when someone asks for more epochs
+        # (Continue training, --resume, another fit()). Those epochs get a fresh
+        # patience; otherwise the counter, already past it, would stop the run again
+        # after one epoch without a new best. The best score and weights found so far
+        # stay: a new best must beat them, and the best epoch overall is restored.
+        # Any other run goes on exactly as if it had never stopped, its count included.
+        if self.wait > self.patience:
+            self.wait = 0
+
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict) -> None:
         value = logs.get(self.monitor)
         if value is None or not math.isfinite(value):

@@ -3,7 +3,8 @@ weights and random-number states from one fit() to the next.
 
 A resumed run must go on exactly as if it had never stopped: same weights (the last
 ones, not the best ones early stopping may have swapped in), same optimizer and
-schedule state, same random numbers. That bookkeeping is separate from the loop
+schedule state, same random numbers. (One exception: a run that early stopping ended
+continues with a fresh patience, see callbacks.EarlyStopping.) That bookkeeping is separate from the loop
 itself, so it lives here; the Trainer's restore, _continue and _remember delegate to
 these functions.
 """

@@ -233,6 +233,31 @@ def show_history(window, loaded) -> None:
 
 
 # ----------------------------------------------------------------------------- continue
+def early_stopping_note(model) -> str:
+    """What early stopping does to the epochs asked for (core.callbacks.EarlyStopping:
+    after a run it ended, the new epochs get a fresh patience; the best so far stays)."""
+    t = model.project.train
+    if not t.early_stopping:
+        return ""
+    if t.monitor == "val_loss":
+        watched = "validation loss"
+    else:
+        watched = "validation " + ("R²" if model.preprocessing.task == REGRESSION else "accuracy")
+    r = model.resume
+    if r is None or r.stop_reason != "early_stopping":
+        return (
+            f"\n\nEarly stopping stays on: training stops once the {watched} has gone more "
+            f"than {t.patience} epochs in a row without improving."
+        )
+    best = f"; its best epoch so far is {r.best_epoch}" if r.best_epoch else ""
+    kept = " The weights of the best epoch are restored at the end." if t.restore_best else ""
+    return (
+        f"\n\nEarly stopping ended this run{best}. It stays on with a fresh patience: the "
+        f"new epochs run until the {watched} has gone more than {t.patience} epochs in a "
+        f"row without beating the best so far.{kept}"
+    )
+
+
 def continue_training(window, epochs: int | None = None) -> bool:
     """Go on training the current model for `epochs` more (asked when None)."""
     model = window.trained_model
@@ -245,17 +270,11 @@ def continue_training(window, epochs: int | None = None) -> bool:
         )
         return False
     if epochs is None:
-        note = ""
-        if model.project.train.early_stopping:
-            note = (
-                "\nEarly stopping stays on: training stops again once the validation "
-                "score it watches stops improving."
-            )
         epochs, ok = QInputDialog.getInt(
             window,
             "Continue training",
-            f"“{model.project.name}” has trained {model.epochs_trained} epochs.{note}\n"
-            "Train it for how many more epochs?",
+            f"“{model.project.name}” has trained {model.epochs_trained} epochs."
+            f"{early_stopping_note(model)}\nTrain it for how many more epochs?",
             model.project.train.epochs,
             1,
             1_000_000,

@@ -416,6 +416,55 @@ def test_continue_training_extends_the_history_with_continuous_steps(
     assert w2.history.epochs[-1]["epoch"] == 8
 
 
+def test_continue_after_early_stopping_runs_with_a_fresh_patience(
+    qtbot, make_main_window, monkeypatch
+):
+    # A learning rate this high makes the validation loss bounce: early stopping ends
+    # the run, and the epochs after it do not improve at once.
+    patience = 2
+    bouncy = Project(name="Bouncy").with_overrides(
+        [
+            "data.dataset=moons",
+            "data.n_samples=200",
+            "train.batch_size=16",
+            "train.lr=0.5",
+            f"train.patience={patience}",
+            "train.epochs=40",
+            "train.device=cpu",
+        ]
+    )
+    w = make_main_window(bouncy)
+    first = train(qtbot, w)
+    assert first.stop_reason == "early_stopping" and first.epochs_run < 40
+    asked = []
+
+    def get_int(parent, title, label, value, *args, **kwargs):
+        asked.append(label)
+        return 10, True
+
+    monkeypatch.setattr(QInputDialog, "getInt", get_int)
+    with qtbot.waitSignal(w.controller.finished, timeout=60_000) as done:
+        trigger(w, "actionContinueTraining")
+    assert len(asked) == 1
+    assert "Early stopping ended this run" in asked[0] and "fresh patience" in asked[0]
+    assert f"best epoch so far is {first.best_epoch}" in asked[0]
+    more = done.args[0]
+    n = first.epochs_run
+    # Not one epoch and out: the new epochs get `patience` epochs to beat the best.
+    assert more.epochs_run - n >= patience + 1
+    assert [e["epoch"] for e in w.history.epochs] == list(range(1, more.epochs_run + 1))
+    val = np.array([e["val_loss"] for e in w.history.epochs])
+    best = int(np.argmin(val)) + 1  # over both parts: the earlier best still counts
+    assert more.best_epoch == best and more.restored_epoch == best
+    if more.stop_reason == "early_stopping":
+        # no new best for patience + 1 epochs, counted from the continuation's start
+        assert more.epochs_run - max(best, n) == patience + 1
+        assert more.epochs_run < n + 10
+    else:
+        assert more.epochs_run == n + 10
+    assert f"best epoch ({best}) restored" in w.findChild(QLabel, "resultsSummary").text()
+
+
 def test_continue_cancelled_in_the_dialog_starts_nothing(qtbot, make_main_window, monkeypatch):
     w = make_main_window(SHORT)
     train(qtbot, w)
