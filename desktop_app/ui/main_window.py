@@ -1,9 +1,11 @@
 """The main window: composes the panels, plots, results and actions, and wires them.
 
 It holds no training logic (controller.py), no plotting logic (plots/), no file dialogs
-(file_actions.py). This module is on the startup path, so nothing it imports at module
-level may import torch or scikit-learn; the device list is filled by a background probe
-started after the first paint.
+(file_actions.py). Two mixins hold the rest of its behaviour: window_project.py keeps
+the Project in step with the panels, window_run.py starts runs and shows their progress.
+This module is on the startup path, so nothing it imports at module level may import
+torch or scikit-learn; the device list is filled by a background probe started after
+the first paint.
 
 objectNames: mainWindow; docks datasetDock, architectureDock, optimizerDock, resultsDock;
 actions actionTrain, actionPause, actionStop (toolbar buttons trainButton, pauseButton,
@@ -19,22 +21,18 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pydantic import ValidationError
 from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Slot
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QMainWindow,
     QMessageBox,
-    QStyle,
 )
 
-from desktop_app.core.catalog import MULTICLASS, REGRESSION, TASKS, split_sizes
-from desktop_app.core.errors import SpecError
-from desktop_app.core.specs import Project, format_validation_error
+from desktop_app.core.specs import Project
 from desktop_app.ui import file_actions, model_actions
 from desktop_app.ui.actions import build_actions
-from desktop_app.ui.controller import RunState, TrainingController
+from desktop_app.ui.controller import TrainingController
 from desktop_app.ui.dialogs import confirm_stop_and_close
 from desktop_app.ui.gc_policy import collect_in_gui_thread, freeze_long_lived
 from desktop_app.ui.jobs import JobRunner
@@ -48,12 +46,14 @@ from desktop_app.ui.settings import AppSettings
 from desktop_app.ui.status import RunStatusBar
 from desktop_app.ui.table_loader import TableLoader
 from desktop_app.ui.tracking import track_thread
+from desktop_app.ui.window_project import ProjectBinding
+from desktop_app.ui.window_run import RunView
 from desktop_app.ui.worker import DeviceProbe
 
 log = logging.getLogger(__name__)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ProjectBinding, RunView, QMainWindow):
     """Odyssey's window. `project`: what to open (default: the last one, else the default)."""
 
     def __init__(self, project: Project | None = None, settings: AppSettings | None = None):
@@ -164,184 +164,6 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
-
-    # ================================================================== project
-    @property
-    def project(self) -> Project | None:
-        """The project as the panels show it, or None while it is invalid."""
-        return self._project
-
-    @property
-    def project_name(self) -> str:
-        return self._name
-
-    def set_project_name(self, name: str) -> None:
-        self._name = name
-        self._revalidate()
-
-    def set_project(self, project: Project) -> None:
-        """Show `project` in the panels (File > New/Open, command line)."""
-        if not self.controller.busy:
-            self._load_into_panels(project)
-
-    def clear_run_display(self) -> None:
-        """Show nothing of an earlier run (File > New, Open): empty plots and results,
-        a ready status bar. The last trained model stays for Save Model and Predict."""
-        self.history.clear(live=False)
-        self.results_panel.clear()
-        self.status.reset(self.devices)
-        self.banner.dismiss()
-
-    def _load_into_panels(self, project: Project) -> None:
-        self._name = project.name
-        self.dataset_panel.set_spec(project.data)
-        self.architecture_panel.set_spec(project.model)
-        self.optimizer_panel.set_spec(project.train)
-        self._on_dataset_changed()
-
-    @Slot()
-    def _on_dataset_changed(self) -> None:
-        if self.dataset_panel.is_valid() and self.dataset_panel.spec().task in TASKS:
-            d = self.dataset_panel.spec()  # (a table's task is known once it was read)
-            outputs = d.classes if d.task == MULTICLASS else 1
-            self.architecture_panel.set_io(d.features, outputs, d.task)
-            self.optimizer_panel.set_task(d.task)
-            n_train, n_val, _ = split_sizes(d.total_samples, d.val_fraction, d.test_fraction)
-            self.optimizer_panel.set_data_sizes(n_train, n_val)
-        self._revalidate()
-
-    @Slot(bool)
-    def _on_validity_changed(self, _valid: bool) -> None:
-        self._revalidate()
-
-    @Slot()
-    def _revalidate(self) -> None:
-        names = ("Dataset", "Architecture", "Optimizer and training")
-        bad = [n for n, p in zip(names, self.panels) if not p.is_valid()]
-        project, message = None, ""
-        if bad:
-            plural = "s" if len(bad) > 1 else ""
-            message = f"Fix the value marked in red in the {' and '.join(bad)} panel{plural}."
-        else:
-            try:
-                project = Project(
-                    name=self._name,
-                    data=self.dataset_panel.spec(),
-                    model=self.architecture_panel.spec(),
-                    train=self.optimizer_panel.spec(),
-                )
-            except ValidationError as exc:
-                message = format_validation_error(exc, "project").removeprefix("invalid project: ")
-            except SpecError as exc:
-                message = str(exc)
-        self._project = project
-        self.project_message.setText(message)
-        self._message_action.setVisible(bool(message))
-        self.train_action.setToolTip(
-            f"Cannot train yet: {message}" if message else self.train_action.statusTip()
-        )
-        self.results_panel.project_changed(project)
-        self._update_title()
-        self._apply_state(self.controller.state.value)
-
-    def is_modified(self) -> bool:
-        """True when the project differs from what was last saved or opened."""
-        return self._project is None or self._project != self._saved_project
-
-    def mark_saved(self, path: str | Path | None) -> None:
-        """The project as shown now is what `path` holds (None: New, or from a model)."""
-        self._saved_project = self._project
-        self.project_path = Path(path) if path else None
-        self._update_title()
-
-    def _update_title(self) -> None:
-        self.setWindowTitle(f"Odyssey — {self._name}{'*' if self.is_modified() else ''}")
-
-    # ================================================================== running
-    @Slot()
-    def train(self) -> bool:
-        """Start a run of the current project (what the Train button does)."""
-        return self.train_on(None)
-
-    def train_on(self, data) -> bool:
-        """Train the current project; data: its PreparedData when already read. A table
-        project's file is read first (table_loader), which then calls train_on(data)."""
-        if self.controller.busy or self._project is None:
-            return False
-        project = self._project
-        if project.data.table is not None and data is None:
-            from desktop_app.ui.table_loader import load_then_train
-
-            return load_then_train(self, project)
-        self.settings.save_last_project(project)
-        self.banner.dismiss()
-        t = project.train
-        self.history.clear(
-            metric_name="r2" if project.task == REGRESSION else "accuracy",
-            monitor=t.monitor if t.early_stopping else "val_loss",
-            schedule=t.schedule,
-        )
-        self.status.preparing()
-        return self.controller.start(project, data=data)
-
-    @Slot(str)
-    def _apply_state(self, state: str) -> None:
-        s = RunState(state)
-        busy = s is not RunState.IDLE
-        active = s in (RunState.RUNNING, RunState.PAUSED)
-        self.train_action.setEnabled(not busy and self._project is not None)
-        self.pause_action.setEnabled(active)
-        paused = s is RunState.PAUSED
-        self.pause_action.setText("&Resume" if paused else "&Pause")
-        icon = QStyle.StandardPixmap.SP_MediaPlay if paused else QStyle.StandardPixmap.SP_MediaPause
-        self.pause_action.setIcon(self.style().standardIcon(icon))
-        self.stop_action.setEnabled(active)
-        for panel in self.panels:
-            panel.set_locked(busy)
-        for name in ("actionNew", "actionOpen"):
-            self.file_actions[name].setEnabled(not busy)
-        model_actions.update_actions(self)
-        if paused:
-            self.status.paused()
-        elif s is RunState.STOPPING:
-            self.status.stopping()
-        elif s is RunState.RUNNING and self.status.info is not None:
-            self.status.resumed()
-
-    @Slot(object)
-    def _on_started(self, info) -> None:
-        self.status.started(info)
-
-    @Slot(object)
-    def _on_progress(self, update) -> None:
-        self.history.add_batches(update.steps, update.losses, update.lrs)
-        self.status.progress(update, running=self.controller.state is RunState.RUNNING)
-
-    @Slot(object)
-    def _on_epoch(self, logs) -> None:
-        self.history.add_epochs(logs)
-
-    @Slot(bool)
-    def _on_jobs_busy(self, _busy: bool) -> None:
-        model_actions.update_actions(self)
-
-    @Slot(object)
-    def _on_finished(self, outcome) -> None:
-        if outcome.model is not None:
-            self.trained_model, self.model_path = outcome.model, None
-            model_actions.update_actions(self)
-        self.history.end_run(outcome.stop_reason, outcome.best_epoch)
-        self.results_panel.show_outcome(outcome)
-        self.results_panel.project_changed(self._project)
-        self.results_dock.show()
-        self.results_dock.raise_()
-        self.status.finished(outcome)
-
-    @Slot(str)
-    def _on_failed(self, message: str) -> None:
-        self.history.end_run("failed", None)
-        self.banner.show_message(message)
-        self.status.failed()
 
     # ================================================================== menus
     @Slot()
