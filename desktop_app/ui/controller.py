@@ -20,8 +20,10 @@ import logging
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from desktop_app.core.specs import Project
+from desktop_app.ui.run_control import TimedControl
+from desktop_app.ui.run_reports import RunOutcome
 from desktop_app.ui.tracking import track_thread
-from desktop_app.ui.worker import RunOutcome, TimedControl, TrainingWorker
+from desktop_app.ui.worker import TrainingWorker
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +39,10 @@ class TrainingController(QObject):
     """Starts, pauses, resumes and stops training runs; one run at a time."""
 
     state_changed = Signal(str)  # a RunState value
-    started = Signal(object)  # worker.RunInfo
-    progress = Signal(object)  # worker.ProgressUpdate
+    started = Signal(object)  # run_reports.RunInfo
+    progress = Signal(object)  # run_reports.ProgressUpdate
     epoch = Signal(object)  # list of epoch log dicts
-    finished = Signal(object)  # worker.RunOutcome (also for runs stopped by the user)
+    finished = Signal(object)  # run_reports.RunOutcome (also for runs stopped by the user)
     failed = Signal(str)  # a message for the user
 
     def __init__(self, parent: QObject | None = None):

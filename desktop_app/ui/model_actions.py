@@ -16,7 +16,7 @@ import numpy as np
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from desktop_app.core.catalog import REGRESSION
-from desktop_app.ui.worker import SCATTER_LIMIT, RunOutcome
+from desktop_app.ui.run_reports import SCATTER_LIMIT, RunOutcome
 
 MODEL_FILTER = "Odyssey model (*.safetensors);;All files (*)"
 

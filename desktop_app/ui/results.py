@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.ui.plots.confusion import ConfusionMatrixPlot
 from desktop_app.ui.plots.scatter import PredictedActualPlot
-from desktop_app.ui.worker import RunOutcome
+from desktop_app.ui.run_reports import RunOutcome
 
 # name -> (label, tooltip, as percentage)
 CLASSIFICATION = {

@@ -41,7 +41,7 @@ class RunStatusBar(QStatusBar):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("statusBar")
-        self.info = None  # worker.RunInfo of the current run
+        self.info = None  # run_reports.RunInfo of the current run
         self.progress_label = _label(
             "progressLabel",
             "Ready",

@@ -2,9 +2,11 @@
 
 DESIGN.md §4: a parentless QObject moved to a QThread; it gets a frozen Project snapshot,
 never reads or touches widgets, catches every exception and turns it into `failed`.
-Batch losses arrive from the engine in blocks; the worker buffers them and emits at most
-one `progress` (and one `epoch`) signal every ~50 ms, as numpy arrays, never tensors, so
-the GUI thread's event queue never fills with per-batch events.
+Batch losses arrive from the engine in blocks; the worker's EventRelay (relay.py)
+buffers them and emits at most one `progress` (and one `epoch`) signal every ~50 ms, as
+numpy arrays, never tensors, so the GUI thread's event queue never fills with per-batch
+events. What the signals carry is in run_reports.py; the stop/pause token in
+run_control.py (both re-exported here).
 
 torch is imported inside `run`, in the worker thread, so that importing this module (on
 the GUI's startup path) stays cheap.
@@ -13,282 +15,37 @@ the GUI's startup path) stays cheap.
 from __future__ import annotations
 
 import logging
-import threading
-import time
 import traceback
-from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from desktop_app.core.callbacks import Callback
 from desktop_app.core.errors import OdysseyError
 from desktop_app.core.specs import Project
+from desktop_app.ui.relay import EMIT_INTERVAL_S, EventRelay
+from desktop_app.ui.run_control import TimedControl
+from desktop_app.ui.run_reports import (
+    SCATTER_LIMIT,
+    ProgressUpdate,
+    RunInfo,
+    RunOutcome,
+    user_message,
+)
+
+__all__ = [
+    "EMIT_INTERVAL_S",
+    "SCATTER_LIMIT",
+    "DeviceProbe",
+    "EventRelay",
+    "ProgressUpdate",
+    "RunInfo",
+    "RunOutcome",
+    "TimedControl",
+    "TrainingWorker",
+    "user_message",
+]
 
 log = logging.getLogger(__name__)
-
-EMIT_INTERVAL_S = 0.05  # at most ~20 updates per second reach the GUI thread
-SCATTER_LIMIT = 5000  # predicted-vs-actual points kept for the results plot
-
-
-class TimedControl:
-    """The engine's stop/pause token (same interface as core.engine.Control), which also
-    counts the time spent paused.
-
-    Throughput and time-left figures must not fall because the user paused; the worker
-    subtracts the paused time recorded here. It is written out rather than subclassing
-    Control because core.engine imports torch, which must stay off the GUI thread's path
-    (the controller creates this token in the GUI thread when Train is pressed).
-    """
-
-    def __init__(self) -> None:
-        self.stop_requested = False
-        self._running = threading.Event()
-        self._running.set()
-        self._lock = threading.Lock()
-        self._paused_at: float | None = None
-        self._paused_total = 0.0
-
-    # -- the interface core.engine.Trainer uses
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
-
-    def wait_while_paused(self) -> None:
-        while not self._running.wait(0.1):
-            pass
-
-    # -- driven from the GUI thread
-    def pause(self) -> None:
-        with self._lock:
-            if self._paused_at is None:
-                self._paused_at = time.perf_counter()
-            self._running.clear()
-
-    def resume(self) -> None:
-        with self._lock:
-            self._end_pause()
-            self._running.set()
-
-    def stop(self) -> None:
-        with self._lock:
-            self._end_pause()
-            self.stop_requested = True
-            self._running.set()
-
-    def _end_pause(self) -> None:
-        if self._paused_at is not None:
-            self._paused_total += time.perf_counter() - self._paused_at
-            self._paused_at = None
-
-    def paused_seconds(self) -> float:
-        with self._lock:
-            extra = time.perf_counter() - self._paused_at if self._paused_at is not None else 0.0
-            return self._paused_total + extra
-
-
-@dataclass
-class RunInfo:
-    """What the run looks like once data and model are ready (sent once, in `started`)."""
-
-    device: str
-    threads: int
-    task: str
-    metric_name: str
-    n_train: int
-    n_val: int
-    n_test: int
-    batch_size: int
-    steps_per_epoch: int
-    epochs: int
-    total_steps: int
-    n_params: int
-    class_names: list[str]
-
-
-@dataclass
-class ProgressUpdate:
-    """New batch losses since the previous update, plus where the run stands."""
-
-    steps: np.ndarray  # int64 global step numbers
-    losses: np.ndarray  # float64
-    lrs: np.ndarray  # float64
-    epoch: int  # the epoch the last step belongs to
-    step: int  # global step reached
-    total_steps: int
-    active_seconds: float  # wall time minus paused time since training began
-    samples_per_second: float
-    seconds_left: float | None
-    phase: str = "training"  # training | evaluating
-
-
-@dataclass
-class RunOutcome:
-    """Everything the GUI shows about a finished run (stopped runs included)."""
-
-    project: Project
-    stop_reason: str  # completed, early_stopping, user
-    epochs_run: int
-    steps: int
-    seconds: float
-    steps_per_second: float
-    device: str
-    threads: int
-    best_epoch: int | None
-    restored_epoch: int | None
-    task: str
-    metric_name: str
-    test_metrics: dict
-    class_names: list[str]
-    history: object | None = None  # core.callbacks.History
-    y_true: np.ndarray | None = None  # regression: actual test targets (original units)
-    y_pred: np.ndarray | None = None  # regression: predictions (original units)
-    extra: dict = field(default_factory=dict)
-    model: object | None = None  # persistence.LoadedModel: CPU copy to save, predict, continue
-
-
-def user_message(exc: BaseException) -> str:
-    """The text a user reads for an exception raised during a run."""
-    if isinstance(exc, OdysseyError):
-        return str(exc)
-    if isinstance(exc, MemoryError):
-        return (
-            "The computer ran out of memory during training. Use fewer samples, a smaller "
-            "network or a smaller batch size."
-        )
-    text = str(exc)
-    if isinstance(exc, RuntimeError) and "out of memory" in text.lower():
-        return (
-            "The device ran out of memory. Use a smaller batch size or network, or train "
-            "on the CPU."
-        )
-    first = text.strip().splitlines()[0] if text.strip() else ""
-    return (
-        f"Training failed with an unexpected error: {type(exc).__name__}"
-        f"{': ' + first if first else ''}. Your project is unchanged; try again, and if it "
-        "happens again please report it with the details from the log."
-    )
-
-
-class _Relay(Callback):
-    """Engine callback (worker thread): buffers events and emits them in coalesced batches."""
-
-    def __init__(self, worker: TrainingWorker, timed: TimedControl, epochs: int | None = None):
-        self.worker = worker
-        self.timed = timed
-        self.epochs = epochs  # epochs this fit() runs (None: the project's)
-        self.info: RunInfo | None = None
-        self._steps: list[np.ndarray] = []
-        self._losses: list[np.ndarray] = []
-        self._lrs: list[np.ndarray] = []
-        self._epochs: list[dict] = []
-        self._epoch = 0
-        self._step = 0
-        self._start_step = 0
-        self._t0 = time.perf_counter()
-        self._last_emit = 0.0
-        self._rate_t = 0.0  # active time and step at the previous rate sample
-        self._rate_step = 0
-        self._rate = 0.0  # samples per second, smoothed
-
-    # -- engine hooks (worker thread)
-    def on_train_begin(self, trainer) -> None:
-        d, t = trainer.data, trainer.project.train
-        steps_per_epoch = -(-len(d.x_train) // t.batch_size)
-        epochs = trainer.epoch + (self.epochs or t.epochs)  # a continued run goes on
-        from desktop_app.core.model import count_parameters
-
-        self.info = RunInfo(
-            device=str(trainer.device),
-            threads=int(trainer.threads),
-            task=d.task,
-            metric_name=trainer.history.metric_name,
-            n_train=len(d.x_train),
-            n_val=len(d.x_val),
-            n_test=len(d.x_test),
-            batch_size=t.batch_size,
-            steps_per_epoch=steps_per_epoch,
-            epochs=epochs,
-            total_steps=trainer.global_step + steps_per_epoch * (epochs - trainer.epoch),
-            n_params=count_parameters(trainer.project.model, d.n_features, d.n_outputs),
-            class_names=list(d.prep.class_names),
-        )
-        self._t0 = time.perf_counter()
-        self._start_step = self._step = trainer.global_step
-        self._rate_step = self._step
-        self._rate_t = 0.0
-        self._last_emit = self._t0
-        self.worker.started.emit(self.info)
-
-    def on_batch_end(self, trainer, block) -> None:
-        self._steps.append(block.steps)
-        self._losses.append(block.losses)
-        self._lrs.append(block.lrs)
-        self._epoch = block.epoch
-        self._step = int(block.steps[-1])
-        self._maybe_flush()
-
-    def on_epoch_end(self, trainer, epoch, logs) -> None:
-        self._epochs.append(dict(logs))
-        self._epoch = epoch
-        self._maybe_flush()
-
-    def on_fit_end(self, trainer) -> None:
-        self.flush(phase="evaluating")
-
-    def on_exception(self, trainer, exc) -> None:
-        self.flush()
-
-    # -- coalescing
-    def _maybe_flush(self) -> None:
-        if time.perf_counter() - self._last_emit >= EMIT_INTERVAL_S:
-            self.flush()
-
-    def _active(self, now: float) -> float:
-        return max(1e-9, now - self._t0 - self.timed.paused_seconds())
-
-    def flush(self, phase: str = "training") -> None:
-        if self.info is None:
-            return
-        now = time.perf_counter()
-        self._last_emit = now
-        active = self._active(now)
-        if self._steps:
-            steps = np.concatenate(self._steps)
-            losses = np.concatenate(self._losses).astype(np.float64, copy=False)
-            lrs = np.concatenate(self._lrs).astype(np.float64, copy=False)
-            self._steps, self._losses, self._lrs = [], [], []
-        else:
-            steps = np.zeros(0, np.int64)
-            losses = np.zeros(0, np.float64)
-            lrs = np.zeros(0, np.float64)
-        dt = active - self._rate_t
-        if dt > 0.02 and self._step > self._rate_step:
-            rate = (self._step - self._rate_step) * self.info.batch_size / dt
-            self._rate = rate if self._rate == 0 else 0.7 * self._rate + 0.3 * rate
-            self._rate_t, self._rate_step = active, self._step
-        done = self._step - self._start_step
-        left = None
-        if done > 0:
-            remaining = max(0, self.info.total_steps - self._step)
-            left = remaining * active / done
-        self.worker.progress.emit(
-            ProgressUpdate(
-                steps=steps,
-                losses=losses,
-                lrs=lrs,
-                epoch=self._epoch,
-                step=self._step,
-                total_steps=self.info.total_steps,
-                active_seconds=active,
-                samples_per_second=self._rate,
-                seconds_left=left,
-                phase=phase,
-            )
-        )
-        if self._epochs:
-            epochs, self._epochs = self._epochs, []
-            self.worker.epoch.emit(epochs)
 
 
 class TrainingWorker(QObject):
@@ -326,7 +83,7 @@ class TrainingWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        relay = _Relay(self, self.timed, self.epochs)
+        relay = EventRelay(self, self.timed, self.epochs)
         try:
             outcome = self._train(relay)
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the user
@@ -344,7 +101,7 @@ class TrainingWorker(QObject):
             if thread is not None:
                 thread.quit()  # leave the thread's event loop once this slot returns
 
-    def _train(self, relay: _Relay) -> RunOutcome:
+    def _train(self, relay: EventRelay) -> RunOutcome:
         from desktop_app.core.engine import Trainer  # imports torch, in this thread
 
         data = self.data

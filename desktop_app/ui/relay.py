@@ -1,0 +1,144 @@
+"""The engine callback that carries a run's events to the GUI, coalesced.
+
+DESIGN.md §4: never one queued signal per batch. Batch losses arrive from the engine in
+blocks (in the training thread); EventRelay buffers them and has the worker emit at
+most one `progress` (and one `epoch`) signal every ~50 ms, as numpy arrays, with the
+step, speed and time-left figures the status bar shows (paused time excluded).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from desktop_app.core.callbacks import Callback
+from desktop_app.ui.run_control import TimedControl
+from desktop_app.ui.run_reports import ProgressUpdate, RunInfo
+
+if TYPE_CHECKING:  # pragma: no cover
+    from desktop_app.ui.worker import TrainingWorker
+
+EMIT_INTERVAL_S = 0.05  # at most ~20 updates per second reach the GUI thread
+
+
+class EventRelay(Callback):
+    """Engine callback (worker thread): buffers events and emits them in coalesced batches."""
+
+    def __init__(self, worker: TrainingWorker, timed: TimedControl, epochs: int | None = None):
+        self.worker = worker
+        self.timed = timed
+        self.epochs = epochs  # epochs this fit() runs (None: the project's)
+        self.info: RunInfo | None = None
+        self._steps: list[np.ndarray] = []
+        self._losses: list[np.ndarray] = []
+        self._lrs: list[np.ndarray] = []
+        self._epochs: list[dict] = []
+        self._epoch = 0
+        self._step = 0
+        self._start_step = 0
+        self._t0 = time.perf_counter()
+        self._last_emit = 0.0
+        self._rate_t = 0.0  # active time and step at the previous rate sample
+        self._rate_step = 0
+        self._rate = 0.0  # samples per second, smoothed
+
+    # -- engine hooks (worker thread)
+    def on_train_begin(self, trainer) -> None:
+        d, t = trainer.data, trainer.project.train
+        steps_per_epoch = -(-len(d.x_train) // t.batch_size)
+        epochs = trainer.epoch + (self.epochs or t.epochs)  # a continued run goes on
+        from desktop_app.core.model import count_parameters
+
+        self.info = RunInfo(
+            device=str(trainer.device),
+            threads=int(trainer.threads),
+            task=d.task,
+            metric_name=trainer.history.metric_name,
+            n_train=len(d.x_train),
+            n_val=len(d.x_val),
+            n_test=len(d.x_test),
+            batch_size=t.batch_size,
+            steps_per_epoch=steps_per_epoch,
+            epochs=epochs,
+            total_steps=trainer.global_step + steps_per_epoch * (epochs - trainer.epoch),
+            n_params=count_parameters(trainer.project.model, d.n_features, d.n_outputs),
+            class_names=list(d.prep.class_names),
+        )
+        self._t0 = time.perf_counter()
+        self._start_step = self._step = trainer.global_step
+        self._rate_step = self._step
+        self._rate_t = 0.0
+        self._last_emit = self._t0
+        self.worker.started.emit(self.info)
+
+    def on_batch_end(self, trainer, block) -> None:
+        self._steps.append(block.steps)
+        self._losses.append(block.losses)
+        self._lrs.append(block.lrs)
+        self._epoch = block.epoch
+        self._step = int(block.steps[-1])
+        self._maybe_flush()
+
+    def on_epoch_end(self, trainer, epoch, logs) -> None:
+        self._epochs.append(dict(logs))
+        self._epoch = epoch
+        self._maybe_flush()
+
+    def on_fit_end(self, trainer) -> None:
+        self.flush(phase="evaluating")
+
+    def on_exception(self, trainer, exc) -> None:
+        self.flush()
+
+    # -- coalescing
+    def _maybe_flush(self) -> None:
+        if time.perf_counter() - self._last_emit >= EMIT_INTERVAL_S:
+            self.flush()
+
+    def _active(self, now: float) -> float:
+        return max(1e-9, now - self._t0 - self.timed.paused_seconds())
+
+    def flush(self, phase: str = "training") -> None:
+        if self.info is None:
+            return
+        now = time.perf_counter()
+        self._last_emit = now
+        active = self._active(now)
+        if self._steps:
+            steps = np.concatenate(self._steps)
+            losses = np.concatenate(self._losses).astype(np.float64, copy=False)
+            lrs = np.concatenate(self._lrs).astype(np.float64, copy=False)
+            self._steps, self._losses, self._lrs = [], [], []
+        else:
+            steps = np.zeros(0, np.int64)
+            losses = np.zeros(0, np.float64)
+            lrs = np.zeros(0, np.float64)
+        dt = active - self._rate_t
+        if dt > 0.02 and self._step > self._rate_step:
+            rate = (self._step - self._rate_step) * self.info.batch_size / dt
+            self._rate = rate if self._rate == 0 else 0.7 * self._rate + 0.3 * rate
+            self._rate_t, self._rate_step = active, self._step
+        done = self._step - self._start_step
+        left = None
+        if done > 0:
+            remaining = max(0, self.info.total_steps - self._step)
+            left = remaining * active / done
+        self.worker.progress.emit(
+            ProgressUpdate(
+                steps=steps,
+                losses=losses,
+                lrs=lrs,
+                epoch=self._epoch,
+                step=self._step,
+                total_steps=self.info.total_steps,
+                active_seconds=active,
+                samples_per_second=self._rate,
+                seconds_left=left,
+                phase=phase,
+            )
+        )
+        if self._epochs:
+            epochs, self._epochs = self._epochs, []
+            self.worker.epoch.emit(epochs)

@@ -1,0 +1,100 @@
+"""What a training run reports to the GUI: RunInfo when it starts, ProgressUpdate while
+it runs, RunOutcome when it ends, and `user_message` for a run that failed.
+
+Plain data (numpy arrays, never tensors), made in the training thread and read in the
+GUI thread; nothing here imports torch, so the GUI's startup path may import it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from desktop_app.core.errors import OdysseyError
+from desktop_app.core.specs import Project
+
+SCATTER_LIMIT = 5000  # predicted-vs-actual points kept for the results plot
+
+
+@dataclass
+class RunInfo:
+    """What the run looks like once data and model are ready (sent once, in `started`)."""
+
+    device: str
+    threads: int
+    task: str
+    metric_name: str
+    n_train: int
+    n_val: int
+    n_test: int
+    batch_size: int
+    steps_per_epoch: int
+    epochs: int
+    total_steps: int
+    n_params: int
+    class_names: list[str]
+
+
+@dataclass
+class ProgressUpdate:
+    """New batch losses since the previous update, plus where the run stands."""
+
+    steps: np.ndarray  # int64 global step numbers
+    losses: np.ndarray  # float64
+    lrs: np.ndarray  # float64
+    epoch: int  # the epoch the last step belongs to
+    step: int  # global step reached
+    total_steps: int
+    active_seconds: float  # wall time minus paused time since training began
+    samples_per_second: float
+    seconds_left: float | None
+    phase: str = "training"  # training | evaluating
+
+
+@dataclass
+class RunOutcome:
+    """Everything the GUI shows about a finished run (stopped runs included)."""
+
+    project: Project
+    stop_reason: str  # completed, early_stopping, user
+    epochs_run: int
+    steps: int
+    seconds: float
+    steps_per_second: float
+    device: str
+    threads: int
+    best_epoch: int | None
+    restored_epoch: int | None
+    task: str
+    metric_name: str
+    test_metrics: dict
+    class_names: list[str]
+    history: object | None = None  # core.callbacks.History
+    y_true: np.ndarray | None = None  # regression: actual test targets (original units)
+    y_pred: np.ndarray | None = None  # regression: predictions (original units)
+    extra: dict = field(default_factory=dict)
+    model: object | None = None  # persistence.LoadedModel: CPU copy to save, predict, continue
+
+
+def user_message(exc: BaseException) -> str:
+    """The text a user reads for an exception raised during a run."""
+    if isinstance(exc, OdysseyError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return (
+            "The computer ran out of memory during training. Use fewer samples, a smaller "
+            "network or a smaller batch size."
+        )
+    text = str(exc)
+    if isinstance(exc, RuntimeError) and "out of memory" in text.lower():
+        return (
+            "The device ran out of memory. Use a smaller batch size or network, or train "
+            "on the CPU."
+        )
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return (
+        f"Training failed with an unexpected error: {type(exc).__name__}"
+        f"{': ' + first if first else ''}. Your project is unchanged; try again, and if it "
+        "happens again please report it with the details from the log."
+    )
