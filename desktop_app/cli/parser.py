@@ -1,0 +1,100 @@
+"""The command line's argument parser: the subcommands and their options."""
+
+from __future__ import annotations
+
+import argparse
+
+from desktop_app import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="odyssey",
+        description="Odyssey, a desktop neural-network trainer. Without a command, "
+        "opens the window; these commands run without a screen.",
+    )
+    ap.add_argument("--version", action="version", version=f"odyssey {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    tr = sub.add_parser("train", help="train a project headless and print test metrics")
+    tr.add_argument("project", nargs="?", help="project JSON (default: the built-in default)")
+    tr.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="override a project field, e.g. --set train.lr=0.003 --set data.dataset=moons",
+    )
+    tr.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (overrides the project)")
+    tr.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+    tr.add_argument("--quiet", action="store_true", help="no progress bar or epoch table")
+    tr.add_argument(
+        "--epochs",
+        type=int,
+        metavar="N",
+        help="epochs to run (a fresh run: same as --set train.epochs=N; with --resume: "
+        "N more, by default the rest of the project's epochs)",
+    )
+    tr.add_argument("--save", metavar="MODEL.safetensors", help="save the trained model here")
+    tr.add_argument(
+        "--resume",
+        metavar="MODEL.safetensors",
+        help="continue training a saved model (its project, optimizer and schedule state)",
+    )
+    tab = tr.add_argument_group(
+        "your own table",
+        "train on a CSV/TSV file (with a project file: its model and training choices)",
+    )
+    tab.add_argument("--data", metavar="FILE.csv", help="the table to train on")
+    tab.add_argument("--target", metavar="COLUMN", help="the column to predict (with --data)")
+    tab.add_argument(
+        "--features",
+        metavar="A,B,C",
+        help="input columns (default: every usable column but the target)",
+    )
+    tab.add_argument(
+        "--task",
+        choices=("auto", "binary", "multiclass", "regression"),
+        default="auto",
+        help="default auto: inferred from the target column",
+    )
+    tab.add_argument(
+        "--missing",
+        choices=("drop", "mean", "median", "most_frequent"),
+        default="drop",
+        help="rows with empty feature cells: drop them (default) or fill them",
+    )
+    tab.add_argument(
+        "--type",
+        dest="column_types",
+        action="append",
+        default=[],
+        metavar="COLUMN=KIND",
+        help="override a detected column kind: numeric, categorical or boolean",
+    )
+    tab.add_argument("--delimiter", help="comma, semicolon, tab or pipe (default: detect)")
+    tab.add_argument("--encoding", help="e.g. utf-8, cp1252, latin-1 (default: detect)")
+    tab.add_argument(
+        "--accept-changed",
+        action="store_true",
+        help="train even though the project's table changed since it was imported",
+    )
+
+    pr = sub.add_parser("predict", help="predict the rows of a CSV file with a saved model")
+    pr.add_argument("model", help="a model file (.safetensors) saved by Odyssey")
+    pr.add_argument("input", help="CSV file whose header names the model's features")
+    pr.add_argument(
+        "-o", "--output", metavar="OUT.csv", help="write a CSV (input + predictions); - for stdout"
+    )
+
+    inf = sub.add_parser("info", help="show what a model or project file holds")
+    inf.add_argument("path", help="a model (.safetensors) or project (.json) file")
+    inf.add_argument("--json", action="store_true", help="print it as JSON")
+
+    ini = sub.add_parser("init", help="write the default project to a JSON file")
+    ini.add_argument("path", help="where to write, e.g. project.json")
+    ini.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    sub.add_parser("datasets", help="list the dataset catalog")
+    return ap

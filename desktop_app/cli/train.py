@@ -1,0 +1,128 @@
+"""The `train` command: load or build the project, train it, print and save the result."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from desktop_app.cli.progress import ConsoleProgress, print_metrics
+from desktop_app.cli.table import load_table_data, table_project_from_args
+from desktop_app.core.errors import OdysseyError
+
+
+def load_project(path: str | None, overrides: list[str], device: str | None):
+    from desktop_app.core.specs import Project
+
+    project = Project.load(path) if path else Project()
+    if device:
+        overrides = [*overrides, f"train.device={device}"]
+    if overrides:
+        project = project.with_overrides(overrides)
+    return project
+
+
+def cmd_train(args) -> int:
+    from rich.console import Console
+
+    from desktop_app.core.data import prepare
+    from desktop_app.core.engine import Trainer
+    from desktop_app.core.model import count_parameters, output_activation
+
+    loaded, epochs = None, args.epochs
+    if epochs is not None and epochs <= 0:
+        raise OdysseyError(f"--epochs {epochs}: give a number of epochs above 0")
+    if args.resume:
+        from desktop_app.core.persistence import load_model
+
+        if args.project or args.overrides:
+            raise OdysseyError(
+                "--resume continues the project saved in the model file; leave out the "
+                "project file and --set (--device and --epochs still apply)"
+            )
+        loaded = load_model(args.resume)
+        project = loaded.project
+        if args.device:
+            project = project.with_overrides([f"train.device={args.device}"])
+        if loaded.resume is not None and epochs is None:
+            epochs = project.train.epochs - loaded.resume.epoch
+            if epochs <= 0:
+                raise OdysseyError(
+                    f"{args.resume} has run all {project.train.epochs} epochs its project "
+                    "plans; pass --epochs N to train N more"
+                )
+    else:
+        extra = [] if epochs is None else [f"train.epochs={epochs}"]
+        if args.data:
+            project = table_project_from_args(args, [*args.overrides, *extra])
+        else:
+            if args.target or args.features:
+                raise OdysseyError("--target and --features go with --data FILE.csv")
+            project = load_project(args.project, [*args.overrides, *extra], args.device)
+        epochs = None
+    if args.save:
+        check_can_write(args.save)
+    console = Console(stderr=False, highlight=False, width=120)
+    quiet = args.quiet
+    if not quiet:
+        console.print(f"[bold]Odyssey[/bold] — {project.name}")
+    if project.data.table is not None:
+        project, data = load_table_data(project, args, console, quiet)
+    else:
+        data = prepare(project.data)
+    task = data.task
+    n_params = count_parameters(project.model, data.n_features, data.n_outputs)
+    if not quiet:
+        sizes = " → ".join(
+            [
+                str(data.n_features),
+                *(str(h.units) for h in project.model.hidden),
+                str(data.n_outputs),
+            ]
+        )
+        console.print(
+            f"data: {project.data.dataset} ({task}), train {len(data.x_train)} / val "
+            f"{len(data.x_val)} / test {len(data.x_test)}; model: {sizes} "
+            f"({output_activation(task)} output, {n_params:,} parameters); "
+            f"{project.train.optimizer} lr {project.train.lr:g}, loss {project.loss}, "
+            f"batch {project.train.batch_size}, up to {project.train.epochs} epochs"
+        )
+    if loaded is not None:
+        done = loaded.resume.epoch if loaded.resume is not None else 0
+        progress = [] if quiet else [ConsoleProgress(console, project, done + (epochs or 0), done)]
+        trainer = Trainer.from_checkpoint(loaded, project=project, data=data, callbacks=progress)
+        if not quiet:
+            console.print(
+                f"resuming {args.resume} after epoch {trainer.epoch} (step "
+                f"{trainer.global_step}) for {epochs} more epochs"
+            )
+    else:
+        trainer = Trainer(
+            project, data=data, callbacks=[] if quiet else [ConsoleProgress(console, project)]
+        )
+    result = trainer.fit(epochs)
+    if not quiet:
+        print_metrics(console, result, task)
+    if args.save:
+        from desktop_app.core.persistence import save_model
+
+        save_model(args.save, trainer)
+        if not quiet:
+            console.print(f"saved the model to {args.save}")
+    if args.json:
+        summary = result.summary()
+        summary["task"] = task
+        print(json.dumps(summary))
+    return 0
+
+
+def check_can_write(path: str) -> None:
+    """Fail before a long run, not after it, when the model could not be saved."""
+    p = Path(path)
+    folder = p.parent if str(p.parent) else Path(".")
+    if p.is_dir():
+        raise OdysseyError(f"--save {path}: that is a folder; give a file name")
+    if not folder.is_dir():
+        raise OdysseyError(f"--save {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise OdysseyError(f"--save {path}: folder {folder} is not writable")
