@@ -1,4 +1,5 @@
-"""The import dialog's widgets and layout (the dialog's logic is in import_dialog.py).
+"""The import dialog's widgets and layout (the dialog's logic is in import_dialog.py and
+import_choices.py).
 
 ImportForm is a mixin of ImportTableDialog, in the role of a Qt Designer form: `_build`
 creates the controls named in import_dialog's docstring, connects them to the dialog's
