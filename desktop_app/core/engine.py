@@ -7,16 +7,14 @@ has them. Stop and pause are checked between steps.
 
 The parts a run is built from (loss, optimizer, schedule, the lean forward and step
 callables) are in training_parts; restoring a checkpoint and carrying state from one
-fit() to the next are in resume. Both are re-exported here.
+fit() to the next are in resume; Status, Control, BatchBlock and TrainResult are in
+run_types; evaluate and predict_prepared are in evaluation. All are re-exported here.
 """
 
 from __future__ import annotations
 
-import enum
 import math
-import threading
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -24,13 +22,15 @@ from torch import nn
 
 from desktop_app.core import resume
 from desktop_app.core.callbacks import Callback, EarlyStopping, History
-from desktop_app.core.catalog import BINARY, MULTICLASS, REGRESSION
+from desktop_app.core.catalog import BINARY, MULTICLASS
 from desktop_app.core.data import PreparedData, prepare
 from desktop_app.core.devices import cpu_threads_for, resolve_device
 from desktop_app.core.errors import NonFiniteLossError, TrainingError
-from desktop_app.core.metrics import HEADLINE, classification_metrics, regression_metrics
+from desktop_app.core.evaluation import evaluate, predict_prepared  # noqa: F401 - re-exported
+from desktop_app.core.metrics import HEADLINE
 from desktop_app.core.model import build_model, count_parameters
 from desktop_app.core.resume import _same_preprocessing  # noqa: F401 - the GUI imports it from here
+from desktop_app.core.run_types import BatchBlock, Control, Status, TrainResult
 from desktop_app.core.specs import Project
 from desktop_app.core.training_parts import (
     _fast_forward,
@@ -41,81 +41,6 @@ from desktop_app.core.training_parts import (
 )
 
 BLOCK = 32  # steps between read-backs of the loss (one device sync per block)
-
-
-class Status(enum.Enum):
-    IDLE = "idle"
-    RUNNING = "running"
-    PAUSED = "paused"
-    STOPPING = "stopping"
-    FINISHED = "finished"
-    FAILED = "failed"
-
-
-class Control:
-    """Stop / pause token shared between the trainer and whoever drives it (thread-safe)."""
-
-    def __init__(self) -> None:
-        self.stop_requested = False
-        self._running = threading.Event()
-        self._running.set()
-
-    def stop(self) -> None:
-        self.stop_requested = True
-        self._running.set()
-
-    def pause(self) -> None:
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
-
-    def wait_while_paused(self) -> None:
-        while not self._running.wait(0.1):
-            pass
-
-
-@dataclass
-class BatchBlock:
-    """A run of consecutive steps: global step numbers, losses and learning rates."""
-
-    epoch: int
-    steps: np.ndarray
-    losses: np.ndarray
-    lrs: np.ndarray
-
-
-@dataclass
-class TrainResult:
-    status: Status
-    stop_reason: str  # completed, early_stopping, user, non_finite
-    epochs_run: int
-    steps: int
-    seconds: float
-    steps_per_second: float
-    device: str
-    threads: int
-    best_epoch: int | None
-    test_metrics: dict = field(default_factory=dict)
-    history: History | None = None
-
-    def summary(self) -> dict:
-        return {
-            "status": self.status.value,
-            "stop_reason": self.stop_reason,
-            "epochs_run": self.epochs_run,
-            "steps": self.steps,
-            "seconds": round(self.seconds, 3),
-            "steps_per_second": round(self.steps_per_second, 1),
-            "device": self.device,
-            "threads": self.threads,
-            "best_epoch": self.best_epoch,
-            "test_metrics": self.test_metrics,
-        }
 
 
 class Trainer:
@@ -453,30 +378,3 @@ class Trainer:
         if len(d.x_test) == 0:
             return {}
         return evaluate(self.model, d, d.x_test, d.y_test, self.device)
-
-
-def evaluate(model: nn.Module, d: PreparedData, x: np.ndarray, y: np.ndarray, device) -> dict:
-    """Metrics of a model on prepared (already standardised) rows."""
-    out = predict_prepared(model, d.task, x, device)
-    if d.task == REGRESSION:
-        scale, mean = d.prep.target_scale, d.prep.target_mean
-        return regression_metrics(np.asarray(y) * scale + mean, out * scale + mean)
-    return classification_metrics(y, out, d.task, len(d.prep.class_names))
-
-
-@torch.no_grad()
-def predict_prepared(model: nn.Module, task: str, x: np.ndarray, device) -> np.ndarray:
-    """Probabilities (P(class 1) for binary) or standardised regression outputs."""
-    model.eval()
-    xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(device)
-    outs = []
-    for i in range(0, max(len(xt), 1), 65536):
-        o = model(xt[i : i + 65536])
-        if task == BINARY:
-            o = torch.sigmoid(o.squeeze(-1))
-        elif task == MULTICLASS:
-            o = torch.softmax(o, dim=-1)
-        else:
-            o = o.squeeze(-1)
-        outs.append(o.cpu())
-    return torch.cat(outs).numpy().astype(np.float64)

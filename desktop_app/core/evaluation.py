@@ -1,0 +1,38 @@
+"""A trained model on prepared (already standardised) rows: its predictions and test metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from desktop_app.core.catalog import BINARY, MULTICLASS, REGRESSION
+from desktop_app.core.data import PreparedData
+from desktop_app.core.metrics import classification_metrics, regression_metrics
+
+
+def evaluate(model: nn.Module, d: PreparedData, x: np.ndarray, y: np.ndarray, device) -> dict:
+    """Metrics of a model on prepared (already standardised) rows."""
+    out = predict_prepared(model, d.task, x, device)
+    if d.task == REGRESSION:
+        scale, mean = d.prep.target_scale, d.prep.target_mean
+        return regression_metrics(np.asarray(y) * scale + mean, out * scale + mean)
+    return classification_metrics(y, out, d.task, len(d.prep.class_names))
+
+
+@torch.no_grad()
+def predict_prepared(model: nn.Module, task: str, x: np.ndarray, device) -> np.ndarray:
+    """Probabilities (P(class 1) for binary) or standardised regression outputs."""
+    model.eval()
+    xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(device)
+    outs = []
+    for i in range(0, max(len(xt), 1), 65536):
+        o = model(xt[i : i + 65536])
+        if task == BINARY:
+            o = torch.sigmoid(o.squeeze(-1))
+        elif task == MULTICLASS:
+            o = torch.softmax(o, dim=-1)
+        else:
+            o = o.squeeze(-1)
+        outs.append(o.cpu())
+    return torch.cat(outs).numpy().astype(np.float64)

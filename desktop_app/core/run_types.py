@@ -1,0 +1,87 @@
+"""The types a training run shares with whoever drives and watches it: the Status enum,
+the Control stop/pause token, the BatchBlock event and the TrainResult. No torch here."""
+
+from __future__ import annotations
+
+import enum
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from desktop_app.core.callbacks import History
+
+
+class Status(enum.Enum):
+    IDLE = "idle"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPING = "stopping"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
+class Control:
+    """Stop / pause token shared between the trainer and whoever drives it (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.stop_requested = False
+        self._running = threading.Event()
+        self._running.set()
+
+    def stop(self) -> None:
+        self.stop_requested = True
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def wait_while_paused(self) -> None:
+        while not self._running.wait(0.1):
+            pass
+
+
+@dataclass
+class BatchBlock:
+    """A run of consecutive steps: global step numbers, losses and learning rates."""
+
+    epoch: int
+    steps: np.ndarray
+    losses: np.ndarray
+    lrs: np.ndarray
+
+
+@dataclass
+class TrainResult:
+    status: Status
+    stop_reason: str  # completed, early_stopping, user, non_finite
+    epochs_run: int
+    steps: int
+    seconds: float
+    steps_per_second: float
+    device: str
+    threads: int
+    best_epoch: int | None
+    test_metrics: dict = field(default_factory=dict)
+    history: History | None = None
+
+    def summary(self) -> dict:
+        return {
+            "status": self.status.value,
+            "stop_reason": self.stop_reason,
+            "epochs_run": self.epochs_run,
+            "steps": self.steps,
+            "seconds": round(self.seconds, 3),
+            "steps_per_second": round(self.steps_per_second, 1),
+            "device": self.device,
+            "threads": self.threads,
+            "best_epoch": self.best_epoch,
+            "test_metrics": self.test_metrics,
+        }
