@@ -134,11 +134,11 @@ class EarlyStopping(Callback):
     def on_train_begin(self, trainer: Trainer) -> None:
         # A run that early stopping ended goes on only when someone asks for more epochs
         # (Continue training, --resume, another fit()). Those epochs get a fresh
-        # patience; otherwise the counter, already past it, would stop the run again
+        # patience; otherwise the counter, already at it, would stop the run again
         # after one epoch without a new best. The best score and weights found so far
         # stay: a new best must beat them, and the best epoch overall is restored.
         # Any other run goes on exactly as if it had never stopped, its count included.
-        if self.wait > self.patience:
+        if self.wait >= self.patience:
             self.wait = 0
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict) -> None:
@@ -159,7 +159,7 @@ class EarlyStopping(Callback):
             trainer.best_epoch = epoch
         else:
             self.wait += 1
-            if self.wait > self.patience:
+            if self.wait >= self.patience:
                 trainer.stop_training = True
                 trainer.stop_reason = "early_stopping"
 

@@ -246,14 +246,14 @@ def early_stopping_note(model) -> str:
     r = model.resume
     if r is None or r.stop_reason != "early_stopping":
         return (
-            f"\n\nEarly stopping stays on: training stops once the {watched} has gone more "
-            f"than {t.patience} epochs in a row without improving."
+            f"\n\nEarly stopping stays on: training stops once the {watched} has gone "
+            f"{t.patience} epochs in a row without improving."
         )
     best = f"; its best epoch so far is {r.best_epoch}" if r.best_epoch else ""
     kept = " The weights of the best epoch are restored at the end." if t.restore_best else ""
     return (
         f"\n\nEarly stopping ended this run{best}. It stays on with a fresh patience: the "
-        f"new epochs run until the {watched} has gone more than {t.patience} epochs in a "
+        f"new epochs run until the {watched} has gone {t.patience} epochs in a "
         f"row without beating the best so far.{kept}"
     )
 

@@ -141,7 +141,10 @@ def test_early_stopping_patience_carries_over(tmp_path):
     p = project("train.lr=0.5", "train.patience=2", epochs=40, early_stopping=True)
     straight = Trainer(p)
     straight.fit()
-    assert straight.stop_reason == "early_stopping" and straight.epoch == 6
+    # best at epoch 3, stopped after 2 epochs without a new best; the split after epoch 4
+    # carries the one epoch already waited, or the resumed run would stop an epoch later
+    assert straight.stop_reason == "early_stopping" and straight.epoch == 5
+    assert straight.best_epoch == 3
     _, resumed = split_run(p, 4, 36, tmp_path / "m.safetensors")
     assert resumed.stop_reason == "early_stopping"
     assert_same_run(straight, resumed)

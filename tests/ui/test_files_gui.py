@@ -451,14 +451,14 @@ def test_continue_after_early_stopping_runs_with_a_fresh_patience(
     more = done.args[0]
     n = first.epochs_run
     # Not one epoch and out: the new epochs get `patience` epochs to beat the best.
-    assert more.epochs_run - n >= patience + 1
+    assert more.epochs_run - n >= patience
     assert [e["epoch"] for e in w.history.epochs] == list(range(1, more.epochs_run + 1))
     val = np.array([e["val_loss"] for e in w.history.epochs])
     best = int(np.argmin(val)) + 1  # over both parts: the earlier best still counts
     assert more.best_epoch == best and more.restored_epoch == best
     if more.stop_reason == "early_stopping":
-        # no new best for patience + 1 epochs, counted from the continuation's start
-        assert more.epochs_run - max(best, n) == patience + 1
+        # no new best for `patience` epochs, counted from the continuation's start
+        assert more.epochs_run - max(best, n) == patience
         assert more.epochs_run < n + 10
     else:
         assert more.epochs_run == n + 10
