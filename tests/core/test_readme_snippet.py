@@ -1,5 +1,5 @@
-"""The "use a model without Odyssey" snippet in docs/FORMATS.md runs as written, in a
-process that cannot import Odyssey, and predicts what Odyssey predicts."""
+"""The "use a model without Odyssey" snippet in README.md runs as written, in a process
+that cannot import Odyssey, and predicts what Odyssey predicts."""
 
 import json
 import re
@@ -15,7 +15,7 @@ from desktop_app.core.persistence import load_model, save_model
 from desktop_app.core.predict import predict_rows
 from desktop_app.core.specs import Project
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "FORMATS.md"
+DOC = Path(__file__).resolve().parents[2] / "README.md"
 ROWS = [[0.5, -0.2], [1.5, 0.3]]  # the rows the snippet predicts
 
 PRELUDE = 'import sys\nsys.modules["desktop_app"] = None  # Odyssey is not installed here\n'
@@ -31,7 +31,7 @@ def snippet() -> str:
     match = re.search(
         r"<!-- snippet:plain-pytorch -->\s*```python\n(.*?)```\s*<!-- /snippet -->", text, re.S
     )
-    assert match, "docs/FORMATS.md lost its plain-pytorch snippet markers"
+    assert match, "README.md lost its plain-pytorch snippet markers"
     return match.group(1)
 
 
