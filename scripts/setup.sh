@@ -14,6 +14,13 @@ DEB_PACKAGES=(
   xvfb xauth imagemagick
 )
 
+PY=${PYTHON:-python3}
+# A bare Debian has no Python, or one without venv/ensurepip: take Debian's then.
+if ! "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  DEB_PACKAGES+=(python3 python3-venv python3-pip)
+  PY=python3
+fi
+
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=()
   for p in "${DEB_PACKAGES[@]}"; do
@@ -28,7 +35,6 @@ if command -v dpkg-query >/dev/null 2>&1; then
   fi
 fi
 
-PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
