@@ -1,7 +1,8 @@
 """The stop/pause token a GUI run hands the engine, counting the time spent paused.
 
 Created in the GUI thread when Train is pressed (controller.py), read by the engine in
-the training thread; so it must not import torch (core.engine does).
+the training thread. It extends core.run_types.Control, which imports no torch, so
+creating it keeps torch off the GUI thread's path.
 """
 
 from __future__ import annotations
@@ -9,51 +10,38 @@ from __future__ import annotations
 import threading
 import time
 
+from desktop_app.core.run_types import Control
 
-class TimedControl:
-    """The engine's stop/pause token (same interface as core.engine.Control), which also
-    counts the time spent paused.
+
+class TimedControl(Control):
+    """The engine's stop/pause token, which also counts the time spent paused.
 
     Throughput and time-left figures must not fall because the user paused; the worker
-    subtracts the paused time recorded here. It is written out rather than subclassing
-    Control because core.engine imports torch, which must stay off the GUI thread's path
-    (the controller creates this token in the GUI thread when Train is pressed).
+    subtracts the paused time recorded here.
     """
 
     def __init__(self) -> None:
-        self.stop_requested = False
-        self._running = threading.Event()
-        self._running.set()
+        super().__init__()
         self._lock = threading.Lock()
         self._paused_at: float | None = None
         self._paused_total = 0.0
-
-    # -- the interface core.engine.Trainer uses
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
-
-    def wait_while_paused(self) -> None:
-        while not self._running.wait(0.1):
-            pass
 
     # -- driven from the GUI thread
     def pause(self) -> None:
         with self._lock:
             if self._paused_at is None:
                 self._paused_at = time.perf_counter()
-            self._running.clear()
+            super().pause()
 
     def resume(self) -> None:
         with self._lock:
             self._end_pause()
-            self._running.set()
+            super().resume()
 
     def stop(self) -> None:
         with self._lock:
             self._end_pause()
-            self.stop_requested = True
-            self._running.set()
+            super().stop()
 
     def _end_pause(self) -> None:
         if self._paused_at is not None:
