@@ -7,6 +7,8 @@
   border, the message in its tooltip and accessible description, property "invalid").
 - make_spin()/make_double_spin(): spin boxes configured the way every panel wants them
   (value committed on Enter or focus-out, not on every keystroke).
+- scrolling_column(): a panel's boxes stacked in a column that scrolls when the dock is
+  shorter than they are.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QScrollArea,
     QSlider,
     QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -54,6 +58,28 @@ def mark_invalid(widget: QWidget, message: str | None) -> None:
         widget.setStyleSheet("")
         widget.setToolTip(base)
         widget.setAccessibleDescription("")
+
+
+def scrolling_column(panel: QWidget, parts, stretch_last: bool = False) -> None:
+    """Lay `parts` out top to bottom in panel, inside a frameless scroll area. The last
+    part takes the spare height when stretch_last; otherwise the spare height stays below."""
+    content = QWidget()
+    column = QVBoxLayout(content)
+    parts = list(parts)
+    for part in parts[:-1] if stretch_last else parts:
+        column.addWidget(part)
+    if stretch_last:
+        column.addWidget(parts[-1], 1)
+    else:
+        column.addStretch(1)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setWidget(content)
+    outer = QVBoxLayout(panel)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(scroll)
+    panel.setMinimumWidth(300)
 
 
 def error_label(name: str) -> QLabel:

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -42,7 +41,7 @@ from desktop_app.core.specs import (
     output_activation,
 )
 from desktop_app.ui.panels.network_view import DrawnLayer, NetworkView
-from desktop_app.ui.widgets import describe, make_double_spin, make_spin
+from desktop_app.ui.widgets import describe, make_double_spin, make_spin, scrolling_column
 
 MAX_UNITS = 1_000_000  # LayerSpec's own limit: no smaller cap in the GUI
 LARGE_MODEL = 50_000_000  # parameters above which the panel warns about memory and speed
@@ -224,20 +223,9 @@ class ArchitecturePanel(QWidget):
         drawing_col.addWidget(self.note)
         drawing_col.addWidget(self.view, 1)
 
-        content = QWidget()
-        column = QVBoxLayout(content)
-        column.addWidget(io_box)
-        column.addWidget(self.layers_box)
-        column.addWidget(self.editor_box)
-        column.addWidget(drawing_box, 1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
-        self.setMinimumWidth(300)
+        scrolling_column(
+            self, (io_box, self.layers_box, self.editor_box, drawing_box), stretch_last=True
+        )
 
     # --- public API --------------------------------------------------------------------
     def spec(self) -> ModelSpec:

@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -49,6 +48,7 @@ from desktop_app.ui.widgets import (
     make_double_spin,
     make_spin,
     mark_invalid,
+    scrolling_column,
     show_error,
 )
 
@@ -218,20 +218,7 @@ class DatasetPanel(QWidget):
         QVBoxLayout(preview_box).addWidget(self.preview)
         self._editors = (data_box, self.table_box, param_box, split_box)
 
-        content = QWidget()
-        column = QVBoxLayout(content)
-        for box in self._editors:
-            column.addWidget(box)
-        column.addWidget(self.errors)
-        column.addWidget(preview_box, 1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
-        self.setMinimumWidth(300)
+        scrolling_column(self, (*self._editors, self.errors, preview_box), stretch_last=True)
 
     # --- public API --------------------------------------------------------------------
     def spec(self) -> DataSpec:

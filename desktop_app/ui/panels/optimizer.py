@@ -28,8 +28,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLineEdit,
-    QScrollArea,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -49,6 +47,7 @@ from desktop_app.ui.widgets import (
     make_double_spin,
     make_spin,
     mark_invalid,
+    scrolling_column,
     show_error,
 )
 
@@ -199,20 +198,7 @@ class OptimizerPanel(QWidget):
 
         self.errors = error_label("optimizerErrorLabel")
         self._editors = (opt_box, loss_box, sched_box, run_box, stop_box)
-        content = QWidget()
-        column = QVBoxLayout(content)
-        for box in self._editors:
-            column.addWidget(box)
-        column.addWidget(self.errors)
-        column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
-        self.setMinimumWidth(300)
+        scrolling_column(self, (*self._editors, self.errors))
         self._fill_devices()
 
     def widget(self, key: str) -> QWidget:
