@@ -48,8 +48,9 @@ def cmd_train(args) -> int:
             epochs = project.train.epochs - loaded.resume.epoch
             if epochs <= 0:
                 raise OdysseyError(
-                    f"{args.resume} has run all {project.train.epochs} epochs its project "
-                    "plans; pass --epochs N to train N more"
+                    f"{args.resume} has trained {loaded.resume.epoch} epochs, as many as or "
+                    f"more than the {project.train.epochs} its project plans; pass --epochs N "
+                    "to train N more"
                 )
     else:
         extra = [] if epochs is None else [f"train.epochs={epochs}"]
