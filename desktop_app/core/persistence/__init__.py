@@ -20,7 +20,7 @@ empty, truncated, garbage, a header claiming gigabytes, a newer format, missing,
 or misshapen tensors, an invalid project, damaged training state) raises
 FileFormatError naming the file and the problem, before anything is built from it.
 Nothing in a file is executed: the header is JSON, tensors are raw numbers.
-The file format, field by field, is in docs/FORMATS.md.
+The file format, field by field, is in README.md ("File formats").
 
 The package, one concern per module:
 

@@ -3,7 +3,7 @@ load one back, validated, into a LoadedModel.
 
 This module only assembles: the header is vetted by ``header``, the sections and the
 tensor table by ``checks``, the training state by ``resume_state``, and the bytes reach
-the disk through ``atomic``. The file format, field by field, is in docs/FORMATS.md.
+the disk through ``atomic``. The file format, field by field, is in README.md ("File formats").
 """
 
 from __future__ import annotations

@@ -43,8 +43,6 @@ class Project(_Spec):
                 f"train.loss {loss!r} does not fit the {task} task of dataset "
                 f"{self.data.dataset!r}; use one of: auto, {', '.join(LOSSES_FOR_TASK[task])}"
             )
-        if self.train.monitor == "val_metric" and self.train.early_stopping:
-            pass  # metric exists for every task (accuracy or R²)
         n_train, n_val, _ = split_sizes(
             self.data.total_samples, self.data.val_fraction, self.data.test_fraction
         )

@@ -21,7 +21,7 @@ class TableSpec(_Spec):
     """A user's own table (CSV/TSV) and the choices made when importing it.
 
     `path` is absolute in memory once a project is loaded; project files store it relative
-    to the project's folder where possible (see relative_to / resolved). None for
+    to the project's folder where possible (see with_path_relative_to / with_path_resolved). None for
     delimiter, encoding or header means "detect"; the loader records what it found,
     together with the file's content hash and a summary (rows, inputs, classes, task),
     so that a project validates without reading the file and a changed file is noticed.
