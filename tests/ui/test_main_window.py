@@ -230,9 +230,15 @@ def test_plots_show_markers_hover_log_scale_and_smoothing(qtbot, main_window):
     step = 40
     y = float(w.history.losses.view()[step - 1])
     pw = loss.plot_widget
-    scene_point = loss.plot_item.vb.mapViewToScene(QPointF(step, y))
-    qtbot.mouseMove(pw.viewport(), pw.mapFromScene(scene_point))
-    qtbot.waitUntil(lambda: find(w, QLabel, "lossReadout").text().startswith(f"step {step} "))
+
+    def hover_over_step() -> bool:
+        # As a person would: point at the step where it is on screen now (a late redraw
+        # on a busy machine may still move the view), then read the read-out.
+        scene_point = loss.plot_item.vb.mapViewToScene(QPointF(step, y))
+        qtbot.mouseMove(pw.viewport(), pw.mapFromScene(scene_point))
+        return find(w, QLabel, "lossReadout").text().startswith(f"step {step} ")
+
+    qtbot.waitUntil(hover_over_step, timeout=10_000)
     assert f"loss {y:.4g}" in find(w, QLabel, "lossReadout").text()
 
     # Log scale really is logarithmic (pyqtgraph's log mode, not relabelled ticks).
