@@ -17,6 +17,16 @@ os.environ["ODYSSEY_SETTINGS_DIR"] = tempfile.mkdtemp(prefix="odyssey-test-setti
 import pytest  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def gui_thread_garbage_collection(qapp):
+    """As in the app (MainWindow installs it): Python's cycle collector runs only in the
+    GUI thread, so tests that build panels without a window (their preview threads run
+    Python code) cannot have Qt objects collected, and deadlock, off the GUI thread."""
+    from desktop_app.ui.gc_policy import collect_in_gui_thread
+
+    collect_in_gui_thread()
+
+
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path, monkeypatch):
     """A fresh, empty settings folder per test."""
