@@ -44,9 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tab = tr.add_argument_group(
         "your own table",
-        "train on a CSV/TSV file (with a project file: its model and training choices)",
+        "train on a CSV/TSV file or an Excel .xlsx workbook (its first worksheet; with a "
+        "project file: its model and training choices)",
     )
-    tab.add_argument("--data", metavar="FILE.csv", help="the table to train on")
+    tab.add_argument(
+        "--data", metavar="FILE", help="the table to train on: .csv, .tsv, .txt or .xlsx"
+    )
     tab.add_argument("--target", metavar="COLUMN", help="the column to predict (with --data)")
     tab.add_argument(
         "--features",
@@ -73,8 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="COLUMN=KIND",
         help="override a detected column kind: numeric, categorical or boolean",
     )
-    tab.add_argument("--delimiter", help="comma, semicolon, tab or pipe (default: detect)")
-    tab.add_argument("--encoding", help="e.g. utf-8, cp1252, latin-1 (default: detect)")
+    tab.add_argument(
+        "--delimiter", help="comma, semicolon, tab or pipe (default: detect; not for .xlsx)"
+    )
+    tab.add_argument(
+        "--encoding", help="e.g. utf-8, cp1252, latin-1 (default: detect; not for .xlsx)"
+    )
     tab.add_argument(
         "--accept-changed",
         action="store_true",

@@ -1,4 +1,4 @@
-"""`train --data FILE.csv`: the table options turned into a project, and reading the table."""
+"""`train --data FILE.csv` (or .tsv, .xlsx): the table options turned into a project, and reading the table."""
 
 from __future__ import annotations
 
@@ -27,6 +27,13 @@ def table_project_from_args(args, overrides: list[str]):
             raise OdysseyError(
                 f"--delimiter {args.delimiter!r}: choose comma, semicolon, tab or pipe"
             )
+    if Path(args.data).suffix.lower() in (".xlsx", ".xlsm"):
+        for option, value in (("--delimiter", args.delimiter), ("--encoding", args.encoding)):
+            if value is not None:
+                raise OdysseyError(
+                    f"{option} does not apply to an Excel workbook ({args.data}): its first "
+                    "worksheet is read cell by cell; leave the option out"
+                )
     types = {}
     for item in args.column_types:
         name, sep, kind = item.rpartition("=")

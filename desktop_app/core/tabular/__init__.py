@@ -1,4 +1,4 @@
-"""A user's own table (CSV/TSV) -> prepared arrays; raw rows of it -> model inputs.
+"""A user's own table (CSV/TSV/.xlsx) -> prepared arrays; raw rows of it -> model inputs.
 
 API (no Qt; every call may run in a worker thread):
 
@@ -31,8 +31,10 @@ training split (data.prepare_arrays). Fill values are fitted on the training row
 
 Reading uses the csv module and numpy's C parser (np.loadtxt) on blocks of lines that
 hold no quotes; no pandas. Modules: detect (bytes, encoding, dialect, kinds, task),
-reader (preview and chunked reading), prepare (encoding, fills, split; raw rows). Excel and Parquet are not read (no reader is installed):
-such files get a message asking for a CSV export.
+reader (preview and chunked reading), prepare (encoding, fills, split; raw rows), excel
+(.xlsx/.xlsm: the first worksheet's cells, streamed with openpyxl, become the same rows
+of strings, so everything above applies; the spec records no delimiter or encoding).
+Old .xls, .ods and Parquet files are not read: their message says how to convert them.
 """
 
 from desktop_app.core.catalog import TABLE

@@ -6,8 +6,10 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import functools
 import hashlib
 import io
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -50,14 +52,24 @@ DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 _DELIMITER_PRIORITY = {"\t": 3, ";": 2, "|": 1, ",": 0}
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")  # read with openpyxl (core.tabular.excel)
+
+_SAVE_AS = "save it as an Excel workbook (.xlsx) or as CSV, and import that file"
+
 _NOT_CSV = {
-    ".xlsx": "an Excel workbook",
-    ".xlsm": "an Excel workbook",
-    ".xls": "an Excel workbook",
-    ".ods": "a spreadsheet",
-    ".parquet": "a Parquet file",
-    ".feather": "a Feather file",
-    ".json": "a JSON file",
+    ".xls": "an old Excel 97-2003 workbook (.xls), which Odyssey does not read; open it in "
+    f"Excel or LibreOffice and {_SAVE_AS}",
+    ".xlsb": "an Excel binary workbook (.xlsb), which Odyssey does not read; open it in "
+    f"Excel and {_SAVE_AS}",
+    ".ods": f"an OpenDocument spreadsheet, which Odyssey does not read; {_SAVE_AS}",
+    ".parquet": "a Parquet file, which Odyssey does not read (that would need pyarrow, tens "
+    "of megabytes). Convert it to CSV, e.g. in Python with pandas: "
+    "pandas.read_parquet('data.parquet').to_csv('data.csv', index=False), or with DuckDB: "
+    "COPY (SELECT * FROM 'data.parquet') TO 'data.csv'; then import the CSV file",
+    ".feather": "a Feather file, which Odyssey does not read; convert it to CSV (e.g. "
+    "pandas.read_feather('data.feather').to_csv('data.csv', index=False)) and import that",
+    ".json": "a JSON file; Odyssey reads tables from CSV, TSV or Excel (.xlsx) files. "
+    "Export it as CSV and import that file",
 }
 
 FEATURE_KINDS = ("numeric", "boolean", "categorical")
@@ -366,10 +378,7 @@ def _decode_error_in_file(path: Path, encoding: str) -> str:
 def _check_file(path: Path) -> int:
     kind = _NOT_CSV.get(path.suffix.lower())
     if kind:
-        raise DataError(
-            f"{path} is {kind}; Odyssey reads CSV and TSV text tables. Export or save it "
-            "as CSV (comma- or tab-separated) and import that file."
-        )
+        raise DataError(f"{path} is {kind}.")
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -380,7 +389,7 @@ def _check_file(path: Path) -> int:
     except OSError as exc:
         raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
     if path.is_dir():
-        raise DataError(f"{path} is a folder; choose a CSV or TSV file")
+        raise DataError(f"{path} is a folder; choose a CSV, TSV or Excel (.xlsx) file")
     if st.st_size == 0:
         raise DataError(_empty(path))
     return st.st_size
@@ -400,18 +409,18 @@ def _open_binary(path: Path, buffering: int = -1):
 
 def _check_not_binary(path: Path, sample: bytes) -> None:
     if sample.startswith(b"PK\x03\x04"):
-        what = "a zip archive (an Excel .xlsx workbook?)"
+        what = "a zip archive (an Excel workbook? then give it the .xlsx ending)"
     elif sample.startswith(b"\xd0\xcf\x11\xe0"):
-        what = "an Office document (an Excel .xls workbook?)"
+        what = "an Office document (an old Excel .xls workbook? then save it as .xlsx)"
     elif sample.startswith(b"PAR1"):
-        what = "a Parquet file"
+        what = "a Parquet file (convert it to CSV)"
     elif not any(sample.startswith(b[0]) for b in _BOMS[1:]) and b"\x00" in sample[:65536]:
         what = "binary data, not text"
     else:
         return
     raise DataError(
-        f"{path} is {what}; Odyssey reads CSV and TSV text tables. Export or save it as "
-        "CSV and import that file."
+        f"{path} is {what}; Odyssey reads CSV and TSV text tables and Excel .xlsx "
+        "workbooks. Export or save it as CSV or .xlsx and import that file."
     )
 
 
@@ -448,6 +457,23 @@ def _target_missing(path, target: str, count: int, lines) -> str:
         f"{path}: target column {target!r} is empty on {count:,} row(s){where}. Every row "
         "needs a target value: fill those cells in or delete those rows."
     )
+
+
+def rows_not_lines(fn):
+    """For a function whose first argument is a path (or has .path): a workbook has rows,
+    not lines, so its messages name them so."""
+
+    @functools.wraps(fn)
+    def wrapper(first, *args, **kwargs):
+        try:
+            return fn(first, *args, **kwargs)
+        except DataError as exc:
+            path = Path(getattr(first, "path", first))
+            if type(exc) is not DataError or path.suffix.lower() not in WORKBOOK_SUFFIXES:
+                raise
+            raise DataError(re.sub(r"\bline(s?) (?=\d|\()", r"row\1 ", str(exc))) from None
+
+    return wrapper
 
 
 def _scaled(progress: Progress, a: float, b: float) -> Progress:

@@ -31,6 +31,7 @@ from desktop_app.core.tabular.detect import (
     _scaled,
     _target_missing,
     _task_for,
+    rows_not_lines,
 )
 from desktop_app.core.tabular.reader import RawTable, load_table
 
@@ -122,6 +123,7 @@ def prepare_table(
 
 
 # ---------------------------------------------------------------------------- preparation
+@rows_not_lines
 def _prepare(
     raw: RawTable,
     data_spec: DataSpec,

@@ -26,6 +26,7 @@ from desktop_app.core.tabular.detect import (
     MISSING,
     SAMPLE_BYTES,
     TRUE_WORDS,
+    WORKBOOK_SUFFIXES,
     Cancel,
     Cancelled,
     ColumnInfo,
@@ -67,6 +68,8 @@ class TablePreview:
     sampled_rows: int  # rows the kinds were detected on
     complete: bool  # the sample is the whole file
     estimated_rows: int
+    sheet: str = ""  # a workbook: the worksheet read (the first); delimiter and encoding ""
+    sheets: list[str] = field(default_factory=list)  # a workbook: all its worksheets
     _values: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     @property
@@ -122,8 +125,8 @@ class TablePreview:
             self.column(f)
         return TableSpec(
             path=str(self.path.absolute()),
-            delimiter=self.delimiter,
-            encoding=self.encoding,
+            delimiter=self.delimiter or None,
+            encoding=self.encoding or None,
             header=self.header,
             target=target,
             features=features,
@@ -185,8 +188,13 @@ def preview_table(
     header: bool | None = None,
     column_types: Mapping[str, str] | None = None,
 ) -> TablePreview:
-    """What the import dialog shows: reads at most the first megabyte of the file."""
+    """What the import dialog shows: reads at most the first megabyte of the file (of a
+    workbook: the first rows of its first worksheet)."""
     path = Path(path)
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        from desktop_app.core.tabular.excel import preview_workbook
+
+        return preview_workbook(path, max_rows, header, column_types)
     size = _check_file(path)
     with _open_binary(path) as f:
         sample = f.read(SAMPLE_BYTES)
@@ -196,6 +204,29 @@ def preview_table(
     rows, row_lines = _parse_lines(path, lines, dialect.delimiter, 1)
     names, rows, row_lines = _take_header(path, rows, row_lines, dialect.header)
     _check_ragged(path, rows, row_lines, len(names), dialect.delimiter)
+    if complete:
+        estimated = len(rows)
+    else:
+        used = sum(len(line.encode(dialect.encoding, "replace")) for line in lines)
+        estimated = int(size / max(used, 1) * max(len(rows), 1))
+    return _preview(
+        path,
+        names,
+        rows,
+        column_types,
+        max_rows,
+        delimiter=dialect.delimiter,
+        encoding=dialect.encoding,
+        encoding_note=dialect.encoding_note,
+        header=dialect.header,
+        size_bytes=size,
+        complete=complete,
+        estimated_rows=estimated,
+    )
+
+
+def _preview(path, names, rows, column_types, max_rows, **fields) -> TablePreview:
+    """The preview of rows (strings) under names: kinds detected on the first rows."""
     detect = rows[:DETECT_ROWS]
     cols = list(zip(*detect)) if detect else [() for _ in names]
     infos, values = [], {}
@@ -206,24 +237,13 @@ def preview_table(
         examples = list(dict.fromkeys(v.strip() for v in col if v.strip() not in MISSING))[:5]
         infos.append(ColumnInfo(name, kind, n_missing, n_distinct, examples))
         values[name] = list(col)
-    if complete:
-        estimated = len(rows)
-    else:
-        used = sum(len(line.encode(dialect.encoding, "replace")) for line in lines)
-        estimated = int(size / max(used, 1) * max(len(rows), 1))
     return TablePreview(
         path=path,
-        delimiter=dialect.delimiter,
-        encoding=dialect.encoding,
-        encoding_note=dialect.encoding_note,
-        header=dialect.header,
         columns=infos,
         rows=[list(r) for r in rows[:max_rows]],
-        size_bytes=size,
         sampled_rows=len(detect),
-        complete=complete,
-        estimated_rows=estimated,
         _values=values,
+        **fields,
     )
 
 
@@ -332,7 +352,22 @@ def _read(
 ) -> RawTable:
     """Hash the file (and judge its encoding on every byte), then parse it a block of
     lines at a time: the first block with the csv module (kinds are detected on it),
-    the others with numpy's C parser when they hold no quotes."""
+    the others with numpy's C parser when they hold no quotes. A workbook: see
+    core.tabular.excel."""
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        from desktop_app.core.tabular.excel import read_workbook
+
+        return read_workbook(
+            path,
+            header=header,
+            choose=choose,
+            overrides=overrides,
+            target=target,
+            expect_hash=expect_hash,
+            accept_changed=accept_changed,
+            progress=progress,
+            cancel=cancel,
+        )
     size = _check_file(path)
     with _open_binary(path) as f:
         sample = f.read(SAMPLE_BYTES)
@@ -542,8 +577,8 @@ class _Columns:
         features = [n for n in self.used if n != target]
         spec = TableSpec(
             path=str(path.absolute()),
-            delimiter=self.dialect.delimiter,
-            encoding=self.dialect.encoding,
+            delimiter=self.dialect.delimiter or None,  # a workbook has neither
+            encoding=self.dialect.encoding or None,
             header=self.dialect.header,
             target=target or (features[0] if features else "?"),
             sha256=digest,
@@ -745,8 +780,13 @@ def _choose_columns(path: Path, spec: TableSpec, names, infos, delimiter: str) -
             f"{path} has no usable feature columns besides the target {spec.target!r}"
             + (f" (the others: {', '.join(others[:10])})" if others else "")
             + ". Inputs must hold numbers, yes/no values or a few categories (at most "
-            f"{MAX_CATEGORIES}). Check the detected delimiter "
-            f"({DELIMITER_NAMES.get(delimiter, repr(delimiter))}) and the column types."
+            f"{MAX_CATEGORIES}). Check "
+            + (
+                f"the detected delimiter ({DELIMITER_NAMES.get(delimiter, repr(delimiter))}) and "
+                if delimiter
+                else ""
+            )
+            + "the column types."
         )
     return feats
 
