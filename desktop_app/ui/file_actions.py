@@ -17,7 +17,8 @@ from desktop_app.core.specs import Project
 
 MODEL_SUFFIXES = (".safetensors",)
 PROJECT_SUFFIXES = (".json",)
-TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
+# .xls and .parquet open the import dialog too, which says how to convert them.
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet")
 SB = QMessageBox.StandardButton
 
 

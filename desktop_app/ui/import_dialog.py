@@ -1,13 +1,15 @@
-"""The Import table dialog: a CSV/TSV file's first rows, what was detected, the user's
+"""The Import table dialog: a CSV/TSV file's (or an Excel workbook's) first rows, what was detected, the user's
 choices; Import reads the whole file in the background and makes it the project's data.
 
 Opened by the Dataset panel (importTableButton; changeTableButton reopens it on the
-current table), File ▸ Import table… (actionImportTable, Ctrl+I), a dropped .csv/.tsv
-file, or `MainWindow.import_table(path)`. The preview reads only the first megabyte, on a
-background thread, again whenever the delimiter, encoding or header choice changes.
+current table), File ▸ Import table… (actionImportTable, Ctrl+I), a dropped .csv/.tsv/
+.xlsx file, or `MainWindow.import_table(path)`. The preview reads only the first megabyte
+(of a workbook: the first rows of its first worksheet), on a background thread, again
+whenever the delimiter, encoding or header choice changes. For a workbook the delimiter
+and encoding controls are hidden and importSheetLabel names the worksheet read.
 
 objectNames: importDialog; importFileLabel, importChooseFileButton, importDetectedLabel;
-delimiterCombo, encodingCombo, headerCheck; importPreviewTable (PreviewModel), columnsTable
+delimiterCombo, encodingCombo, importSheetLabel (workbooks), headerCheck; importPreviewTable (PreviewModel), columnsTable
 (import_columns.ColumnList: feature ticks, typeCombo_<i>); targetCombo, taskCombo,
 inferredTaskLabel, missingCombo, importValSpin, importTestSpin; importErrorLabel (red: what
 is wrong and how to fix it), importStatusLabel, importProgress; importOkButton,
@@ -22,6 +24,7 @@ controls import_form.ImportForm's, both mixins of ImportTableDialog.
 from __future__ import annotations
 
 import codecs
+import html
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -36,6 +39,7 @@ from desktop_app.ui.import_form import (
     DELIMITERS,
     ENCODING_DEBOUNCE_MS,
     TABLE_FILTER,
+    WORKBOOK_SUFFIXES,
     ImportForm,
 )
 from desktop_app.ui.table_loader import Background, LoadedTable, TableLoader
@@ -85,6 +89,7 @@ class ImportTableDialog(ImportChoices, ImportForm, QDialog):
         path, fmt = self.path, dict(self._format)
         size = f" ({path.stat().st_size:,} bytes)" if path.is_file() else ""
         self.file_label.setText(f"<b>{path.name}</b>{size} — {path.parent}")
+        self._show_workbook_controls(path.suffix.lower() in WORKBOOK_SUFFIXES)
 
         def read(_progress, _cancel):
             from desktop_app.core.tabular import preview_table
@@ -104,8 +109,11 @@ class ImportTableDialog(ImportChoices, ImportForm, QDialog):
         names = preview.column_names
         self._filling = True
         try:
-            self.delimiter_combo.setCurrentIndex(self.delimiter_combo.findData(preview.delimiter))
-            self.encoding_combo.setEditText(preview.encoding)
+            if not preview.sheet:  # a workbook has neither
+                self.delimiter_combo.setCurrentIndex(
+                    self.delimiter_combo.findData(preview.delimiter)
+                )
+                self.encoding_combo.setEditText(preview.encoding)
             self.header_check.setChecked(preview.header)
             self.target_combo.clear()
             for col in preview.columns:
@@ -135,13 +143,26 @@ class ImportTableDialog(ImportChoices, ImportForm, QDialog):
 
     def _describe_detection(self) -> None:
         p = self.preview
-        delimiter = dict(DELIMITERS).get(p.delimiter, repr(p.delimiter))
         rows = f"{p.estimated_rows:,} rows" if p.complete else f"about {p.estimated_rows:,} rows"
+        if p.sheet:
+            sheet = html.escape(p.sheet)
+            of = f" (the first of {len(p.sheets)})" if len(p.sheets) > 1 else ""
+            self.sheet_label.setText(f"Worksheet: <b>{sheet}</b>{of}")
+            fmt = f"Excel workbook, worksheet <b>{sheet}</b>{of}"
+        else:
+            delimiter = dict(DELIMITERS).get(p.delimiter, repr(p.delimiter))
+            fmt = f"<b>{delimiter.lower()}</b> delimiter · <b>{p.encoding}</b> encoding"
         text = (
-            f"Detected: <b>{delimiter.lower()}</b> delimiter · <b>{p.encoding}</b> encoding · "
-            f"{'a header row' if p.header else 'no header row'} · {len(p.columns)} columns · "
-            f"{rows}"
+            f"Detected: {fmt} · {'a header row' if p.header else 'no header row'} · "
+            f"{len(p.columns)} columns · {rows}"
         )
+        if len(p.sheets) > 1:
+            others = ", ".join(html.escape(s) for s in p.sheets[1:6])
+            more = ", …" if len(p.sheets) > 6 else ""
+            text += (
+                f"<br><i>Only the first worksheet is read; not {others}{more}. Move the "
+                "table to the first worksheet to import it.</i>"
+            )
         if p.encoding_note:
             text += f"<br><i>Encoding: {p.encoding_note}</i>"
         self.detected_label.setText(text)

@@ -42,8 +42,12 @@ MISSING = (
     ("median", "Fill with the column's median"),
     ("most_frequent", "Fill with the most frequent value"),
 )
-TABLE_FILTER = "Tables (*.csv *.tsv *.txt);;All files (*)"
+TABLE_FILTER = (
+    "Tables (*.csv *.tsv *.txt *.xlsx *.xlsm);;Text tables (*.csv *.tsv *.txt);;"
+    "Excel workbooks (*.xlsx *.xlsm);;All files (*)"
+)
 ENCODING_DEBOUNCE_MS = 400
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")  # as core.tabular.detect's (read cell by cell)
 
 
 def _combo(name, accessible, tip, items) -> QComboBox:
@@ -56,6 +60,15 @@ def _combo(name, accessible, tip, items) -> QComboBox:
 class ImportForm:
     """Builds the dialog's controls (mixed into ImportTableDialog)."""
 
+    def _show_workbook_controls(self, workbook: bool) -> None:
+        """A workbook has no delimiter or encoding: those controls give way to the name
+        of the worksheet read."""
+        for widget in self._text_only:
+            widget.setVisible(not workbook)
+        self.sheet_label.setVisible(workbook)
+        if not workbook:
+            self.sheet_label.setText("")
+
     def _build(self) -> None:
         self.file_label = QLabel()
         self.file_label.setObjectName("importFileLabel")
@@ -65,7 +78,7 @@ class ImportForm:
             QPushButton("Choose another file…"),
             "importChooseFileButton",
             "Choose another file",
-            "Import a different CSV or TSV file instead.",
+            "Import a different CSV, TSV or Excel (.xlsx) file instead.",
         )
         choose.clicked.connect(self._choose_file)
         self.detected_label = QLabel()
@@ -97,6 +110,14 @@ class ImportForm:
             "already holds data; the columns are then called column1, column2, …",
         )
         self.header_check.toggled.connect(self._on_header)
+        self.sheet_label = QLabel()
+        self.sheet_label.setObjectName("importSheetLabel")
+        self.sheet_label.setAccessibleName("Worksheet read")
+        self.sheet_label.setToolTip(
+            "A workbook's first worksheet is read; move the table there to import it. "
+            "Delimiter and encoding do not apply to a workbook."
+        )
+        self.sheet_label.setVisible(False)
 
         self.model = PreviewModel(self)
         self.table = describe(
@@ -193,12 +214,16 @@ class ImportForm:
         top.addWidget(self.file_label, 1)
         top.addWidget(choose)
         fmt = QHBoxLayout()
+        self._text_only = []  # controls that apply to text files, hidden for a workbook
         for label, widget in (
             ("Delimiter", self.delimiter_combo),
             ("Encoding", self.encoding_combo),
         ):
-            fmt.addWidget(QLabel(label))
+            caption = QLabel(label)
+            fmt.addWidget(caption)
             fmt.addWidget(widget)
+            self._text_only += [caption, widget]
+        fmt.addWidget(self.sheet_label)
         fmt.addWidget(self.header_check)
         fmt.addStretch(1)
         choices = QGroupBox("What to learn")
