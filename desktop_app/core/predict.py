@@ -10,9 +10,10 @@ API:
   of raw values in the model's feature order (``loaded.preprocessing.feature_names``).
 - ``predict_raw(loaded, rows)``: a table model's rows as a list of dicts (column ->
   text or number) or a mapping column -> values; encoded as at training.
-- ``read_csv(path, columns, numeric=True) -> CsvRows``: a CSV whose header names the
-  columns, in any order; extra columns are kept for the output but not used (a note
-  says so). Comma, semicolon, tab or pipe separated; UTF-8 (else cp1252/Latin-1).
+- ``read_csv(path, columns, numeric=True) -> CsvRows``: a CSV (or the first worksheet of
+  an Excel .xlsx workbook) whose header names the columns, in any order; extra columns
+  are kept for the output but not used (a note says so). Comma, semicolon, tab or pipe
+  separated; UTF-8 (else cp1252/Latin-1).
 - ``predict_csv(loaded, path) -> (CsvRows, PredictionResult)``: either kind of model.
 - ``write_predictions_csv(path, rows, result)``: the input columns plus the prediction
   and one probability column per class (atomic write).
@@ -33,6 +34,7 @@ import numpy as np
 
 from desktop_app.core.catalog import BINARY, REGRESSION
 from desktop_app.core.errors import DataError, FileFormatError
+from desktop_app.core.tabular.detect import WORKBOOK_SUFFIXES
 
 if TYPE_CHECKING:  # pragma: no cover
     from desktop_app.core.persistence import LoadedModel
@@ -182,38 +184,13 @@ def read_csv(path: str | Path, feature_names: list[str], numeric: bool = True) -
     (feature_names). numeric: convert those columns to numbers (catalog models; table
     models encode text themselves)."""
     p = Path(path)
-    notes = []
-    try:
-        if p.is_dir():
-            raise FileFormatError(f"{p} is a folder, not a CSV file")
-        if p.stat().st_size > MAX_CSV_BYTES:
-            raise FileFormatError(f"{p} is too large to predict in one go (over 2 GB)")
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise FileFormatError(f"CSV file {p} does not exist") from None
-    except OSError as exc:
-        raise FileFormatError(f"cannot read {p}: {exc.strerror or exc}") from None
-    if b"\0" in data[:65536]:
-        raise FileFormatError(f"{p} is not a text CSV file (it holds binary data)")
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    if encoding != "utf-8-sig":
-        notes.append(f"the file is not UTF-8; read it as {encoding}")
-    lines = io.StringIO(text, newline="").readlines()
-    first = next((ln for ln in lines if ln.strip()), "")
-    if not first:
+    notes: list[str] = []
+    if p.suffix.lower() in WORKBOOK_SUFFIXES:
+        numbered, where = _workbook_records(p), "row"
+    else:
+        numbered, where = _text_records(p, notes), "line"
+    if not numbered:
         raise FileFormatError(f"{p} is empty; it needs a header row naming the features")
-    seps = ",;\t|"
-    delimiter = max(seps, key=first.count) if any(d in first for d in seps) else ","
-    try:
-        records = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    except csv.Error as exc:
-        raise FileFormatError(f"{p} is not a readable CSV file ({exc})") from None
-    numbered = [(i + 1, r) for i, r in enumerate(records) if any(c.strip() for c in r)]
     (_, header), body = numbered[0], numbered[1:]
     header = [h.strip() for h in header]
     dupes = sorted({h for h in header if header.count(h) > 1 and h in feature_names})
@@ -239,7 +216,7 @@ def read_csv(path: str | Path, feature_names: list[str], numeric: bool = True) -
     for r, (line, rec) in enumerate(body):
         if len(rec) != len(header):
             raise FileFormatError(
-                f"{p}, line {line}: {len(rec)} values, but the header has {len(header)} columns"
+                f"{p}, {where} {line}: {len(rec)} values, but the header has {len(header)} columns"
             )
         cells.append(rec)
         if not numeric:
@@ -253,7 +230,7 @@ def read_csv(path: str | Path, feature_names: list[str], numeric: bool = True) -
             if not math.isfinite(v):
                 shown = repr(raw) if raw else "an empty value"
                 raise FileFormatError(
-                    f"{p}, line {line}, column {feature_names[j]!r}: {shown} is not a number"
+                    f"{p}, {where} {line}, column {feature_names[j]!r}: {shown} is not a number"
                 )
             features[r, j] = v
     if not body:
@@ -267,6 +244,53 @@ def read_csv(path: str | Path, feature_names: list[str], numeric: bool = True) -
         list(feature_names),
         [line for line, _ in body],
     )
+
+
+def _workbook_records(p: Path) -> list[tuple[int, list[str]]]:
+    """An Excel workbook's first worksheet, as (row number, cells) like a CSV's records."""
+    from desktop_app.core.tabular.excel import workbook_rows
+
+    if not p.is_file():
+        raise FileFormatError(f"workbook {p} does not exist")
+    try:
+        return workbook_rows(p)
+    except DataError as exc:
+        raise FileFormatError(str(exc)) from None
+
+
+def _text_records(p: Path, notes: list[str]) -> list[tuple[int, list[str]]]:
+    """A CSV's non-blank records with their line numbers (delimiter and encoding found)."""
+    try:
+        if p.is_dir():
+            raise FileFormatError(f"{p} is a folder, not a CSV file")
+        if p.stat().st_size > MAX_CSV_BYTES:
+            raise FileFormatError(f"{p} is too large to predict in one go (over 2 GB)")
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise FileFormatError(f"CSV file {p} does not exist") from None
+    except OSError as exc:
+        raise FileFormatError(f"cannot read {p}: {exc.strerror or exc}") from None
+    if b"\0" in data[:65536]:
+        raise FileFormatError(f"{p} is not a text CSV file (it holds binary data)")
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    if encoding != "utf-8-sig":
+        notes.append(f"the file is not UTF-8; read it as {encoding}")
+    lines = io.StringIO(text, newline="").readlines()
+    first = next((ln for ln in lines if ln.strip()), "")
+    if not first:
+        return []
+    seps = ",;\t|"
+    delimiter = max(seps, key=first.count) if any(d in first for d in seps) else ","
+    try:
+        records = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise FileFormatError(f"{p} is not a readable CSV file ({exc})") from None
+    return [(i + 1, r) for i, r in enumerate(records) if any(c.strip() for c in r)]
 
 
 def predict_csv(loaded: LoadedModel, path: str | Path) -> tuple[CsvRows, PredictionResult]:

@@ -278,3 +278,32 @@ def test_cli_trains_on_a_workbook(tmp_path, capsys):
     old.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100)
     assert run_cli(["train", "--data", str(old), "--target", "y", "--quiet"]) == 2
     assert "save it as an Excel workbook (.xlsx)" in capsys.readouterr().err
+
+
+def test_odyssey_predict_reads_a_workbook_of_rows(tmp_path, capsys):
+    """A model trained on a table predicts the rows of a workbook laid out like it (the
+    target column may be there or not), the same as from the same rows as CSV."""
+    from desktop_app.cli import run_cli
+
+    rows = table_rows(n=80)
+    train_path = write_xlsx(tmp_path / "t.xlsx", rows)
+    model = tmp_path / "m.safetensors"
+    args = ["train", "--data", str(train_path), "--target", "species", "--quiet"]
+    assert run_cli([*args, "--set", "train.epochs=2", "--save", str(model)]) == 0
+    capsys.readouterr()
+    new_rows = [r[:4] for r in rows[:10]]
+    as_xlsx = write_xlsx(tmp_path / "new.xlsx", new_rows, header=HEADER[:4])
+    as_csv = write_csv(tmp_path / "new.csv", new_rows, header=HEADER[:4])
+    outputs = []
+    for src in (as_xlsx, as_csv):
+        out = tmp_path / f"{src.stem}-{src.suffix[1:]}-out.csv"
+        assert run_cli(["predict", str(model), str(src), "-o", str(out)]) == 0, capsys.readouterr()
+        outputs.append(list(csv.DictReader(out.open())))
+    predicted = [[{k: v for k, v in r.items() if k not in HEADER} for r in o] for o in outputs]
+    assert len(predicted[0]) == 10 and predicted[0] == predicted[1]
+    assert set(predicted[0][0]) == {"predicted", "probability cat", "probability dog"}
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip at all")
+    capsys.readouterr()
+    assert run_cli(["predict", str(model), str(broken)]) != 0
+    assert "cannot be read as an Excel workbook" in capsys.readouterr().err

@@ -175,6 +175,18 @@ def _first_sheet(path: Path) -> Iterator[_Sheet]:
         book.close()
 
 
+def workbook_rows(path: str | Path) -> list[tuple[int, list[str]]]:
+    """(row number, cells as text) of every non-blank row of the first worksheet, header
+    included, each as wide as the widest row: a file of rows to predict."""
+    with _first_sheet(Path(path)) as sheet:
+        rows = list(sheet.rows())
+    for _, cells in rows:  # trailing empty cells are not columns
+        while cells and cells[-1] == "":
+            cells.pop()
+    width = max((len(cells) for _, cells in rows), default=0)
+    return [(n, cells + [""] * (width - len(cells))) for n, cells in rows]
+
+
 def _empty(path: Path, sheet: _Sheet) -> str:
     return (
         f"{path} is empty: its first worksheet, {sheet.name!r}, has no values. Odyssey reads "
