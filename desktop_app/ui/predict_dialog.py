@@ -226,10 +226,11 @@ class PredictDialog(QDialog):
     def _build_csv_tab(self) -> QWidget:
         tab = QWidget()
         self.open_csv_button = _named(
-            QPushButton("&Open CSV…"),
+            QPushButton("&Open file…"),
             "predictOpenCsv",
-            "Open CSV",
-            "Predict every row of a CSV file whose header names the columns: "
+            "Open a file of rows",
+            "Predict every row of a CSV file or an Excel workbook (first worksheet) whose "
+            "header names the columns: "
             + ", ".join(self.columns[:8])
             + ("…" if len(self.columns) > 8 else ""),
         )
@@ -278,7 +279,11 @@ class PredictDialog(QDialog):
     def open_csv(self, path: str | None = None) -> bool:
         if not path:
             path, _ = QFileDialog.getOpenFileName(
-                self, "Predict a CSV file", self._folder(), "CSV table (*.csv *.tsv *.txt)"
+                self,
+                "Predict the rows of a table",
+                self._folder(),
+                "Tables (*.csv *.tsv *.txt *.xlsx *.xlsm);;Text tables (*.csv *.tsv *.txt);;"
+                "Excel workbooks (*.xlsx *.xlsm)",
             )
         if not path or self.jobs.busy:
             return False

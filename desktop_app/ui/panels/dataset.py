@@ -143,11 +143,11 @@ class DatasetPanel(QWidget):
         self.description.setAccessibleName("Dataset description")
         self.description.setWordWrap(True)
         self.import_button = describe(
-            QPushButton("Import CSV/TSV…"),
+            QPushButton("Import table…"),
             "importTableButton",
             "Import a table",
-            "Train on your own data: a CSV or TSV file with one row per example, a "
-            "column to predict and columns to learn from.",
+            "Train on your own data: a CSV or TSV file or an Excel workbook with one row per "
+            "example, a column to predict and columns to learn from.",
         )
         self.import_button.clicked.connect(self.importRequested)
         self.table_box = TableBox()
