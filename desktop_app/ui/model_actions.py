@@ -139,7 +139,28 @@ def read_model(path: str):
                 f"prepared again ({job_error_message(exc)}); the metrics above come from "
                 "the model file."
             )
-    return loaded, y_true, y_pred, note
+    return loaded, y_true, y_pred, note, loaded_boundary(loaded)
+
+
+def loaded_boundary(loaded):
+    """(pool thread) A loaded classifier's decision boundary over its training data
+    (prepared again), or None: not two-feature classification, or no data to span."""
+    from desktop_app.core.boundary import decision_grid, training_points, unavailable_reason
+
+    prep = loaded.preprocessing
+    if unavailable_reason(prep.task, prep.n_features):
+        return None
+    try:
+        from desktop_app.core.data import prepare
+        from desktop_app.core.engine import _same_preprocessing
+
+        d = prepare(loaded.project.data)
+        if not _same_preprocessing(d.prep, prep):
+            return None
+        points, labels = training_points(prep, d.x_train, d.y_train)
+        return decision_grid(loaded.model, prep, points, labels)
+    except Exception:  # noqa: BLE001 - the rest of the model is shown regardless
+        return None
 
 
 def regression_points(loaded) -> tuple[np.ndarray, np.ndarray]:
@@ -194,7 +215,7 @@ def outcome_of(loaded, source: str, y_true=None, y_pred=None, note: str = "") ->
 
 def show_model(window, path: str, payload) -> None:
     """(GUI thread) Put a loaded model everywhere: panels, plots, results, Predict."""
-    loaded, y_true, y_pred, note = payload
+    loaded, y_true, y_pred, note, boundary = payload
     window.statusBar().clearMessage()
     if window.controller.busy:  # cannot happen through the UI; never mix two runs
         window.banner.show_message("Training started while the model loaded; load it again.")
@@ -204,7 +225,9 @@ def show_model(window, path: str, payload) -> None:
     window.mark_saved(None)
     show_history(window, loaded)
     outcome = outcome_of(loaded, Path(path).name, y_true, y_pred, note)
+    outcome.boundary = boundary
     window.results_panel.show_outcome(outcome)
+    window.show_boundary(outcome)
     window.results_panel.project_changed(window.project)
     window.results_dock.show()
     window.results_dock.raise_()

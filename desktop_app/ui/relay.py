@@ -4,6 +4,9 @@ DESIGN.md §4: never one queued signal per batch. Batch losses arrive from the e
 blocks (in the training thread); EventRelay buffers them and has the worker emit at
 most one `progress` (and one `epoch`) signal every ~50 ms, as numpy arrays, with the
 step, speed and time-left figures the status bar shows (paused time excluded).
+For two-feature classification data it also evaluates the decision boundary on a grid
+(core.boundary, about a millisecond) at most every BOUNDARY_INTERVAL_S of wall time and
+at the end of the run, and sends the grid with the next progress update.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from desktop_app.ui.worker import TrainingWorker
 
 EMIT_INTERVAL_S = 0.05  # at most ~20 updates per second reach the GUI thread
+BOUNDARY_INTERVAL_S = 0.5  # the decision boundary is evaluated at most this often
 
 
 class EventRelay(Callback):
@@ -43,6 +47,9 @@ class EventRelay(Callback):
         self._rate_t = 0.0  # active time and step at the previous rate sample
         self._rate_step = 0
         self._rate = 0.0  # samples per second, smoothed
+        self._boundary_points = None  # (points, labels) in original units, or None
+        self._boundary = None  # a grid not sent yet
+        self._last_boundary = 0.0
 
     # -- engine hooks (worker thread)
     def on_train_begin(self, trainer) -> None:
@@ -65,12 +72,14 @@ class EventRelay(Callback):
             total_steps=trainer.global_step + steps_per_epoch * (epochs - trainer.epoch),
             n_params=count_parameters(trainer.project.model, d.n_features, d.n_outputs),
             class_names=list(d.prep.class_names),
+            n_features=d.n_features,
         )
         self._t0 = time.perf_counter()
         self._start_step = self._step = trainer.global_step
         self._rate_step = self._step
         self._rate_t = 0.0
         self._last_emit = self._t0
+        self._setup_boundary(trainer)
         self.worker.started.emit(self.info)
 
     def on_batch_end(self, trainer, block) -> None:
@@ -79,18 +88,45 @@ class EventRelay(Callback):
         self._lrs.append(block.lrs)
         self._epoch = block.epoch
         self._step = int(block.steps[-1])
+        self._maybe_boundary(trainer)
         self._maybe_flush()
 
     def on_epoch_end(self, trainer, epoch, logs) -> None:
         self._epochs.append(dict(logs))
         self._epoch = epoch
+        self._maybe_boundary(trainer, first=epoch == 1)
         self._maybe_flush()
 
     def on_fit_end(self, trainer) -> None:
+        self._maybe_boundary(trainer, force=True)
         self.flush(phase="evaluating")
 
     def on_exception(self, trainer, exc) -> None:
         self.flush()
+
+    # -- decision boundary (training thread)
+    def _setup_boundary(self, trainer) -> None:
+        from desktop_app.core.boundary import training_points, unavailable_reason
+
+        d = trainer.data
+        self._boundary_points = None
+        if unavailable_reason(d.task, d.n_features) is None and len(d.x_train):
+            self._boundary_points = training_points(d.prep, d.x_train, d.y_train)
+        self._last_boundary = time.perf_counter()
+
+    def _maybe_boundary(self, trainer, first: bool = False, force: bool = False) -> None:
+        if self._boundary_points is None:
+            return
+        now = time.perf_counter()
+        if not (force or first or now - self._last_boundary >= BOUNDARY_INTERVAL_S):
+            return
+        from desktop_app.core.boundary import decision_grid
+
+        points, labels = self._boundary_points
+        self._boundary = decision_grid(
+            trainer.model, trainer.data.prep, points, labels, device=trainer.device
+        )
+        self._last_boundary = time.perf_counter()
 
     # -- coalescing
     def _maybe_flush(self) -> None:
@@ -137,8 +173,10 @@ class EventRelay(Callback):
                 samples_per_second=self._rate,
                 seconds_left=left,
                 phase=phase,
+                boundary=self._boundary,
             )
         )
+        self._boundary = None
         if self._epochs:
             epochs, self._epochs = self._epochs, []
             self.worker.epoch.emit(epochs)

@@ -34,6 +34,7 @@ class RunInfo:
     total_steps: int
     n_params: int
     class_names: list[str]
+    n_features: int = 0
 
 
 @dataclass
@@ -50,6 +51,7 @@ class ProgressUpdate:
     samples_per_second: float
     seconds_left: float | None
     phase: str = "training"  # training | evaluating
+    boundary: object | None = None  # core.boundary.BoundaryGrid: the latest, if new
 
 
 @dataclass
@@ -75,6 +77,7 @@ class RunOutcome:
     y_pred: np.ndarray | None = None  # regression: predictions (original units)
     extra: dict = field(default_factory=dict)
     model: object | None = None  # persistence.LoadedModel: CPU copy to save, predict, continue
+    boundary: object | None = None  # core.boundary.BoundaryGrid of the final model
 
 
 def user_message(exc: BaseException) -> str:

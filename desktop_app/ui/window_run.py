@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QStyle
 
+from desktop_app.core.boundary import unavailable_reason
 from desktop_app.core.catalog import REGRESSION
 from desktop_app.ui import model_actions
 from desktop_app.ui.controller import RunState
@@ -43,6 +44,7 @@ class RunView:
             schedule=t.schedule,
         )
         self.status.preparing()
+        self.plots.boundary.clear()
         return self.controller.start(project, data=data)
 
     def clear_run_display(self) -> None:
@@ -50,6 +52,7 @@ class RunView:
         a ready status bar. The last trained model stays for Save Model and Predict."""
         self.history.clear(live=False)
         self.results_panel.clear()
+        self.plots.boundary.clear()
         self.status.reset(self.devices)
         self.banner.dismiss()
 
@@ -80,10 +83,15 @@ class RunView:
     @Slot(object)
     def _on_started(self, info) -> None:
         self.status.started(info)
+        reason = unavailable_reason(info.task, info.n_features)
+        if reason:
+            self.plots.boundary.explain(reason)
 
     @Slot(object)
     def _on_progress(self, update) -> None:
         self.history.add_batches(update.steps, update.losses, update.lrs)
+        if update.boundary is not None:
+            self.plots.boundary.set_grid(update.boundary)
         self.status.progress(update, running=self.controller.state is RunState.RUNNING)
 
     @Slot(object)
@@ -102,9 +110,17 @@ class RunView:
         self.history.end_run(outcome.stop_reason, outcome.best_epoch)
         self.results_panel.show_outcome(outcome)
         self.results_panel.project_changed(self._project)
+        self.show_boundary(outcome)
         self.results_dock.show()
         self.results_dock.raise_()
         self.status.finished(outcome)
+
+    def show_boundary(self, outcome) -> None:
+        """The final decision boundary of a finished run or a loaded model, or why none."""
+        prep = getattr(outcome.model, "preprocessing", None)
+        n = prep.n_features if prep is not None else 0
+        reason = unavailable_reason(outcome.task, n) if outcome.boundary is None else None
+        self.plots.boundary.show_final(outcome.boundary, reason)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:

@@ -1,0 +1,166 @@
+"""The decision boundary: the model's predicted class over the plane of two features.
+
+For two-feature classification data (moons, circles, spiral, XOR, a two-column table)
+the image shows, at each point of the plane, the class the model predicts there,
+coloured by class and shaded by its probability (white where the model is unsure),
+with the training points on top. It updates live during a run (the worker sends a new
+grid at most every half second) and shows the final model after a run or a model file
+is loaded. For other data a note says why there is nothing to draw.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtWidgets import QLabel
+
+from desktop_app.core.boundary import NOT_SHOWN
+from desktop_app.ui.plots.base import LivePlot
+
+# Okabe–Ito, colour-blind safe; blue and orange first (the binary pair)
+CLASS_COLORS = np.array(
+    [
+        (0, 114, 178),
+        (213, 94, 0),
+        (0, 158, 115),
+        (204, 121, 167),
+        (230, 159, 0),
+        (86, 180, 233),
+        (240, 228, 66),
+        (0, 0, 0),
+    ],
+    dtype=np.float64,
+)
+EMPTY_NOTE = "The decision boundary appears here while a model trains."
+
+
+def shade(probabilities: np.ndarray) -> np.ndarray:
+    """RGB image (ny, nx, 3) uint8: each cell in its predicted class's colour, faded to
+    white as the probability falls to chance (1 / n_classes)."""
+    k = probabilities.shape[-1]
+    cls = probabilities.argmax(axis=-1)
+    p = probabilities.max(axis=-1)
+    strength = np.clip((p - 1.0 / k) / (1.0 - 1.0 / k), 0.0, 1.0)[..., None]
+    color = CLASS_COLORS[cls % len(CLASS_COLORS)]
+    light = 255.0 - 0.55 * (255.0 - color)  # a paler tint, so the points stand out
+    rgb = 255.0 + strength * (light - 255.0)
+    return rgb.astype(np.uint8)
+
+
+class DecisionBoundaryPlot(LivePlot):
+    """The model's decision boundary over two features, with the training points."""
+
+    def __init__(self, parent=None):
+        super().__init__(
+            "boundary", "Decision boundary", "feature 1", "feature 2", parent, budget=0.01
+        )
+        self.log_check.hide()
+        self.grid = None  # core.boundary.BoundaryGrid shown, or None
+        self.update_count = 0  # grids received (live updates and final ones)
+        self._drawn_points = None
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot_item.addItem(self.image)
+        self.points = pg.ScatterPlotItem(size=5, pen=pg.mkPen(255, 255, 255, 160, width=0.6))
+        self.plot_item.addItem(self.points)
+        self.plot_item.setAspectLocked(False)
+        self.legend.hide()
+        self.note = QLabel(EMPTY_NOTE)
+        self.note.setObjectName("boundaryNote")
+        self.note.setAccessibleName("Decision boundary note")
+        self.note.setToolTip(
+            "The decision boundary shows which class the model predicts at each point of "
+            "the plane of two features."
+        )
+        self.note.setWordWrap(True)
+        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.layout().addWidget(self.note, 1)
+        self.plot_widget.setToolTip(
+            "Which class the model predicts at each point of the plane of the two features: "
+            "colour is the class, paler means less sure, white is the boundary; dots are "
+            "training samples. Drag to pan, scroll to zoom."
+        )
+        self._show_plot(False)
+
+    def _show_plot(self, on: bool) -> None:
+        self.plot_widget.setVisible(on)
+        self.note.setVisible(not on)
+        for w in (self.fit_button, self.png_button, self.readout_label):
+            w.setVisible(on)
+
+    # ------------------------------------------------------------------ data in
+    def set_grid(self, grid) -> None:
+        """Show a new boundary grid (core.boundary.BoundaryGrid)."""
+        if grid is None:
+            return
+        self.grid = grid
+        self.update_count += 1
+        self._show_plot(True)
+        self.mark_dirty()
+
+    def show_final(self, grid, reason: str | None = None) -> None:
+        """After a run or a loaded model: its boundary, or why there is none."""
+        if grid is not None:
+            self.set_grid(grid)
+            self.redraw_now()
+        else:
+            self.clear(reason or NOT_SHOWN)
+
+    def explain(self, reason: str) -> None:
+        self.clear(reason)
+
+    def clear(self, note: str = EMPTY_NOTE) -> None:
+        self.grid = None
+        self.update_count = 0
+        self.image.clear()
+        self.points.setData([], [])
+        self._drawn_points = None
+        self.readout_label.setText("")
+        self.note.setText(note)
+        self._show_plot(False)
+
+    # ------------------------------------------------------------------ drawing
+    def redraw(self) -> None:
+        g = self.grid
+        if g is None:
+            return
+        self.image.setImage(shade(g.probabilities), autoLevels=False, levels=(0, 255))
+        (x0, x1), (y0, y1) = g.x_range, g.y_range
+        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        if g.points is not self._drawn_points:  # the same points all run: drawn once
+            self._drawn_points = g.points
+            labels = g.labels if len(g.labels) == len(g.points) else np.zeros(len(g.points), int)
+            colors = CLASS_COLORS[labels % len(CLASS_COLORS)]
+            brushes = [pg.mkBrush(int(r), int(gg), int(b), 230) for r, gg, b in colors]
+            self.points.setData(g.points[:, 0], g.points[:, 1], brush=brushes)
+        names = g.feature_names + ["", ""]
+        self.plot_item.setLabel("bottom", names[0])
+        self.plot_item.setLabel("left", names[1])
+        if self.following:
+            self.plot_item.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+    def class_at(self, x: float, y: float) -> int | None:
+        """The class the shown boundary predicts at (x, y), in the data's units."""
+        return None if self.grid is None else self.grid.class_at(x, y)
+
+    def readout(self, x: float) -> str | None:
+        return None
+
+    def _on_mouse_moved(self, pos) -> None:
+        g = self.grid
+        if g is None or not self.plot_item.sceneBoundingRect().contains(pos):
+            return
+        p = self.plot_item.vb.mapSceneToView(pos)
+        (x0, x1), (y0, y1) = g.x_range, g.y_range
+        if not (x0 <= p.x() <= x1 and y0 <= p.y() <= y1):
+            self.readout_label.setText("")
+            return
+        ny, nx = g.probabilities.shape[:2]
+        i = min(nx - 1, int((p.x() - x0) / (x1 - x0) * nx))
+        j = min(ny - 1, int((p.y() - y0) / (y1 - y0) * ny))
+        probs = g.probabilities[j, i]
+        c = int(probs.argmax())
+        name = g.class_names[c] if c < len(g.class_names) else str(c)
+        self.readout_label.setText(
+            f"({p.x():.3g}, {p.y():.3g}): {name} {100 * float(probs[c]):.0f}%"
+        )

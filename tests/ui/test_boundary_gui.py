@@ -1,0 +1,89 @@
+"""The decision boundary plot: a user trains moons and watches the boundary form; a
+project with many features gets an explanation instead."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QToolButton, QWidget
+
+from desktop_app.core.boundary import NOT_SHOWN
+
+
+def find(parent: QWidget, cls, name: str):
+    widget = parent.findChild(cls, name)
+    assert widget is not None, f"no {cls.__name__} named {name!r}"
+    return widget
+
+
+def choose(combo: QComboBox, data) -> None:
+    index = combo.findData(data)
+    assert index >= 0, f"{combo.objectName()} does not offer {data!r}"
+    combo.setCurrentIndex(index)
+
+
+def train(qtbot, w):
+    with qtbot.waitSignal(w.controller.finished, timeout=60_000) as done:
+        qtbot.mouseClick(find(w, QToolButton, "trainButton"), Qt.MouseButton.LeftButton)
+    return done.args[0]
+
+
+def test_moons_boundary_forms_live_and_matches_the_model(qtbot, main_window):
+    from desktop_app.core.predict import predict_rows
+    from desktop_app.ui.plots.boundary import CLASS_COLORS
+
+    w = main_window
+    choose(find(w, QComboBox, "datasetCombo"), "moons")
+    plot = w.findChild(QWidget, "boundaryPlot")
+    assert plot is not None
+    note = find(w, QLabel, "boundaryNote")
+    live = []  # progress updates that carried a new boundary grid
+    w.controller.progress.connect(lambda u: live.append(u.boundary is not None))
+    outcome = train(qtbot, w)
+    assert sum(live) >= 2, "the boundary was not updated during the run"
+    assert plot.update_count > 1
+    assert not note.isVisible()
+    qtbot.waitUntil(lambda: not plot.is_dirty)
+    image = plot.image.image
+    assert image is not None and image.shape == (80, 80, 3)
+    assert image.std() > 10  # not a blank picture: two coloured regions
+
+    # The shading at training points matches the model's own predictions there.
+    g = plot.grid
+    points = g.points[:: max(1, len(g.points) // 40)]
+    result = predict_rows(outcome.model, points)
+    sure = result.probabilities.max(axis=1) > 0.8  # away from the boundary line
+    assert sure.sum() >= 10
+    for (x, y), label in zip(points[sure], result.labels[sure], strict=True):
+        assert plot.class_at(x, y) == label
+        (x0, x1), (y0, y1) = g.x_range, g.y_range
+        i = min(79, int((x - x0) / (x1 - x0) * 80))
+        j = min(79, int((y - y0) / (y1 - y0) * 80))
+        ink = 255.0 - image[j, i].astype(float)  # how the pixel departs from white
+        tints = 255.0 - CLASS_COLORS[:2]
+        cos = tints @ ink / (np.linalg.norm(tints, axis=1) * np.linalg.norm(ink) + 1e-9)
+        assert int(cos.argmax()) == label
+
+
+def test_twenty_feature_project_explains_why_there_is_no_boundary(qtbot, main_window):
+    w = main_window
+    assert w.project.data.dataset == "classification"
+    note = find(w, QLabel, "boundaryNote")
+    outcome = train(qtbot, w)
+    assert outcome.boundary is None
+    assert note.isVisible()
+    assert note.text() == NOT_SHOWN
+    assert w.plots.boundary.update_count == 0
+    assert not w.plots.boundary.plot_widget.isVisible()
+
+
+def test_file_new_clears_the_boundary(qtbot, main_window, monkeypatch):
+    w = main_window
+    discard = QMessageBox.StandardButton.Discard  # the unsaved moons edit is let go
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: discard))
+    choose(find(w, QComboBox, "datasetCombo"), "moons")
+    train(qtbot, w)
+    assert w.plots.boundary.grid is not None
+    w.file_actions["actionNew"].trigger()
+    qtbot.waitUntil(lambda: w.plots.boundary.grid is None)
+    assert find(w, QLabel, "boundaryNote").isVisible()
