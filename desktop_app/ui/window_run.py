@@ -73,6 +73,8 @@ class RunView:
         for name in ("actionNew", "actionOpen"):
             self.file_actions[name].setEnabled(not busy)
         model_actions.update_actions(self)
+        if not busy:  # after every edit of the project too (window_project revalidates)
+            self.plots.boundary.project_changed(self._project)
         if paused:
             self.status.paused()
         elif s is RunState.STOPPING:

@@ -69,6 +69,11 @@ def test_twenty_feature_project_explains_why_there_is_no_boundary(qtbot, main_wi
     w = main_window
     assert w.project.data.dataset == "classification"
     note = find(w, QLabel, "boundaryNote")
+    assert note.isVisible() and note.text() == NOT_SHOWN  # said before any run
+    choose(find(w, QComboBox, "datasetCombo"), "circles")
+    assert note.text() != NOT_SHOWN  # circles will get one
+    choose(find(w, QComboBox, "datasetCombo"), "classification")
+    assert note.text() == NOT_SHOWN
     outcome = train(qtbot, w)
     assert outcome.boundary is None
     assert note.isVisible()

@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QLabel
 
-from desktop_app.core.boundary import NOT_SHOWN
+from desktop_app.core.boundary import NOT_SHOWN, unavailable_reason
 from desktop_app.ui.plots.base import LivePlot
 
 # Okabe–Ito, colour-blind safe; blue and orange first (the binary pair)
@@ -105,6 +105,13 @@ class DecisionBoundaryPlot(LivePlot):
             self.redraw_now()
         else:
             self.clear(reason or NOT_SHOWN)
+
+    def project_changed(self, project) -> None:
+        """With no boundary shown, say whether this project will get one."""
+        if self.grid is not None or project is None:
+            return
+        task = "binary" if project.task == "auto" else project.task  # a table not read yet
+        self.note.setText(unavailable_reason(task, project.data.features) or EMPTY_NOTE)
 
     def explain(self, reason: str) -> None:
         self.clear(reason)
