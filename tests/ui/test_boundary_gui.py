@@ -92,3 +92,28 @@ def test_file_new_clears_the_boundary(qtbot, main_window, monkeypatch):
     w.file_actions["actionNew"].trigger()
     qtbot.waitUntil(lambda: w.plots.boundary.grid is None)
     assert find(w, QLabel, "boundaryNote").isVisible()
+
+
+def test_a_loaded_moons_model_shows_its_final_boundary(
+    qtbot, make_main_window, monkeypatch, tmp_path
+):
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QFileDialog
+
+    from desktop_app.core.specs import DataSpec, Project
+
+    w = make_main_window(Project(name="Moons", data=DataSpec(dataset="moons")))
+    train(qtbot, w)
+    trained = w.plots.boundary.grid
+    path = tmp_path / "moons.safetensors"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+    w.findChild(QAction, "actionSaveModel").trigger()
+    qtbot.waitUntil(lambda: not w.jobs.busy and path.exists(), timeout=60_000)
+
+    w2 = make_main_window()
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    w2.findChild(QAction, "actionLoadModel").trigger()
+    qtbot.waitUntil(lambda: w2.plots.boundary.grid is not None, timeout=60_000)
+    loaded = w2.plots.boundary.grid
+    assert find(w2, QLabel, "boundaryNote").isHidden()
+    np.testing.assert_allclose(loaded.probabilities, trained.probabilities, atol=1e-5)
