@@ -60,9 +60,10 @@ def mixed_csv(path: Path, n: int = 60, gaps: bool = False) -> Path:
 def small_blocks(monkeypatch):
     """Read in blocks of a few lines and keep rows in blocks of about 40: the paths a
     million-row file takes, on a small one."""
-    monkeypatch.setattr(tabular.reader, "CHUNK_LINES", 25)
-    monkeypatch.setattr(tabular.reader, "DETECT_ROWS", 20)
-    monkeypatch.setattr(tabular.reader, "SEGMENT_BYTES", 4 * 5 * 40)
+    for module in (tabular.reader, tabular.columns):  # the reader and its column machinery
+        monkeypatch.setattr(module, "CHUNK_LINES", 25)
+        monkeypatch.setattr(module, "DETECT_ROWS", 20)
+    monkeypatch.setattr(tabular.columns, "SEGMENT_BYTES", 4 * 5 * 40)
 
 
 def project_for(spec: TableSpec, **train) -> Project:
@@ -317,7 +318,8 @@ def test_bad_files_get_a_message_naming_the_file_and_the_fix(tmp_path, name, tex
 
 
 def test_text_in_a_numeric_column_after_the_first_rows_names_the_line(tmp_path, monkeypatch):
-    monkeypatch.setattr(tabular.reader, "DETECT_ROWS", 10)  # kinds come from the first rows
+    for module in (tabular.reader, tabular.columns):  # kinds come from the first rows
+        monkeypatch.setattr(module, "DETECT_ROWS", 10)
     text = "a,b,y\n" + "".join(f"{i},{i},{i % 2}\n" for i in range(30)) + "6,six,0\n"
     path = write(tmp_path / "word.csv", text)
     with pytest.raises(DataError) as info:
@@ -431,8 +433,9 @@ def test_changed_file_is_reported_and_can_be_accepted(tmp_path):
 
 # ------------------------------------------------------------------ progress and cancel
 def test_progress_rises_to_one_and_cancel_stops_promptly(tmp_path, monkeypatch):
-    monkeypatch.setattr(tabular.reader, "CHUNK_LINES", 50)
-    monkeypatch.setattr(tabular.reader, "DETECT_ROWS", 50)
+    for module in (tabular.reader, tabular.columns):
+        monkeypatch.setattr(module, "CHUNK_LINES", 50)
+        monkeypatch.setattr(module, "DETECT_ROWS", 50)
     path = numeric_csv(tmp_path / "t.csv", n=1000)
     seen: list[float] = []
     load_table(TableSpec(path=str(path), target="y"), progress=seen.append)
@@ -448,7 +451,7 @@ def test_progress_rises_to_one_and_cancel_stops_promptly(tmp_path, monkeypatch):
     assert len(calls) == 3
 
     # Cancel after reading, while the rows are being encoded.
-    monkeypatch.setattr(tabular.reader, "SEGMENT_BYTES", 4 * 4 * 100)
+    monkeypatch.setattr(tabular.columns, "SEGMENT_BYTES", 4 * 4 * 100)
     seen.clear()
     with pytest.raises(Cancelled):
         load_project_data(

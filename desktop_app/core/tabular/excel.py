@@ -1,6 +1,6 @@
 """Excel workbooks (.xlsx, .xlsm) for core.tabular: the first worksheet's rows, streamed
 with openpyxl (read-only, values only), become the same rows of strings a CSV gives, so
-detection, the column machinery (reader._Columns), progress, Cancel and the content hash
+detection, the column machinery (columns._Columns), progress, Cancel and the content hash
 (of the workbook's bytes) behave as they do for text tables.
 
 Cells: numbers as written (1, 2.5), booleans as true/false, dates and times as ISO text
@@ -20,6 +20,7 @@ from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
 from desktop_app.core.errors import DataError
+from desktop_app.core.tabular.columns import CHUNK_LINES, _Columns
 from desktop_app.core.tabular.detect import (
     DETECT_ROWS,
     Cancelled,
@@ -32,7 +33,7 @@ from desktop_app.core.tabular.detect import (
     _scan,
     rows_not_lines,
 )
-from desktop_app.core.tabular.reader import CHUNK_LINES, RawTable, TablePreview, _Columns, _preview
+from desktop_app.core.tabular.reader import RawTable, TablePreview, _preview
 
 CHUNK_CELLS = 100_000  # cells read between progress reports and cancel checks
 
