@@ -42,7 +42,8 @@ from desktop_app.ui.import_form import (
     WORKBOOK_SUFFIXES,
     ImportForm,
 )
-from desktop_app.ui.table_loader import Background, LoadedTable, TableLoader
+from desktop_app.ui.jobs import JobRunner, error_message
+from desktop_app.ui.table_loader import LoadedTable, TableLoader
 from desktop_app.ui.widgets import show_error
 
 
@@ -72,7 +73,7 @@ class ImportTableDialog(ImportChoices, ImportForm, QDialog):
         self._target_problem: tuple[str, bool] | None = None  # (message, blocks Import)
         self._loading = False
         self._filling = False
-        self.previews = Background(self)
+        self.previews = JobRunner(self, "importPreviewJobs")
         self._encoding_timer = QTimer(self)
         self._encoding_timer.setSingleShot(True)
         self._encoding_timer.setInterval(ENCODING_DEBOUNCE_MS)
@@ -98,7 +99,9 @@ class ImportTableDialog(ImportChoices, ImportForm, QDialog):
 
         self.status_label.setText("Reading the first rows…")
         self.ok_button.setEnabled(False)
-        self.previews.submit(read, self._on_preview, self._on_preview_failed)
+        self.previews.submit(
+            read, self._on_preview, self._on_preview_failed, kind="preview", supersede=True
+        )
 
     def _on_preview(self, preview) -> None:
         self.preview = preview
@@ -304,9 +307,7 @@ class ImportTableDialog(ImportChoices, ImportForm, QDialog):
 def _message(exc: BaseException) -> str:
     if isinstance(exc, OdysseyError):
         return str(exc)
-    from desktop_app.ui.jobs import job_error_message
-
-    return f"The file could not be read: {job_error_message(exc)}"
+    return f"The file could not be read: {error_message(exc)}"
 
 
 # ---------------------------------------------------------------------------- window glue

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -45,10 +45,8 @@ from desktop_app.ui.results import ResultsPanel
 from desktop_app.ui.settings import AppSettings
 from desktop_app.ui.status import RunStatusBar
 from desktop_app.ui.table_loader import TableLoader
-from desktop_app.ui.tracking import track_thread
 from desktop_app.ui.window_project import ProjectBinding
 from desktop_app.ui.window_run import RunView
-from desktop_app.ui.worker import DeviceProbe
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +65,7 @@ class MainWindow(ProjectBinding, RunView, QMainWindow):
         self._name = project.name
         self._painted = False
         self._closed = False
-        self._probe: DeviceProbe | None = None
-        self._probe_thread: QThread | None = None
+        self._probe_started = False
         self.devices: list | None = None
         self._saved_project: Project | None = None  # as last saved or opened
         self.project_path: Path | None = None  # the project's file, once it has one
@@ -76,8 +73,8 @@ class MainWindow(ProjectBinding, RunView, QMainWindow):
         self.model_path: Path | None = None
         self.predict_dialog = None
         self._shut_down = False
-        self.jobs = JobRunner(self)  # model files and other background I/O
-        self.table_loader = TableLoader(self)  # imported tables, read in the background
+        self.jobs = JobRunner(self)  # model files, tables, the device probe (ui.jobs)
+        self.table_loader = TableLoader(self.jobs, self)  # imported tables
         self.import_dialog = None
 
         self.history = LiveHistory(self)
@@ -238,21 +235,19 @@ class MainWindow(ProjectBinding, RunView, QMainWindow):
     @Slot()
     def _after_first_paint(self) -> None:
         """Slow startup work, now that the window is on screen: list the devices."""
-        if self._closed or self._probe_thread is not None:
+        if self._closed or self._probe_started:
             return
-        self._probe = DeviceProbe()
-        thread = track_thread(QThread())
-        thread.setObjectName("odyssey-device-probe")
-        self._probe.moveToThread(thread)
-        self._probe.found.connect(self._on_devices)
-        thread.started.connect(self._probe.run)
-        self._probe_thread = thread
-        thread.start()
+        self._probe_started = True
 
-    @Slot(object)
+        def probe(_progress, _cancelled):  # imports torch, which takes a second or more
+            from desktop_app.core.devices import available_devices
+
+            return available_devices()
+
+        # A failed probe (torch cannot be loaded) leaves the device combo at its defaults.
+        self.jobs.submit(probe, self._on_devices, lambda _exc: self._on_devices(None), kind="probe")
+
     def _on_devices(self, devices) -> None:
-        if self._probe_thread is not None:
-            self._probe_thread.wait()
         self.devices = devices
         freeze_long_lived()  # torch is imported now
         if devices is not None and not self._closed:
@@ -265,10 +260,7 @@ class MainWindow(ProjectBinding, RunView, QMainWindow):
         ok = self.controller.shutdown()
         if self.import_dialog is not None:
             self.import_dialog.shutdown()
-        ok = self.table_loader.shutdown() and ok
         ok = model_actions.shutdown(self) and ok
-        if self._probe_thread is not None:
-            ok = self._probe_thread.wait(60_000) and ok
         shutdown = getattr(self.dataset_panel, "shutdown", None)
         if shutdown is not None:
             shutdown()

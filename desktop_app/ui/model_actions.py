@@ -16,6 +16,7 @@ import numpy as np
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from desktop_app.core.catalog import REGRESSION
+from desktop_app.ui.jobs import error_message
 from desktop_app.ui.run_reports import SCATTER_LIMIT, RunOutcome
 
 MODEL_FILTER = "Odyssey model (*.safetensors);;All files (*)"
@@ -24,7 +25,7 @@ MODEL_FILTER = "Odyssey model (*.safetensors);;All files (*)"
 def update_actions(window) -> None:
     """Enable the model actions for the current model and run state."""
     acts = window.file_actions
-    idle = not window.controller.busy and not window.jobs.busy
+    idle = not window.controller.busy and not window.jobs.is_busy("model-file")
     model = window.trained_model
     for name, on in (
         ("actionLoadModel", idle),
@@ -65,14 +66,16 @@ def save_model_dialog(window, path: str | None = None) -> bool:
         path += ".safetensors"
     _remember_folder(window, path)
 
-    def write():
+    def write(_progress, _cancelled):
         from desktop_app.core.persistence import save_model
 
         save_model(path, model)
         return path
 
     window.statusBar().showMessage(f"Saving the model to {path}…")
-    window.jobs.submit(write, lambda p: _saved(window, p), lambda m: _save_failed(window, m))
+    window.jobs.submit(
+        write, lambda p: _saved(window, p), lambda e: _save_failed(window, e), kind="model-file"
+    )
     return True
 
 
@@ -84,9 +87,9 @@ def _saved(window, path: str) -> None:
     window.statusBar().showMessage(f"Saved the model to {path}", 5000)
 
 
-def _save_failed(window, message: str) -> None:
+def _save_failed(window, exc: BaseException) -> None:
     window.statusBar().clearMessage()
-    window.banner.show_message(f"Could not save the model: {message}")
+    window.banner.show_message(f"Could not save the model: {error_message(exc)}")
 
 
 # ----------------------------------------------------------------------------- load
@@ -105,7 +108,7 @@ def load_model_file(window, path: str | Path, confirmed: bool = False) -> bool:
     """Read a model file in the background, then show it (panels, plots, results)."""
     from desktop_app.ui import file_actions
 
-    if window.controller.busy or window.jobs.busy:
+    if window.controller.busy or window.jobs.is_busy("model-file"):
         window.banner.show_message("Wait for the current work to end before loading a model.")
         return False
     if not confirmed and not file_actions.confirm_discard_changes(window, "loading a model"):
@@ -113,9 +116,10 @@ def load_model_file(window, path: str | Path, confirmed: bool = False) -> bool:
     path = str(path)
     window.statusBar().showMessage(f"Loading the model {path}…")
     window.jobs.submit(
-        lambda: read_model(path),
+        lambda _progress, _cancelled: read_model(path),
         lambda payload: show_model(window, path, payload),
-        lambda m: _load_failed(window, path, m),
+        lambda e: _load_failed(window, path, e),
+        kind="model-file",
     )
     update_actions(window)
     return True
@@ -132,11 +136,9 @@ def read_model(path: str):
         try:
             y_true, y_pred = regression_points(loaded)
         except Exception as exc:  # noqa: BLE001 - the metrics are shown regardless
-            from desktop_app.ui.jobs import job_error_message
-
             note = (
                 "The predicted-against-actual plot needs the test split, which could not be "
-                f"prepared again ({job_error_message(exc)}); the metrics above come from "
+                f"prepared again ({error_message(exc)}); the metrics above come from "
                 "the model file."
             )
     return loaded, y_true, y_pred, note, loaded_boundary(loaded)
@@ -180,9 +182,9 @@ def regression_points(loaded) -> tuple[np.ndarray, np.ndarray]:
     return y_true, y_pred
 
 
-def _load_failed(window, path: str, message: str) -> None:
+def _load_failed(window, path: str, exc: BaseException) -> None:
     window.statusBar().clearMessage()
-    window.banner.show_message(f"Could not load the model: {message}")
+    window.banner.show_message(f"Could not load the model: {error_message(exc)}")
     update_actions(window)
 
 
@@ -284,7 +286,7 @@ def early_stopping_note(model) -> str:
 def continue_training(window, epochs: int | None = None) -> bool:
     """Go on training the current model for `epochs` more (asked when None)."""
     model = window.trained_model
-    if model is None or window.controller.busy or window.jobs.busy:
+    if model is None or window.controller.busy or window.jobs.is_busy("model-file"):
         return False
     if model.resume is None:
         window.banner.show_message(

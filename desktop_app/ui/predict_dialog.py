@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.catalog import REGRESSION
 from desktop_app.core.errors import OdysseyError
 from desktop_app.core.predict import input_columns
-from desktop_app.ui.jobs import JobRunner, job_error_message
+from desktop_app.ui.jobs import JobRunner, error_message
 
 MAX_SHOWN_ROWS = 1000  # rows shown in the table; Export writes every row
 
@@ -67,7 +67,7 @@ class PredictDialog(QDialog):
         self.columns = input_columns(loaded)
         self.table_model = self.prep.raw_columns is not None
         self.csv_result = None  # (CsvRows, PredictionResult) of the last CSV
-        self.jobs = JobRunner(self)
+        self.jobs = JobRunner(self, "predictJobs")
         self.jobs.busy_changed.connect(self._on_busy)
         self.setWindowTitle(f"Predict with “{loaded.project.name}”")
         self.resize(640, 560)
@@ -192,7 +192,7 @@ class PredictDialog(QDialog):
                         raise OdysseyError(f"{name} is {shown}; type a number") from None
                 result = predict_rows(self.loaded, np.array([row], dtype=np.float64))
         except Exception as exc:  # noqa: BLE001 - shown in the dialog, never a crash
-            self.show_error(f"Cannot predict: {job_error_message(exc)}")
+            self.show_error(f"Cannot predict: {error_message(exc)}")
             return False
         self._show_single(result)
         return True
@@ -292,7 +292,7 @@ class PredictDialog(QDialog):
         self.csv_status.setText(f"Predicting {Path(path).name}…")
         loaded = self.loaded
 
-        def work():
+        def work(_progress, _cancelled):
             from desktop_app.core.predict import predict_csv
 
             return predict_csv(loaded, path)
@@ -300,9 +300,9 @@ class PredictDialog(QDialog):
         self.jobs.submit(work, self._show_csv, self._csv_failed)
         return True
 
-    def _csv_failed(self, message: str) -> None:
+    def _csv_failed(self, exc: BaseException) -> None:
         self.csv_status.setText("No predictions.")
-        self.show_error(f"Cannot predict the CSV file: {message}")
+        self.show_error(f"Cannot predict the CSV file: {error_message(exc)}")
 
     def _show_csv(self, payload) -> None:
         rows, result = payload
@@ -343,7 +343,7 @@ class PredictDialog(QDialog):
             path += ".csv"
         self._remember(path)
 
-        def work():
+        def work(_progress, _cancelled):
             from desktop_app.core.predict import write_predictions_csv
 
             write_predictions_csv(path, rows, result)
@@ -355,12 +355,13 @@ class PredictDialog(QDialog):
     def _exported(self, path: str) -> None:
         self.csv_status.setText(f"Wrote {len(self.csv_result[0].cells):,} predictions to {path}.")
 
-    def _export_failed(self, message: str) -> None:
-        self.show_error(f"Could not export the predictions: {message}")
+    def _export_failed(self, exc: BaseException) -> None:
+        self.show_error(f"Could not export the predictions: {error_message(exc)}")
 
     # ------------------------------------------------------------------ state
-    @Slot(bool)
-    def _on_busy(self, busy: bool) -> None:
+    @Slot()
+    def _on_busy(self) -> None:
+        busy = self.jobs.busy
         self.open_csv_button.setEnabled(not busy)
         self.export_button.setEnabled(not busy and self.csv_result is not None)
 

@@ -1,12 +1,9 @@
 """Reading a user's table off the GUI thread, with progress and Cancel.
 
-- `Background`: runs one function at a time on its own Python thread, as
-  ``fn(progress, cancel)``; its result or exception comes back in the GUI thread
-  (a bridge QObject of the GUI thread emits, bound @Slot methods receive: DESIGN.md §4).
-  A new request supersedes the previous one, whose result is dropped; `cancel()` makes
-  the running one raise tabular.Cancelled at its next check.
 - `TableLoader`: the window's loader. `load(project, ...)` runs
-  tabular.load_project_data in the background and keeps the last result, which
+  tabular.load_project_data as a "table" job of the window's JobRunner (ui.jobs: a new
+  read supersedes the previous one; `cancel()` makes the running one raise
+  tabular.Cancelled at its next check) and keeps the last result, which
   `cached(project)` gives back while the project's data choices and the file (size,
   modification time) are unchanged, so a second Train does not read the file again.
 - `load_then_train(window, project)`: what Train does for a table project: the cached
@@ -20,160 +17,20 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
-import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from desktop_app.core.errors import OdysseyError
 from desktop_app.core.specs import Project
+from desktop_app.ui.jobs import JobRunner, error_message
 
 log = logging.getLogger(__name__)
 
-PROGRESS_STEP = 0.005  # the smallest progress change sent to the GUI thread
 SHOW_PROGRESS_AFTER_MS = 300  # a quick load never flashes a dialog
-
-
-class _Bridge(QObject):
-    """Lives in the GUI thread; the job's thread emits through it (queued delivery)."""
-
-    progress = Signal(int, float)
-    done = Signal(int, object)
-    failed = Signal(int, object)
-
-
-def _run_job(bridge: _Bridge, job: int, fn: Callable, event: threading.Event) -> None:
-    """The body of a job's thread: fn(progress, cancel), then one done/failed signal."""
-    last = [-1.0]
-
-    def emit(signal, value) -> None:
-        try:
-            signal.emit(job, value)
-        except RuntimeError:  # the owner was deleted meanwhile
-            pass
-
-    def progress(fraction: float) -> None:
-        if fraction >= 1.0 or fraction - last[0] >= PROGRESS_STEP:
-            last[0] = fraction
-            emit(bridge.progress, float(fraction))
-
-    try:
-        result = fn(progress, event.is_set)
-    except BaseException as exc:  # noqa: BLE001 - every failure reaches the user
-        if not isinstance(exc, OdysseyError | MemoryError):
-            log.error("table job failed:\n%s", "".join(traceback.format_exception(exc)))
-        emit(bridge.failed, exc)
-    else:
-        emit(bridge.done, result)
-
-
-class Background(QObject):
-    """One background function at a time; the newest request wins.
-
-    Each job runs on its own Python thread (a plain threading.Thread: its interpreter
-    state is created and destroyed by Python, never by a Qt pool thread that exits on its
-    own), and reports through a GUI-thread bridge. A superseded job finishes unseen.
-    """
-
-    busy_changed = Signal(bool)
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self._bridge = _Bridge(self)
-        self._bridge.progress.connect(self._on_progress)
-        self._bridge.done.connect(self._on_done)
-        self._bridge.failed.connect(self._on_failed)
-        self._job = 0
-        self._event: threading.Event | None = None
-        self._callbacks: tuple | None = None
-        self._threads: list[threading.Thread] = []
-        self._closed = False
-
-    @property
-    def busy(self) -> bool:
-        return self._callbacks is not None
-
-    def submit(
-        self,
-        fn: Callable[[Callable[[float], None], Callable[[], bool]], object],
-        on_done: Callable[[object], None],
-        on_error: Callable[[BaseException], None],
-        on_progress: Callable[[float], None] | None = None,
-    ) -> None:
-        """Run fn(progress, cancel) in the background; a running job is superseded."""
-        was_busy = self.busy
-        if self._event is not None:
-            self._event.set()
-        self._job += 1
-        self._event = threading.Event()
-        self._callbacks = (on_done, on_error, on_progress)
-        self._threads = [t for t in self._threads if t.is_alive()]
-        thread = threading.Thread(
-            target=_run_job,
-            args=(self._bridge, self._job, fn, self._event),
-            name=f"odyssey-table-{self._job}",
-            daemon=True,
-        )
-        self._threads.append(thread)
-        thread.start()
-        if not was_busy:
-            self.busy_changed.emit(True)
-
-    def cancel(self) -> None:
-        """Ask the running job to stop; its on_error then gets tabular.Cancelled."""
-        if self._event is not None and self.busy:
-            self._event.set()
-
-    def wait(self, timeout_ms: int = 60_000) -> bool:
-        """Block until every job's thread has ended (their signals are then queued)."""
-        deadline = time.monotonic() + timeout_ms / 1000
-        for t in list(self._threads):
-            t.join(max(0.0, deadline - time.monotonic()))
-        return not any(t.is_alive() for t in self._threads)
-
-    def shutdown(self, timeout_ms: int = 60_000) -> bool:
-        """Cancel, wait for the threads, and drop every callback (before closing)."""
-        self._closed = True
-        self.cancel()
-        ok = self.wait(timeout_ms)
-        self._callbacks = None
-        return ok
-
-    def _take(self, job: int) -> tuple | None:
-        if job != self._job or self._callbacks is None or self._closed:
-            return None
-        callbacks, self._callbacks = self._callbacks, None
-        self.busy_changed.emit(False)
-        return callbacks
-
-    @Slot(int, float)
-    def _on_progress(self, job: int, fraction: float) -> None:
-        if job == self._job and self._callbacks is not None and self._callbacks[2] is not None:
-            self._callbacks[2](fraction)
-
-    @Slot(int, object)
-    def _on_done(self, job: int, result: object) -> None:
-        cancelled = self._event is not None and self._event.is_set()
-        callbacks = self._take(job)
-        if callbacks is None:
-            return
-        if cancelled:  # finished before it noticed: the user still asked to stop
-            from desktop_app.core.tabular import Cancelled
-
-            callbacks[1](Cancelled())
-        else:
-            callbacks[0](result)
-
-    @Slot(int, object)
-    def _on_failed(self, job: int, exc: object) -> None:
-        callbacks = self._take(job)
-        if callbacks is not None:
-            callbacks[1](exc)
 
 
 # ---------------------------------------------------------------------------- loading
@@ -201,15 +58,17 @@ def file_stamp(project: Project) -> tuple | None:
 class TableLoader(QObject):
     """The window's table reader (see the module docstring)."""
 
-    def __init__(self, parent: QObject | None = None):
+    KIND = "table"
+
+    def __init__(self, jobs: JobRunner, parent: QObject | None = None):
         super().__init__(parent)
         self.setObjectName("tableLoader")
-        self.background = Background(self)
+        self.jobs = jobs
         self.last: LoadedTable | None = None
 
     @property
     def busy(self) -> bool:
-        return self.background.busy
+        return self.jobs.is_busy(self.KIND)
 
     def load(
         self,
@@ -247,7 +106,7 @@ class TableLoader(QObject):
             on_done(result)
 
         self.last = None  # memory: one table in memory at a time
-        self.background.submit(read, done, on_error, on_progress)
+        self.jobs.submit(read, done, on_error, on_progress, kind=self.KIND, supersede=True)
 
     def cached(self, project: Project):
         """The PreparedData last read for this project, if file and choices are the same."""
@@ -261,10 +120,7 @@ class TableLoader(QObject):
         self.last = None
 
     def cancel(self) -> None:
-        self.background.cancel()
-
-    def shutdown(self, timeout_ms: int = 60_000) -> bool:
-        return self.background.shutdown(timeout_ms)
+        self.jobs.cancel(self.KIND)
 
 
 # ---------------------------------------------------------------------------- training
@@ -354,9 +210,7 @@ class _TrainLoad(QObject):
         elif isinstance(exc, OdysseyError):
             w.banner.show_message(str(exc))
         else:
-            from desktop_app.ui.jobs import job_error_message
-
-            w.banner.show_message(f"Reading the table failed: {job_error_message(exc)}")
+            w.banner.show_message(f"Reading the table failed: {error_message(exc)}")
 
 
 def load_then_train(window, project: Project) -> bool:

@@ -1,4 +1,4 @@
-"""A registry of the QThreads and QTimers our objects start.
+"""A registry of the QThreads, QTimers and job runners our objects start.
 
 Lets tests (and shutdown code) ask "is anything of ours still running?" without walking
 the whole object tree. Registration is weak: a deleted object drops out on its own.
@@ -13,6 +13,7 @@ from PySide6.QtCore import QThread, QTimer
 
 _threads: weakref.WeakSet[QThread] = weakref.WeakSet()
 _timers: weakref.WeakSet[QTimer] = weakref.WeakSet()
+_runners: weakref.WeakSet = weakref.WeakSet()  # jobs.JobRunner
 _stoppers: weakref.WeakKeyDictionary[QThread, Callable[[], None]] = weakref.WeakKeyDictionary()
 
 
@@ -32,6 +33,16 @@ def stop_all(timeout_ms: int = 30_000) -> None:
             stop()
         thread.quit()
         thread.wait(timeout_ms)
+
+
+def track_runner(runner) -> None:
+    """Register a jobs.JobRunner (its job threads are plain Python threads)."""
+    _runners.add(runner)
+
+
+def busy_runners() -> list:
+    """Job runners with a job thread still running."""
+    return [r for r in list(_runners) if _alive(r, lambda r: r.threads_alive() > 0)]
 
 
 def track_timer(timer: QTimer) -> QTimer:

@@ -100,8 +100,8 @@ class RunView:
     def _on_epoch(self, logs) -> None:
         self.history.add_epochs(logs)
 
-    @Slot(bool)
-    def _on_jobs_busy(self, _busy: bool) -> None:
+    @Slot()
+    def _on_jobs_busy(self) -> None:
         model_actions.update_actions(self)
 
     @Slot(object)

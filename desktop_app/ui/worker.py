@@ -35,7 +35,6 @@ from desktop_app.ui.run_reports import (
 __all__ = [
     "EMIT_INTERVAL_S",
     "SCATTER_LIMIT",
-    "DeviceProbe",
     "EventRelay",
     "ProgressUpdate",
     "RunInfo",
@@ -188,29 +187,3 @@ def _snapshot(trainer) -> object | None:
     except Exception:  # noqa: BLE001 - the run's results still reach the user
         log.exception("could not keep a copy of the trained model")
         return None
-
-
-class DeviceProbe(QObject):
-    """Lists the compute devices in a background thread (it imports torch, which takes a
-    second or more), so the window paints first. Emits found(list[DeviceInfo]) or
-    found(None) when torch cannot be loaded, then quits its thread."""
-
-    found = Signal(object)
-
-    def __init__(self) -> None:
-        super().__init__(None)
-
-    @Slot()
-    def run(self) -> None:
-        devices = None
-        try:
-            from desktop_app.core.devices import available_devices
-
-            devices = available_devices()
-        except BaseException:  # noqa: BLE001 - the combo then keeps its defaults
-            log.exception("could not list compute devices")
-        finally:
-            self.found.emit(devices)
-            thread = QThread.currentThread()
-            if thread is not None:
-                thread.quit()

@@ -95,7 +95,7 @@ def no_threads_or_timers_left(request):
     from PySide6.QtCore import QEvent, QThread, QThreadPool, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from desktop_app.ui.tracking import active_timers, running_threads, stop_all
+    from desktop_app.ui.tracking import active_timers, busy_runners, running_threads, stop_all
 
     if QApplication.instance() is None:
         return
@@ -125,6 +125,9 @@ def no_threads_or_timers_left(request):
         problems.append(f"QTimer {t.objectName() or '(unnamed)'} of {owner} is still active")
     for p in pools:
         problems.append(f"a QThreadPool of {type(p.parent()).__name__} still runs a job")
+    runners = busy_runners()
+    for r in runners:
+        problems.append(f"the job runner {r.objectName()} still runs a job")
     # Clean up so that one leak does not cascade into the following tests.
     for t in timers:
         t.stop()
@@ -134,6 +137,8 @@ def no_threads_or_timers_left(request):
         t.wait(30_000)
     for p in pools:
         p.waitForDone(30_000)
+    for r in runners:
+        r.shutdown(30_000)
     if problems:
         pytest.fail("left running after the test: " + "; ".join(problems), pytrace=False)
 

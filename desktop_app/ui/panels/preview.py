@@ -1,7 +1,7 @@
 """The dataset preview: size, class balance and a scatter plot, built off the GUI thread.
 
 Generating a dataset imports scikit-learn and may take a while, so DatasetPreview
-debounces requests (150 ms), runs the newest one on a private one-thread pool and
+debounces requests (150 ms), runs the newest one on its JobRunner (ui.jobs) and
 drops any result that is not for the newest request. At most PREVIEW_ROWS rows are
 generated and at most PLOT_POINTS are drawn, whatever the dataset's size.
 
@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop_app.core.catalog import REGRESSION
 from desktop_app.core.specs import DataSpec
+from desktop_app.ui.jobs import JobRunner
 
 PREVIEW_ROWS = 20_000  # rows generated for the balance estimate
 PLOT_POINTS = 2_000  # points drawn in the scatter plot
@@ -78,34 +79,6 @@ def compute_preview(spec: DataSpec) -> PreviewResult:
     return result
 
 
-class _Bridge(QObject):
-    """Lives in the GUI thread; the job emits through it, so delivery is queued."""
-
-    done = Signal(int, object)
-    failed = Signal(int, str)
-
-
-class _PreviewJob(QRunnable):
-    def __init__(self, generation: int, spec: DataSpec, bridge: _Bridge) -> None:
-        super().__init__()
-        self.generation, self.spec, self.bridge = generation, spec, bridge
-        self.setAutoDelete(True)
-
-    def run(self) -> None:
-        try:
-            result = compute_preview(self.spec)
-        except Exception as exc:  # shown in the preview; never crashes the app
-            try:
-                self.bridge.failed.emit(self.generation, str(exc) or type(exc).__name__)
-            except RuntimeError:  # the panel was deleted meanwhile
-                pass
-            return
-        try:
-            self.bridge.done.emit(self.generation, result)
-        except RuntimeError:
-            pass
-
-
 class DatasetPreview(QWidget):
     """Summary labels plus a pyqtgraph scatter of the first two features."""
 
@@ -116,12 +89,7 @@ class DatasetPreview(QWidget):
         self._generation = 0
         self._shown_generation = -1
         self._pending: DataSpec | None = None
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._pool.setExpiryTimeout(2000)
-        self._bridge = _Bridge(self)
-        self._bridge.done.connect(self._on_done)
-        self._bridge.failed.connect(self._on_failed)
+        self._jobs = JobRunner(self, "previewJobs")
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
@@ -184,19 +152,23 @@ class DatasetPreview(QWidget):
         """Stop the debounce timer and wait for a running job (call before closing)."""
         self._timer.stop()
         self._pending = None
-        self._pool.clear()
-        self._pool.waitForDone(5000)
+        self._jobs.shutdown(5000)
 
     @Slot()
     def _start(self) -> None:
         if self._pending is None:
             return
-        self._pool.clear()  # a queued, not yet started job is stale now
-        self._pool.start(_PreviewJob(self._generation, self._pending, self._bridge))
+        generation, spec = self._generation, self._pending
         self._pending = None
+        self._jobs.submit(
+            lambda _progress, _cancelled: compute_preview(spec),
+            lambda result: self._on_done(generation, result),
+            lambda exc: self._on_failed(generation, str(exc) or type(exc).__name__),
+            kind="preview",
+            supersede=True,  # an older preview still generating is stale now
+        )
 
     # --- results ---------------------------------------------------------------------
-    @Slot(int, object)
     def _on_done(self, generation: int, result: PreviewResult) -> None:
         if generation != self._generation:
             return  # stale: a newer request is on its way
@@ -206,7 +178,6 @@ class DatasetPreview(QWidget):
         self._show(result)
         self.updated.emit()
 
-    @Slot(int, str)
     def _on_failed(self, generation: int, message: str) -> None:
         if generation != self._generation:
             return
