@@ -109,12 +109,12 @@ def gui_run(app: QApplication, window, project, probe: LatenessProbe) -> tuple[f
     sink = Sink()
     window.controller.finished.connect(sink.finished)
     window.controller.failed.connect(sink.failed)
-    if window.project != project:
-        window.set_project(project)
+    if window.session.project != project:
+        window.session.update(project)
     settle(app, window)  # as a person would: the preview is on screen before Train
     window.controller.started.connect(probe.start)  # measure while the loop runs
     before = sum(p.redraw_count for p in window.plots.all)
-    window.train()
+    window.runs.train()
     loop.exec()
     probe.stop()
     window.controller.started.disconnect(probe.start)

@@ -99,7 +99,7 @@ def create_main_window(argv: list[str]):
     paths = [a for a in argv if not a.startswith("-")]
     window = MainWindow()
     if paths:
-        window.open_project_file(paths[0])
+        window.files.open_file(paths[0])
     return window
 
 

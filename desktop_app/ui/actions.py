@@ -6,26 +6,35 @@ File menu: actionNew (Ctrl+N), actionOpen (Ctrl+O), menuOpenRecent (actionRecent
 actionClearRecent), actionSave (Ctrl+S), actionSaveAs (Ctrl+Shift+S), actionRename,
 actionImportTable (Ctrl+I), actionLoadModel, actionSaveModel, actionExportCsv,
 actionExportSteps, actionQuit (Ctrl+Q).
-Run menu also: actionContinueTraining, actionPredict. `file_actions` maps every menu
-action's objectName (Run-menu model actions included) to the action.
+Run menu also: actionContinueTraining, actionPredict. View: the docks' toggles,
+actionResetLayout; Help: actionAbout. `WindowActions.actions` maps every action's
+objectName to the action; what is enabled when is action_state.py's.
+A new menu command: its method in a commands/ class, a row here, a rule in action_state.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QStyle, QToolBar
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QStyle, QToolBar
 
-from desktop_app.ui import file_actions as files
-from desktop_app.ui import model_actions as models
+from desktop_app.ui.commands.exports import HistoryExports
+from desktop_app.ui.commands.files import ProjectFiles, RecentFiles
+from desktop_app.ui.commands.models import ModelCommands
+from desktop_app.ui.commands.run import RunCommands
+from desktop_app.ui.commands.tables import TableCommands
+from desktop_app.ui.controller import TrainingController
 
 SP = QStyle.StandardPixmap
 KEY = QKeySequence.StandardKey
 
 
-def make_action(window: QMainWindow, text, name, tip, shortcuts=(), icon=None, slot=None):
+def make_action(
+    window: QMainWindow, text, name, tip, shortcuts=(), icon=None, slot=None
+) -> QAction:
     action = QAction(text, window)
     action.setObjectName(name)
     keys = [QKeySequence(s) for s in shortcuts]
@@ -42,13 +51,29 @@ def make_action(window: QMainWindow, text, name, tip, shortcuts=(), icon=None, s
     return action
 
 
-def _bind(fn, window):
+def _call(fn: Callable[[], object]) -> Callable[[], None]:
     """A zero-argument slot (PySide would pass `checked` to a callable with defaults)."""
 
     def call() -> None:
-        fn(window)
+        fn()
 
     return call
+
+
+@dataclass
+class ActionTargets:
+    """What the actions call."""
+
+    controller: TrainingController
+    run: RunCommands
+    files: ProjectFiles
+    recent: RecentFiles
+    models: ModelCommands
+    tables: TableCommands
+    exports: HistoryExports
+    docks: Sequence[QDockWidget]
+    reset_layout: Callable[[], None]
+    about: Callable[[], None]
 
 
 @dataclass
@@ -56,15 +81,15 @@ class WindowActions:
     train: QAction
     pause: QAction
     stop: QAction
-    file_actions: dict[str, QAction]
+    actions: dict[str, QAction]  # every action by objectName (menuOpenRecent's too)
     toolbar: QToolBar
     project_message: QLabel
     project_message_action: QAction
 
 
-def build_actions(window) -> WindowActions:
-    """Create the actions, the Run toolbar and the menus of `window` (a MainWindow)."""
-    c = window.controller
+def build_actions(window: QMainWindow, t: ActionTargets) -> WindowActions:
+    """Create the actions, the Run toolbar and the menus of `window`."""
+    c = t.controller
     train = make_action(
         window,
         "&Train",
@@ -72,7 +97,7 @@ def build_actions(window) -> WindowActions:
         "Train the network on the current project",
         ("Ctrl+Return", "Ctrl+Enter"),
         SP.SP_MediaPlay,
-        window.train,
+        t.run.train,
     )
     pause = make_action(
         window,
@@ -113,49 +138,38 @@ def build_actions(window) -> WindowActions:
     message_action = toolbar.addWidget(message)
     message_action.setObjectName("projectMessageAction")
 
+    f, m = t.files, t.models
     rows = [
-        (
-            "&New project",
-            "actionNew",
-            "Start again from the default project",
-            (KEY.New,),
-            window.new_project,
-        ),
+        ("&New project", "actionNew", "Start again from the default project", (KEY.New,), f.new),
         (
             "&Open project…",
             "actionOpen",
             "Open a project file (JSON)",
             (KEY.Open,),
-            window.open_project,
+            f.open_dialog,
         ),
         (
             "&Save project",
             "actionSave",
             "Save the project's settings to its JSON file",
             (KEY.Save,),
-            lambda: files.save_project(window),
+            f.save,
         ),
         (
             "Save project &as…",
             "actionSaveAs",
             "Save the project's settings to a new JSON file",
             ("Ctrl+Shift+S",),
-            window.save_project_as,
+            f.save_as,
         ),
-        (
-            "&Rename project…",
-            "actionRename",
-            "Change the project's name",
-            (),
-            window.rename_project,
-        ),
+        ("&Rename project…", "actionRename", "Change the project's name", (), f.rename),
         None,
         (
             "&Import table…",
             "actionImportTable",
             "Train on your own data: import a CSV or TSV file",
             ("Ctrl+I",),
-            lambda: window.import_table(),
+            t.tables.import_table,
         ),
         None,
         (
@@ -163,14 +177,14 @@ def build_actions(window) -> WindowActions:
             "actionLoadModel",
             "Open a trained model file (.safetensors): its project, history and results",
             (),
-            lambda: models.load_model_dialog(window),
+            m.load_dialog,
         ),
         (
             "Save &model…",
             "actionSaveModel",
             "Save the trained model (weights, project, history, test results) to a file",
             (),
-            lambda: models.save_model_dialog(window),
+            m.save_dialog,
         ),
         None,
         (
@@ -178,34 +192,30 @@ def build_actions(window) -> WindowActions:
             "actionExportCsv",
             "Save the per-epoch history (losses, metrics, learning rate) as a CSV table",
             (),
-            window.export_history_csv,
+            t.exports.epochs_csv,
         ),
         (
             "Export per-step &losses as CSV…",
             "actionExportSteps",
             "Save every step's loss, smoothed loss and learning rate as a CSV table",
             (),
-            window.export_steps_csv,
+            t.exports.steps_csv,
         ),
         None,
         ("&Quit", "actionQuit", "Close Odyssey", ("Ctrl+Q",), window.close),
     ]
     file_menu = window.menuBar().addMenu("&File")
-    file_actions: dict[str, QAction] = {}
+    actions: dict[str, QAction] = {"actionTrain": train, "actionPause": pause, "actionStop": stop}
     for row in rows:
         if row is None:
             file_menu.addSeparator()
             continue
         text, name, tip, keys, slot = row
-        file_actions[name] = make_action(window, text, name, tip, keys, slot=slot)
-        file_menu.addAction(file_actions[name])
+        actions[name] = make_action(window, text, name, tip, keys, slot=_call(slot))
+        file_menu.addAction(actions[name])
         if name == "actionOpen":
-            recent = file_menu.addMenu("Open &Recent")
-            recent.setObjectName("menuOpenRecent")
-            recent.setToolTipsVisible(True)
-            recent.aboutToShow.connect(lambda: files.rebuild_recent_menu(window))
-            window.recent_menu = recent
-            files.rebuild_recent_menu(window)
+            file_menu.addMenu(t.recent.menu)
+            actions["menuOpenRecent"] = t.recent.menu.menuAction()
 
     run_menu = window.menuBar().addMenu("&Run")
     for a in (train, pause, stop):
@@ -216,36 +226,39 @@ def build_actions(window) -> WindowActions:
             "&Continue training…",
             "actionContinueTraining",
             "Train the current model for more epochs, going on from where it stopped",
-            models.continue_training,
+            m.continue_training,
         ),
         (
             "Pre&dict…",
             "actionPredict",
             "Predict with the current model: typed values or the rows of a CSV file",
-            models.open_predict_dialog,
+            m.open_predict,
         ),
     )
     for text, name, tip, fn in model_rows:
-        file_actions[name] = make_action(window, text, name, tip, slot=_bind(fn, window))
-        run_menu.addAction(file_actions[name])
+        actions[name] = make_action(window, text, name, tip, slot=_call(fn))
+        run_menu.addAction(actions[name])
 
     view_menu = window.menuBar().addMenu("&View")
-    for dock in window.docks:
+    for dock in t.docks:
         view_menu.addAction(dock.toggleViewAction())
     view_menu.addSeparator()
-    view_menu.addAction(
-        make_action(
-            window,
+    for text, name, tip, fn, menu in (
+        (
             "&Reset layout",
             "actionResetLayout",
             "Put the panels back where they started",
-            slot=window.reset_layout,
-        )
-    )
-    help_menu = window.menuBar().addMenu("&Help")
-    help_menu.addAction(
-        make_action(
-            window, "&About Odyssey", "actionAbout", "Version and libraries", slot=window.about
-        )
-    )
-    return WindowActions(train, pause, stop, file_actions, toolbar, message, message_action)
+            t.reset_layout,
+            view_menu,
+        ),
+        (
+            "&About Odyssey",
+            "actionAbout",
+            "Version and libraries",
+            t.about,
+            window.menuBar().addMenu("&Help"),
+        ),
+    ):
+        actions[name] = make_action(window, text, name, tip, slot=_call(fn))
+        menu.addAction(actions[name])
+    return WindowActions(train, pause, stop, actions, toolbar, message, message_action)

@@ -14,7 +14,6 @@ the thread, so no QThread is ever destroyed while running.
 
 from __future__ import annotations
 
-import enum
 import logging
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -22,17 +21,11 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from desktop_app.core.specs import Project
 from desktop_app.ui.run_control import TimedControl
 from desktop_app.ui.run_reports import RunOutcome
+from desktop_app.ui.run_state import RunState
 from desktop_app.ui.tracking import track_thread
 from desktop_app.ui.worker import TrainingWorker
 
 log = logging.getLogger(__name__)
-
-
-class RunState(str, enum.Enum):
-    IDLE = "idle"
-    RUNNING = "running"
-    PAUSED = "paused"
-    STOPPING = "stopping"
 
 
 class TrainingController(QObject):
@@ -45,8 +38,11 @@ class TrainingController(QObject):
     finished = Signal(object)  # run_reports.RunOutcome (also for runs stopped by the user)
     failed = Signal(str)  # a message for the user
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, parent: QObject | None = None, worker_factory=TrainingWorker):
+        """worker_factory: makes the worker, called as TrainingWorker is (tests pass a
+        fake one, to drive the state machine without training)."""
         super().__init__(parent)
+        self._worker_factory = worker_factory
         self._state = RunState.IDLE
         self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
@@ -87,7 +83,7 @@ class TrainingController(QObject):
         self.project = project.model_copy(deep=True)
         self._run_id += 1
         self._timed = TimedControl()
-        self._worker = TrainingWorker(self.project, self._timed, resume_from, epochs, data)
+        self._worker = self._worker_factory(self.project, self._timed, resume_from, epochs, data)
         thread = track_thread(QThread(), stop=self._timed.stop)
         thread.setObjectName(f"odyssey-training-{self._run_id}")
         self._worker.moveToThread(thread)

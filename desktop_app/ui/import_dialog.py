@@ -3,7 +3,7 @@ choices; Import reads the whole file in the background and makes it the project'
 
 Opened by the Dataset panel (importTableButton; changeTableButton reopens it on the
 current table), File ▸ Import table… (actionImportTable, Ctrl+I), a dropped .csv/.tsv/
-.xlsx file, or `MainWindow.import_table(path)`. The preview reads only the first megabyte
+.xlsx file, or `commands.tables.TableCommands.import_table(path)`. The preview reads only the first megabyte
 (of a workbook: the first rows of its first worksheet), on a background thread, again
 whenever the delimiter, encoding or header choice changes. For a workbook the delimiter
 and encoding controls are hidden and importSheetLabel names the worksheet read.
@@ -308,47 +308,3 @@ def _message(exc: BaseException) -> str:
     if isinstance(exc, OdysseyError):
         return str(exc)
     return f"The file could not be read: {error_message(exc)}"
-
-
-# ---------------------------------------------------------------------------- window glue
-def open_import_dialog(window, path=None, initial: TableSpec | None = None):
-    """MainWindow.import_table / change_table: ask for a file if none is given, then
-    open the dialog (window-modal, not blocking). Returns it, or None."""
-    if window.controller.busy:
-        window.banner.show_message("Stop the training before importing a table.")
-        return None
-    if window.table_loader.busy:
-        window.banner.show_message("A table is being read; wait for it or cancel it first.")
-        return None
-    if path is None and initial is None:
-        folder = window.settings.recent("table_folder", str(Path.home()))
-        path, _ = QFileDialog.getOpenFileName(window, "Import a table", folder, TABLE_FILTER)
-        if not path:
-            return None
-    path = Path(path) if path is not None else initial.resolved(None)
-    window.settings.set_recent("table_folder", str(path.parent))
-    old = getattr(window, "import_dialog", None)
-    if old is not None:
-        old.shutdown()
-        old.close()
-    base = window.project or Project()
-    dialog = ImportTableDialog(path, base, window.table_loader, initial, window)
-    dialog.name = window.project_name if window.project_path else None
-    dialog.imported.connect(lambda result: apply_import(window, result))
-    window.import_dialog = dialog
-    dialog.open()
-    return dialog
-
-
-def apply_import(window, result: LoadedTable) -> None:
-    """The imported table becomes the project's data (model and training choices stay)."""
-    window.set_project(result.project)
-    t = result.project.data.table
-    task = t.inferred_task or "?"
-    classes = f", {t.n_classes} classes" if t.n_classes else ""
-    text = f"Imported {Path(t.path).name}: {t.n_rows:,} rows, {t.n_inputs} inputs, {task}{classes}"
-    if result.notes:
-        text += " (" + "; ".join(result.notes) + ")"
-    window.status.showMessage(text, 15_000)
-    window.dataset_dock.show()
-    window.dataset_dock.raise_()

@@ -1,8 +1,13 @@
-"""The main window: composes the panels, plots, results and actions, and wires them.
+"""The main window: composes the session, panels, plots, commands and actions, and wires
+them. No logic of its own and no mixins:
 
-It holds no training logic (controller.py), no plotting logic (plots/), no file dialogs
-(file_actions.py). Two mixins hold the rest of its behaviour: window_project.py keeps
-the Project in step with the panels, window_run.py starts runs and shows their progress.
+- session.py owns what is open (project, saved copy, path, current model);
+- project_form.py keeps the panels and the session's project in step;
+- action_state.py alone decides what is enabled, from the run state, the busy jobs and
+  the session;
+- commands/ hold what the menus and buttons do; run_display.py shows runs;
+- controller.py runs training; jobs.py runs every other background job.
+
 This module is on the startup path, so nothing it imports at module level may import
 torch or scikit-learn; the device list is filled by a background probe started after
 the first paint.
@@ -13,25 +18,26 @@ stopButton); projectMessage (why Train is disabled), errorBanner/errorBannerText
 errors); status bar progressLabel, trainingProgress, samplesPerSecondLabel, deviceLabel;
 plots lossPlot, metricPlot, lrPlot; resultsPanel (results.py lists its metric_* labels).
 Menu actions: actions.py lists them. The title ends in "*" while the project differs
-from what was last saved or opened; files dropped on the window open (file_actions).
+from what was last saved or opened; files dropped on the window open (commands.opening).
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
-from PySide6.QtWidgets import (
-    QApplication,
-    QDockWidget,
-    QMainWindow,
-    QMessageBox,
-)
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QStyle
 
 from desktop_app.core.specs import Project
-from desktop_app.ui import file_actions, model_actions
-from desktop_app.ui.actions import build_actions
+from desktop_app.ui.action_state import enablement
+from desktop_app.ui.actions import ActionTargets, build_actions
+from desktop_app.ui.commands.exports import HistoryExports
+from desktop_app.ui.commands.files import ProjectFiles, RecentFiles
+from desktop_app.ui.commands.models import ModelCommands
+from desktop_app.ui.commands.notifier import WindowNotifier
+from desktop_app.ui.commands.opening import FileOpener, dropped_paths
+from desktop_app.ui.commands.run import RunCommands
+from desktop_app.ui.commands.tables import TableCommands
 from desktop_app.ui.controller import TrainingController
 from desktop_app.ui.dialogs import confirm_stop_and_close
 from desktop_app.ui.gc_policy import collect_in_gui_thread, freeze_long_lived
@@ -41,17 +47,19 @@ from desktop_app.ui.panels.architecture import ArchitecturePanel
 from desktop_app.ui.panels.dataset import DatasetPanel
 from desktop_app.ui.panels.optimizer import OptimizerPanel
 from desktop_app.ui.plots.area import PlotsArea
+from desktop_app.ui.project_form import ProjectForm
 from desktop_app.ui.results import ResultsPanel
+from desktop_app.ui.run_display import RunDisplay
+from desktop_app.ui.run_state import RunState
+from desktop_app.ui.session import Session
 from desktop_app.ui.settings import AppSettings
 from desktop_app.ui.status import RunStatusBar
 from desktop_app.ui.table_loader import TableLoader
-from desktop_app.ui.window_project import ProjectBinding
-from desktop_app.ui.window_run import RunView
 
 log = logging.getLogger(__name__)
 
 
-class MainWindow(ProjectBinding, RunView, QMainWindow):
+class MainWindow(QMainWindow):
     """Odyssey's window. `project`: what to open (default: the last one, else the default)."""
 
     def __init__(self, project: Project | None = None, settings: AppSettings | None = None):
@@ -61,24 +69,20 @@ class MainWindow(ProjectBinding, RunView, QMainWindow):
         self.settings = settings or AppSettings()
         if project is None:
             project = self.settings.last_project() or Project()
-        self._project: Project | None = project
-        self._name = project.name
         self._painted = False
         self._closed = False
-        self._probe_started = False
-        self.devices: list | None = None
-        self._saved_project: Project | None = None  # as last saved or opened
-        self.project_path: Path | None = None  # the project's file, once it has one
-        self.trained_model = None  # persistence.LoadedModel: last run's or a loaded one
-        self.model_path: Path | None = None
-        self.predict_dialog = None
         self._shut_down = False
-        self.jobs = JobRunner(self)  # model files, tables, the device probe (ui.jobs)
-        self.table_loader = TableLoader(self.jobs, self)  # imported tables
-        self.import_dialog = None
+        self._probe_started = False
+        self.devices: list | None = None  # as the device probe listed them
 
-        self.history = LiveHistory(self)
+        # What is open, what runs, and the background jobs.
+        self.session = Session(project, self)
         self.controller = TrainingController(self)
+        self.jobs = JobRunner(self)  # model files, tables, the device probe
+        self.table_loader = TableLoader(self.jobs, self)
+
+        # Widgets.
+        self.history = LiveHistory(self)
         self.dataset_panel = DatasetPanel()
         self.architecture_panel = ArchitecturePanel()
         self.optimizer_panel = OptimizerPanel()
@@ -89,16 +93,74 @@ class MainWindow(ProjectBinding, RunView, QMainWindow):
         self.setCentralWidget(self.plots)
         self.status = RunStatusBar(self)
         self.setStatusBar(self.status)
-
         self._build_docks()
-        acts = build_actions(self)
+
+        # Behaviour.
+        self.form = ProjectForm(self.session, *self.panels, parent=self)
+        self.display = RunDisplay(
+            self.history,
+            self.plots,
+            self.results_panel,
+            self.results_dock,
+            self.status,
+            self.banner,
+            self,
+        )
+        notifier = WindowNotifier(self, self.banner, self.status)
+        self.recent = RecentFiles(self.settings, notifier)
+        self.files = ProjectFiles(
+            self.session, self.controller, notifier, self.settings, self.display, self.recent
+        )
+        self.models = ModelCommands(
+            self.session,
+            self.controller,
+            self.jobs,
+            notifier,
+            self.settings,
+            self.display,
+            self.files,
+            self.recent,
+        )
+        self.tables = TableCommands(
+            self.session,
+            self.controller,
+            self.table_loader,
+            notifier,
+            self.settings,
+            self.dataset_dock,
+        )
+        self.runs = RunCommands(
+            self.session, self.controller, self.tables, self.display, self.settings, self
+        )
+        self.exports = HistoryExports(
+            self.history, lambda: self.plots.loss.smoothed, notifier, self.settings
+        )
+        self.opener = FileOpener(self.files, self.models, self.tables, self.controller, notifier)
+        self.recent.open_path = self.opener.open
+
+        acts = build_actions(
+            self,
+            ActionTargets(
+                controller=self.controller,
+                run=self.runs,
+                files=self.files,
+                recent=self.recent,
+                models=self.models,
+                tables=self.tables,
+                exports=self.exports,
+                docks=self.docks,
+                reset_layout=self.reset_layout,
+                about=self.about,
+            ),
+        )
+        self.actions = acts.actions
         self.train_action, self.pause_action, self.stop_action = acts.train, acts.pause, acts.stop
-        self.file_actions, self.toolbar = acts.file_actions, acts.toolbar
-        self.project_message = acts.project_message
+        self.toolbar, self.project_message = acts.toolbar, acts.project_message
         self._message_action = acts.project_message_action  # toolbar widgets hide via it
-        self._load_into_panels(project)
-        self.mark_saved(None)
+
         self._connect()
+        self.form.show_project(project)
+        self.session.mark_saved(None)
         self._restore_layout()
         self.setAcceptDrops(True)
         self.installEventFilter(self)
@@ -130,22 +192,18 @@ class MainWindow(ProjectBinding, RunView, QMainWindow):
         )
 
     def _connect(self) -> None:
-        self.dataset_panel.changed.connect(self._on_dataset_changed)
-        self.dataset_panel.importRequested.connect(self.import_table)
-        self.dataset_panel.changeTableRequested.connect(self.change_table)
-        self.architecture_panel.changed.connect(self._revalidate)
-        self.optimizer_panel.changed.connect(self._revalidate)
-        for panel in self.panels:
-            if hasattr(panel, "validityChanged"):
-                panel.validityChanged.connect(self._on_validity_changed)
-        c = self.controller
-        c.state_changed.connect(self._apply_state)
-        c.started.connect(self._on_started)
+        self.dataset_panel.importRequested.connect(self.tables.import_table)
+        self.dataset_panel.changeTableRequested.connect(self.tables.change_table)
+        s, c = self.session, self.controller
+        s.project_changed.connect(self._on_project_changed)
+        s.saved_changed.connect(self._update_title)
+        s.model_changed.connect(self._apply_enablement)
+        self.jobs.busy_changed.connect(self._apply_enablement)
+        c.state_changed.connect(self._on_run_state)
+        c.started.connect(self.display.on_started)
         c.progress.connect(self._on_progress)
-        c.epoch.connect(self._on_epoch)
-        c.finished.connect(self._on_finished)
-        c.failed.connect(self._on_failed)
-        self.jobs.busy_changed.connect(self._on_jobs_busy)
+        c.epoch.connect(self.display.on_epoch)
+        c.failed.connect(self.display.on_failed)
 
     def _restore_layout(self) -> None:
         width, height = 1440, 900
@@ -162,49 +220,50 @@ class MainWindow(ProjectBinding, RunView, QMainWindow):
         if state is not None:
             self.restoreState(state)
 
-    # ================================================================== menus
+    # ================================================================== wiring slots
     @Slot()
-    def new_project(self) -> None:
-        file_actions.new_project(self)
+    def _on_project_changed(self) -> None:
+        """Why Train is disabled, whether the results are stale, what is enabled."""
+        message = self.session.problem
+        self.project_message.setText(message)
+        self._message_action.setVisible(bool(message))
+        self.train_action.setToolTip(
+            f"Cannot train yet: {message}" if message else self.train_action.statusTip()
+        )
+        self.results_panel.project_changed(self.session.project)
+        if not self.controller.busy:  # the boundary says whether this project gets one
+            self.plots.boundary.project_changed(self.session.project)
+        self._apply_enablement()
 
-    @Slot()
-    def open_project(self) -> None:
-        file_actions.open_project_dialog(self)
+    @Slot(str)
+    def _on_run_state(self, _state: str) -> None:
+        self._apply_enablement()
+        if not self.controller.busy:
+            self.plots.boundary.project_changed(self.session.project)
+        self.display.show_state(self.controller.state)
 
-    @Slot()
-    def import_table(self, path: str | Path | None = None):
-        """Open the import dialog on a CSV/TSV file (asked for when None); returns it."""
-        from desktop_app.ui.import_dialog import open_import_dialog
-
-        return open_import_dialog(self, path)
-
-    @Slot()
-    def change_table(self):
-        """Reopen the import dialog on the current table with its choices."""
-        from desktop_app.ui.import_dialog import open_import_dialog
-
-        table = self.dataset_panel.spec().table
-        return open_import_dialog(self, None, table) if table is not None else None
-
-    def open_project_file(self, path: str | Path) -> bool:
-        return file_actions.open_project_file(self, path)
-
-    @Slot()
-    def save_project_as(self) -> None:
-        file_actions.save_project_dialog(self)
+    @Slot(object)
+    def _on_progress(self, update) -> None:
+        self.display.show_progress(update, running=self.controller.state is RunState.RUNNING)
 
     @Slot()
-    def rename_project(self) -> None:
-        file_actions.rename_dialog(self)
+    def _apply_enablement(self) -> None:
+        e = enablement(self.controller.state, self.jobs.busy_kinds, self.session)
+        for name, on in e.actions.items():
+            self.actions[name].setEnabled(on)
+        self.form.set_editable(e.panels_editable)
+        self.pause_action.setText("&Resume" if e.paused else "&Pause")
+        icon = (
+            QStyle.StandardPixmap.SP_MediaPlay if e.paused else QStyle.StandardPixmap.SP_MediaPause
+        )
+        self.pause_action.setIcon(self.style().standardIcon(icon))
 
     @Slot()
-    def export_history_csv(self) -> None:
-        file_actions.export_history_csv(self)
+    def _update_title(self) -> None:
+        marker = "*" if self.session.modified else ""
+        self.setWindowTitle(f"Odyssey — {self.session.name}{marker}")
 
-    @Slot()
-    def export_steps_csv(self) -> None:
-        file_actions.export_steps_csv(self)
-
+    # ================================================================== view menu
     @Slot()
     def reset_layout(self) -> None:
         self.restoreState(self._default_state)
@@ -252,18 +311,16 @@ class MainWindow(ProjectBinding, RunView, QMainWindow):
         freeze_long_lived()  # torch is imported now
         if devices is not None and not self._closed:
             self.optimizer_panel.set_devices(devices)
-        self.status.devices_found(devices)
+        self.display.set_devices(devices)
 
     def shutdown(self) -> bool:
         """Stop training and background work and wait for their threads."""
         self._shut_down = True  # closing now asks nothing more
         ok = self.controller.shutdown()
-        if self.import_dialog is not None:
-            self.import_dialog.shutdown()
-        ok = model_actions.shutdown(self) and ok
-        shutdown = getattr(self.dataset_panel, "shutdown", None)
-        if shutdown is not None:
-            shutdown()
+        self.tables.shutdown()
+        ok = self.jobs.shutdown() and ok
+        ok = self.models.shutdown() and ok
+        self.dataset_panel.shutdown()
         self.plots.stop_updates()
         self.results_panel.stop_updates()
         self.status.clearMessage()  # stops the status bar's message timer
@@ -272,36 +329,34 @@ class MainWindow(ProjectBinding, RunView, QMainWindow):
     def save_settings(self) -> None:
         s = self.settings
         s.save_window(self.saveGeometry(), self.saveState())
-        if self._project is not None:
-            s.save_last_project(self._project)
+        if self.session.project is not None:
+            s.save_last_project(self.session.project)
         s.set_recent("smoothing", self.plots.loss.smoothing)
         s.set_recent("loss_log", self.plots.loss.log_check.isChecked())
         s.set_recent("lr_log", self.plots.lr.log_check.isChecked())
         s.sync()
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        if file_actions.dropped_paths(event.mimeData()):
+        if dropped_paths(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        paths = file_actions.dropped_paths(event.mimeData())
+        paths = dropped_paths(event.mimeData())
         if not paths:
             event.ignore()
             return
         event.acceptProposedAction()
         # Open after the drop returns: a question box inside dropEvent would hold the
         # drag source (another application) until it is answered.
-        QTimer.singleShot(0, self, lambda: file_actions.open_path(self, paths[0]))
+        QTimer.singleShot(0, self, lambda: self.opener.open(paths[0]))
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if self.controller.busy and not confirm_stop_and_close(self):
             event.ignore()
             return
-        if not self._shut_down and not file_actions.confirm_discard_changes(
-            self, "closing Odyssey"
-        ):
+        if not self._shut_down and not self.files.confirm_discard("closing Odyssey"):
             event.ignore()
             return
         self._closed = True

@@ -6,31 +6,19 @@
   tabular.Cancelled at its next check) and keeps the last result, which
   `cached(project)` gives back while the project's data choices and the file (size,
   modification time) are unchanged, so a second Train does not read the file again.
-- `load_then_train(window, project)`: what Train does for a table project: the cached
-  data, or a window-modal progress dialog (objectName tableLoadProgress, with Cancel)
-  while the file is read; a file whose content changed since it was imported asks
-  (`ask_use_new_content`: "Use the new content" or Cancel); any other problem is shown
-  in the window's banner and nothing changes.
+What Train does with it for a table project is commands.tables.TableCommands'.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Slot
-from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+from PySide6.QtCore import QObject
 
-from desktop_app.core.errors import OdysseyError
 from desktop_app.core.specs import Project
-from desktop_app.ui.jobs import JobRunner, error_message
-
-log = logging.getLogger(__name__)
-
-SHOW_PROGRESS_AFTER_MS = 300  # a quick load never flashes a dialog
+from desktop_app.ui.jobs import JobRunner
 
 
 # ---------------------------------------------------------------------------- loading
@@ -121,104 +109,3 @@ class TableLoader(QObject):
 
     def cancel(self) -> None:
         self.jobs.cancel(self.KIND)
-
-
-# ---------------------------------------------------------------------------- training
-def ask_use_new_content(parent: QWidget, message: str) -> bool:
-    """The changed-file question. True: train on the file as it is now."""
-    box = QMessageBox(parent)
-    box.setObjectName("tableChangedBox")
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("The table has changed")
-    box.setText(message.replace(" (command line: --accept-changed)", ""))
-    box.setInformativeText(
-        "Use the new content to read the file as it is now and record its new hash; "
-        "Cancel leaves the project as it was."
-    )
-    use = box.addButton("Use the new content", QMessageBox.ButtonRole.AcceptRole)
-    use.setObjectName("useNewContentButton")
-    box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-    box.exec()
-    return box.clickedButton() is use
-
-
-class _TrainLoad(QObject):
-    """One read-then-train: owns the progress dialog and decides what happens next."""
-
-    def __init__(self, window, project: Project):
-        super().__init__(window)
-        self.window, self.project = window, project
-        name = Path(project.data.table.path).name
-        dialog = QProgressDialog(f"Reading {name}…", "Cancel", 0, 1000, window)
-        dialog.setObjectName("tableLoadProgress")
-        dialog.setAccessibleName("Reading the table")
-        dialog.setWindowTitle("Reading the table")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(SHOW_PROGRESS_AFTER_MS)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        dialog.setValue(0)
-        dialog.canceled.connect(self.cancel)
-        self.dialog = dialog
-
-    def start(self, accept_changed: bool = False) -> None:
-        self.dialog.setValue(0)
-        self.window.status.showMessage(f"Reading {Path(self.project.data.table.path).name}…")
-        self.window.table_loader.load(
-            self.project,
-            self._done,
-            self._failed,
-            self._progress,
-            accept_changed=accept_changed,
-        )
-
-    @Slot()
-    def cancel(self) -> None:
-        self.window.table_loader.cancel()
-
-    def _progress(self, fraction: float) -> None:
-        self.dialog.setValue(int(1000 * fraction))
-
-    def _finish(self) -> None:
-        self.dialog.canceled.disconnect(self.cancel)
-        self.dialog.close()
-        self.dialog.deleteLater()
-        self.window.status.clearMessage()
-        self.setParent(None)
-
-    def _done(self, loaded: LoadedTable) -> None:
-        self._finish()
-        w = self.window
-        if loaded.project != w.project:  # the rows, inputs, classes and hash just recorded
-            w.set_project(loaded.project)
-        if loaded.notes:
-            w.status.showMessage("; ".join(loaded.notes), 10_000)
-        w.train_on(loaded.data)
-
-    def _failed(self, exc: BaseException) -> None:
-        from desktop_app.core.tabular import Cancelled, TableChangedError
-
-        self._finish()
-        w = self.window
-        if isinstance(exc, Cancelled):
-            w.status.showMessage("Reading the table was cancelled; nothing changed.", 10_000)
-        elif isinstance(exc, TableChangedError):
-            if ask_use_new_content(w, str(exc)):
-                again = _TrainLoad(w, self.project)
-                again.start(accept_changed=True)
-        elif isinstance(exc, OdysseyError):
-            w.banner.show_message(str(exc))
-        else:
-            w.banner.show_message(f"Reading the table failed: {error_message(exc)}")
-
-
-def load_then_train(window, project: Project) -> bool:
-    """Train a table project: on the cached data, or after reading the file."""
-    data = window.table_loader.cached(project)
-    if data is not None:
-        return window.train_on(data)
-    if window.table_loader.busy:
-        return False
-    _TrainLoad(window, project).start()
-    return True

@@ -67,7 +67,7 @@ def test_moons_boundary_forms_live_and_matches_the_model(qtbot, main_window):
 
 def test_twenty_feature_project_explains_why_there_is_no_boundary(qtbot, main_window):
     w = main_window
-    assert w.project.data.dataset == "classification"
+    assert w.session.project.data.dataset == "classification"
     note = find(w, QLabel, "boundaryNote")
     assert note.isVisible() and note.text() == NOT_SHOWN  # said before any run
     choose(find(w, QComboBox, "datasetCombo"), "circles")
@@ -89,7 +89,7 @@ def test_file_new_clears_the_boundary(qtbot, main_window, monkeypatch):
     choose(find(w, QComboBox, "datasetCombo"), "moons")
     train(qtbot, w)
     assert w.plots.boundary.grid is not None
-    w.file_actions["actionNew"].trigger()
+    w.actions["actionNew"].trigger()
     qtbot.waitUntil(lambda: w.plots.boundary.grid is None)
     assert find(w, QLabel, "boundaryNote").isVisible()
 

@@ -134,7 +134,7 @@ def test_save_marks_clean_and_reopen_restores(qtbot, main_window, monkeypatch, t
     calls = save_dialog_returns(monkeypatch, path)
     trigger(w, "actionSave")  # no file yet: asks where
     saved = tmp_path / "moons.json"
-    assert len(calls) == 1 and Project.load(saved) == w.project
+    assert len(calls) == 1 and Project.load(saved) == w.session.project
     assert w.windowTitle() == "Odyssey — Classic first example"
 
     choose(w, "datasetCombo", "circles")
@@ -146,12 +146,12 @@ def test_save_marks_clean_and_reopen_restores(qtbot, main_window, monkeypatch, t
 
     trigger(w, "actionNew")  # nothing unsaved: no question
     assert answers.asked == []
-    assert w.project == Project() and not w.windowTitle().endswith("*")
+    assert w.session.project == Project() and not w.windowTitle().endswith("*")
 
     open_dialog_returns(monkeypatch, saved)
     trigger(w, "actionOpen")
     assert w.findChild(QComboBox, "datasetCombo").currentData() == "circles"
-    assert w.project == Project.load(saved) and not w.windowTitle().endswith("*")
+    assert w.session.project == Project.load(saved) and not w.windowTitle().endswith("*")
     assert answers.asked == []
 
 
@@ -161,12 +161,12 @@ def test_new_after_an_edit_asks_and_cancel_keeps_the_edit(qtbot, main_window, mo
     choose(w, "datasetCombo", "moons")
     trigger(w, "actionNew")
     assert len(answers.asked) == 1 and "not saved" in answers.asked[0]
-    assert w.project.data.dataset == "moons" and w.windowTitle().endswith("*")
+    assert w.session.project.data.dataset == "moons" and w.windowTitle().endswith("*")
 
     answers.answer = SB.Discard
     trigger(w, "actionNew")
     assert len(answers.asked) == 2
-    assert w.project == Project() and not w.windowTitle().endswith("*")
+    assert w.session.project == Project() and not w.windowTitle().endswith("*")
 
 
 def test_save_answer_saves_before_opening_another(qtbot, main_window, monkeypatch, tmp_path):
@@ -271,7 +271,7 @@ def test_new_and_open_start_with_empty_plots_and_results(qtbot, main_window, mon
     assert action(w, "actionNew") in file_menu.actions()
     trigger(w, "actionNew")
     assert answers.asked == []  # the default project, unchanged: nothing to ask
-    assert w.project == Project()
+    assert w.session.project == Project()
     assert_clean_slate(qtbot, w)
     # The trained model is not lost with the display: it can still be saved.
     assert action(w, "actionSaveModel").isEnabled()
@@ -320,7 +320,7 @@ def test_save_model_then_load_it_restores_panels_plots_and_results(
     assert len(answers.asked) == 1  # about the unsaved edit, before the file dialog
     wait_jobs(qtbot, w2)
     assert not w2.banner.isVisible(), w2.banner.text()
-    assert w2.project == outcome.project
+    assert w2.session.project == outcome.project
     assert w2.findChild(QComboBox, "datasetCombo").currentData() == outcome.project.data.dataset
     assert w2.windowTitle() == f"Odyssey — {outcome.project.name}"
     assert w2.findChild(QLabel, "metric_accuracy").text() == accuracy
@@ -361,7 +361,7 @@ def test_loading_a_broken_model_names_the_problem_and_keeps_the_session(
 ):
     w = main_window
     Answers(monkeypatch, SB.Discard)
-    before = w.project
+    before = w.session.project
     bad = tmp_path / "broken.safetensors"
     bad.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{garbage")
     open_dialog_returns(monkeypatch, bad)
@@ -369,7 +369,7 @@ def test_loading_a_broken_model_names_the_problem_and_keeps_the_session(
     wait_jobs(qtbot, w)
     text = w.findChild(QLabel, "errorBannerText").text()
     assert "Could not load the model" in text and "broken.safetensors" in text
-    assert w.project == before and w.trained_model is None
+    assert w.session.project == before and w.session.model is None
     assert action(w, "actionLoadModel").isEnabled()
 
 
@@ -396,8 +396,8 @@ def test_continue_training_extends_the_history_with_continuous_steps(
     assert len(steps) == 7 * per_epoch
     assert np.array_equal(steps, np.arange(1, 7 * per_epoch + 1))
     assert [e["epoch"] for e in w.history.epochs] == list(range(1, 8))
-    assert more.epochs_run == 7 and w.trained_model.epochs_trained == 7
-    assert w.trained_model.history.n_steps == 7 * per_epoch
+    assert more.epochs_run == 7 and w.session.model.epochs_trained == 7
+    assert w.session.model.history.n_steps == 7 * per_epoch
 
     # The same continues from a model file, in a window that never trained it.
     path = tmp_path / "m.safetensors"
@@ -521,7 +521,7 @@ def test_dropping_a_table_hands_it_to_the_import(qtbot, main_window, monkeypatch
     table = tmp_path / "rows.csv"
     table.write_text("a,b\n1,2\n")
     imported = []
-    monkeypatch.setattr(w, "import_table", lambda path=None: imported.append(path), raising=False)
+    monkeypatch.setattr(w.tables, "import_table", lambda path=None: imported.append(path))
     assert _drop(w, _mime(table)).isAccepted()
     qtbot.waitUntil(lambda: imported == [str(table)])
 
@@ -535,6 +535,6 @@ def test_dropping_a_model_file_loads_it(qtbot, make_main_window, monkeypatch, tm
     wait_jobs(qtbot, w)
     w2 = make_main_window()
     _drop(w2, _mime(path))
-    qtbot.waitUntil(lambda: w2.trained_model is not None, timeout=60_000)
-    assert w2.project == SHORT
-    assert json.loads(w2.project.to_json())["name"] == "Short run"
+    qtbot.waitUntil(lambda: w2.session.model is not None, timeout=60_000)
+    assert w2.session.project == SHORT
+    assert json.loads(w2.session.project.to_json())["name"] == "Short run"

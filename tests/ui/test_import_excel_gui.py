@@ -59,7 +59,7 @@ def test_import_a_workbook_then_train_on_it(qtbot, make_main_window, tmp_path):
     assert error_text(dialog) == ""
     press_import(qtbot, dialog)
 
-    t = w.project.data.table
+    t = w.session.project.data.table
     assert (t.target, t.n_rows, t.n_inputs, t.n_classes) == ("label", 150, 4, 3)
     assert t.delimiter is None and t.encoding is None and t.sha256 is not None
     assert find(w.dataset_panel, QLabel, "tableFileLabel").text() == "<b>flowers.xlsx</b>"
@@ -77,12 +77,14 @@ def test_a_dropped_workbook_opens_the_import(qtbot, main_window, tmp_path):
     args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier(0))
     QApplication.sendEvent(w, QDragEnterEvent(QPoint(50, 50), *args))
     QApplication.sendEvent(w, QDropEvent(QPointF(50, 50), *args))
-    qtbot.waitUntil(lambda: w.import_dialog is not None and w.import_dialog.isVisible())
-    wait_preview(qtbot, w.import_dialog)
-    assert w.import_dialog.path == path
-    assert find(w.import_dialog, QComboBox, "targetCombo").currentData() == "label"
-    assert "first of" not in find(w.import_dialog, QLabel, "importSheetLabel").text()
-    w.import_dialog.reject()
+    qtbot.waitUntil(
+        lambda: w.tables.import_dialog is not None and w.tables.import_dialog.isVisible()
+    )
+    wait_preview(qtbot, w.tables.import_dialog)
+    assert w.tables.import_dialog.path == path
+    assert find(w.tables.import_dialog, QComboBox, "targetCombo").currentData() == "label"
+    assert "first of" not in find(w.tables.import_dialog, QLabel, "importSheetLabel").text()
+    w.tables.import_dialog.reject()
 
 
 @pytest.mark.parametrize(
@@ -107,4 +109,4 @@ def test_an_unreadable_workbook_is_explained_and_nothing_changes(
         assert fragment in message, message
     assert not find(dialog, QPushButton, "importOkButton").isEnabled()
     dialog.reject()
-    assert w.project.data.dataset == "classification"
+    assert w.session.project.data.dataset == "classification"

@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core import tabular
 from desktop_app.core.specs import Project, TrainSpec
-from desktop_app.ui import table_loader
-from desktop_app.ui.controller import RunState
+from desktop_app.ui.commands import tables
+from desktop_app.ui.run_state import RunState
 
 FAST = Project(train=TrainSpec(epochs=8, batch_size=16, early_stopping=False, device="cpu"))
 
@@ -101,7 +101,7 @@ def wait_preview(qtbot, dialog) -> None:
 
 
 def open_dialog(qtbot, w, path):
-    dialog = w.import_table(str(path))
+    dialog = w.tables.import_table(str(path))
     assert dialog is not None and dialog.isVisible()
     wait_preview(qtbot, dialog)
     return dialog
@@ -155,7 +155,7 @@ def test_import_from_the_menu_shows_detection_then_trains_on_the_table(
     assert menu_action.shortcut().toString() == "Ctrl+I"
     menu_action.trigger()
     assert asked, "File > Import table did not ask for a file"
-    dialog = w.import_dialog
+    dialog = w.tables.import_dialog
     assert dialog is not None and dialog.isVisible()
     wait_preview(qtbot, dialog)
 
@@ -179,11 +179,11 @@ def test_import_from_the_menu_shows_detection_then_trains_on_the_table(
     assert error_text(dialog) == ""
     # The split shares start from the current project's.
     assert find(dialog, QAbstractSpinBox, "importValSpin").value() == pytest.approx(10)
-    before = w.project
+    before = w.session.project
     press_import(qtbot, dialog)
 
     # The Dataset panel shows the table; the synthetic settings and preview are hidden.
-    p = w.project
+    p = w.session.project
     assert p is not None, w.project_message.text()
     assert p.data.dataset == "table" and p.train == before.train and p.model == before.model
     t = p.data.table
@@ -260,7 +260,7 @@ def test_semicolon_latin1_table_with_overrides(qtbot, make_main_window, tmp_path
     assert dialog.columns.checked() == ["Größe", "Farbe", "Gewicht", "Preis"]
     choose(find(dialog, QComboBox, "missingCombo"), "median")
     press_import(qtbot, dialog)
-    t = w.project.data.table
+    t = w.session.project.data.table
     assert (t.delimiter, t.header, t.target, t.missing) == (";", True, "Wohnort", "median")
     assert t.encoding in ("cp1252", "latin-1")
     assert t.column_types == {"Gewicht": "categorical"}
@@ -296,15 +296,15 @@ def test_catalog_dataset_switches_back_and_change_reopens_the_import(
     panel = w.dataset_panel
     combo = find(panel, QComboBox, "datasetCombo")
     choose(combo, "moons")
-    assert w.project.data.dataset == "moons" and w.project.data.table is None
+    assert w.session.project.data.dataset == "moons" and w.session.project.data.table is None
     assert find(panel, QAbstractSpinBox, "samplesSpin").isVisible()
     assert not find(panel, QPushButton, "changeTableButton").isVisible()
     assert combo.itemText(combo.count() - 1) == "Your table: t.csv"
     choose(combo, "table")  # back to the table, as imported
-    assert w.project.data.table.n_rows == 150
+    assert w.session.project.data.table.n_rows == 150
 
     click(qtbot, find(panel, QPushButton, "changeTableButton"))
-    dialog = w.import_dialog
+    dialog = w.tables.import_dialog
     wait_preview(qtbot, dialog)
     assert find(dialog, QComboBox, "targetCombo").currentData() == "label"
     assert dialog.columns.checked() == ["x1", "x2", "x3"]
@@ -313,7 +313,7 @@ def test_catalog_dataset_switches_back_and_change_reopens_the_import(
     assert dialog.columns.checked() == ["x2", "label"]  # the old target became a feature
     assert "regression" in find(dialog, QLabel, "inferredTaskLabel").text()
     press_import(qtbot, dialog)
-    t = w.project.data.table
+    t = w.session.project.data.table
     assert (t.target, t.features, t.inferred_task) == ("x1", ["x2", "label"], "regression")
     assert panel.io() == (4, 1, "regression")
 
@@ -325,20 +325,25 @@ def test_dataset_panel_button_and_a_dropped_file_open_the_import(
     path = three_class_csv(tmp_path / "dropped.csv")
     patch_file_dialog(monkeypatch, path)
     click(qtbot, find(w.dataset_panel, QPushButton, "importTableButton"))
-    assert w.import_dialog is not None and w.import_dialog.path == path
-    wait_preview(qtbot, w.import_dialog)
-    click(qtbot, find(w.import_dialog, QPushButton, "importCancelButton"))
-    assert not w.import_dialog.isVisible() and w.project.data.dataset == "classification"
+    assert w.tables.import_dialog is not None and w.tables.import_dialog.path == path
+    wait_preview(qtbot, w.tables.import_dialog)
+    click(qtbot, find(w.tables.import_dialog, QPushButton, "importCancelButton"))
+    assert (
+        not w.tables.import_dialog.isVisible()
+        and w.session.project.data.dataset == "classification"
+    )
 
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier(0))
     QApplication.sendEvent(w, QDragEnterEvent(QPoint(50, 50), *args))
     QApplication.sendEvent(w, QDropEvent(QPointF(50, 50), *args))
-    qtbot.waitUntil(lambda: w.import_dialog is not None and w.import_dialog.isVisible())
-    wait_preview(qtbot, w.import_dialog)
-    assert find(w.import_dialog, QComboBox, "targetCombo").currentData() == "label"
-    w.import_dialog.reject()
+    qtbot.waitUntil(
+        lambda: w.tables.import_dialog is not None and w.tables.import_dialog.isVisible()
+    )
+    wait_preview(qtbot, w.tables.import_dialog)
+    assert find(w.tables.import_dialog, QComboBox, "targetCombo").currentData() == "label"
+    w.tables.import_dialog.reject()
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -389,7 +394,7 @@ def test_bad_file_shows_its_message_and_the_previous_dataset_stays(
 ):
     make, choice, fragments = BAD[case]
     w = main_window
-    before = w.project
+    before = w.session.project
     dialog = open_dialog(qtbot, w, make(tmp_path))
     if choice == "target y":  # a text column of names: the user picks it as the target
         choose(find(dialog, QComboBox, "targetCombo"), "y")
@@ -406,22 +411,22 @@ def test_bad_file_shows_its_message_and_the_previous_dataset_stays(
         assert fragment.lower() in message.lower(), message
     assert "bad.csv" in message
     assert dialog.isVisible()  # open, to choose differently or cancel
-    assert w.project == before
+    assert w.session.project == before
     assert find(w.dataset_panel, QComboBox, "datasetCombo").currentData() == "classification"
     click(qtbot, find(dialog, QPushButton, "importCancelButton"))
-    assert not dialog.isVisible() and w.project == before
+    assert not dialog.isVisible() and w.session.project == before
 
 
 def test_file_that_vanishes_before_import_keeps_the_previous_dataset(qtbot, main_window, tmp_path):
     w = main_window
-    before = w.project
+    before = w.session.project
     path = three_class_csv(tmp_path / "gone.csv")
     dialog = open_dialog(qtbot, w, path)
     path.unlink()
     click(qtbot, find(dialog, QPushButton, "importOkButton"))
     qtbot.waitUntil(lambda: error_text(dialog) != "", timeout=10_000)
     assert "does not exist" in error_text(dialog) and "gone.csv" in error_text(dialog)
-    assert dialog.isVisible() and w.project == before
+    assert dialog.isVisible() and w.session.project == before
     dialog.reject()
 
 
@@ -461,7 +466,7 @@ def test_one_class_in_the_first_rows_of_a_large_file_is_a_note_not_an_error(
     assert note.startswith("In the first rows") and "only one class" in note
     assert error_text(dialog) == ""
     press_import(qtbot, dialog)
-    t = w.project.data.table
+    t = w.session.project.data.table
     assert (t.n_rows, t.n_classes, t.inferred_task) == (300, 2, "binary")
 
 
@@ -471,7 +476,7 @@ def test_cancel_while_the_table_is_read_for_training(
 ):
     w = make_main_window(FAST)
     press_import(qtbot, open_dialog(qtbot, w, three_class_csv(tmp_path / "t.csv")))
-    project = w.project
+    project = w.session.project
     w.table_loader.forget()  # as after a restart: Train reads the file
     slow_load_table(monkeypatch, seconds=30)
     click(qtbot, find(w, QToolButton, "trainButton"))
@@ -493,7 +498,7 @@ def test_cancel_while_the_table_is_read_for_training(
     assert time.perf_counter() - t0 < 1.0
     assert w.controller.state is RunState.IDLE and w.controller.last_outcome is None
     assert "cancelled" in w.status.currentMessage()
-    assert w.project == project
+    assert w.session.project == project
     assert find(w, QToolButton, "trainButton").isEnabled()
 
     monkeypatch.undo()
@@ -505,7 +510,7 @@ def test_cancel_in_the_import_dialog_stops_reading_and_keeps_it_open(
     qtbot, main_window, monkeypatch, tmp_path
 ):
     w = main_window
-    before = w.project
+    before = w.session.project
     dialog = open_dialog(qtbot, w, three_class_csv(tmp_path / "t.csv"))
     slow_load_table(monkeypatch, seconds=30)
     click(qtbot, find(dialog, QPushButton, "importOkButton"))
@@ -516,10 +521,10 @@ def test_cancel_in_the_import_dialog_stops_reading_and_keeps_it_open(
     qtbot.waitUntil(lambda: not w.table_loader.busy, timeout=2000)
     assert dialog.isVisible() and not bar.isVisible()
     assert "cancelled" in find(dialog, QLabel, "importStatusLabel").text()
-    assert w.project == before
+    assert w.session.project == before
     monkeypatch.undo()
     press_import(qtbot, dialog)  # the same choices import fine afterwards
-    assert w.project.data.dataset == "table"
+    assert w.session.project.data.dataset == "table"
 
 
 @pytest.mark.parametrize("use_new", [True, False])
@@ -529,7 +534,7 @@ def test_changed_file_asks_before_training_on_it(
     w = make_main_window(FAST)
     path = three_class_csv(tmp_path / "t.csv")
     press_import(qtbot, open_dialog(qtbot, w, path))
-    old = w.project
+    old = w.session.project
     three_class_csv(path, n=160, seed=5)  # the file is edited after the import
     asked = []
 
@@ -537,17 +542,17 @@ def test_changed_file_asks_before_training_on_it(
         asked.append(message)
         return use_new
 
-    monkeypatch.setattr(table_loader, "ask_use_new_content", answer)
+    monkeypatch.setattr(tables, "ask_use_new_content", answer)
     if use_new:
         with qtbot.waitSignal(w.controller.finished, timeout=60_000) as done:
             click(qtbot, find(w, QToolButton, "trainButton"))
-        t = w.project.data.table
+        t = w.session.project.data.table
         assert t.n_rows == 160 and t.sha256 != old.data.table.sha256
         assert done.args[0].project.data.table.sha256 == t.sha256
     else:
         click(qtbot, find(w, QToolButton, "trainButton"))
         qtbot.waitUntil(lambda: bool(asked), timeout=10_000)
-        assert w.controller.state is RunState.IDLE and w.project == old
+        assert w.controller.state is RunState.IDLE and w.session.project == old
     assert len(asked) == 1 and "has changed since it was imported" in asked[0]
 
 
@@ -557,12 +562,12 @@ def test_vanished_file_at_train_time_is_reported_and_nothing_changes(
     w = make_main_window(FAST)
     path = three_class_csv(tmp_path / "t.csv")
     press_import(qtbot, open_dialog(qtbot, w, path))
-    project = w.project
+    project = w.session.project
     path.unlink()
     click(qtbot, find(w, QToolButton, "trainButton"))
     qtbot.waitUntil(lambda: "does not exist" in w.banner.text(), timeout=10_000)
     assert "t.csv" in w.banner.text()
-    assert w.project == project and w.controller.state is RunState.IDLE
+    assert w.session.project == project and w.controller.state is RunState.IDLE
 
 
 def test_import_dialog_controls_are_named_and_described(qtbot, main_window, tmp_path):

@@ -61,7 +61,7 @@ def test_fresh_start_shows_default_project_ready_to_train(main_window):
     assert w.windowTitle() == "Odyssey — Classic first example"
     assert find(w, QToolButton, "trainButton").isEnabled()
     assert not find(w, QLabel, "projectMessage").isVisible()
-    assert w.project == Project()
+    assert w.session.project == Project()
     for name in ("datasetDock", "architectureDock", "optimizerDock", "resultsDock"):
         assert find(w, QDockWidget, name) is not None
     train = w.train_action
@@ -168,7 +168,7 @@ def test_reopens_the_last_project_and_layout(qtbot, make_main_window):
 
     w2 = make_main_window()
     assert w2.windowTitle() == "Odyssey — My moons"
-    assert w2.project.data.dataset == "moons"
+    assert w2.session.project.data.dataset == "moons"
     assert find(w2, QComboBox, "datasetCombo").currentData() == "moons"
     assert not find(w2, QDockWidget, "architectureDock").isVisible()
     assert find(w2, QDockWidget, "datasetDock").isVisible()
@@ -183,7 +183,7 @@ def test_damaged_saved_project_and_layout_fall_back_to_defaults(qtbot, make_main
     s.save_window(QByteArray(b"garbage"), QByteArray(b"garbage"))
     s.sync()
     w = make_main_window()
-    assert w.project == Project()
+    assert w.session.project == Project()
     assert find(w, QDockWidget, "datasetDock").isVisible()
 
 
@@ -196,11 +196,11 @@ def test_invalid_values_disable_train_and_say_why(qtbot, main_window):
     assert not train.isEnabled()
     qtbot.waitUntil(message.isVisible)  # the toolbar lays it out on the next pass
     assert "Optimizer" in message.text()
-    assert w.project is None
+    assert w.session.project is None
     type_into(qtbot, find(w, QAbstractSpinBox, "batchSizeSpin"), "32")
     assert train.isEnabled()
     qtbot.waitUntil(lambda: not message.isVisible())
-    assert w.project.train.batch_size == 32
+    assert w.session.project.train.batch_size == 32
 
 
 def test_project_level_problem_is_named_next_to_train(qtbot, main_window, monkeypatch):
@@ -209,7 +209,7 @@ def test_project_level_problem_is_named_next_to_train(qtbot, main_window, monkey
     w = main_window
     monkeypatch.setattr(w.optimizer_panel, "spec", lambda: TrainSpec(batch_size=5000))
     monkeypatch.setattr(w.optimizer_panel, "is_valid", lambda: True)
-    w._revalidate()
+    w.form.revalidate()
     text = find(w, QLabel, "projectMessage").text()
     assert "batch_size 5000" in text and "at most 700" in text
     assert not find(w, QToolButton, "trainButton").isEnabled()
@@ -265,7 +265,7 @@ def test_exports_png_per_plot_and_history_csv(qtbot, main_window, monkeypatch, t
 
     csv_path = tmp_path / "history.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(csv_path), ""))
-    w.file_actions["actionExportCsv"].trigger()
+    w.actions["actionExportCsv"].trigger()
     rows = list(csv.DictReader(csv_path.open()))
     assert len(rows) == outcome.epochs_run
     assert rows[0]["epoch"] == "1" and float(rows[-1]["train_loss"]) > 0
@@ -273,7 +273,7 @@ def test_exports_png_per_plot_and_history_csv(qtbot, main_window, monkeypatch, t
 
     steps_path = tmp_path / "steps.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(steps_path), ""))
-    w.file_actions["actionExportSteps"].trigger()
+    w.actions["actionExportSteps"].trigger()
     rows = list(csv.DictReader(steps_path.open()))
     assert len(rows) == outcome.steps
     assert set(rows[0]) == {"step", "loss", "lr", "smoothed_loss"}
@@ -283,16 +283,16 @@ def test_project_round_trips_through_save_and_open(qtbot, main_window, monkeypat
     w = main_window
     path = tmp_path / "p.json"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
-    w.file_actions["actionSaveAs"].trigger()
-    assert Project.load(path) == w.project
+    w.actions["actionSaveAs"].trigger()
+    assert Project.load(path) == w.session.project
     changed = Project.load(path).model_copy(update={"name": "Loaded"})
     path.write_text(changed.to_json())
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
-    w.file_actions["actionOpen"].trigger()
+    w.actions["actionOpen"].trigger()
     assert w.windowTitle() == "Odyssey — Loaded"
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    assert not w.open_project_file(bad)
+    assert not w.files.open_file(bad)
     assert "not valid JSON" in find(w, QLabel, "errorBannerText").text()
     assert w.windowTitle() == "Odyssey — Loaded"
 

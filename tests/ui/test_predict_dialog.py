@@ -256,10 +256,10 @@ def test_predict_from_the_window_after_training(qtbot, main_window):
         qtbot.mouseClick(w.findChild(QToolButton, "trainButton"), Qt.MouseButton.LeftButton)
     assert predict.isEnabled()
     predict.trigger()
-    d = w.predict_dialog
-    assert d is not None and d.isVisible() and d.loaded is w.trained_model
+    d = w.models.predict_dialog
+    assert d is not None and d.isVisible() and d.loaded is w.session.model
     qtbot.mouseClick(find(d, QPushButton, "predictButton"), Qt.MouseButton.LeftButton)
     shown = probabilities(find(d, QTableWidget, "probabilityTable"))
     assert sum(shown.values()) == pytest.approx(1.0, abs=0.001)
     predict.trigger()  # the same model: the same dialog comes back
-    assert w.predict_dialog is d
+    assert w.models.predict_dialog is d

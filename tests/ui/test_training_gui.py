@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.specs import DataSpec, LayerSpec, ModelSpec, Project, TrainSpec
-from desktop_app.ui.controller import RunState
+from desktop_app.ui.run_state import RunState
 from desktop_app.ui.tracking import active_timers, running_threads
 
 # A run long enough to pause, stop or close in the middle of (minutes if left alone).
@@ -80,7 +80,7 @@ def test_user_trains_moons_with_sgd_momentum_and_reads_accuracy(qtbot, main_wind
     choose(find(w, QComboBox, "optimizerCombo"), "sgd")
     type_into(qtbot, find(w, QAbstractSpinBox, "momentumSpin"), "0.9")
 
-    p = w.project
+    p = w.session.project
     assert p is not None, w.project_message.text()
     assert p.data.dataset == "moons"
     assert len(p.model.hidden) == 2
@@ -191,16 +191,16 @@ def test_nan_loss_shows_its_message_and_the_next_train_works(qtbot, main_window)
     choose(find(w, QComboBox, "datasetCombo"), "regression")
     choose(find(w, QComboBox, "optimizerCombo"), "sgd")
     type_into(qtbot, find(w, QAbstractSpinBox, "lrSpin"), "10")  # the most it offers
-    assert w.project is not None, w.project_message.text()
-    assert w.project.train.lr == 10
-    before = w.project
+    assert w.session.project is not None, w.project_message.text()
+    assert w.session.project.train.lr == 10
+    before = w.session.project
     with qtbot.waitSignal(w.controller.failed, timeout=60_000):
         click(qtbot, find(w, QToolButton, "trainButton"))
     banner = find(w, QLabel, "errorBannerText")
     assert banner.isVisible()
     assert "NaN" in banner.text() and "learning rate" in banner.text()
     assert "failed" in find(w, QLabel, "progressLabel").text()
-    assert w.project == before, "a failed run must leave the project untouched"
+    assert w.session.project == before, "a failed run must leave the project untouched"
     assert w.controller.state is RunState.IDLE
 
     type_into(qtbot, find(w, QAbstractSpinBox, "lrSpin"), "0.001")
@@ -281,7 +281,7 @@ def test_worker_coalesces_updates_and_delivers_them_in_the_gui_thread(qtbot, mak
 def test_multiclass_results_show_a_labelled_confusion_matrix(qtbot, main_window, dataset):
     w = main_window
     choose(find(w, QComboBox, "datasetCombo"), dataset)
-    assert w.project is not None, w.project_message.text()
+    assert w.session.project is not None, w.project_message.text()
     with qtbot.waitSignal(w.controller.finished, timeout=60_000):
         click(qtbot, find(w, QToolButton, "trainButton"))
     cm = w.results_panel.confusion

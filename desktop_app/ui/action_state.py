@@ -1,0 +1,88 @@
+"""What the user may do now: one pure function from (run state, busy background jobs,
+session) to the enabled state of every action and of the editing panels.
+
+In the spirit of napari's declarative `enablement`: the rules are data in one place,
+tested without a window (tests/ui/test_action_state.py); the main window applies the
+result whenever one of the three inputs changes. Commands still check what they need
+(a command may be called from a test or a dropped file), but no widget decides
+for itself.
+
+The rules, in words:
+- While a run is live (running, paused or stopping) nothing that edits or replaces the
+  project is enabled, nor anything that reads or writes the current model: the panels
+  are locked, New/Open/Open Recent/Rename/Import/Load model/Save model/Continue are off.
+- While a model file or a table is being read or written ("model-file" and "table"
+  jobs), the same actions wait too (previews and the device probe block nothing).
+- Train needs a valid project; Pause and Stop need a running or paused run.
+- Save model and Predict need a current model; Continue training needs one that was
+  saved with its training state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from desktop_app.ui.run_state import RunState
+
+# Background jobs during which the project and the model must stay as they are.
+BLOCKING_JOBS = frozenset({"model-file", "table"})
+
+ALWAYS = (
+    "actionSave",
+    "actionSaveAs",
+    "actionExportCsv",
+    "actionExportSteps",
+    "actionQuit",
+    "actionResetLayout",
+    "actionAbout",
+)
+
+
+class SessionFacts(Protocol):
+    """What the rules read of a ui.session.Session (any object with these will do)."""
+
+    @property
+    def project(self) -> object | None: ...
+
+    @property
+    def model(self) -> object | None: ...
+
+
+@dataclass(frozen=True)
+class Enablement:
+    """The enabled state of every action (by objectName) and of the editing panels."""
+
+    actions: Mapping[str, bool]
+    panels_editable: bool
+    paused: bool  # the Pause action reads "Resume"
+
+    def __getitem__(self, name: str) -> bool:
+        return self.actions[name]
+
+
+def enablement(run: RunState, busy_jobs: frozenset[str], session: SessionFacts) -> Enablement:
+    """The action table: see the module docstring for the rules."""
+    live = run is not RunState.IDLE
+    active = run in (RunState.RUNNING, RunState.PAUSED)
+    settled = not live and not (busy_jobs & BLOCKING_JOBS)
+    model = session.model
+    has_model = model is not None
+    resumable = has_model and getattr(model, "resume", None) is not None
+    actions = {
+        "actionTrain": settled and session.project is not None,
+        "actionPause": active,
+        "actionStop": active,
+        "actionNew": settled,
+        "actionOpen": settled,
+        "menuOpenRecent": settled,
+        "actionRename": settled,
+        "actionImportTable": settled,
+        "actionLoadModel": settled,
+        "actionSaveModel": settled and has_model,
+        "actionContinueTraining": settled and resumable,
+        "actionPredict": has_model,
+        **dict.fromkeys(ALWAYS, True),
+    }
+    return Enablement(actions, panels_editable=not live, paused=run is RunState.PAUSED)

@@ -1,0 +1,319 @@
+"""Model files and the current model: Save Model, Load Model, Continue training, Predict.
+
+The Session's model (a persistence.LoadedModel) is the CPU copy the worker hands back
+when a run ends, or what Load Model read. Reading and writing model files are
+"model-file" jobs of the window's JobRunner (loading imports torch), so the GUI thread
+never waits on them; results come back in the GUI thread. Every failure is shown in the
+banner; nothing here raises to the user.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+from desktop_app.core.catalog import REGRESSION
+from desktop_app.ui.commands.files import ProjectFiles, RecentFiles
+from desktop_app.ui.commands.notifier import Notifier
+from desktop_app.ui.controller import TrainingController
+from desktop_app.ui.jobs import JobRunner, error_message
+from desktop_app.ui.run_display import RunDisplay
+from desktop_app.ui.run_reports import SCATTER_LIMIT, RunOutcome
+from desktop_app.ui.session import Session
+from desktop_app.ui.settings import AppSettings
+
+MODEL_FILTER = "Odyssey model (*.safetensors);;All files (*)"
+JOB = "model-file"
+
+
+class ModelCommands:
+    """Save Model, Load Model, Continue training and Predict on the Session's model."""
+
+    def __init__(
+        self,
+        session: Session,
+        controller: TrainingController,
+        jobs: JobRunner,
+        notifier: Notifier,
+        settings: AppSettings,
+        display: RunDisplay,
+        files: ProjectFiles,
+        recent: RecentFiles,
+    ):
+        self.session, self.controller, self.jobs = session, controller, jobs
+        self.notifier, self.settings, self.display = notifier, settings, display
+        self.files, self.recent = files, recent
+        self.predict_dialog = None  # predict_dialog.PredictDialog, once opened
+
+    def _busy(self) -> bool:
+        return self.controller.busy or self.jobs.is_busy(JOB)
+
+    def _folder(self) -> str:
+        return self.settings.recent("model_folder", str(Path.home()))
+
+    def _remember_folder(self, path: str | Path) -> None:
+        self.settings.set_recent("model_folder", str(Path(path).resolve().parent))
+
+    # ------------------------------------------------------------------ save
+    def save_dialog(self, path: str | None = None) -> bool:
+        """Ask where, then write the current model in the background."""
+        model = self.session.model
+        if model is None:
+            self.notifier.error("There is no trained model to save yet: press Train first.")
+            return False
+        if self.controller.busy:
+            self.notifier.error("Training is running; stop it before saving the model.")
+            return False
+        if path is None:
+            stem = re.sub(r"[^\w.-]+", "-", model.project.name).strip("-.") or "model"
+            default = str(Path(self._folder()) / f"{stem}.safetensors")
+            path, _ = QFileDialog.getSaveFileName(
+                self.notifier.parent, "Save model", default, MODEL_FILTER
+            )
+        if not path:
+            return False
+        if not path.lower().endswith(".safetensors"):
+            path += ".safetensors"
+        self._remember_folder(path)
+
+        def write(_progress, _cancelled):
+            from desktop_app.core.persistence import save_model
+
+            save_model(path, model)
+            return path
+
+        self.notifier.status(f"Saving the model to {path}…")
+        self.jobs.submit(write, self._saved, self._save_failed, kind=JOB)
+        return True
+
+    def _saved(self, path: str) -> None:
+        self.recent.add(path)
+        self.notifier.status(f"Saved the model to {path}", 5000)
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self.notifier.clear_status()
+        self.notifier.error(f"Could not save the model: {error_message(exc)}")
+
+    # ------------------------------------------------------------------ load
+    def load_dialog(self) -> bool:
+        if self.controller.busy:
+            return False
+        if not self.files.confirm_discard("loading a model"):
+            return False
+        path, _ = QFileDialog.getOpenFileName(
+            self.notifier.parent, "Load model", self._folder(), MODEL_FILTER
+        )
+        return bool(path) and self.load_file(path, confirmed=True)
+
+    def load_file(self, path: str | Path, confirmed: bool = False) -> bool:
+        """Read a model file in the background, then show it (panels, plots, results)."""
+        if self._busy():
+            self.notifier.error("Wait for the current work to end before loading a model.")
+            return False
+        if not confirmed and not self.files.confirm_discard("loading a model"):
+            return False
+        path = str(path)
+        self.notifier.status(f"Loading the model {path}…")
+        self.jobs.submit(
+            lambda _progress, _cancelled: read_model(path),
+            lambda payload: self._show(path, payload),
+            self._load_failed,
+            kind=JOB,
+        )
+        return True
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self.notifier.clear_status()
+        self.notifier.error(f"Could not load the model: {error_message(exc)}")
+
+    def _show(self, path: str, payload) -> None:
+        """(GUI thread) Put a loaded model everywhere: panels, plots, results, Predict."""
+        loaded, y_true, y_pred, note, boundary = payload
+        self.notifier.clear_status()
+        if self.controller.busy:  # the action table prevents it; never mix two runs
+            self.notifier.error("Training started while the model loaded; load it again.")
+            return
+        self.notifier.dismiss()
+        self.session.replace(loaded.project)
+        self.display.show_history(loaded)
+        outcome = outcome_of(loaded, Path(path).name, y_true, y_pred, note)
+        outcome.boundary = boundary
+        self.display.show_outcome(outcome, self.session.project)
+        self.session.set_model(loaded)
+        self._remember_folder(path)
+        self.recent.add(path)
+        self.notifier.status(
+            f"Loaded {Path(path).name}: {loaded.epochs_trained} epochs trained", 5000
+        )
+
+    # ------------------------------------------------------------------ continue
+    def continue_training(self, epochs: int | None = None) -> bool:
+        """Go on training the current model for `epochs` more (asked when None)."""
+        model = self.session.model
+        if model is None or self._busy():
+            return False
+        if model.resume is None:
+            self.notifier.error(
+                "This model was saved for prediction only (without its training state), so "
+                "training cannot continue from it. Train a new model instead."
+            )
+            return False
+        if epochs is None:
+            epochs, ok = QInputDialog.getInt(
+                self.notifier.parent,
+                "Continue training",
+                f"“{model.project.name}” has trained {model.epochs_trained} epochs."
+                f"{early_stopping_note(model)}\nTrain it for how many more epochs?",
+                model.project.train.epochs,
+                1,
+                1_000_000,
+            )
+            if not ok:
+                return False
+        project = model.project
+        current = self.session.project
+        if current is not None:  # where to run may differ from where it was trained
+            train = project.train.model_copy(
+                update={"device": current.train.device, "threads": current.train.threads}
+            )
+            project = project.model_copy(update={"train": train})
+        self.display.prepare_continue(model)
+        return self.controller.start(project, resume_from=model, epochs=int(epochs))
+
+    # ------------------------------------------------------------------ predict
+    def open_predict(self):
+        """The Predict window for the current model (one at a time); returns it."""
+        model = self.session.model
+        if model is None:
+            self.notifier.error("There is no model to predict with yet: train or load one.")
+            return None
+        from desktop_app.ui.predict_dialog import PredictDialog
+
+        old = self.predict_dialog
+        if old is not None and old.loaded is model:
+            old.show()
+            old.raise_()
+            return old
+        if old is not None:
+            old.shutdown()
+            old.close()
+        dialog = PredictDialog(model, self.settings, self.notifier.parent)
+        self.predict_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def shutdown(self) -> bool:
+        return self.predict_dialog.shutdown() if self.predict_dialog is not None else True
+
+
+# ---------------------------------------------------------------------------- helpers
+def read_model(path: str):
+    """(job thread) The model, and for regression its test predictions for the scatter."""
+    from desktop_app.core.persistence import load_model
+
+    loaded = load_model(path)
+    y_true = y_pred = None
+    note = ""
+    if loaded.preprocessing.task == REGRESSION and loaded.test_metrics:
+        try:
+            y_true, y_pred = regression_points(loaded)
+        except Exception as exc:  # noqa: BLE001 - the metrics are shown regardless
+            note = (
+                "The predicted-against-actual plot needs the test split, which could not be "
+                f"prepared again ({error_message(exc)}); the metrics above come from "
+                "the model file."
+            )
+    return loaded, y_true, y_pred, note, loaded_boundary(loaded)
+
+
+def loaded_boundary(loaded):
+    """(job thread) A loaded classifier's decision boundary over its training data
+    (prepared again), or None: not two-feature classification, or no data to span."""
+    from desktop_app.core.boundary import decision_grid, training_points, unavailable_reason
+
+    prep = loaded.preprocessing
+    if unavailable_reason(prep.task, prep.n_features):
+        return None
+    try:
+        from desktop_app.core.data import prepare
+        from desktop_app.core.engine import _same_preprocessing
+
+        d = prepare(loaded.project.data)
+        if not _same_preprocessing(d.prep, prep):
+            return None
+        points, labels = training_points(prep, d.x_train, d.y_train)
+        return decision_grid(loaded.model, prep, points, labels)
+    except Exception:  # noqa: BLE001 - the rest of the model is shown regardless
+        return None
+
+
+def regression_points(loaded) -> tuple[np.ndarray, np.ndarray]:
+    """Actual and predicted test targets (original units), recomputed from the data."""
+    from desktop_app.core.data import prepare
+    from desktop_app.core.engine import _same_preprocessing, predict_prepared
+    from desktop_app.core.errors import DataError
+
+    d = prepare(loaded.project.data)
+    prep = loaded.preprocessing
+    if not _same_preprocessing(d.prep, prep):
+        raise DataError("the data no longer matches what the model was trained on")
+    n = min(len(d.x_test), SCATTER_LIMIT)
+    pred = predict_prepared(loaded.model, prep.task, d.x_test[:n], "cpu")
+    y_pred = pred * prep.target_scale + prep.target_mean
+    y_true = np.asarray(d.y_test[:n], dtype=np.float64) * prep.target_scale + prep.target_mean
+    return y_true, y_pred
+
+
+def outcome_of(loaded, source: str, y_true=None, y_pred=None, note: str = "") -> RunOutcome:
+    """What the results panel shows for a model file (its run's timing is not saved)."""
+    r = loaded.resume
+    prep = loaded.preprocessing
+    return RunOutcome(
+        project=loaded.project,
+        stop_reason=r.stop_reason if r is not None else "completed",
+        epochs_run=loaded.epochs_trained,
+        steps=r.global_step if r is not None else int(loaded.history.n_steps),
+        seconds=0.0,
+        steps_per_second=0.0,
+        device="",
+        threads=0,
+        best_epoch=r.best_epoch if r is not None else None,
+        restored_epoch=r.restored_epoch if r is not None else None,
+        task=prep.task,
+        metric_name=loaded.history.metric_name,
+        test_metrics=dict(loaded.test_metrics),
+        class_names=list(prep.class_names),
+        history=loaded.history,
+        y_true=y_true,
+        y_pred=y_pred,
+        extra={"loaded_from": source, "plot_note": note},
+        model=loaded,
+    )
+
+
+def early_stopping_note(model) -> str:
+    """What early stopping does to the epochs asked for (core.callbacks.EarlyStopping:
+    after a run it ended, the new epochs get a fresh patience; the best so far stays)."""
+    t = model.project.train
+    if not t.early_stopping:
+        return ""
+    if t.monitor == "val_loss":
+        watched = "validation loss"
+    else:
+        watched = "validation " + ("R²" if model.preprocessing.task == REGRESSION else "accuracy")
+    r = model.resume
+    if r is None or r.stop_reason != "early_stopping":
+        return (
+            f"\n\nEarly stopping stays on: training stops once the {watched} has gone "
+            f"{t.patience} epochs in a row without improving."
+        )
+    best = f"; its best epoch so far is {r.best_epoch}" if r.best_epoch else ""
+    kept = " The weights of the best epoch are restored at the end." if t.restore_best else ""
+    return (
+        f"\n\nEarly stopping ended this run{best}. It stays on with a fresh patience: the "
+        f"new epochs run until the {watched} has gone {t.patience} epochs in a "
+        f"row without beating the best so far.{kept}"
+    )

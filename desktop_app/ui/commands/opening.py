@@ -1,0 +1,57 @@
+"""Opening a file by its kind (dropped on the window, from Open Recent or the command
+line): a project, a model or a table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData
+
+from desktop_app.ui.commands.files import ProjectFiles
+from desktop_app.ui.commands.models import ModelCommands
+from desktop_app.ui.commands.notifier import Notifier
+from desktop_app.ui.commands.tables import TableCommands
+from desktop_app.ui.controller import TrainingController
+
+MODEL_SUFFIXES = (".safetensors",)
+PROJECT_SUFFIXES = (".json",)
+# .xls and .parquet open the import dialog too, which says how to convert them.
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet")
+
+
+def dropped_paths(mime: QMimeData | None) -> list[str]:
+    """The local files in a drag that Odyssey can open."""
+    if mime is None or not mime.hasUrls():
+        return []
+    known = MODEL_SUFFIXES + PROJECT_SUFFIXES + TABLE_SUFFIXES
+    paths = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
+    return [p for p in paths if Path(p).suffix.lower() in known]
+
+
+class FileOpener:
+    """Open a project, model or table file with the command that fits it."""
+
+    def __init__(
+        self,
+        files: ProjectFiles,
+        models: ModelCommands,
+        tables: TableCommands,
+        controller: TrainingController,
+        notifier: Notifier,
+    ):
+        self.files, self.models, self.tables = files, models, tables
+        self.controller, self.notifier = controller, notifier
+
+    def open(self, path: str | Path) -> bool:
+        suffix = Path(path).suffix.lower()
+        if suffix in TABLE_SUFFIXES:
+            self.tables.import_table(str(path))
+            return True
+        if self.controller.busy:
+            self.notifier.error(f"Stop the training before opening {Path(path).name}.")
+            return False
+        if suffix in MODEL_SUFFIXES:
+            return self.models.load_file(path)
+        if not self.files.confirm_discard("opening another project"):
+            return False
+        return self.files.open_file(path)

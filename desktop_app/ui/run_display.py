@@ -1,0 +1,146 @@
+"""A run on screen: the controller's reports shown in the live history (and so the
+plots), the decision boundary, the results panel and the status bar; and a model file's
+saved run shown the same way.
+
+Its slots receive the TrainingController's signals, which the controller emits in the
+GUI thread. It shows; it decides nothing about what the user may do (action_state.py)
+and changes nothing the Session owns (the commands do).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QDockWidget
+
+from desktop_app.core.boundary import unavailable_reason
+from desktop_app.core.catalog import REGRESSION
+from desktop_app.core.specs import Project
+from desktop_app.ui.dialogs import MessageBanner
+from desktop_app.ui.live_history import LiveHistory
+from desktop_app.ui.plots.area import PlotsArea
+from desktop_app.ui.results import ResultsPanel
+from desktop_app.ui.run_reports import RunOutcome
+from desktop_app.ui.run_state import RunState
+from desktop_app.ui.status import RunStatusBar
+
+
+class RunDisplay(QObject):
+    """Shows runs (live and saved) in the history, plots, results and status bar."""
+
+    def __init__(
+        self,
+        history: LiveHistory,
+        plots: PlotsArea,
+        results: ResultsPanel,
+        results_dock: QDockWidget,
+        status: RunStatusBar,
+        banner: MessageBanner,
+        parent: QObject | None = None,
+    ):
+        super().__init__(parent)
+        self.history, self.plots, self.results = history, plots, results
+        self.results_dock, self.status, self.banner = results_dock, status, banner
+        self.devices: list | None = None  # as the device probe listed them
+
+    # ------------------------------------------------------------------ before a run
+    def prepare_run(self, project: Project) -> None:
+        """Empty plots for a new run of `project`."""
+        self.banner.dismiss()
+        t = project.train
+        self.history.clear(
+            metric_name="r2" if project.task == REGRESSION else "accuracy",
+            monitor=t.monitor if t.early_stopping else "val_loss",
+            schedule=t.schedule,
+        )
+        self.status.preparing()
+        self.plots.boundary.clear()
+
+    def prepare_continue(self, model) -> None:
+        """The plots go on from `model`'s saved run (a persistence.LoadedModel)."""
+        h = self.history
+        shown = len(h.steps) == model.history.n_steps and (
+            not len(h.steps) or h.steps.view()[-1] == model.history.steps[-1]
+        )
+        if not shown or h.live:
+            self.show_history(model)
+        self.banner.dismiss()
+        self.history.continue_run()
+        self.status.preparing()
+
+    def clear(self) -> None:
+        """Show nothing of an earlier run (File > New, Open): empty plots and results,
+        a ready status bar."""
+        self.history.clear(live=False)
+        self.results.clear()
+        self.plots.boundary.clear()
+        self.status.reset(self.devices)
+        self.banner.dismiss()
+
+    def set_devices(self, devices: list | None) -> None:
+        self.devices = devices
+        self.status.devices_found(devices)
+
+    # ------------------------------------------------------------------ the controller's reports
+    def show_state(self, state: RunState) -> None:
+        if state is RunState.PAUSED:
+            self.status.paused()
+        elif state is RunState.STOPPING:
+            self.status.stopping()
+        elif state is RunState.RUNNING and self.status.info is not None:
+            self.status.resumed()
+
+    @Slot(object)
+    def on_started(self, info) -> None:
+        self.status.started(info)
+        reason = unavailable_reason(info.task, info.n_features)
+        if reason:
+            self.plots.boundary.explain(reason)
+
+    def show_progress(self, update, running: bool) -> None:
+        self.history.add_batches(update.steps, update.losses, update.lrs)
+        if update.boundary is not None:
+            self.plots.boundary.set_grid(update.boundary)
+        self.status.progress(update, running=running)
+
+    @Slot(object)
+    def on_epoch(self, logs) -> None:
+        self.history.add_epochs(logs)
+
+    def show_outcome(self, outcome: RunOutcome, project: Project | None) -> None:
+        """A finished run (or a loaded model's saved one) in the results and plots."""
+        self.results.show_outcome(outcome)
+        self.results.project_changed(project)
+        self.show_boundary(outcome)
+        self.results_dock.show()
+        self.results_dock.raise_()
+
+    def show_finished(self, outcome: RunOutcome, project: Project | None) -> None:
+        self.history.end_run(outcome.stop_reason, outcome.best_epoch)
+        self.show_outcome(outcome, project)
+        self.status.finished(outcome)
+
+    @Slot(str)
+    def on_failed(self, message: str) -> None:
+        self.history.end_run("failed", None)
+        self.banner.show_message(message)
+        self.status.failed()
+
+    # ------------------------------------------------------------------ saved runs
+    def show_history(self, loaded) -> None:
+        """A model file's history in the plots (a persistence.LoadedModel)."""
+        t = loaded.project.train
+        r = loaded.resume
+        self.history.load(
+            loaded.history,
+            monitor=t.monitor if t.early_stopping else "val_loss",
+            schedule=t.schedule,
+            stop_reason=r.stop_reason if r is not None else None,
+            best_epoch=r.best_epoch if r is not None else None,
+        )
+
+    def show_boundary(self, outcome: RunOutcome) -> None:
+        """The final decision boundary of a finished run or a loaded model, or why none."""
+        prep = getattr(outcome.model, "preprocessing", None)
+        n = prep.n_features if prep is not None else 0
+        reason = unavailable_reason(outcome.task, n) if outcome.boundary is None else None
+        self.plots.boundary.show_final(outcome.boundary, reason)
