@@ -3,9 +3,10 @@ session) to the enabled state of every action and of the editing panels.
 
 In the spirit of napari's declarative `enablement`: the rules are data in one place,
 tested without a window (tests/ui/test_action_state.py); the main window applies the
-result whenever one of the three inputs changes. Commands still check what they need
-(a command may be called from a test or a dropped file), but no widget decides
-for itself.
+result whenever one of the three inputs changes. A command can also be reached without
+its action (a dropped file, Open Recent, a panel's button), so commands ask the same
+table through `Permissions.allows(name)` before they act: no widget or command keeps a
+rule of its own.
 
 The rules, in words:
 - While a run is live (running, paused or stopping) nothing that edits or replaces the
@@ -20,7 +21,7 @@ The rules, in words:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -86,3 +87,22 @@ def enablement(run: RunState, busy_jobs: frozenset[str], session: SessionFacts) 
         **dict.fromkeys(ALWAYS, True),
     }
     return Enablement(actions, panels_editable=not live, paused=run is RunState.PAUSED)
+
+
+class Permissions:
+    """The action table over the live inputs, for commands that must check before acting."""
+
+    def __init__(
+        self,
+        run: Callable[[], RunState],
+        busy_jobs: Callable[[], frozenset[str]],
+        session: SessionFacts,
+    ):
+        self._run, self._busy_jobs, self._session = run, busy_jobs, session
+
+    def now(self) -> Enablement:
+        return enablement(self._run(), self._busy_jobs(), self._session)
+
+    def allows(self, action: str) -> bool:
+        """Whether the action with this objectName may run now."""
+        return self.now()[action]

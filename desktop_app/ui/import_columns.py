@@ -173,9 +173,6 @@ class ColumnList(QTableWidget):
         combo.currentIndexChanged.connect(self._on_type)
         return combo
 
-    def type_combo(self, name: str) -> QComboBox:
-        return self.cellWidget(self.names.index(name), 1)
-
     def set_roles(self, target: str | None, features: set[str], usable: set[str]) -> None:
         self._filling = True
         try:

@@ -16,9 +16,9 @@ is wrong and how to fix it), importStatusLabel, importProgress; importOkButton,
 importCancelButton (while reading it cancels the reading, and the dialog stays open).
 Nothing changes in the window until the whole file has been read without error.
 
-This module: the preview, format changes, Import and the window glue; the choices made on
-the preview (target, features, types, validation) are import_choices.ImportChoices', the
-controls import_form.ImportForm's, both mixins of ImportTableDialog.
+This module: the preview, format changes and Import; the choices made on the preview
+(target, features, types, validation) are import_choices.ImportChoices', the controls
+import_form.ImportForm's; the dialog composes both.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from PySide6.QtWidgets import QDialog, QFileDialog
 from desktop_app.core.errors import OdysseyError
 from desktop_app.core.specs import Project, TableSpec, format_validation_error
 from desktop_app.ui.import_choices import ImportChoices
-from desktop_app.ui.import_columns import KIND_TEXT
 from desktop_app.ui.import_form import (
     DELIMITERS,
     ENCODING_DEBOUNCE_MS,
@@ -47,7 +46,7 @@ from desktop_app.ui.table_loader import LoadedTable, TableLoader
 from desktop_app.ui.widgets import show_error
 
 
-class ImportTableDialog(ImportChoices, ImportForm, QDialog):
+class ImportTableDialog(QDialog):
     """See the module docstring. `imported(LoadedTable)` is emitted once, on success."""
 
     imported = Signal(object)
@@ -58,99 +57,82 @@ class ImportTableDialog(ImportChoices, ImportForm, QDialog):
         self.setWindowTitle("Import a table")
         self.path = Path(path)
         self.base, self.loader, self.name = base, loader, None
-        self.preview = None  # tabular.TablePreview, kinds as shown (with the user's types)
-        self.result_table: LoadedTable | None = None
         init: TableSpec | None = initial
         self._format = {
             "delimiter": init.delimiter if init else None,
             "encoding": init.encoding if init else None,
             "header": init.header if init else None,
         }
-        self._types: dict[str, str] = dict(init.column_types) if init else {}
-        self._target = init.target if init else None
-        self._features: set[str] | None = set(init.features) if init and init.features else None
-        self._detected: dict[str, str] = {}
-        self._target_problem: tuple[str, bool] | None = None  # (message, blocks Import)
-        self._loading = False
-        self._filling = False
         self.previews = JobRunner(self, "importPreviewJobs")
         self._encoding_timer = QTimer(self)
         self._encoding_timer.setSingleShot(True)
         self._encoding_timer.setInterval(ENCODING_DEBOUNCE_MS)
         self._encoding_timer.timeout.connect(self._on_encoding_typed)
-        self._build()
+        self.form = f = ImportForm(self, base.data.val_fraction, base.data.test_fraction)
+        self.choices = ImportChoices(f, init, self)
+        f.choose_button.clicked.connect(self._choose_file)
+        f.delimiter_combo.currentIndexChanged.connect(self._on_delimiter)
+        f.encoding_combo.editTextChanged.connect(self._on_encoding_edited)
+        f.header_check.toggled.connect(self._on_header)
+        f.buttons.accepted.connect(self._import)
+        f.buttons.rejected.connect(self.reject)
         if init is not None:
-            self.task_combo.setCurrentIndex(self.task_combo.findData(init.task))
-            self.missing_combo.setCurrentIndex(self.missing_combo.findData(init.missing))
+            f.task_combo.setCurrentIndex(f.task_combo.findData(init.task))
+            f.missing_combo.setCurrentIndex(f.missing_combo.findData(init.missing))
         self.resize(980, 720)
         self._request_preview()
 
+    @property
+    def preview(self):
+        """The file's first rows as last read (tabular.TablePreview), or None."""
+        return self.choices.preview
+
     # ------------------------------------------------------------------ preview
     def _request_preview(self) -> None:
-        path, fmt = self.path, dict(self._format)
+        path, fmt, f = self.path, dict(self._format), self.form
         size = f" ({path.stat().st_size:,} bytes)" if path.is_file() else ""
-        self.file_label.setText(f"<b>{path.name}</b>{size} — {path.parent}")
-        self._show_workbook_controls(path.suffix.lower() in WORKBOOK_SUFFIXES)
+        f.file_label.setText(f"<b>{path.name}</b>{size} — {path.parent}")
+        f.show_workbook_controls(path.suffix.lower() in WORKBOOK_SUFFIXES)
 
         def read(_progress, _cancel):
             from desktop_app.core.tabular import preview_table
 
             return preview_table(path, **fmt)
 
-        self.status_label.setText("Reading the first rows…")
-        self.ok_button.setEnabled(False)
+        f.status_label.setText("Reading the first rows…")
+        f.ok_button.setEnabled(False)
         self.previews.submit(
             read, self._on_preview, self._on_preview_failed, kind="preview", supersede=True
         )
 
     def _on_preview(self, preview) -> None:
-        self.preview = preview
-        self._detected = {c.name: c.kind for c in preview.columns}
-        self._types = {k: v for k, v in self._types.items() if k in self._detected}
-        for col in preview.columns:
-            col.kind = self._types.get(col.name, col.kind)
-        names = preview.column_names
-        self._filling = True
+        f = self.form
+        f.filling = True
         try:
             if not preview.sheet:  # a workbook has neither
-                self.delimiter_combo.setCurrentIndex(
-                    self.delimiter_combo.findData(preview.delimiter)
-                )
-                self.encoding_combo.setEditText(preview.encoding)
-            self.header_check.setChecked(preview.header)
-            self.target_combo.clear()
-            for col in preview.columns:
-                self.target_combo.addItem(f"{col.name}  ({KIND_TEXT[col.kind]})", col.name)
-            if self._target not in names:
-                self._target = preview.default_target or names[-1]
-            self.target_combo.setCurrentIndex(names.index(self._target))
+                f.delimiter_combo.setCurrentIndex(f.delimiter_combo.findData(preview.delimiter))
+                f.encoding_combo.setEditText(preview.encoding)
+            f.header_check.setChecked(preview.header)
         finally:
-            self._filling = False
-        if self._features is not None:
-            self._features &= set(names)
-        self.model.set_table(names, [c.kind for c in preview.columns], preview.rows)
-        self.columns.set_columns(preview.columns, self._detected)
-        self.status_label.setText("")
-        self._describe_detection()
-        self._refresh()
+            f.filling = False
+        f.status_label.setText("")
+        self._describe_detection(preview)
+        self.choices.show_preview(preview)
 
     def _on_preview_failed(self, exc: BaseException) -> None:
-        self.preview = None
-        self.model.set_table([], [], [])
-        self.columns.set_columns([], {})
-        self.target_combo.clear()
-        self.detected_label.setText("")
-        self.status_label.setText("")
-        show_error(self.errors, _message(exc))
-        self.ok_button.setEnabled(False)
+        f = self.form
+        self.choices.clear_preview()
+        f.detected_label.setText("")
+        f.status_label.setText("")
+        show_error(f.errors, _message(exc))
+        f.ok_button.setEnabled(False)
 
-    def _describe_detection(self) -> None:
-        p = self.preview
+    def _describe_detection(self, p) -> None:
         rows = f"{p.estimated_rows:,} rows" if p.complete else f"about {p.estimated_rows:,} rows"
         if p.sheet:
             sheet = html.escape(p.sheet)
             of = f" (the first of {len(p.sheets)})" if len(p.sheets) > 1 else ""
-            self.sheet_label.setText(f"Worksheet: <b>{sheet}</b>{of}")
+            self.form.sheet_label.setText(f"Worksheet: <b>{sheet}</b>{of}")
             fmt = f"Excel workbook, worksheet <b>{sheet}</b>{of}"
         else:
             delimiter = dict(DELIMITERS).get(p.delimiter, repr(p.delimiter))
@@ -168,44 +150,44 @@ class ImportTableDialog(ImportChoices, ImportForm, QDialog):
             )
         if p.encoding_note:
             text += f"<br><i>Encoding: {p.encoding_note}</i>"
-        self.detected_label.setText(text)
+        self.form.detected_label.setText(text)
 
     # ------------------------------------------------------------------ format changes
     @Slot(int)
     def _on_delimiter(self, _index: int) -> None:
-        if not self._filling:
-            self._format["delimiter"] = self.delimiter_combo.currentData()
+        if not self.form.filling:
+            self._format["delimiter"] = self.form.delimiter_combo.currentData()
             self._request_preview()
 
     @Slot(bool)
     def _on_header(self, checked: bool) -> None:
-        if not self._filling:
+        if not self.form.filling:
             self._format["header"] = checked
             self._request_preview()
 
     @Slot(str)
     def _on_encoding_edited(self, _text: str) -> None:
-        if not self._filling:
+        if not self.form.filling:
             self._encoding_timer.start()
 
     @Slot()
     def _on_encoding_typed(self) -> None:
-        text = self.encoding_combo.currentText().strip()
+        text = self.form.encoding_combo.currentText().strip()
         try:
             codecs.lookup(text)
         except LookupError:
             show_error(
-                self.errors,
+                self.form.errors,
                 f"Encoding {text!r} is unknown; choose one from the list (e.g. utf-8, cp1252 "
                 "or latin-1).",
             )
-            self.ok_button.setEnabled(False)
+            self.form.ok_button.setEnabled(False)
             return
         if text != (self.preview.encoding if self.preview else None):
             self._format["encoding"] = text
             self._request_preview()
         else:
-            self._validate()  # back to the encoding shown: clear the message
+            self.choices.validate()  # back to the encoding shown: clear the message
 
     @Slot()
     def _choose_file(self) -> None:
@@ -215,7 +197,7 @@ class ImportTableDialog(ImportChoices, ImportForm, QDialog):
         if path:
             self.path = Path(path)
             self._format = {"delimiter": None, "encoding": None, "header": None}
-            self._types, self._target, self._features = {}, None, None
+            self.choices.forget()
             self._request_preview()
 
     # ------------------------------------------------------------------ import
@@ -223,35 +205,37 @@ class ImportTableDialog(ImportChoices, ImportForm, QDialog):
         """The project the choices describe (validation errors raise)."""
         from desktop_app.core.tabular import table_project
 
-        features = sorted(self._chosen_features(), key=self.preview.column_names.index)
+        c, f = self.choices, self.form
+        features = sorted(c.chosen_features(), key=self.preview.column_names.index)
         spec = self.preview.make_spec(
-            self._target,
+            c.target,
             features or None,  # none usable: the reader says why
-            self.task_combo.currentData(),
-            self.missing_combo.currentData(),
-            self._types,
+            f.task_combo.currentData(),
+            f.missing_combo.currentData(),
+            c.types,
         )
         data = self.base.data.model_copy(
             update={
-                "val_fraction": round(self.val_spin.value() / 100, 6),
-                "test_fraction": round(self.test_spin.value() / 100, 6),
+                "val_fraction": round(f.val_spin.value() / 100, 6),
+                "test_fraction": round(f.test_spin.value() / 100, 6),
             }
         )
         return table_project(spec, self.base.model_copy(update={"data": data}), self.name)
 
     @Slot()
     def _import(self) -> None:
-        if self._loading or self.preview is None or not self._validate():
+        if self.choices.loading or self.preview is None or not self.choices.validate():
             return
         try:
             project = self.build_project()
         except ValidationError as exc:
             show_error(
-                self.errors, format_validation_error(exc, "import").removeprefix("invalid import: ")
+                self.form.errors,
+                format_validation_error(exc, "import").removeprefix("invalid import: "),
             )
             return
         except OdysseyError as exc:
-            show_error(self.errors, str(exc))
+            show_error(self.form.errors, str(exc))
             return
         self._set_loading(True)
         self.loader.load(
@@ -259,21 +243,21 @@ class ImportTableDialog(ImportChoices, ImportForm, QDialog):
         )
 
     def _set_loading(self, loading: bool) -> None:
-        self._loading = loading
-        for widget in self._editors:
+        f = self.form
+        self.choices.loading = loading
+        for widget in f.editors:
             widget.setEnabled(not loading)
-        self.progress.setValue(0)
-        self.progress.setVisible(loading)
-        show_error(self.errors, None)
-        self.status_label.setText(f"Reading {self.path.name}…" if loading else "")
-        self._validate()
+        f.progress.setValue(0)
+        f.progress.setVisible(loading)
+        show_error(f.errors, None)
+        f.status_label.setText(f"Reading {self.path.name}…" if loading else "")
+        self.choices.validate()
 
     def _load_progress(self, fraction: float) -> None:
-        self.progress.setValue(int(1000 * fraction))
+        self.form.progress.setValue(int(1000 * fraction))
 
     def _loaded(self, result: LoadedTable) -> None:
         self._set_loading(False)
-        self.result_table = result
         self.imported.emit(result)
         self.accept()
 
@@ -282,13 +266,13 @@ class ImportTableDialog(ImportChoices, ImportForm, QDialog):
 
         self._set_loading(False)
         if isinstance(exc, Cancelled):
-            self.status_label.setText("Reading cancelled; nothing was changed.")
+            self.form.status_label.setText("Reading cancelled; nothing was changed.")
         else:
-            show_error(self.errors, _message(exc))
+            show_error(self.form.errors, _message(exc))
 
     def reject(self) -> None:
-        if self._loading:  # Cancel while reading stops the reading; the dialog stays
-            self.status_label.setText("Cancelling…")
+        if self.choices.loading:  # Cancel while reading stops the reading; the dialog stays
+            self.form.status_label.setText("Cancelling…")
             self.loader.cancel()
             return
         super().reject()

@@ -1,9 +1,8 @@
 """The import dialog's widgets and layout (the dialog's logic is in import_dialog.py and
 import_choices.py).
 
-ImportForm is a mixin of ImportTableDialog, in the role of a Qt Designer form: `_build`
-creates the controls named in import_dialog's docstring, connects them to the dialog's
-slots and lays them out.
+ImportForm plays the role of a Qt Designer form: it creates the controls named in
+import_dialog's docstring and lays them out on the dialog; the dialog connects them.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
@@ -58,29 +58,20 @@ def _combo(name, accessible, tip, items) -> QComboBox:
 
 
 class ImportForm:
-    """Builds the dialog's controls (mixed into ImportTableDialog)."""
+    """The import dialog's controls, laid out on `dialog`."""
 
-    def _show_workbook_controls(self, workbook: bool) -> None:
-        """A workbook has no delimiter or encoding: those controls give way to the name
-        of the worksheet read."""
-        for widget in self._text_only:
-            widget.setVisible(not workbook)
-        self.sheet_label.setVisible(workbook)
-        if not workbook:
-            self.sheet_label.setText("")
-
-    def _build(self) -> None:
+    def __init__(self, dialog: QDialog, val_fraction: float, test_fraction: float):
+        self.filling = False  # True while the dialog fills controls from a preview
         self.file_label = QLabel()
         self.file_label.setObjectName("importFileLabel")
         self.file_label.setAccessibleName("File")
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        choose = describe(
+        self.choose_button = choose = describe(
             QPushButton("Choose another file…"),
             "importChooseFileButton",
             "Choose another file",
             "Import a different CSV, TSV or Excel (.xlsx) file instead.",
         )
-        choose.clicked.connect(self._choose_file)
         self.detected_label = QLabel()
         self.detected_label.setObjectName("importDetectedLabel")
         self.detected_label.setAccessibleName("What was detected")
@@ -92,7 +83,6 @@ class ImportForm:
             "it if the preview shows everything in one column.",
             DELIMITERS,
         )
-        self.delimiter_combo.currentIndexChanged.connect(self._on_delimiter)
         self.encoding_combo = _combo(
             "encodingCombo",
             "Encoding",
@@ -101,7 +91,6 @@ class ImportForm:
             [(e, e) for e in ENCODINGS],
         )
         self.encoding_combo.setEditable(True)
-        self.encoding_combo.editTextChanged.connect(self._on_encoding_edited)
         self.header_check = describe(
             QCheckBox("First row holds the column names"),
             "headerCheck",
@@ -109,7 +98,6 @@ class ImportForm:
             "Whether the file's first row names the columns. Untick it if the first row "
             "already holds data; the columns are then called column1, column2, …",
         )
-        self.header_check.toggled.connect(self._on_header)
         self.sheet_label = QLabel()
         self.sheet_label.setObjectName("importSheetLabel")
         self.sheet_label.setAccessibleName("Worksheet read")
@@ -119,7 +107,7 @@ class ImportForm:
         )
         self.sheet_label.setVisible(False)
 
-        self.model = PreviewModel(self)
+        self.model = PreviewModel(dialog)
         self.table = describe(
             QTableView(),
             "importPreviewTable",
@@ -130,8 +118,6 @@ class ImportForm:
         self.table.setModel(self.model)
         self.table.horizontalHeader().setDefaultSectionSize(110)
         self.columns = ColumnList()
-        self.columns.typeChanged.connect(self._on_type)
-        self.columns.featuresChanged.connect(self._on_features)
 
         self.target_combo = describe(
             QComboBox(),
@@ -140,7 +126,6 @@ class ImportForm:
             "The column the network learns to predict. Every other usable column can be "
             "an input (a feature).",
         )
-        self.target_combo.currentIndexChanged.connect(self._on_target)
         self.task_combo = _combo(
             "taskCombo",
             "Task",
@@ -173,10 +158,8 @@ class ImportForm:
             "Test share",
             "Rows kept aside until training ends, for an honest final score.",
         )
-        self.val_spin.setValue(100 * self.base.data.val_fraction)
-        self.test_spin.setValue(100 * self.base.data.test_fraction)
-        for spin in (self.val_spin, self.test_spin):
-            spin.valueChanged.connect(self._validate)
+        self.val_spin.setValue(100 * val_fraction)
+        self.test_spin.setValue(100 * test_fraction)
 
         self.errors = error_label("importErrorLabel")
         self.errors.setAccessibleName("What is wrong with the table")
@@ -207,14 +190,12 @@ class ImportForm:
             "Cancel",
             "Close without changing the project; while the file is read, stop reading.",
         )
-        self.buttons.accepted.connect(self._import)
-        self.buttons.rejected.connect(self.reject)
 
         top = QHBoxLayout()
         top.addWidget(self.file_label, 1)
         top.addWidget(choose)
         fmt = QHBoxLayout()
-        self._text_only = []  # controls that apply to text files, hidden for a workbook
+        self.text_only = []  # controls that apply to text files, hidden for a workbook
         for label, widget in (
             ("Delimiter", self.delimiter_combo),
             ("Encoding", self.encoding_combo),
@@ -222,7 +203,7 @@ class ImportForm:
             caption = QLabel(label)
             fmt.addWidget(caption)
             fmt.addWidget(widget)
-            self._text_only += [caption, widget]
+            self.text_only += [caption, widget]
         fmt.addWidget(self.sheet_label)
         fmt.addWidget(self.header_check)
         fmt.addStretch(1)
@@ -242,8 +223,8 @@ class ImportForm:
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(lower)
-        self._editors = (self.delimiter_combo, self.encoding_combo, self.header_check, lower)
-        layout = QVBoxLayout(self)
+        self.editors = (self.delimiter_combo, self.encoding_combo, self.header_check, lower)
+        layout = QVBoxLayout(dialog)
         layout.addLayout(top)
         layout.addWidget(self.detected_label)
         layout.addLayout(fmt)
@@ -252,3 +233,12 @@ class ImportForm:
         layout.addWidget(self.status_label)
         layout.addWidget(self.progress)
         layout.addWidget(self.buttons)
+
+    def show_workbook_controls(self, workbook: bool) -> None:
+        """A workbook has no delimiter or encoding: those controls give way to the name
+        of the worksheet read."""
+        for widget in self.text_only:
+            widget.setVisible(not workbook)
+        self.sheet_label.setVisible(workbook)
+        if not workbook:
+            self.sheet_label.setText("")

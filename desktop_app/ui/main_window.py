@@ -29,7 +29,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QStyle
 
 from desktop_app.core.specs import Project
-from desktop_app.ui.action_state import enablement
+from desktop_app.ui.action_state import Permissions
 from desktop_app.ui.actions import ActionTargets, build_actions
 from desktop_app.ui.commands.exports import HistoryExports
 from desktop_app.ui.commands.files import ProjectFiles, RecentFiles
@@ -107,12 +107,17 @@ class MainWindow(QMainWindow):
             self,
         )
         notifier = WindowNotifier(self, self.banner, self.status)
+        self.permissions = Permissions(
+            lambda: self.controller.state, lambda: self.jobs.busy_kinds, self.session
+        )
+        allowed = self.permissions
         self.recent = RecentFiles(self.settings, notifier)
         self.files = ProjectFiles(
-            self.session, self.controller, notifier, self.settings, self.display, self.recent
+            self.session, allowed, notifier, self.settings, self.display, self.recent
         )
         self.models = ModelCommands(
             self.session,
+            allowed,
             self.controller,
             self.jobs,
             notifier,
@@ -123,19 +128,19 @@ class MainWindow(QMainWindow):
         )
         self.tables = TableCommands(
             self.session,
-            self.controller,
+            allowed,
             self.table_loader,
             notifier,
             self.settings,
             self.dataset_dock,
         )
         self.runs = RunCommands(
-            self.session, self.controller, self.tables, self.display, self.settings, self
+            self.session, allowed, self.controller, self.tables, self.display, self.settings, self
         )
         self.exports = HistoryExports(
             self.history, lambda: self.plots.loss.smoothed, notifier, self.settings
         )
-        self.opener = FileOpener(self.files, self.models, self.tables, self.controller, notifier)
+        self.opener = FileOpener(self.files, self.models, self.tables, allowed, notifier)
         self.recent.open_path = self.opener.open
 
         acts = build_actions(
@@ -248,7 +253,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _apply_enablement(self) -> None:
-        e = enablement(self.controller.state, self.jobs.busy_kinds, self.session)
+        e = self.permissions.now()
         for name, on in e.actions.items():
             self.actions[name].setEnabled(on)
         self.form.set_editable(e.panels_editable)

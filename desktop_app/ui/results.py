@@ -247,9 +247,6 @@ class ResultsPanel(QWidget):
             self._stale = stale
             self._set_status()
 
-    def metric_value(self, name: str) -> str:
-        return self.metric_labels[name].text()
-
     def stop_updates(self) -> None:
         for plot in (self._confusion, self._scatter):
             if plot is not None:

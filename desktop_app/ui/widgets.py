@@ -20,7 +20,6 @@ from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QDoubleSpinBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QScrollArea,
@@ -121,11 +120,6 @@ def make_double_spin(
     spin.setKeyboardTracking(False)
     spin.setAccelerated(True)
     return spin
-
-
-def set_row_visible(form: QFormLayout, field: QWidget, visible: bool) -> None:
-    """Hide a QFormLayout row (label and field) without removing it."""
-    form.setRowVisible(field, visible)
 
 
 def format_sci(value: float) -> str:

@@ -54,7 +54,7 @@ def test_import_a_workbook_then_train_on_it(qtbot, make_main_window, tmp_path):
     assert "Excel workbook" in detected and "150 rows" in detected and "4 columns" in detected
     assert "notes" in detected and "first worksheet" in detected
     assert find(dialog, QComboBox, "targetCombo").currentData() == "label"
-    assert dialog.columns.checked() == ["x1", "x2", "colour"]
+    assert dialog.form.columns.checked() == ["x1", "x2", "colour"]
     assert "several classes (3 classes" in find(dialog, QLabel, "inferredTaskLabel").text()
     assert error_text(dialog) == ""
     press_import(qtbot, dialog)

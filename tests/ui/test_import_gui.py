@@ -173,7 +173,7 @@ def test_import_from_the_menu_shows_detection_then_trains_on_the_table(
     assert kinds == ["numeric", "numeric", "numeric", "categorical"]
     # The last usable column is the target; every other one a feature; the task inferred.
     assert find(dialog, QComboBox, "targetCombo").currentData() == "label"
-    assert dialog.columns.checked() == ["x1", "x2", "x3"]
+    assert dialog.form.columns.checked() == ["x1", "x2", "x3"]
     assert "several classes (3 classes" in find(dialog, QLabel, "inferredTaskLabel").text()
     assert find(dialog, QComboBox, "taskCombo").currentText() == "Automatic: several classes"
     assert error_text(dialog) == ""
@@ -257,7 +257,7 @@ def test_semicolon_latin1_table_with_overrides(qtbot, make_main_window, tmp_path
     assert model.headerData(2, Qt.Orientation.Horizontal) == "Gewicht\ncategories"
     choose(find(dialog, QComboBox, "targetCombo"), "Wohnort")
     assert "several classes (3 classes" in find(dialog, QLabel, "inferredTaskLabel").text()
-    assert dialog.columns.checked() == ["Größe", "Farbe", "Gewicht", "Preis"]
+    assert dialog.form.columns.checked() == ["Größe", "Farbe", "Gewicht", "Preis"]
     choose(find(dialog, QComboBox, "missingCombo"), "median")
     press_import(qtbot, dialog)
     t = w.session.project.data.table
@@ -307,10 +307,10 @@ def test_catalog_dataset_switches_back_and_change_reopens_the_import(
     dialog = w.tables.import_dialog
     wait_preview(qtbot, dialog)
     assert find(dialog, QComboBox, "targetCombo").currentData() == "label"
-    assert dialog.columns.checked() == ["x1", "x2", "x3"]
-    dialog.columns.set_checked("x3", False)
+    assert dialog.form.columns.checked() == ["x1", "x2", "x3"]
+    dialog.form.columns.set_checked("x3", False)
     choose(find(dialog, QComboBox, "targetCombo"), "x1")
-    assert dialog.columns.checked() == ["x2", "label"]  # the old target became a feature
+    assert dialog.form.columns.checked() == ["x2", "label"]  # the old target became a feature
     assert "regression" in find(dialog, QLabel, "inferredTaskLabel").text()
     press_import(qtbot, dialog)
     t = w.session.project.data.table
@@ -435,9 +435,9 @@ def test_feature_and_split_problems_are_named_in_the_dialog(qtbot, main_window, 
     dialog = open_dialog(qtbot, w, three_class_csv(tmp_path / "t.csv"))
     ok = find(dialog, QPushButton, "importOkButton")
     for name in ("x1", "x2", "x3"):
-        dialog.columns.set_checked(name, False)
+        dialog.form.columns.set_checked(name, False)
     assert "tick at least one column" in error_text(dialog) and not ok.isEnabled()
-    dialog.columns.set_checked("x2", True)
+    dialog.form.columns.set_checked("x2", True)
     assert error_text(dialog) == "" and ok.isEnabled()
     find(dialog, QAbstractSpinBox, "importTestSpin").setValue(95)
     assert "leaves no rows to train on" in error_text(dialog) and not ok.isEnabled()

@@ -11,13 +11,15 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
 from desktop_app.core.errors import OdysseyError
 from desktop_app.core.specs import Project
+from desktop_app.ui.action_state import Permissions
 from desktop_app.ui.commands.notifier import Button, Notifier
-from desktop_app.ui.controller import TrainingController
 from desktop_app.ui.run_display import RunDisplay
 from desktop_app.ui.session import Session
 from desktop_app.ui.settings import AppSettings
 
 PROJECT_FILTER = "Odyssey project (*.json)"
+# What a command says when the action table holds it back (a drop, Open Recent).
+BUSY = "Stop the training, or wait for the file being read or written, before {what}."
 
 
 class RecentFiles:
@@ -83,13 +85,13 @@ class ProjectFiles:
     def __init__(
         self,
         session: Session,
-        controller: TrainingController,
+        permissions: Permissions,
         notifier: Notifier,
         settings: AppSettings,
         display: RunDisplay,
         recent: RecentFiles,
     ):
-        self.session, self.controller, self.notifier = session, controller, notifier
+        self.session, self.permissions, self.notifier = session, permissions, notifier
         self.settings, self.display, self.recent = settings, display, recent
 
     # ------------------------------------------------------------------ unsaved
@@ -111,14 +113,18 @@ class ProjectFiles:
 
     # ------------------------------------------------------------------ new, open
     def new(self) -> bool:
-        if self.controller.busy or not self.confirm_discard("starting a new project"):
+        if not self.permissions.allows("actionNew"):
+            return False
+        if not self.confirm_discard("starting a new project"):
             return False
         self.session.replace(Project())
         self.display.clear()
         return True
 
     def open_dialog(self) -> None:
-        if self.controller.busy or not self.confirm_discard("opening another project"):
+        if not self.permissions.allows("actionOpen"):
+            return
+        if not self.confirm_discard("opening another project"):
             return
         folder = self.settings.recent("project_folder", str(Path.home()))
         path, _ = QFileDialog.getOpenFileName(
@@ -133,8 +139,8 @@ class ProjectFiles:
         except OdysseyError as exc:
             self.notifier.error(f"Could not open the project: {exc}")
             return False
-        if self.controller.busy:
-            self.notifier.error("Stop the training before opening another project.")
+        if not self.permissions.allows("actionOpen"):
+            self.notifier.error(BUSY.format(what="opening another project"))
             return False
         self.session.replace(project, path)
         self.display.clear()

@@ -16,7 +16,8 @@ import numpy as np
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from desktop_app.core.catalog import REGRESSION
-from desktop_app.ui.commands.files import ProjectFiles, RecentFiles
+from desktop_app.ui.action_state import Permissions
+from desktop_app.ui.commands.files import BUSY, ProjectFiles, RecentFiles
 from desktop_app.ui.commands.notifier import Notifier
 from desktop_app.ui.controller import TrainingController
 from desktop_app.ui.jobs import JobRunner, error_message
@@ -35,6 +36,7 @@ class ModelCommands:
     def __init__(
         self,
         session: Session,
+        permissions: Permissions,
         controller: TrainingController,
         jobs: JobRunner,
         notifier: Notifier,
@@ -43,13 +45,11 @@ class ModelCommands:
         files: ProjectFiles,
         recent: RecentFiles,
     ):
-        self.session, self.controller, self.jobs = session, controller, jobs
+        self.session, self.permissions = session, permissions
+        self.controller, self.jobs = controller, jobs
         self.notifier, self.settings, self.display = notifier, settings, display
         self.files, self.recent = files, recent
         self.predict_dialog = None  # predict_dialog.PredictDialog, once opened
-
-    def _busy(self) -> bool:
-        return self.controller.busy or self.jobs.is_busy(JOB)
 
     def _folder(self) -> str:
         return self.settings.recent("model_folder", str(Path.home()))
@@ -64,8 +64,8 @@ class ModelCommands:
         if model is None:
             self.notifier.error("There is no trained model to save yet: press Train first.")
             return False
-        if self.controller.busy:
-            self.notifier.error("Training is running; stop it before saving the model.")
+        if not self.permissions.allows("actionSaveModel"):
+            self.notifier.error(BUSY.format(what="saving the model"))
             return False
         if path is None:
             stem = re.sub(r"[^\w.-]+", "-", model.project.name).strip("-.") or "model"
@@ -99,7 +99,7 @@ class ModelCommands:
 
     # ------------------------------------------------------------------ load
     def load_dialog(self) -> bool:
-        if self.controller.busy:
+        if not self.permissions.allows("actionLoadModel"):
             return False
         if not self.files.confirm_discard("loading a model"):
             return False
@@ -110,8 +110,8 @@ class ModelCommands:
 
     def load_file(self, path: str | Path, confirmed: bool = False) -> bool:
         """Read a model file in the background, then show it (panels, plots, results)."""
-        if self._busy():
-            self.notifier.error("Wait for the current work to end before loading a model.")
+        if not self.permissions.allows("actionLoadModel"):
+            self.notifier.error(BUSY.format(what="loading a model"))
             return False
         if not confirmed and not self.files.confirm_discard("loading a model"):
             return False
@@ -133,7 +133,7 @@ class ModelCommands:
         """(GUI thread) Put a loaded model everywhere: panels, plots, results, Predict."""
         loaded, y_true, y_pred, note, boundary = payload
         self.notifier.clear_status()
-        if self.controller.busy:  # the action table prevents it; never mix two runs
+        if self.controller.busy:  # Train waits for model files; never mix two runs
             self.notifier.error("Training started while the model loaded; load it again.")
             return
         self.notifier.dismiss()
@@ -153,7 +153,7 @@ class ModelCommands:
     def continue_training(self, epochs: int | None = None) -> bool:
         """Go on training the current model for `epochs` more (asked when None)."""
         model = self.session.model
-        if model is None or self._busy():
+        if model is None or not self.permissions.allows("actionContinueTraining"):
             return False
         if model.resume is None:
             self.notifier.error(

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData
 
-from desktop_app.ui.commands.files import ProjectFiles
+from desktop_app.ui.action_state import Permissions
+from desktop_app.ui.commands.files import BUSY, ProjectFiles
 from desktop_app.ui.commands.models import ModelCommands
 from desktop_app.ui.commands.notifier import Notifier
 from desktop_app.ui.commands.tables import TableCommands
-from desktop_app.ui.controller import TrainingController
 
 MODEL_SUFFIXES = (".safetensors",)
 PROJECT_SUFFIXES = (".json",)
@@ -36,19 +36,19 @@ class FileOpener:
         files: ProjectFiles,
         models: ModelCommands,
         tables: TableCommands,
-        controller: TrainingController,
+        permissions: Permissions,
         notifier: Notifier,
     ):
         self.files, self.models, self.tables = files, models, tables
-        self.controller, self.notifier = controller, notifier
+        self.permissions, self.notifier = permissions, notifier
 
     def open(self, path: str | Path) -> bool:
         suffix = Path(path).suffix.lower()
         if suffix in TABLE_SUFFIXES:
             self.tables.import_table(str(path))
             return True
-        if self.controller.busy:
-            self.notifier.error(f"Stop the training before opening {Path(path).name}.")
+        if not self.permissions.allows("actionOpen"):
+            self.notifier.error(BUSY.format(what=f"opening {Path(path).name}"))
             return False
         if suffix in MODEL_SUFFIXES:
             return self.models.load_file(path)

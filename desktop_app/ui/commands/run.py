@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Slot
 
+from desktop_app.ui.action_state import Permissions
 from desktop_app.ui.commands.tables import TableCommands
 from desktop_app.ui.controller import TrainingController
 from desktop_app.ui.run_display import RunDisplay
@@ -23,6 +24,7 @@ class RunCommands(QObject):
     def __init__(
         self,
         session: Session,
+        permissions: Permissions,
         controller: TrainingController,
         tables: TableCommands,
         display: RunDisplay,
@@ -30,7 +32,8 @@ class RunCommands(QObject):
         parent: QObject | None = None,
     ):
         super().__init__(parent)
-        self.session, self.controller, self.tables = session, controller, tables
+        self.session, self.permissions = session, permissions
+        self.controller, self.tables = controller, tables
         self.display, self.settings = display, settings
         controller.finished.connect(self._on_finished)
 
@@ -42,7 +45,7 @@ class RunCommands(QObject):
     def train_on(self, data) -> bool:
         """Train the current project; data: its PreparedData when already read."""
         project = self.session.project
-        if self.controller.busy or project is None:
+        if project is None or not self.permissions.allows("actionTrain"):
             return False
         if project.data.table is not None and data is None:
             return self.tables.load_then_train(project, self.train_on)

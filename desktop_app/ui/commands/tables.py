@@ -20,8 +20,9 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox, QProgressDi
 
 from desktop_app.core.errors import OdysseyError
 from desktop_app.core.specs import Project, TableSpec
+from desktop_app.ui.action_state import Permissions
+from desktop_app.ui.commands.files import BUSY
 from desktop_app.ui.commands.notifier import Notifier
-from desktop_app.ui.controller import TrainingController
 from desktop_app.ui.jobs import error_message
 from desktop_app.ui.session import Session
 from desktop_app.ui.settings import AppSettings
@@ -55,13 +56,13 @@ class TableCommands:
     def __init__(
         self,
         session: Session,
-        controller: TrainingController,
+        permissions: Permissions,
         loader: TableLoader,
         notifier: Notifier,
         settings: AppSettings,
         dataset_dock: QDockWidget,
     ):
-        self.session, self.controller, self.loader = session, controller, loader
+        self.session, self.permissions, self.loader = session, permissions, loader
         self.notifier, self.settings, self.dataset_dock = notifier, settings, dataset_dock
         self.import_dialog = None  # import_dialog.ImportTableDialog, once opened
 
@@ -80,11 +81,8 @@ class TableCommands:
         from desktop_app.ui.import_dialog import ImportTableDialog
         from desktop_app.ui.import_form import TABLE_FILTER
 
-        if self.controller.busy:
-            self.notifier.error("Stop the training before importing a table.")
-            return None
-        if self.loader.busy:
-            self.notifier.error("A table is being read; wait for it or cancel it first.")
+        if not self.permissions.allows("actionImportTable"):
+            self.notifier.error(BUSY.format(what="importing a table"))
             return None
         parent = self.notifier.parent
         if path is None and initial is None:

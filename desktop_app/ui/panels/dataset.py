@@ -120,7 +120,6 @@ class DatasetPanel(QWidget):
         self._values: dict = self._spec.model_dump()
         self._valid = True
         self._filling = False
-        self._locked = False
         self._preview_started = False
         self._last_table: TableSpec | None = None  # the combo offers it to return to
         self._build()
@@ -235,7 +234,6 @@ class DatasetPanel(QWidget):
         self._request_preview(spec)
 
     def set_locked(self, locked: bool) -> None:
-        self._locked = locked
         for box in self._editors:
             box.setEnabled(not locked)
 
