@@ -139,3 +139,26 @@ def decision_grid(
         points=np.asarray(points, dtype=np.float64),
         labels=np.zeros(0, np.int64) if labels is None else np.asarray(labels, np.int64),
     )
+
+
+@dataclass
+class BoundaryPlane:
+    """The one way a boundary is set up: the plane of a run's training data, made once
+    (points picked, units restored), then evaluated for any state of the model. Used for
+    the live boundary, the final one and a loaded model's."""
+
+    prep: object  # data.Preprocessing
+    points: np.ndarray  # training points, original units
+    labels: np.ndarray
+
+    @classmethod
+    def of(cls, prep, x_train: np.ndarray, y_train: np.ndarray) -> BoundaryPlane | None:
+        """The plane of this training data, or None: not two-feature classification, or
+        no training rows to span it."""
+        if unavailable_reason(prep.task, prep.n_features) or not len(x_train):
+            return None
+        return cls(prep, *training_points(prep, x_train, y_train))
+
+    def grid(self, model, device="cpu") -> BoundaryGrid | None:
+        """The model's boundary over this plane now."""
+        return decision_grid(model, self.prep, self.points, self.labels, device=device)

@@ -47,8 +47,9 @@ class EventRelay(Callback):
         self._rate_t = 0.0  # active time and step at the previous rate sample
         self._rate_step = 0
         self._rate = 0.0  # samples per second, smoothed
-        self._boundary_points = None  # (points, labels) in original units, or None
+        self._plane = None  # core.boundary.BoundaryPlane of the training data, or None
         self._boundary = None  # a grid not sent yet
+        self.final_boundary = None  # the grid of the model as the loop left it
         self._last_boundary = 0.0
 
     # -- engine hooks (worker thread)
@@ -106,26 +107,21 @@ class EventRelay(Callback):
 
     # -- decision boundary (training thread)
     def _setup_boundary(self, trainer) -> None:
-        from desktop_app.core.boundary import training_points, unavailable_reason
+        from desktop_app.core.boundary import BoundaryPlane
 
         d = trainer.data
-        self._boundary_points = None
-        if unavailable_reason(d.task, d.n_features) is None and len(d.x_train):
-            self._boundary_points = training_points(d.prep, d.x_train, d.y_train)
+        self._plane = BoundaryPlane.of(d.prep, d.x_train, d.y_train)
         self._last_boundary = time.perf_counter()
 
     def _maybe_boundary(self, trainer, first: bool = False, force: bool = False) -> None:
-        if self._boundary_points is None:
+        if self._plane is None:
             return
         now = time.perf_counter()
         if not (force or first or now - self._last_boundary >= BOUNDARY_INTERVAL_S):
             return
-        from desktop_app.core.boundary import decision_grid
-
-        points, labels = self._boundary_points
-        self._boundary = decision_grid(
-            trainer.model, trainer.data.prep, points, labels, device=trainer.device
-        )
+        self._boundary = self._plane.grid(trainer.model, device=trainer.device)
+        if force:
+            self.final_boundary = self._boundary
         self._last_boundary = time.perf_counter()
 
     # -- coalescing

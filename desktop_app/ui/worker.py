@@ -159,23 +159,8 @@ class TrainingWorker(QObject):
             y_true=y_true,
             y_pred=y_pred,
             model=_snapshot(trainer),
-            boundary=_final_boundary(trainer),
+            boundary=relay.final_boundary,  # after early stopping restored the best
         )
-
-
-def _final_boundary(trainer) -> object | None:
-    """The decision boundary of the finished model (restored best weights included)."""
-    try:
-        from desktop_app.core.boundary import decision_grid, training_points, unavailable_reason
-
-        d = trainer.data
-        if unavailable_reason(d.task, d.n_features) or not len(d.x_train):
-            return None
-        points, labels = training_points(d.prep, d.x_train, d.y_train)
-        return decision_grid(trainer.model, d.prep, points, labels, device=trainer.device)
-    except Exception:  # noqa: BLE001 - the run's results still reach the user
-        log.exception("could not draw the decision boundary")
-        return None
 
 
 def _snapshot(trainer) -> object | None:

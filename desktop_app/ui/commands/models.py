@@ -232,7 +232,7 @@ def read_model(path: str):
 def loaded_boundary(loaded):
     """(job thread) A loaded classifier's decision boundary over its training data
     (prepared again), or None: not two-feature classification, or no data to span."""
-    from desktop_app.core.boundary import decision_grid, training_points, unavailable_reason
+    from desktop_app.core.boundary import BoundaryPlane, unavailable_reason
 
     prep = loaded.preprocessing
     if unavailable_reason(prep.task, prep.n_features):
@@ -244,8 +244,8 @@ def loaded_boundary(loaded):
         d = prepare(loaded.project.data)
         if not _same_preprocessing(d.prep, prep):
             return None
-        points, labels = training_points(prep, d.x_train, d.y_train)
-        return decision_grid(loaded.model, prep, points, labels)
+        plane = BoundaryPlane.of(prep, d.x_train, d.y_train)
+        return plane.grid(loaded.model) if plane is not None else None
     except Exception:  # noqa: BLE001 - the rest of the model is shown regardless
         return None
 
