@@ -1,4 +1,4 @@
-"""Messages to the user: the in-window error banner, the close confirmation, the crash dialog.
+"""Messages to the user: the in-window error banner and the crash dialog.
 
 Run errors go to a banner above the plots rather than a modal box: the message stays
 readable while the user fixes the learning rate, and nothing blocks the window.
@@ -67,19 +67,6 @@ class MessageBanner(QWidget):
     def dismiss(self) -> None:
         self.hide()
         self.dismissed.emit()
-
-
-def confirm_stop_and_close(parent: QWidget) -> bool:
-    """Ask whether to stop the running training and close. True: stop and close."""
-    answer = QMessageBox.question(
-        parent,
-        "Training is running",
-        "Training is still running. Stop it and close Odyssey?\n\n"
-        "The current run's results will be lost; your project settings are kept.",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-        QMessageBox.StandardButton.No,
-    )
-    return answer == QMessageBox.StandardButton.Yes
 
 
 def show_unexpected_error(parent: QWidget | None, summary: str, details: str) -> None:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBo
 from desktop_app.core.specs import Project
 from desktop_app.ui.action_state import Permissions
 from desktop_app.ui.actions import ActionTargets, build_actions
+from desktop_app.ui.commands.closing import CloseGuard
 from desktop_app.ui.commands.exports import HistoryExports
 from desktop_app.ui.commands.files import ProjectFiles, RecentFiles
 from desktop_app.ui.commands.models import ModelCommands
@@ -39,7 +40,6 @@ from desktop_app.ui.commands.opening import FileOpener, dropped_paths
 from desktop_app.ui.commands.run import RunCommands
 from desktop_app.ui.commands.tables import TableCommands
 from desktop_app.ui.controller import TrainingController
-from desktop_app.ui.dialogs import confirm_stop_and_close
 from desktop_app.ui.gc_policy import collect_in_gui_thread, freeze_long_lived
 from desktop_app.ui.jobs import JobRunner
 from desktop_app.ui.live_history import LiveHistory
@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
         )
         self.opener = FileOpener(self.files, self.models, self.tables, allowed, notifier)
         self.recent.open_path = self.opener.open
+        self.closing = CloseGuard(self.session, self.controller, self.files, notifier)
 
         acts = build_actions(
             self,
@@ -358,10 +359,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self, lambda: self.opener.open(paths[0]))
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        if self.controller.busy and not confirm_stop_and_close(self):
-            event.ignore()
-            return
-        if not self._shut_down and not self.files.confirm_discard("closing Odyssey"):
+        if not self._shut_down and not self.closing.confirm():
             event.ignore()
             return
         self._closed = True

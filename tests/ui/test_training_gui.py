@@ -186,6 +186,44 @@ def test_closing_mid_run_asks_then_stops_and_leaves_nothing_running(
     assert active_timers() == []
 
 
+def test_closing_mid_run_with_unsaved_changes_asks_once_while_the_run_waits(
+    qtbot, make_main_window, monkeypatch
+):
+    """One question covers the run and the unsaved changes, and the run is paused while
+    it is asked; Cancel lets it go on (it used to ask twice, training behind both)."""
+    w = make_main_window(LONG)
+    type_into(qtbot, find(w, QAbstractSpinBox, "batchSizeSpin"), "32")  # an unsaved edit
+    assert w.session.modified
+    start_long_run(qtbot, w)
+    asked = []
+
+    def answer(choice):
+        def question(parent, title, text, *args, **kwargs):
+            qtbot.wait(200)  # updates sent before the pause arrive
+            steps = len(w.history.steps)
+            qtbot.wait(300)  # the run must not go on behind the question
+            QApplication.processEvents()
+            asked.append((w.controller.state, len(w.history.steps) - steps, text))
+            return choice
+
+        return question
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
+    w.close()
+    assert len(asked) == 1 and w.isVisible()
+    state, more_steps, text = asked[0]
+    assert state is RunState.PAUSED and more_steps == 0
+    assert "not saved" in text and "Training is still running" in text
+    assert w.controller.state is RunState.RUNNING  # Cancel: the run goes on
+
+    asked.clear()
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Discard))
+    w.close()
+    assert len(asked) == 1
+    assert not w.isVisible()
+    assert not w.controller.is_thread_running()
+
+
 def test_nan_loss_shows_its_message_and_the_next_train_works(qtbot, main_window):
     w = main_window
     choose(find(w, QComboBox, "datasetCombo"), "regression")
