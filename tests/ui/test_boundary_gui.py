@@ -91,7 +91,10 @@ def test_file_new_clears_the_boundary(qtbot, main_window, monkeypatch):
     assert w.plots.boundary.grid is not None
     w.actions["actionNew"].trigger()
     qtbot.waitUntil(lambda: w.plots.boundary.grid is None)
-    assert find(w, QLabel, "boundaryNote").isVisible()
+    note = find(w, QLabel, "boundaryNote")
+    assert note.isVisible()
+    # The new (default, 20-feature) project will never get one, and the note says so.
+    assert note.text() == NOT_SHOWN
 
 
 def test_a_loaded_moons_model_shows_its_final_boundary(

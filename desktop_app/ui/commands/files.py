@@ -117,8 +117,8 @@ class ProjectFiles:
             return False
         if not self.confirm_discard("starting a new project"):
             return False
+        self.display.clear()  # first: the new project then says whether it gets a boundary
         self.session.replace(Project())
-        self.display.clear()
         return True
 
     def open_dialog(self) -> None:
@@ -142,8 +142,8 @@ class ProjectFiles:
         if not self.permissions.allows("actionOpen"):
             self.notifier.error(BUSY.format(what="opening another project"))
             return False
-        self.session.replace(project, path)
         self.display.clear()
+        self.session.replace(project, path)
         self._remember(path)
         self.notifier.status(f"Opened {path}", 5000)
         return True
