@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QByteArray, QPointF, Qt
 from PySide6.QtGui import QImage
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.specs import DataSpec, Project, TrainSpec
 from desktop_app.ui.live_history import GrowingArray, LiveHistory
 from desktop_app.ui.plots.loss import LossPlot, ema_debiased
-from desktop_app.ui.plots.parts import PeakEnvelope
+from desktop_app.ui.plots.parts import MarkerSet, PeakEnvelope
 from desktop_app.ui.settings import AppSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -438,3 +439,18 @@ def test_peak_envelope_built_in_blocks_equals_one_built_at_once(monkeypatch):
     np.testing.assert_array_equal(got[1], fresh[1])
     # Every block's extremes survive: the envelope never hides a spike.
     assert got[1].max() == y.max() and got[1].min() == y.min()
+
+
+def test_a_marker_shown_again_reads_its_new_label(qtbot):
+    """Train iris, File > New, train again: the best-epoch line moved to epoch 6 but its
+    label still read "best (epoch 66)" (a hidden label ignores new text)."""
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    plot.show()
+    markers = MarkerSet(plot.getPlotItem(), "#2ca02c")
+    markers.set([(660.0, "best (epoch 66)")])
+    markers.set([])  # File > New: no run shown
+    markers.set([(60.0, "best (epoch 6)")])
+    line = markers.lines[0]
+    assert line.isVisible() and line.value() == 60.0
+    assert line.label.toPlainText() == "best (epoch 6)"

@@ -140,9 +140,9 @@ class MarkerSet:
             self.plot_item.addItem(line, ignoreBounds=True)
             self.lines.append(line)
         for line, (x, text) in zip(self.lines, marks):
+            line.setVisible(True)  # first: a hidden label ignores new text and positions
             line.setPos(x)
             line.label.setFormat(text)
-            line.setVisible(True)
         for line in self.lines[len(marks) :]:
             line.setVisible(False)
 
