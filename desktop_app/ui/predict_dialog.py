@@ -178,6 +178,7 @@ class PredictDialog(QDialog):
         from desktop_app.core.predict import predict_raw, predict_rows
 
         self.show_error("")
+        self._clear_single()  # a new answer or an error: never the old answer beside it
         values = self.values()
         try:
             if self.table_model:
@@ -196,6 +197,10 @@ class PredictDialog(QDialog):
             return False
         self._show_single(result)
         return True
+
+    def _clear_single(self) -> None:
+        self.prediction_label.setText("")
+        self.probability_table.setRowCount(0)
 
     def _show_single(self, result) -> None:
         table = self.probability_table

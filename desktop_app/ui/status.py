@@ -15,6 +15,8 @@ TEXT_INTERVAL_S = 0.25  # people read a progress text a few times a second at mo
 def format_duration(seconds: float | None) -> str:
     if seconds is None or seconds != seconds or seconds < 0:
         return "–"
+    if seconds < 0.1:
+        return f"{seconds * 1000:.0f} ms"  # a tiny run: never "0.0 s"
     if seconds < 10:
         return f"{seconds:.1f} s"
     s = int(round(seconds))

@@ -213,6 +213,7 @@ def test_open_recent_reopens_and_prunes_missing_files(qtbot, main_window, monkey
     b.unlink()
     trigger(w, "actionRecent1")  # b.json, now second
     assert len(answers.warnings) == 1 and "no longer exists" in answers.warnings[0]
+    assert "File > Open project" in answers.warnings[0]
     assert w.windowTitle() == "Odyssey — A"
     names = [x.data() for x in menu.actions() if x.objectName().startswith("actionRecent")]
     assert str(b.resolve()) not in names and str(a.resolve()) in names

@@ -454,3 +454,21 @@ def test_a_marker_shown_again_reads_its_new_label(qtbot):
     line = markers.lines[0]
     assert line.isVisible() and line.value() == 60.0
     assert line.label.toPlainText() == "best (epoch 6)"
+
+
+def test_exports_before_any_run_say_there_is_nothing_yet(qtbot, main_window):
+    """No empty CSV and no file dialog: the banner says what to do first."""
+    w = main_window
+    for name, what in (("actionExportCsv", "history"), ("actionExportSteps", "per-step losses")):
+        w.actions[name].trigger()
+        assert w.banner.isVisible()
+        assert f"no {what} to export yet" in w.banner.text() and "train" in w.banner.text()
+
+
+def test_short_durations_read_in_milliseconds_never_zero_seconds():
+    from desktop_app.ui.status import format_duration
+
+    assert format_duration(0.04) == "40 ms"
+    assert format_duration(0.0004) == "0 ms"
+    assert format_duration(0.25) == "0.2 s" or format_duration(0.25) == "0.3 s"
+    assert format_duration(75) == "1:15"

@@ -136,6 +136,20 @@ def test_a_value_that_is_not_a_number_is_named_in_the_dialog(qtbot, make_dialog)
     assert d.isVisible()
 
 
+def test_an_error_after_a_prediction_replaces_it(qtbot, make_dialog):
+    """The old answer must not stay beside a new error, as if it were for these values."""
+    loaded, _ = trained(MOONS, epochs=1)
+    d = make_dialog(loaded)
+    predict = find(d, QPushButton, "predictButton")
+    qtbot.mouseClick(predict, Qt.MouseButton.LeftButton)  # the defaults predict
+    label, table = find(d, QLabel, "predictionLabel"), find(d, QTableWidget, "probabilityTable")
+    assert "Predicted class" in label.text() and table.rowCount() == 2
+    type_value(qtbot, find(d, QLineEdit, "predictInput_0"), "abc")
+    qtbot.mouseClick(predict, Qt.MouseButton.LeftButton)
+    assert find(d, QLabel, "predictError").isVisible()
+    assert label.text() == "" and table.rowCount() == 0
+
+
 def test_defaults_are_the_training_means_so_predict_works_at_once(qtbot, make_dialog):
     loaded, _ = trained(IRIS, epochs=1)
     d = make_dialog(loaded)

@@ -29,15 +29,25 @@ class HistoryExports:
         self.notifier, self.settings = notifier, settings
 
     def epochs_csv(self, path: str | None = None) -> bool:
+        if not self.history.epochs:
+            return self._nothing("history")
         path = path or self._ask_path("Export history as CSV", "history.csv")
         return bool(path) and self._write(lambda: self.history.write_epochs_csv(path), path)
 
     def steps_csv(self, path: str | None = None) -> bool:
+        if not len(self.history.steps):
+            return self._nothing("per-step losses")
         path = path or self._ask_path("Export per-step losses as CSV", "steps.csv")
         smoothed = self.smoothed()
         return bool(path) and self._write(
             lambda: self.history.write_steps_csv(path, smoothed), path
         )
+
+    def _nothing(self, what: str) -> bool:
+        self.notifier.error(
+            f"There are no {what} to export yet: train the project, or load a model, first."
+        )
+        return False
 
     def _ask_path(self, title: str, default_name: str) -> str | None:
         folder = self.settings.recent("export_folder", str(Path.home()))

@@ -22,6 +22,14 @@ PROJECT_FILTER = "Odyssey project (*.json)"
 BUSY = "Stop the training, or wait for the file being read or written, before {what}."
 
 
+def _finder(path: str) -> str:
+    """The menu item that opens a file of this kind."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".safetensors":
+        return "File > Load model…"
+    return "File > Open project…" if suffix == ".json" else "File > Import table…"
+
+
 class RecentFiles:
     """File ▸ Open Recent (objectName menuOpenRecent): projects and models alike."""
 
@@ -73,7 +81,7 @@ class RecentFiles:
                 self.notifier.parent,
                 "File not found",
                 f"{path} no longer exists (it was moved, renamed or deleted), so it was "
-                "removed from the recent files. Use File > Open to find it.",
+                f"removed from the recent files. Use {_finder(path)} to find it.",
             )
             return False
         return self.open_path(path)
