@@ -8,17 +8,19 @@
 - make_spin()/make_double_spin(): spin boxes configured the way every panel wants them
   (value committed on Enter or focus-out, not on every keystroke).
 - scrolling_column(): a panel's boxes stacked in a column that scrolls when the dock is
-  shorter than they are.
+  shorter than they are; the mouse wheel over a control that has no focus scrolls the
+  column instead of changing the value (guard_wheel).
 """
 
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
+    QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
@@ -59,6 +61,32 @@ def mark_invalid(widget: QWidget, message: str | None) -> None:
         widget.setAccessibleDescription("")
 
 
+class _WheelGuard(QObject):
+    """Passes a wheel event on to the scrolling parent unless the control has focus, so
+    scrolling a panel never edits the value that happens to pass under the mouse."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.Wheel and not obj.hasFocus():
+            event.ignore()  # ignored and filtered: Qt offers it to the parent widgets
+            return True
+        return False
+
+
+_WHEEL_GUARD: _WheelGuard | None = None
+WHEEL_GUARDED = (QAbstractSpinBox, QComboBox, QSlider)
+
+
+def guard_wheel(widgets) -> None:
+    """The wheel changes these controls only once they have focus (a click or Tab)."""
+    global _WHEEL_GUARD
+    if _WHEEL_GUARD is None:
+        _WHEEL_GUARD = _WheelGuard()  # lives as long as the process: no parent
+    for widget in widgets:
+        if isinstance(widget, WHEEL_GUARDED):
+            widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel gives no focus
+        widget.installEventFilter(_WHEEL_GUARD)
+
+
 def scrolling_column(panel: QWidget, parts, stretch_last: bool = False) -> None:
     """Lay `parts` out top to bottom in panel, inside a frameless scroll area. The last
     part takes the spare height when stretch_last; otherwise the spare height stays below."""
@@ -79,6 +107,7 @@ def scrolling_column(panel: QWidget, parts, stretch_last: bool = False) -> None:
     outer.setContentsMargins(0, 0, 0, 0)
     outer.addWidget(scroll)
     panel.setMinimumWidth(300)
+    guard_wheel(w for w in content.findChildren(QWidget) if isinstance(w, WHEEL_GUARDED))
 
 
 def error_label(name: str) -> QLabel:

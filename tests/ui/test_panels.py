@@ -546,3 +546,48 @@ def test_importing_the_panels_does_not_import_torch():
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
     )
     assert result.returncode == 0, result.stderr
+
+
+def _wheel(widget, steps: int = 3) -> bool:
+    """Turn the wheel over widget; True when it took the events (False: they go on to
+    its parents, as Qt offers an ignored real wheel event to the scroll area)."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    centre = QPointF(widget.rect().center())
+    taken = False
+    for _ in range(steps):
+        event = QWheelEvent(
+            centre,
+            QPointF(widget.mapToGlobal(centre.toPoint())),
+            QPoint(0, 0),
+            QPoint(0, -120),
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
+        QApplication.sendEvent(widget, event)
+        taken = taken or event.isAccepted()
+    return taken
+
+
+def test_the_wheel_scrolls_a_panel_without_editing_the_value_under_the_mouse(qtbot):
+    """Scrolling past a spin box or combo must not change it (a width went from
+    1,000,000 to 999,993); once the user clicks or tabs into it, the wheel edits it."""
+    panel = DatasetPanel()
+    qtbot.addWidget(panel, before_close_func=lambda p: p.shutdown())
+    panel.resize(340, 300)  # shorter than its boxes: the column scrolls
+    panel.show()
+    qtbot.waitExposed(panel)
+    samples = panel.findChild(QAbstractSpinBox, "samplesSpin")
+    combo = panel.findChild(QComboBox, "datasetCombo")
+    before, dataset = samples.value(), combo.currentIndex()
+    assert not _wheel(samples) and not _wheel(combo)  # passed on to the scroll area
+    assert samples.value() == before and combo.currentIndex() == dataset
+    assert not _wheel(panel.findChild(QWidget, "previewPlot"))  # no zoom with no way back
+    samples.setFocus()
+    qtbot.waitUntil(samples.hasFocus)
+    assert _wheel(samples, 1)
+    assert samples.value() != before  # a focused control takes the wheel

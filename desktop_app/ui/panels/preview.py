@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 from desktop_app.core.catalog import REGRESSION
 from desktop_app.core.specs import DataSpec
 from desktop_app.ui.jobs import JobRunner
+from desktop_app.ui.widgets import guard_wheel
 
 PREVIEW_ROWS = 20_000  # rows generated for the balance estimate
 PLOT_POINTS = 2_000  # points drawn in the scatter plot
@@ -117,11 +118,15 @@ class DatasetPreview(QWidget):
         self.plot.setAccessibleName("Scatter plot of the dataset")
         self.plot.setToolTip(
             "The first two features of (a sample of) the data, one dot per row, coloured "
-            "by class or by target value. Drag to pan, scroll to zoom."
+            "by class or by target value."
         )
         self.plot.setMinimumHeight(200)
         self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.plot.setMenuEnabled(False)
+        # A still picture: the wheel scrolls the panel (a zoom had no way back).
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        guard_wheel([self.plot])
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.scatter = pg.ScatterPlotItem(size=5, pen=None)
         self.plot.addItem(self.scatter)
