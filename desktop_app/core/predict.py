@@ -37,7 +37,7 @@ from desktop_app.core.errors import DataError, FileFormatError
 from desktop_app.core.tabular.detect import WORKBOOK_SUFFIXES
 
 if TYPE_CHECKING:  # pragma: no cover
-    from desktop_app.core.persistence import LoadedModel
+    from desktop_app.core.persistence.model_file import LoadedModel
 
 MAX_CSV_BYTES = 2_000_000_000
 
@@ -162,7 +162,7 @@ def predict_rows(loaded: LoadedModel, rows: np.ndarray) -> PredictionResult:
 
 def _predict_inputs(loaded: LoadedModel, x: np.ndarray) -> PredictionResult:
     """Predictions for rows already encoded and scaled as the model expects."""
-    from desktop_app.core.engine import predict_prepared
+    from desktop_app.core.evaluation import predict_prepared
 
     prep = loaded.preprocessing
     out = predict_prepared(loaded.model, prep.task, x, "cpu")
@@ -312,7 +312,7 @@ def predict_csv(loaded: LoadedModel, path: str | Path) -> tuple[CsvRows, Predict
 
 def write_predictions_csv(path: str | Path, rows: CsvRows, result: PredictionResult) -> None:
     """The input columns, then the prediction (and class probabilities)."""
-    from desktop_app.core.persistence import write_text_atomic
+    from desktop_app.core.persistence.atomic import write_text_atomic
 
     taken = set(rows.header)
     extra = []

@@ -13,7 +13,7 @@ from PySide6.QtCore import QMimeData
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
 from desktop_app.core.errors import OdysseyError
-from desktop_app.core.specs import Project
+from desktop_app.core.specs.project import Project
 
 MODEL_SUFFIXES = (".safetensors",)
 PROJECT_SUFFIXES = (".json",)
@@ -116,7 +116,7 @@ def save_project_dialog(window) -> bool:
 def save_project_to(window, path: str | Path) -> bool:
     if _invalid_project_message(window):
         return False
-    from desktop_app.core.persistence import save_project as write_project
+    from desktop_app.core.persistence.projects import save_project as write_project
 
     try:
         write_project(window.project, path)

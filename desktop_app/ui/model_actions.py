@@ -66,7 +66,7 @@ def save_model_dialog(window, path: str | None = None) -> bool:
     _remember_folder(window, path)
 
     def write():
-        from desktop_app.core.persistence import save_model
+        from desktop_app.core.persistence.model_file import save_model
 
         save_model(path, model)
         return path
@@ -123,7 +123,7 @@ def load_model_file(window, path: str | Path, confirmed: bool = False) -> bool:
 
 def read_model(path: str):
     """(pool thread) The model, and for regression its test predictions for the scatter."""
-    from desktop_app.core.persistence import load_model
+    from desktop_app.core.persistence.model_file import load_model
 
     loaded = load_model(path)
     y_true = y_pred = None
@@ -151,11 +151,10 @@ def loaded_boundary(loaded):
     if unavailable_reason(prep.task, prep.n_features):
         return None
     try:
-        from desktop_app.core.data import prepare
-        from desktop_app.core.engine import _same_preprocessing
+        from desktop_app.core.data import prepare, same_preprocessing
 
         d = prepare(loaded.project.data)
-        if not _same_preprocessing(d.prep, prep):
+        if not same_preprocessing(d.prep, prep):
             return None
         points, labels = training_points(prep, d.x_train, d.y_train)
         return decision_grid(loaded.model, prep, points, labels)
@@ -165,13 +164,13 @@ def loaded_boundary(loaded):
 
 def regression_points(loaded) -> tuple[np.ndarray, np.ndarray]:
     """Actual and predicted test targets (original units), recomputed from the data."""
-    from desktop_app.core.data import prepare
-    from desktop_app.core.engine import _same_preprocessing, predict_prepared
+    from desktop_app.core.data import prepare, same_preprocessing
     from desktop_app.core.errors import DataError
+    from desktop_app.core.evaluation import predict_prepared
 
     d = prepare(loaded.project.data)
     prep = loaded.preprocessing
-    if not _same_preprocessing(d.prep, prep):
+    if not same_preprocessing(d.prep, prep):
         raise DataError("the data no longer matches what the model was trained on")
     n = min(len(d.x_test), SCATTER_LIMIT)
     pred = predict_prepared(loaded.model, prep.task, d.x_test[:n], "cpu")

@@ -31,7 +31,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from desktop_app.core.errors import OdysseyError
-from desktop_app.core.specs import Project
+from desktop_app.core.specs.project import Project
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ class Background(QObject):
         if callbacks is None:
             return
         if cancelled:  # finished before it noticed: the user still asked to stop
-            from desktop_app.core.tabular import Cancelled
+            from desktop_app.core.tabular.detect import Cancelled
 
             callbacks[1](Cancelled())
         else:
@@ -228,7 +228,7 @@ class TableLoader(QObject):
             # the split does) would see a half-initialised package and fail.
             import sklearn  # noqa: F401
 
-            from desktop_app.core.tabular import load_project_data
+            from desktop_app.core.tabular.prepare import load_project_data
 
             stamp = file_stamp(project)
             notes: list[str] = []
@@ -341,7 +341,7 @@ class _TrainLoad(QObject):
         w.train_on(loaded.data)
 
     def _failed(self, exc: BaseException) -> None:
-        from desktop_app.core.tabular import Cancelled, TableChangedError
+        from desktop_app.core.tabular.detect import Cancelled, TableChangedError
 
         self._finish()
         w = self.window

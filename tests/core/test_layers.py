@@ -23,7 +23,7 @@ def test_core_modules_import_no_qt():
         "import importlib, pkgutil, sys, desktop_app.core as c\n"
         "for m in pkgutil.iter_modules(c.__path__):\n"
         "    importlib.import_module('desktop_app.core.' + m.name)\n"
-        "import desktop_app.cli\n"
+        "import desktop_app.cli.main\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'pyqtgraph')"
         " or m.startswith('desktop_app.ui')]\n"
         "assert not bad, bad\n"

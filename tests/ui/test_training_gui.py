@@ -24,7 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.specs import DataSpec, LayerSpec, ModelSpec, Project, TrainSpec
+from desktop_app.core.specs.data import DataSpec
+from desktop_app.core.specs.model import LayerSpec, ModelSpec
+from desktop_app.core.specs.project import Project
+from desktop_app.core.specs.train import TrainSpec
 from desktop_app.ui.controller import RunState
 from desktop_app.ui.tracking import active_timers, running_threads
 

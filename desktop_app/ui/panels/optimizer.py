@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.specs import DEFAULT_LOSS, LOSSES_FOR_TASK, TrainSpec, validation_message
+from desktop_app.core.specs.messages import validation_message
+from desktop_app.core.specs.train import DEFAULT_LOSS, LOSSES_FOR_TASK, TrainSpec
 from desktop_app.ui.panels.optimizer_help import (
     DEVICE_AUTO_TIP,
     LOSS_NAMES,

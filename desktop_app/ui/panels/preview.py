@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop_app.core.catalog import REGRESSION
-from desktop_app.core.specs import DataSpec
+from desktop_app.core.specs.data import DataSpec
 
 PREVIEW_ROWS = 20_000  # rows generated for the balance estimate
 PLOT_POINTS = 2_000  # points drawn in the scatter plot
