@@ -38,8 +38,10 @@ from desktop_app.core.evaluation import evaluate
 from desktop_app.core.history import History
 from desktop_app.core.metrics import HEADLINE
 from desktop_app.core.model import build_model, count_parameters
+from desktop_app.core.outputs import predicted_classes, to_probabilities
 from desktop_app.core.run_state import TrainerState
 from desktop_app.core.run_types import BatchBlock, Control, Status, TrainResult
+from desktop_app.core.specs.messages import batch_problem
 from desktop_app.core.specs.project import Project
 from desktop_app.core.training_parts import (
     fast_forward,
@@ -105,11 +107,9 @@ class Trainer:
         if self.data is None:
             self.data = prepare(p.data)
         d = self.data
-        if t.batch_size > len(d.x_train):
-            raise TrainingError(
-                f"batch size {t.batch_size} is larger than the training set "
-                f"({len(d.x_train)} samples); choose at most {len(d.x_train)}"
-            )
+        problem = batch_problem(t.batch_size, len(d.x_train))
+        if problem:
+            raise TrainingError(problem)
         self.device = resolve_device(t.device)
         n_params = count_parameters(p.model, d.n_features, d.n_outputs)
         self.threads = cpu_threads_for(n_params, t.batch_size, t.threads, self.leave_core_free)
@@ -482,10 +482,9 @@ class Trainer:
         out = self._outputs(x)
         loss = float(self.loss_fn(out, y))
         task = self.data.task
-        if task == BINARY:
-            metric = float(((out > 0).to(y.dtype) == y).float().mean())
-        elif task == MULTICLASS:
-            metric = float((out.argmax(dim=1) == y).float().mean())
+        if task in (BINARY, MULTICLASS):
+            predicted = predicted_classes(to_probabilities(out, task), task)
+            metric = float((predicted.to(y.dtype) == y.reshape(-1)).float().mean())
         else:
             ss_res = float(((out - y) ** 2).sum())
             ss_tot = float(((y - y.mean()) ** 2).sum())

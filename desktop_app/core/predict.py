@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from desktop_app.core.catalog import BINARY, REGRESSION
+from desktop_app.core.catalog import REGRESSION
 from desktop_app.core.errors import DataError, FileFormatError
+from desktop_app.core.outputs import class_probabilities, predicted_classes
 from desktop_app.core.tabular.detect import WORKBOOK_SUFFIXES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -169,13 +170,8 @@ def _predict_inputs(loaded: LoadedModel, x: np.ndarray) -> PredictionResult:
     if prep.task == REGRESSION:
         values = out.reshape(-1) * prep.target_scale + prep.target_mean
         return PredictionResult(prep.task, [], values=values)
-    if prep.task == BINARY:
-        p1 = out.reshape(-1)
-        probs = np.column_stack([1.0 - p1, p1])
-        labels = (p1 >= 0.5).astype(np.int64)  # the rule the test metrics use
-    else:
-        probs = out.reshape(len(x), -1)
-        labels = probs.argmax(axis=1)
+    probs = class_probabilities(out, prep.task)
+    labels = predicted_classes(out, prep.task).astype(np.int64)  # as the test metrics do
     return PredictionResult(prep.task, list(prep.class_names), labels=labels, probabilities=probs)
 
 

@@ -19,6 +19,8 @@ def split_problem(n_total: int, val_fraction: float, test_fraction: float) -> st
 
 
 def batch_problem(batch_size: int, n_train: int) -> str | None:
+    """The one batch-size rule (a batch cannot hold more rows than the training set) and
+    its message, for project validation, a table's row count, the engine and the GUI."""
     if batch_size > n_train:
         return (
             f"train.batch_size {batch_size} is larger than the training set "
