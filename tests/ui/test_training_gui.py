@@ -256,8 +256,8 @@ def test_results_are_marked_as_previous_run_after_an_edit(qtbot, main_window):
 
 
 def test_worker_coalesces_updates_and_delivers_them_in_the_gui_thread(qtbot, make_main_window):
-    project = LONG.model_copy(deep=True)
-    project.train.epochs = 3  # ~2,600 steps
+    project = LONG.model_copy(update={"train": LONG.train.model_copy(update={"epochs": 3})})
+    # ~2,600 steps
     w = make_main_window(project)
     seen = {"progress": 0, "threads": set()}
     gui = QApplication.instance().thread()

@@ -51,5 +51,5 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
 
 
 def validation_message(exc: ValidationError) -> str:
-    """The message for a ValidationError raised by assigning one field (GUI use)."""
+    """The message for a ValidationError from validating a panel's values (GUI use)."""
     return format_validation_error(exc, "value").removeprefix("invalid value: ")
