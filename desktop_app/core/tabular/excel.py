@@ -21,7 +21,7 @@ from xml.etree.ElementTree import ParseError
 
 from desktop_app.core.errors import DataError
 from desktop_app.core.tabular import columns, detect
-from desktop_app.core.tabular.columns import Columns
+from desktop_app.core.tabular.columns import Columns, RawTable
 from desktop_app.core.tabular.detect import (
     Cancelled,
     Dialect,
@@ -33,7 +33,7 @@ from desktop_app.core.tabular.detect import (
     scaled_progress,
     scan,
 )
-from desktop_app.core.tabular.reader import RawTable, TablePreview, make_preview
+from desktop_app.core.tabular.reader import TablePreview, make_preview
 
 CHUNK_CELLS = 100_000  # cells read between progress reports and cancel checks
 
