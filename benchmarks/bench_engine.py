@@ -17,7 +17,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from desktop_app.core.data import prepare
 from desktop_app.core.engine import Trainer
-from desktop_app.core.specs import Project
+from desktop_app.core.specs.project import Project
 
 TORCH_DEFAULT_THREADS = torch.get_num_threads()  # before any run changes it
 

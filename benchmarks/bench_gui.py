@@ -73,7 +73,7 @@ class LatenessProbe(QObject):
 
 
 def bench_project(epochs: int):
-    from desktop_app.core.specs import Project
+    from desktop_app.core.specs.project import Project
 
     return Project().with_overrides(
         [

@@ -33,8 +33,9 @@ import numpy as np
 CHILD = r"""
 import json, resource, sys, time
 import numpy as np
-from desktop_app.core import tabular
-from desktop_app.core.specs import TableSpec, TrainSpec
+from desktop_app.core.specs.table import TableSpec
+from desktop_app.core.specs.train import TrainSpec
+from desktop_app.core.tabular.prepare import load_project_data, table_project
 import sklearn.model_selection  # imported by the split; keep it out of the measurement
 
 def rss_mb():
@@ -43,14 +44,14 @@ def rss_mb():
 
 path = sys.argv[1]
 spec = TableSpec(path=path, target="target")
-project = tabular.table_project(spec).model_copy(update={"train": TrainSpec(batch_size=256)})
+project = table_project(spec).model_copy(update={"train": TrainSpec(batch_size=256)})
 before = rss_mb()
 marks = {}
 def progress(f):
     if f >= 0.9 and "read" not in marks:
         marks["read"] = time.perf_counter()
 t0 = time.perf_counter()
-project, data = tabular.load_project_data(project, progress=progress)
+project, data = load_project_data(project, progress=progress)
 t1 = time.perf_counter()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 nbytes = data.x_train.nbytes + data.x_val.nbytes + data.x_test.nbytes

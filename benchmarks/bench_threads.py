@@ -12,7 +12,7 @@ import time
 
 from desktop_app.core.data import prepare
 from desktop_app.core.engine import Trainer
-from desktop_app.core.specs import Project
+from desktop_app.core.specs.project import Project
 
 
 def busy(stop: threading.Event) -> None:

@@ -14,10 +14,10 @@ def main(argv: list[str] | None = None) -> int:
         from desktop_app.selftest import run_self_test
 
         return run_self_test([a for a in args if a != "--self-test"])
-    from desktop_app.cli import SUBCOMMANDS
+    from desktop_app.cli.main import SUBCOMMANDS
 
     if args and (args[0] in SUBCOMMANDS or args[0] in ("-h", "--help", "--version")):
-        from desktop_app.cli import run_cli
+        from desktop_app.cli.main import run_cli
 
         return run_cli(args)
     from desktop_app.app import run_app

@@ -68,8 +68,9 @@ def check_model(min_accuracy: float = MIN_ACCURACY, project=None) -> list[Check]
     """Train the default project, save and reload the model, compare predictions."""
     import numpy as np
 
-    from desktop_app.core.engine import Trainer, predict_prepared
-    from desktop_app.core.specs import Project
+    from desktop_app.core.engine import Trainer
+    from desktop_app.core.evaluation import predict_prepared
+    from desktop_app.core.specs.project import Project
 
     checks: list[Check] = []
     project = project if project is not None else Project()
@@ -92,7 +93,7 @@ def check_model(min_accuracy: float = MIN_ACCURACY, project=None) -> list[Check]
         return checks
 
     try:
-        from desktop_app.core.persistence import load_model, save_model
+        from desktop_app.core.persistence.model_file import load_model, save_model
     except ImportError:
         checks.append(
             Check(
@@ -108,7 +109,7 @@ def check_model(min_accuracy: float = MIN_ACCURACY, project=None) -> list[Check]
     expected = predict_prepared(trainer.model, data.task, x_test, trainer.device)
     with tempfile.TemporaryDirectory(prefix="odyssey-selftest-") as tmp:
         path = Path(tmp) / "self-test.safetensors"
-        save_model(path, trainer)
+        save_model(path, trainer.checkpoint())
         size = path.stat().st_size
         loaded = load_model(path)
     problems = []

@@ -10,8 +10,8 @@ from desktop_app.core.errors import OdysseyError
 
 
 def cmd_init(args) -> int:
-    from desktop_app.core.persistence import write_text_atomic
-    from desktop_app.core.specs import Project
+    from desktop_app.core.persistence.atomic import write_text_atomic
+    from desktop_app.core.specs.project import Project
 
     path = Path(args.path)
     if path.exists() and not args.force:
@@ -45,7 +45,7 @@ def cmd_predict(args) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from desktop_app.core.persistence import load_model
+    from desktop_app.core.persistence.model_file import load_model
     from desktop_app.core.predict import predict_csv, write_predictions_csv
 
     loaded = load_model(args.model)
@@ -85,7 +85,7 @@ def cmd_predict(args) -> int:
 
 
 def cmd_info(args) -> int:
-    from desktop_app.core.persistence import file_summary
+    from desktop_app.core.persistence.summary import file_summary
 
     s = file_summary(args.path)
     if args.json:

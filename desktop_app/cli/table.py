@@ -14,8 +14,10 @@ def table_project_from_args(args, overrides: list[str]):
     from pydantic import ValidationError
 
     from desktop_app.core.errors import SpecError
-    from desktop_app.core.specs import Project, TableSpec, format_validation_error
-    from desktop_app.core.tabular import table_project
+    from desktop_app.core.specs.messages import format_validation_error
+    from desktop_app.core.specs.project import Project
+    from desktop_app.core.specs.table import TableSpec
+    from desktop_app.core.tabular.prepare import table_project
 
     if not args.target:
         raise OdysseyError(f"--data {args.data}: name the column to predict with --target COLUMN")
@@ -69,7 +71,7 @@ def load_table_data(project, args, console, quiet: bool):
     """Read the project's table with a progress bar; print what the user should know."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from desktop_app.core.tabular import load_project_data
+    from desktop_app.core.tabular.prepare import load_project_data
 
     notes: list[str] = []
     accept = bool(getattr(args, "accept_changed", False))

@@ -12,7 +12,7 @@ from desktop_app.core.errors import OdysseyError
 
 
 def load_project(path: str | None, overrides: list[str], device: str | None):
-    from desktop_app.core.specs import Project
+    from desktop_app.core.specs.project import Project
 
     project = Project.load(path) if path else Project()
     if device:
@@ -27,13 +27,14 @@ def cmd_train(args) -> int:
 
     from desktop_app.core.data import prepare
     from desktop_app.core.engine import Trainer
-    from desktop_app.core.model import count_parameters, output_activation
+    from desktop_app.core.model import output_activation
+    from desktop_app.core.specs.model import count_parameters
 
     loaded, epochs = None, args.epochs
     if epochs is not None and epochs <= 0:
         raise OdysseyError(f"--epochs {epochs}: give a number of epochs above 0")
     if args.resume:
-        from desktop_app.core.persistence import load_model
+        from desktop_app.core.persistence.model_file import load_model
 
         if args.project or args.overrides:
             raise OdysseyError(
@@ -105,9 +106,9 @@ def cmd_train(args) -> int:
     if not quiet:
         print_metrics(console, result, task)
     if args.save:
-        from desktop_app.core.persistence import save_model
+        from desktop_app.core.persistence.model_file import save_model
 
-        save_model(args.save, trainer)
+        save_model(args.save, trainer.checkpoint())
         if not quiet:
             console.print(f"saved the model to {args.save}")
     if args.json:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from desktop_app.core.catalog import BINARY, MULTICLASS
+from desktop_app.core.outputs import class_probabilities, to_probabilities
 
 GRID_SIZE = 80  # points per axis
 MARGIN = 0.1  # share of the data's span added on each side
@@ -89,16 +90,10 @@ def probabilities(model, prep, raw: np.ndarray, device="cpu") -> np.ndarray:
     model.eval()
     try:
         with torch.no_grad():
-            out = model(x)
-            if prep.task == BINARY:
-                p1 = torch.sigmoid(out.reshape(-1))
-                p = torch.stack([1 - p1, p1], dim=1)
-            else:
-                p = torch.softmax(out, dim=-1)
-            result = p.float().cpu().numpy()
+            p = to_probabilities(model(x), prep.task).float().cpu().numpy()
     finally:
         model.train(was_training)
-    return result
+    return class_probabilities(p, prep.task)
 
 
 def original_units(prep, x: np.ndarray) -> np.ndarray:

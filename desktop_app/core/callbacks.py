@@ -1,23 +1,34 @@
-"""Training callbacks: the policies around the loop (history, early stopping).
+"""Training callbacks: the policies around the loop (early stopping).
 
 The engine calls the hooks in order; a callback that wants training to end sets
 ``trainer.stop_training`` and a ``trainer.stop_reason`` (no exceptions for control flow).
+A callback with state a resumed run needs names it with ``state_key`` and hands it out
+and back with ``state_dict()`` / ``load_state_dict()``; the Trainer keeps those states
+by that name in its own TrainerState.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # pragma: no cover
-    from desktop_app.core.engine import BatchBlock, Trainer, TrainResult
+    from desktop_app.core.engine import Trainer
+    from desktop_app.core.run_types import BatchBlock, TrainResult
 
 
 class Callback:
     """Base class; override the hooks you need."""
+
+    # The name this callback's state is kept under in a TrainerState (and a model
+    # file); None: it has no state a resumed run needs.
+    state_key: ClassVar[str | None] = None
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Take back what state_dict() handed out (by a saved run)."""
 
     def on_train_begin(self, trainer: Trainer) -> None: ...
     def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None: ...
@@ -30,95 +41,10 @@ class Callback:
     def on_exception(self, trainer: Trainer, exc: BaseException) -> None: ...
 
 
-EPOCH_KEYS = (
-    "epoch",
-    "step",
-    "train_loss",
-    "val_loss",
-    "train_metric",
-    "val_metric",
-    "lr",
-    "seconds",
-)
-
-
-@dataclass
-class History:
-    """Per-step loss and learning rate, and one record per epoch.
-
-    Step arrays grow by doubling so that appending a block is amortised O(block).
-    """
-
-    metric_name: str = "accuracy"
-    _steps: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    _loss: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
-    _lr: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
-    n_steps: int = 0
-    epochs: list[dict] = field(default_factory=list)
-
-    def add_block(self, steps: np.ndarray, losses: np.ndarray, lrs: np.ndarray) -> None:
-        need = self.n_steps + len(steps)
-        if need > len(self._loss):
-            cap = max(1024, 2 * len(self._loss), need)
-            for name in ("_steps", "_loss", "_lr"):
-                old = getattr(self, name)
-                new = np.zeros(cap, old.dtype)
-                new[: self.n_steps] = old[: self.n_steps]
-                setattr(self, name, new)
-        s = slice(self.n_steps, need)
-        self._steps[s], self._loss[s], self._lr[s] = steps, losses, lrs
-        self.n_steps = need
-
-    @property
-    def steps(self) -> np.ndarray:
-        return self._steps[: self.n_steps]
-
-    @property
-    def batch_loss(self) -> np.ndarray:
-        return self._loss[: self.n_steps]
-
-    @property
-    def batch_lr(self) -> np.ndarray:
-        return self._lr[: self.n_steps]
-
-    def epoch_column(self, key: str) -> np.ndarray:
-        return np.array(
-            [np.nan if e.get(key) is None else e[key] for e in self.epochs], dtype=np.float64
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "metric_name": self.metric_name,
-            "steps": self.steps.tolist(),
-            "batch_loss": [_finite_or_none(v) for v in self.batch_loss.tolist()],
-            "batch_lr": self.batch_lr.tolist(),
-            "epochs": [dict(e) for e in self.epochs],
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> History:
-        h = cls(metric_name=str(d.get("metric_name", "accuracy")))
-        steps = np.asarray(d.get("steps", []), dtype=np.int64)
-        loss = np.asarray([np.nan if v is None else v for v in d.get("batch_loss", [])], np.float64)
-        lr = np.asarray(d.get("batch_lr", []), dtype=np.float64)
-        if not (len(steps) == len(loss) == len(lr)):
-            raise ValueError("history arrays steps, batch_loss and batch_lr differ in length")
-        h.add_block(steps, loss, lr)
-        h.epochs = [{k: e.get(k) for k in EPOCH_KEYS} for e in d.get("epochs", [])]
-        return h
-
-    def to_csv_rows(self) -> tuple[list[str], list[list]]:
-        """Per-epoch history as CSV header and rows (what users paste into a sheet)."""
-        header = list(EPOCH_KEYS)
-        return header, [[e.get(k) for k in header] for e in self.epochs]
-
-
-def _finite_or_none(v: float) -> float | None:
-    return v if math.isfinite(v) else None
-
-
 class EarlyStopping(Callback):
     """Stop when the monitored validation value stops improving; keep the best weights."""
+
+    state_key = "early_stopping"
 
     def __init__(self, monitor: str, patience: int, min_delta: float, restore_best: bool):
         self.monitor = monitor
@@ -172,12 +98,21 @@ class EarlyStopping(Callback):
             trainer.model.load_state_dict(self.best_state)
             trainer.restored_epoch = self.best_epoch
 
-    def state(self) -> dict:
-        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
+    def state_dict(self) -> dict[str, Any]:
+        """The best value, its epoch, the epochs waited and the best weights (this
+        callback's own tensors, or None)."""
+        return {
+            "best": self.best,
+            "best_epoch": self.best_epoch,
+            "wait": self.wait,
+            "best_weights": self.best_state,
+        }
 
-    def load_state(self, d: dict) -> None:
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        best = state.get("best_weights")
         self.best, self.best_epoch, self.wait = (
-            d.get("best"),
-            d.get("best_epoch"),
-            int(d.get("wait", 0)),
+            state.get("best"),
+            state.get("best_epoch"),
+            int(state.get("wait", 0)),
         )
+        self.best_state = None if best is None else {k: v.clone() for k, v in best.items()}

@@ -12,7 +12,7 @@ import numpy as np
 
 from desktop_app.core.catalog import BINARY, CATALOG, MULTICLASS, REGRESSION, TABLE, split_sizes
 from desktop_app.core.errors import DataError
-from desktop_app.core.specs import DataSpec
+from desktop_app.core.specs.data import DataSpec
 
 
 @dataclass
@@ -96,7 +96,7 @@ class Preprocessing:
         """Model inputs from raw rows of the imported table: a list of dicts (column name
         -> string or number), a mapping of column name -> sequence, or a tabular.RawTable.
         Encodes (one-hot, booleans, fills) as at training, then standardises."""
-        from desktop_app.core.tabular import encode_raw
+        from desktop_app.core.tabular.prepare import encode_raw
 
         return self.transform(encode_raw(self, rows))
 
@@ -163,6 +163,21 @@ class PreparedData:
     @property
     def n_outputs(self) -> int:
         return self.prep.n_outputs
+
+
+def same_preprocessing(a: Preprocessing, b: Preprocessing) -> bool:
+    """Whether re-prepared data matches a saved model's (same split, same scaling): the
+    condition for continuing its training, or showing its results, on today's data."""
+    if (a.task, a.feature_names, a.class_names) != (b.task, b.feature_names, b.class_names):
+        return False
+    for x, y in ((a.mean, b.mean), (a.scale, b.scale)):
+        if (x is None) != (y is None) or (
+            x is not None and not np.allclose(x, y, rtol=1e-5, atol=1e-6)
+        ):
+            return False
+    return bool(
+        np.isclose(a.target_mean, b.target_mean) and np.isclose(a.target_scale, b.target_scale)
+    )
 
 
 def generate(spec: DataSpec) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
@@ -260,9 +275,9 @@ def prepare(spec: DataSpec) -> PreparedData:
     """Generate or load the dataset, split it and fit the preprocessing.
 
     A table is read from its (absolute or cwd-relative) path; to load a project's table
-    with progress, cancel and the project's checks, use tabular.load_project_data."""
+    with progress, cancel and the project's checks, use tabular.prepare.load_project_data."""
     if spec.dataset == TABLE:
-        from desktop_app.core.tabular import prepare_table
+        from desktop_app.core.tabular.prepare import prepare_table
 
         return prepare_table(spec)
     x, y, feature_names, class_names = generate(spec)

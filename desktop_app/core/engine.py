@@ -1,44 +1,59 @@
-"""The training loop. Emits events to callbacks; never prints, never touches Qt.
+"""The training loop and the run's state. Emits events to callbacks; never prints, never
+touches Qt.
 
 Hot-loop rules (DESIGN.md §3): the data lives on the device before the loop; an epoch
 permutes it once and takes batches as contiguous views; losses stay on the device and
 are read back in blocks, one sync per block; optimizers use fused kernels where torch
 has them. Stop and pause are checked between steps.
 
+The Trainer owns its state: ``state_dict()`` hands out a TrainerState (counters,
+optimizer, schedule, callback states, random numbers) and ``load_state_dict()`` takes
+one back, so that persistence can save and restore a run without knowing the Trainer.
+A resumed run goes on exactly as if it had never stopped: same weights (the last ones,
+not the best ones early stopping may have swapped in), same optimizer and schedule
+state, same random numbers. (One exception: a run that early stopping ended continues
+with a fresh patience, see callbacks.EarlyStopping.)
+
 The parts a run is built from (loss, optimizer, schedule, the lean forward and step
-callables) are in training_parts; restoring a checkpoint and carrying state from one
-fit() to the next are in resume; Status, Control, BatchBlock and TrainResult are in
-run_types; evaluate and predict_prepared are in evaluation. All are re-exported here.
+callables) are in training_parts; Status, Control, BatchBlock and TrainResult are in
+run_types; evaluate is in evaluation.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch import nn
 
-from desktop_app.core import resume
-from desktop_app.core.callbacks import Callback, EarlyStopping, History
+from desktop_app.core.callbacks import Callback, EarlyStopping
 from desktop_app.core.catalog import BINARY, MULTICLASS
-from desktop_app.core.data import PreparedData, prepare
+from desktop_app.core.data import PreparedData, prepare, same_preprocessing
 from desktop_app.core.devices import cpu_threads_for, resolve_device
-from desktop_app.core.errors import NonFiniteLossError, TrainingError
-from desktop_app.core.evaluation import evaluate, predict_prepared  # noqa: F401 - re-exported
+from desktop_app.core.errors import NonFiniteLossError, OdysseyError, TrainingError
+from desktop_app.core.evaluation import evaluate
+from desktop_app.core.history import History
 from desktop_app.core.metrics import HEADLINE
-from desktop_app.core.model import build_model, count_parameters
-from desktop_app.core.resume import _same_preprocessing  # noqa: F401 - the GUI imports it from here
+from desktop_app.core.model import build_model
+from desktop_app.core.outputs import predicted_classes, to_probabilities
+from desktop_app.core.run_state import TrainerState
 from desktop_app.core.run_types import BatchBlock, Control, Status, TrainResult
-from desktop_app.core.specs import Project
+from desktop_app.core.specs.messages import batch_problem
+from desktop_app.core.specs.model import count_parameters
+from desktop_app.core.specs.project import Project
 from desktop_app.core.training_parts import (
-    _fast_forward,
-    _fast_step,
+    fast_forward,
+    fast_step,
     make_loss,
     make_optimizer,
     make_scheduler,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from desktop_app.core.persistence.model_file import LoadedModel
 
 BLOCK = 32  # steps between read-backs of the loss (one device sync per block)
 
@@ -75,13 +90,13 @@ class Trainer:
         self.threads = 1
         self.early_stopping: EarlyStopping | None = None
         self.result: TrainResult | None = None
-        # Continuation state (see restore): the weights, global RNG and CUDA RNG as the
-        # last loop left them, so that a later fit() goes on exactly where it stopped even
-        # when early stopping restored the best weights or other code drew random numbers.
+        # Continuation state: the weights, global RNG and CUDA RNG as the last loop left
+        # them, so that a later fit() goes on exactly where it stopped even when early
+        # stopping restored the best weights or other code drew random numbers.
         self.last_state: dict | None = None
         self.rng_state: torch.Tensor | None = None
         self.cuda_rng_state: torch.Tensor | None = None
-        self.checkpoint_test_metrics: dict = {}
+        self.checkpoint_test_metrics: dict = {}  # a resumed run's, until it is tested again
 
     # ------------------------------------------------------------------ setup
     def setup(self) -> None:
@@ -93,11 +108,9 @@ class Trainer:
         if self.data is None:
             self.data = prepare(p.data)
         d = self.data
-        if t.batch_size > len(d.x_train):
-            raise TrainingError(
-                f"batch size {t.batch_size} is larger than the training set "
-                f"({len(d.x_train)} samples); choose at most {len(d.x_train)}"
-            )
+        problem = batch_problem(t.batch_size, len(d.x_train))
+        if problem:
+            raise TrainingError(problem)
         self.device = resolve_device(t.device)
         n_params = count_parameters(p.model, d.n_features, d.n_outputs)
         self.threads = cpu_threads_for(n_params, t.batch_size, t.threads, self.leave_core_free)
@@ -114,19 +127,95 @@ class Trainer:
         if t.early_stopping:
             self.early_stopping = EarlyStopping(t.monitor, t.patience, t.min_delta, t.restore_best)
 
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> TrainerState:
+        """The run's state (this trainer's own tensors: a saver copies them)."""
+        self._check_trained_and_idle()
+        return TrainerState(
+            epoch=int(self.epoch),
+            global_step=int(self.global_step),
+            stop_reason=str(self.stop_reason),
+            best_epoch=self.best_epoch,
+            restored_epoch=self.restored_epoch,
+            optimizer=self.optimizer.state_dict(),
+            scheduler=None if self.scheduler is None else dict(self.scheduler.state_dict()),
+            rng_torch=self.rng_state if self.rng_state is not None else torch.get_rng_state(),
+            rng_shuffle=self.generator.get_state(),
+            rng_cuda=self.cuda_rng_state,
+            last_weights=self.last_state,
+            callbacks={cb.state_key: cb.state_dict() for cb in self._stateful_callbacks()},
+        )
+
+    def load_state_dict(self, state: TrainerState) -> None:
+        """Take back a state_dict() (of this run, or of a saved one of the same project):
+        the next fit() goes on from it. Sets the trainer up first if needed."""
+        self.setup()
+        try:
+            self.optimizer.load_state_dict(state.optimizer)
+            if self.scheduler is not None and state.scheduler is not None:
+                self.scheduler.load_state_dict({**self.scheduler.state_dict(), **state.scheduler})
+        except (RuntimeError, ValueError, KeyError, TypeError) as exc:
+            raise TrainingError(
+                "the saved training state does not fit this project (the network, optimizer "
+                f"or schedule differs: {str(exc)[:200]}); resume with the saved project"
+            ) from None
+        self.last_state = state.last_weights  # fit() continues from these when given
+        for cb in self._stateful_callbacks():
+            if cb.state_key in state.callbacks:
+                cb.load_state_dict(state.callbacks[cb.state_key])
+        self.epoch, self.global_step = state.epoch, state.global_step
+        self.best_epoch, self.restored_epoch = state.best_epoch, state.restored_epoch
+        self.stop_reason = state.stop_reason
+        self.generator.set_state(state.rng_shuffle.clone())
+        self.rng_state = state.rng_torch.clone()
+        self.cuda_rng_state = None if state.rng_cuda is None else state.rng_cuda.clone()
+
+    def checkpoint(self) -> LoadedModel:
+        """A CPU copy of this run as a model file holds it: what Save Model writes, and
+        what Predict and Continue training use without a file."""
+        from desktop_app.core.persistence.model_file import snapshot
+
+        self._check_trained_and_idle()
+        return snapshot(
+            self.state_dict(),
+            project=self.project,
+            preprocessing=self.data.prep,
+            model=self.model,
+            history=self.history,
+            test_metrics=self.test_metrics,
+        )
+
+    @property
+    def test_metrics(self) -> dict:
+        """The last fit()'s test metrics, or those of the run it resumed."""
+        result = self.result
+        return dict(result.test_metrics if result is not None else self.checkpoint_test_metrics)
+
+    def _check_trained_and_idle(self) -> None:
+        if self.model is None or self.data is None:
+            raise OdysseyError("there is no trained model to save yet; train first")
+        if self.status in (Status.RUNNING, Status.PAUSED, Status.STOPPING):
+            raise OdysseyError("training is still running; stop it before saving the model")
+
+    def _stateful_callbacks(self) -> list[Callback]:
+        """The callbacks whose state a resumed run needs (those naming a state_key)."""
+        extra = [] if self.early_stopping is None else [self.early_stopping]
+        return [cb for cb in (*extra, *self.callbacks) if getattr(cb, "state_key", None)]
+
     # ------------------------------------------------------------------ resume
     @classmethod
     def from_checkpoint(
         cls,
-        loaded,
+        loaded: LoadedModel,
         project: Project | None = None,
         data: PreparedData | None = None,
         callbacks: list[Callback] | tuple = (),
         control: Control | None = None,
         leave_core_free: bool = False,
     ) -> Trainer:
-        """A trainer that continues a saved run (a persistence.LoadedModel): fit(M) then
-        goes on from the same epoch and step, as if the run had never stopped.
+        """A trainer that continues a saved run (a LoadedModel, from a file or from
+        checkpoint()): fit(M) then goes on from the same epoch and step, as if the run
+        had never stopped.
 
         project: the saved one by default; a copy may change settings that do not touch
         the network or the data (device, threads, epochs). The data is re-prepared from
@@ -136,18 +225,64 @@ class Trainer:
         trainer.restore(loaded)
         return trainer
 
-    def restore(self, loaded) -> None:
-        """Load a saved run's weights, optimizer, schedule, early stopping, history,
-        counters and random-number states into this idle trainer (set up if needed)."""
-        resume.restore(self, loaded)
+    def restore(self, loaded: LoadedModel) -> None:
+        """Load a saved run's weights, history, test metrics and TrainerState into this
+        idle trainer (set up if needed), after checking that they fit its project."""
+        if loaded.resume is None:
+            raise TrainingError(
+                "this model file holds no training state (it was saved for prediction "
+                "only), so training cannot continue from it; train a new model instead"
+            )
+        mine, saved = self.project.train, loaded.project.train
+        if self.project.model != loaded.project.model or (mine.optimizer, mine.schedule) != (
+            saved.optimizer,
+            saved.schedule,
+        ):
+            raise TrainingError(
+                "the saved training state does not fit this project (the network, optimizer "
+                "or schedule differs); resume with the saved project's choices"
+            )
+        self.setup()
+        if not same_preprocessing(self.data.prep, loaded.preprocessing):
+            raise TrainingError(
+                "the data prepared from the project differs from the data this model was "
+                "trained on (features, classes or scaling changed), so training cannot "
+                "continue; train a new model on the current data instead"
+            )
+        try:
+            self.model.load_state_dict(loaded.model.state_dict())
+        except (RuntimeError, ValueError, KeyError, TypeError) as exc:
+            raise TrainingError(
+                "the saved training state does not fit this project (the network, optimizer "
+                f"or schedule differs: {str(exc)[:200]}); resume with the saved project"
+            ) from None
+        self.load_state_dict(loaded.resume)
+        self.history = loaded.history.copy()
+        self.checkpoint_test_metrics = dict(loaded.test_metrics)
 
     def _continue(self, epochs: int) -> None:
         """Before a loop: go on from the last loop's weights and random-number states."""
-        resume.continue_run(self, epochs)
+        t = self.project.train
+        if self.per_step_schedule and self.epoch + epochs > t.epochs:
+            raise TrainingError(
+                f"the one-cycle schedule was planned for {t.epochs} epochs and {self.epoch} "
+                f"are done, so at most {max(t.epochs - self.epoch, 0)} more can run; raise "
+                "train.epochs or choose another schedule"
+            )
+        if self.last_state is not None:
+            self.model.load_state_dict(self.last_state)
+            self.last_state = None
+        if self.rng_state is not None:
+            torch.set_rng_state(self.rng_state)
+        if self.cuda_rng_state is not None and self.device.type == "cuda":
+            torch.cuda.set_rng_state(self.cuda_rng_state, self.device)
 
     def _remember(self) -> None:
         """After a loop, before callbacks may swap in the best weights."""
-        resume.remember(self)
+        self.last_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        self.rng_state = torch.get_rng_state()
+        if self.device.type == "cuda":
+            self.cuda_rng_state = torch.cuda.get_rng_state(self.device)
 
     def _tensor(self, a: np.ndarray, classify_target: bool = False) -> torch.Tensor:
         t = torch.from_numpy(np.ascontiguousarray(a))
@@ -227,8 +362,8 @@ class Trainer:
         control = self.control
         clip, l1 = t.grad_clip, t.l1
         params = list(model.parameters())
-        forward = _fast_forward(model)
-        step = _fast_step(opt)
+        forward = fast_forward(model)
+        step = fast_step(opt)
         weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
         state_tensors = list(model.state_dict().values())
         snapshot = [s.detach().clone() for s in state_tensors]  # last weights with finite loss
@@ -348,10 +483,9 @@ class Trainer:
         out = self._outputs(x)
         loss = float(self.loss_fn(out, y))
         task = self.data.task
-        if task == BINARY:
-            metric = float(((out > 0).to(y.dtype) == y).float().mean())
-        elif task == MULTICLASS:
-            metric = float((out.argmax(dim=1) == y).float().mean())
+        if task in (BINARY, MULTICLASS):
+            predicted = predicted_classes(to_probabilities(out, task), task)
+            metric = float((predicted.to(y.dtype) == y.reshape(-1)).float().mean())
         else:
             ss_res = float(((out - y) ** 2).sum())
             ss_tot = float(((y - y.mean()) ** 2).sum())

@@ -6,9 +6,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from desktop_app.core.catalog import BINARY, MULTICLASS, REGRESSION
+from desktop_app.core.catalog import REGRESSION
 from desktop_app.core.data import PreparedData
 from desktop_app.core.metrics import classification_metrics, regression_metrics
+from desktop_app.core.outputs import to_probabilities
 
 
 def evaluate(model: nn.Module, d: PreparedData, x: np.ndarray, y: np.ndarray, device) -> dict:
@@ -27,12 +28,5 @@ def predict_prepared(model: nn.Module, task: str, x: np.ndarray, device) -> np.n
     xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(device)
     outs = []
     for i in range(0, max(len(xt), 1), 65536):
-        o = model(xt[i : i + 65536])
-        if task == BINARY:
-            o = torch.sigmoid(o.squeeze(-1))
-        elif task == MULTICLASS:
-            o = torch.softmax(o, dim=-1)
-        else:
-            o = o.squeeze(-1)
-        outs.append(o.cpu())
+        outs.append(to_probabilities(model(xt[i : i + 65536]), task).cpu())
     return torch.cat(outs).numpy().astype(np.float64)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from desktop_app.core.catalog import BINARY, MULTICLASS
+from desktop_app.core.outputs import class_probabilities, predicted_classes
 
 
 def classification_metrics(
@@ -20,12 +21,12 @@ def classification_metrics(
     labels = list(range(n_classes))
     if task == BINARY:
         p1 = np.clip(np.asarray(proba, dtype=np.float64).reshape(-1), 1e-7, 1 - 1e-7)
-        full = np.column_stack([1 - p1, p1])
-        y_pred = (p1 >= 0.5).astype(np.int64)
+        full = class_probabilities(p1, task)
+        y_pred = predicted_classes(p1, task).astype(np.int64)
     else:
         full = np.clip(np.asarray(proba, dtype=np.float64), 1e-7, 1.0)
         full = full / full.sum(axis=1, keepdims=True)
-        y_pred = full.argmax(axis=1)
+        y_pred = predicted_classes(full, task)
     out = {
         "accuracy": float(skm.accuracy_score(y_true, y_pred)),
         "precision": float(

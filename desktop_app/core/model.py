@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from desktop_app.core.specs import ModelSpec, count_parameters, output_activation
+from desktop_app.core.specs.model import ModelSpec, count_parameters, output_activation
 
 __all__ = ["build_model", "count_parameters", "output_activation", "summary", "LayerRow"]
 

@@ -32,12 +32,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from desktop_app.core.catalog import BINARY, REGRESSION
+from desktop_app.core.catalog import REGRESSION
 from desktop_app.core.errors import DataError, FileFormatError
+from desktop_app.core.outputs import class_probabilities, predicted_classes
 from desktop_app.core.tabular.detect import WORKBOOK_SUFFIXES
 
 if TYPE_CHECKING:  # pragma: no cover
-    from desktop_app.core.persistence import LoadedModel
+    from desktop_app.core.persistence.model_file import LoadedModel
 
 MAX_CSV_BYTES = 2_000_000_000
 
@@ -162,20 +163,15 @@ def predict_rows(loaded: LoadedModel, rows: np.ndarray) -> PredictionResult:
 
 def _predict_inputs(loaded: LoadedModel, x: np.ndarray) -> PredictionResult:
     """Predictions for rows already encoded and scaled as the model expects."""
-    from desktop_app.core.engine import predict_prepared
+    from desktop_app.core.evaluation import predict_prepared
 
     prep = loaded.preprocessing
     out = predict_prepared(loaded.model, prep.task, x, "cpu")
     if prep.task == REGRESSION:
         values = out.reshape(-1) * prep.target_scale + prep.target_mean
         return PredictionResult(prep.task, [], values=values)
-    if prep.task == BINARY:
-        p1 = out.reshape(-1)
-        probs = np.column_stack([1.0 - p1, p1])
-        labels = (p1 >= 0.5).astype(np.int64)  # the rule the test metrics use
-    else:
-        probs = out.reshape(len(x), -1)
-        labels = probs.argmax(axis=1)
+    probs = class_probabilities(out, prep.task)
+    labels = predicted_classes(out, prep.task).astype(np.int64)  # as the test metrics do
     return PredictionResult(prep.task, list(prep.class_names), labels=labels, probabilities=probs)
 
 
@@ -312,7 +308,7 @@ def predict_csv(loaded: LoadedModel, path: str | Path) -> tuple[CsvRows, Predict
 
 def write_predictions_csv(path: str | Path, rows: CsvRows, result: PredictionResult) -> None:
     """The input columns, then the prediction (and class probabilities)."""
-    from desktop_app.core.persistence import write_text_atomic
+    from desktop_app.core.persistence.atomic import write_text_atomic
 
     taken = set(rows.header)
     extra = []

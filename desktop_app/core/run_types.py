@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from desktop_app.core.callbacks import History
+from desktop_app.core.history import History
 
 
 class Status(enum.Enum):

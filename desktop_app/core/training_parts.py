@@ -13,10 +13,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from desktop_app.core.specs import Project
+from desktop_app.core.specs.project import Project
 
 
-def _fast_forward(model: nn.Sequential):
+def fast_forward(model: nn.Sequential):
     """Call the layers' forward methods directly, skipping nn.Module.__call__'s hook
     machinery: for the tiny networks learners train, that overhead is a large share of
     a step. Falls back to the plain call when any hook is registered."""
@@ -33,7 +33,7 @@ def _fast_forward(model: nn.Sequential):
     return forward
 
 
-def _fast_step(opt: torch.optim.Optimizer):
+def fast_step(opt: torch.optim.Optimizer):
     """optimizer.step without the profiler/hook wrapper torch adds around it (about a
     quarter of a small network's step on CPU); the plain step whenever hooks are set."""
     raw = getattr(type(opt).step, "__wrapped__", None)

@@ -18,7 +18,7 @@ import logging
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from desktop_app.core.specs import Project
+from desktop_app.core.specs.project import Project
 from desktop_app.ui.run_control import TimedControl
 from desktop_app.ui.run_reports import RunOutcome
 from desktop_app.ui.run_state import RunState

@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Slot
 
 from desktop_app.core.errors import OdysseyError
-from desktop_app.core.specs import TableSpec
+from desktop_app.core.specs.table import TableSpec
 from desktop_app.ui.import_columns import KIND_TEXT
 from desktop_app.ui.import_form import TASK_WORDS, ImportForm
 from desktop_app.ui.widgets import show_error

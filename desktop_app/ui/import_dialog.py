@@ -32,7 +32,9 @@ from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QDialog, QFileDialog
 
 from desktop_app.core.errors import OdysseyError
-from desktop_app.core.specs import Project, TableSpec, format_validation_error
+from desktop_app.core.specs.messages import format_validation_error
+from desktop_app.core.specs.project import Project
+from desktop_app.core.specs.table import TableSpec
 from desktop_app.ui.import_choices import ImportChoices
 from desktop_app.ui.import_form import (
     DELIMITERS,
@@ -95,7 +97,7 @@ class ImportTableDialog(QDialog):
         f.show_workbook_controls(path.suffix.lower() in WORKBOOK_SUFFIXES)
 
         def read(_progress, _cancel):
-            from desktop_app.core.tabular import preview_table
+            from desktop_app.core.tabular.reader import preview_table
 
             return preview_table(path, **fmt)
 
@@ -203,7 +205,7 @@ class ImportTableDialog(QDialog):
     # ------------------------------------------------------------------ import
     def build_project(self) -> Project:
         """The project the choices describe (validation errors raise)."""
-        from desktop_app.core.tabular import table_project
+        from desktop_app.core.tabular.prepare import table_project
 
         c, f = self.choices, self.form
         features = sorted(c.chosen_features(), key=self.preview.column_names.index)
@@ -262,7 +264,7 @@ class ImportTableDialog(QDialog):
         self.accept()
 
     def _load_failed(self, exc: BaseException) -> None:
-        from desktop_app.core.tabular import Cancelled
+        from desktop_app.core.tabular.detect import Cancelled
 
         self._set_loading(False)
         if isinstance(exc, Cancelled):

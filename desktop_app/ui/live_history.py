@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from desktop_app.core.callbacks import EPOCH_KEYS
+from desktop_app.core.history import EPOCH_KEYS
 
 STEP_SCHEDULES = ("step", "multistep", "plateau")  # schedules whose drops get a marker
 
@@ -198,7 +198,7 @@ class LiveHistory(QObject):
     # ------------------------------------------------------------------ export
     def write_epochs_csv(self, path: str | Path) -> None:
         """Per-epoch history (the table people paste into a spreadsheet)."""
-        from desktop_app.core.persistence import write_text_atomic
+        from desktop_app.core.persistence.atomic import write_text_atomic
 
         rows = [list(EPOCH_KEYS)]
         for e in self.epochs:
@@ -207,7 +207,7 @@ class LiveHistory(QObject):
 
     def write_steps_csv(self, path: str | Path, smoothed: np.ndarray | None = None) -> None:
         """Per-step loss (and smoothed loss) and learning rate."""
-        from desktop_app.core.persistence import write_text_atomic
+        from desktop_app.core.persistence.atomic import write_text_atomic
 
         header = ["step", "loss", "lr"] + (["smoothed_loss"] if smoothed is not None else [])
         rows = [header]

@@ -28,7 +28,7 @@ import logging
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QStyle
 
-from desktop_app.core.specs import Project
+from desktop_app.core.specs.project import Project
 from desktop_app.ui.action_state import Permissions
 from desktop_app.ui.actions import ActionTargets, build_actions
 from desktop_app.ui.commands.closing import CloseGuard

@@ -14,7 +14,8 @@ from PySide6.QtCore import QObject, Slot
 
 from desktop_app.core.catalog import MULTICLASS, TASKS, split_sizes
 from desktop_app.core.errors import SpecError
-from desktop_app.core.specs import Project, format_validation_error
+from desktop_app.core.specs.messages import format_validation_error
+from desktop_app.core.specs.project import Project
 from desktop_app.ui.panels.architecture import ArchitecturePanel
 from desktop_app.ui.panels.dataset import DatasetPanel
 from desktop_app.ui.panels.optimizer import OptimizerPanel

@@ -57,7 +57,7 @@ class EventRelay(Callback):
         d, t = trainer.data, trainer.project.train
         steps_per_epoch = -(-len(d.x_train) // t.batch_size)
         epochs = trainer.epoch + (self.epochs or t.epochs)  # a continued run goes on
-        from desktop_app.core.model import count_parameters
+        from desktop_app.core.specs.model import count_parameters
 
         self.info = RunInfo(
             device=str(trainer.device),

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDockWidget
 
 from desktop_app.core.boundary import unavailable_reason
 from desktop_app.core.catalog import REGRESSION
-from desktop_app.core.specs import Project
+from desktop_app.core.specs.project import Project
 from desktop_app.ui.dialogs import MessageBanner
 from desktop_app.ui.live_history import LiveHistory
 from desktop_app.ui.plots.area import PlotsArea

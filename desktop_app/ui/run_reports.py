@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from desktop_app.core.errors import OdysseyError
-from desktop_app.core.specs import Project
+from desktop_app.core.specs.project import Project
 
 SCATTER_LIMIT = 5000  # predicted-vs-actual points kept for the results plot
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_app.core.specs import Project
+from desktop_app.core.specs.project import Project
 
 
 class Session(QObject):

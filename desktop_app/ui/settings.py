@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from desktop_app.core.errors import SpecError
-from desktop_app.core.specs import Project
+from desktop_app.core.specs.project import Project
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject
 
-from desktop_app.core.specs import Project
+from desktop_app.core.specs.project import Project
 from desktop_app.ui.jobs import JobRunner
 
 
@@ -75,7 +75,7 @@ class TableLoader(QObject):
             # the split does) would see a half-initialised package and fail.
             import sklearn  # noqa: F401
 
-            from desktop_app.core.tabular import load_project_data
+            from desktop_app.core.tabular.prepare import load_project_data
 
             stamp = file_stamp(project)
             notes: list[str] = []

@@ -21,7 +21,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from desktop_app.core.errors import OdysseyError
-from desktop_app.core.specs import Project
+from desktop_app.core.specs.project import Project
 from desktop_app.ui.relay import EMIT_INTERVAL_S, EventRelay
 from desktop_app.ui.run_control import TimedControl
 from desktop_app.ui.run_reports import (
@@ -107,7 +107,7 @@ class TrainingWorker(QObject):
         if data is None and self.project.data.table is not None:
             # An imported table not read yet (Continue training): read it here, off the
             # GUI thread; Stop cancels the reading too.
-            from desktop_app.core.tabular import load_project_data
+            from desktop_app.core.tabular.prepare import load_project_data
 
             self.project, data = load_project_data(
                 self.project, cancel=lambda: self.timed.stop_requested
@@ -133,7 +133,7 @@ class TrainingWorker(QObject):
         d = trainer.data
         y_true = y_pred = None
         if d.task == "regression" and len(d.x_test):
-            from desktop_app.core.engine import predict_prepared
+            from desktop_app.core.evaluation import predict_prepared
 
             n = min(len(d.x_test), SCATTER_LIMIT)
             pred = predict_prepared(trainer.model, d.task, d.x_test[:n], trainer.device)
@@ -166,9 +166,7 @@ class TrainingWorker(QObject):
 def _snapshot(trainer) -> object | None:
     """A CPU copy of the finished run's model (for Save Model, Predict, Continue)."""
     try:
-        from desktop_app.core.persistence import snapshot
-
-        return snapshot(trainer)
+        return trainer.checkpoint()
     except Exception:  # noqa: BLE001 - the run's results still reach the user
         log.exception("could not keep a copy of the trained model")
         return None

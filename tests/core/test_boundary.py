@@ -13,8 +13,12 @@ from desktop_app.core.boundary import (
     training_points,
     unavailable_reason,
 )
-from desktop_app.core.engine import Trainer, predict_prepared
-from desktop_app.core.specs import DataSpec, LayerSpec, ModelSpec, Project, TrainSpec
+from desktop_app.core.engine import Trainer
+from desktop_app.core.evaluation import predict_prepared
+from desktop_app.core.specs.data import DataSpec
+from desktop_app.core.specs.model import LayerSpec, ModelSpec
+from desktop_app.core.specs.project import Project
+from desktop_app.core.specs.train import TrainSpec
 
 
 def _trained(dataset: str, **data) -> Trainer:

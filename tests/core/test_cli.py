@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from desktop_app.cli import run_cli
+from desktop_app.cli.main import run_cli
 
 
 def odyssey(*args, cwd=None):

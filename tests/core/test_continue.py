@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from desktop_app.core.engine import Trainer
-from desktop_app.core.persistence import load_model, save_model
-from desktop_app.core.specs import Project
+from desktop_app.core.persistence.model_file import load_model, save_model
+from desktop_app.core.specs.project import Project
 
 PATIENCE = 2
 # A learning rate this high makes the validation loss bounce: early stopping ends the

@@ -5,7 +5,7 @@ import pytest
 
 from desktop_app.core.catalog import CATALOG
 from desktop_app.core.data import prepare
-from desktop_app.core.specs import DataSpec
+from desktop_app.core.specs.data import DataSpec
 
 
 @pytest.mark.parametrize("name", list(CATALOG))

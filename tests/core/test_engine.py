@@ -8,9 +8,11 @@ import pytest
 import torch
 
 from desktop_app.core.callbacks import Callback
-from desktop_app.core.engine import Control, Status, Trainer
+from desktop_app.core.engine import Trainer
 from desktop_app.core.errors import DeviceError, NonFiniteLossError
-from desktop_app.core.specs import LOSSES_FOR_TASK, OPTIMIZERS, SCHEDULES, Project
+from desktop_app.core.run_types import Control, Status
+from desktop_app.core.specs.project import Project
+from desktop_app.core.specs.train import LOSSES_FOR_TASK, OPTIMIZERS, SCHEDULES
 
 EASY = {
     "binary": ["data.dataset=moons", "data.n_samples=400"],

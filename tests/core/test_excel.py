@@ -11,14 +11,17 @@ import numpy as np
 import openpyxl
 import pytest
 
-from desktop_app.core import tabular
 from desktop_app.core.data import Preprocessing
 from desktop_app.core.errors import DataError
-from desktop_app.core.specs import DataSpec, Project, TableSpec, TrainSpec
-from desktop_app.core.tabular import (
-    Cancelled,
-    TableChangedError,
-    load_project_data,
+from desktop_app.core.specs.data import DataSpec
+from desktop_app.core.specs.project import Project
+from desktop_app.core.specs.table import TableSpec
+from desktop_app.core.specs.train import TrainSpec
+from desktop_app.core.tabular import detect, excel
+from desktop_app.core.tabular.detect import Cancelled, TableChangedError
+from desktop_app.core.tabular.prepare import load_project_data
+from desktop_app.core.tabular.reader import (
+    file_sha256,
     load_table,
     preview_table,
     read_rows_for_prediction,
@@ -114,7 +117,7 @@ def test_a_workbook_prepares_exactly_like_the_same_csv(tmp_path, spec, task, cla
         cp.data.table.n_classes,
     )
     assert t.delimiter is None and t.encoding is None and t.header is True
-    assert t.sha256 == tabular.file_sha256(tmp_path / "t.xlsx")
+    assert t.sha256 == file_sha256(tmp_path / "t.xlsx")
 
 
 def test_preview_shows_kinds_rows_and_the_sheet_read(tmp_path):
@@ -189,13 +192,13 @@ def test_project_round_trip_and_a_changed_workbook_is_reported(tmp_path):
         load_project_data(again)
     assert str(path) in str(info.value) and "has changed since it was imported" in str(info.value)
     updated, _ = load_project_data(again, accept_changed=True)
-    assert updated.data.table.sha256 == tabular.file_sha256(path) != project.data.table.sha256
+    assert updated.data.table.sha256 == file_sha256(path) != project.data.table.sha256
 
 
 # ------------------------------------------------------------------ progress and cancel
 def test_progress_rises_to_one_and_cancel_stops(tmp_path, monkeypatch):
-    monkeypatch.setattr(tabular.excel, "CHUNK_CELLS", 100)
-    monkeypatch.setattr(tabular.excel, "DETECT_ROWS", 50)
+    monkeypatch.setattr(excel, "CHUNK_CELLS", 100)
+    monkeypatch.setattr(detect, "DETECT_ROWS", 50)
     path = write_xlsx(tmp_path / "t.xlsx", table_rows(n=400))
     seen: list[float] = []
     load_table(TableSpec(path=str(path), target="species"), progress=seen.append)
@@ -245,7 +248,7 @@ def test_bad_workbooks_get_a_message_naming_the_file_and_the_fix(tmp_path, name,
 
 
 def test_bad_values_name_the_worksheet_row(tmp_path, monkeypatch):
-    monkeypatch.setattr(tabular.excel, "DETECT_ROWS", 10)
+    monkeypatch.setattr(detect, "DETECT_ROWS", 10)
     rows = [[i, i % 2] for i in range(30)] + [["six", 0]]
     path = write_xlsx(tmp_path / "w.xlsx", rows, header=["a", "y"])
     with pytest.raises(DataError) as info:
@@ -257,14 +260,14 @@ def test_bad_values_name_the_worksheet_row(tmp_path, monkeypatch):
         load_project_data(project_for(TableSpec(path=str(path), target="y")))
     ws_rows = [[1, 0], [2, 1], [3, 0, None, 9]]
     path = write_xlsx(tmp_path / "r.xlsx", ws_rows * 4, header=["a", "y"])
-    monkeypatch.setattr(tabular.excel, "DETECT_ROWS", 2)
+    monkeypatch.setattr(detect, "DETECT_ROWS", 2)
     with pytest.raises(DataError, match="row 4 has a value in column D"):
         load_table(TableSpec(path=str(path), target="y"))
 
 
 # ------------------------------------------------------------------ command line
 def test_cli_trains_on_a_workbook(tmp_path, capsys):
-    from desktop_app.cli import run_cli
+    from desktop_app.cli.main import run_cli
 
     path = write_xlsx(tmp_path / "t.xlsx", table_rows(n=80, gaps=True))
     fast = ["--set", "train.epochs=2", "--set", "train.batch_size=16"]
@@ -283,7 +286,7 @@ def test_cli_trains_on_a_workbook(tmp_path, capsys):
 def test_odyssey_predict_reads_a_workbook_of_rows(tmp_path, capsys):
     """A model trained on a table predicts the rows of a workbook laid out like it (the
     target column may be there or not), the same as from the same rows as CSV."""
-    from desktop_app.cli import run_cli
+    from desktop_app.cli.main import run_cli
 
     rows = table_rows(n=80)
     train_path = write_xlsx(tmp_path / "t.xlsx", rows)

@@ -15,8 +15,9 @@ from safetensors.torch import load_file, save
 
 from desktop_app.core.engine import Trainer
 from desktop_app.core.errors import FileFormatError, OdysseyError
-from desktop_app.core.persistence import load_model, load_project, save_model
-from desktop_app.core.specs import Project
+from desktop_app.core.persistence.model_file import load_model, save_model
+from desktop_app.core.persistence.projects import load_project
+from desktop_app.core.specs.project import Project
 
 
 @pytest.fixture(scope="module")

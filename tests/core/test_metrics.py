@@ -42,18 +42,19 @@ def _two_class_table(path: Path, n: int = 120) -> Path:
 
 
 def test_two_class_target_chosen_multiclass_trains_softmax_end_to_end(tmp_path):
-    from desktop_app.core import tabular
     from desktop_app.core.engine import Trainer
-    from desktop_app.core.persistence import load_model, save_model
-    from desktop_app.core.specs import TrainSpec
+    from desktop_app.core.persistence.model_file import load_model, save_model
+    from desktop_app.core.specs.train import TrainSpec
+    from desktop_app.core.tabular.prepare import load_project_data, table_project
+    from desktop_app.core.tabular.reader import preview_table
 
     path = _two_class_table(tmp_path / "two.csv")
-    preview = tabular.preview_table(path)
+    preview = preview_table(path)
     assert preview.infer_task("label") == "binary"  # auto stays binary
     spec = preview.make_spec("label", task="multiclass")
     train = TrainSpec(epochs=5, batch_size=16, early_stopping=False, lr=0.05)
-    project = tabular.table_project(spec).model_copy(update={"train": train})
-    project, data = tabular.load_project_data(project)
+    project = table_project(spec).model_copy(update={"train": train})
+    project, data = load_project_data(project)
     assert project.task == "multiclass" and data.task == "multiclass"
     assert data.n_outputs == 2 and data.prep.class_names == ["no", "yes"]
     assert project.data.table.inferred_task == "multiclass"
@@ -80,11 +81,12 @@ def test_two_class_target_chosen_multiclass_trains_softmax_end_to_end(tmp_path):
 
 
 def test_binary_choice_for_many_classes_is_still_refused(tmp_path):
-    from desktop_app.core import tabular
     from desktop_app.core.errors import DataError
+    from desktop_app.core.tabular.prepare import load_project_data, table_project
+    from desktop_app.core.tabular.reader import preview_table
 
     path = tmp_path / "three.csv"
     path.write_text("a,c\n" + "".join(f"{i},{'xyz'[i % 3]}\n" for i in range(30)))
-    spec = tabular.preview_table(path).make_spec("c", task="binary")
+    spec = preview_table(path).make_spec("c", task="binary")
     with pytest.raises(DataError, match="binary task needs exactly 2"):
-        tabular.load_project_data(tabular.table_project(spec))
+        load_project_data(table_project(spec))

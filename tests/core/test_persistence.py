@@ -12,24 +12,21 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file
 
-from desktop_app.cli import run_cli
+from desktop_app.cli.main import run_cli
 from desktop_app.core import persistence
 from desktop_app.core.data import generate
-from desktop_app.core.engine import Trainer, predict_prepared
+from desktop_app.core.engine import Trainer
 from desktop_app.core.errors import DataError, FileFormatError, OdysseyError, TrainingError
-from desktop_app.core.persistence import (
-    load_model,
-    load_project,
-    save_model,
-    save_project,
-)
+from desktop_app.core.evaluation import predict_prepared
+from desktop_app.core.persistence.model_file import load_model, save_model
+from desktop_app.core.persistence.projects import load_project, save_project
 from desktop_app.core.predict import (
     predict_csv,
     predict_rows,
     read_csv,
     write_predictions_csv,
 )
-from desktop_app.core.specs import Project
+from desktop_app.core.specs.project import Project
 
 SETTINGS = {
     "binary": ["data.dataset=moons", "data.n_samples=300"],
@@ -378,8 +375,8 @@ def test_cli_bad_files_exit_2_with_one_line(moons_model, tmp_path, capsys, args,
 # ----------------------------------------------------------------------------- tables
 def train_table_model(folder):
     """A binary model on a small CSV with numeric, categorical and yes/no columns."""
-    from desktop_app.core.specs import TableSpec
-    from desktop_app.core.tabular import load_project_data, table_project
+    from desktop_app.core.specs.table import TableSpec
+    from desktop_app.core.tabular.prepare import load_project_data, table_project
 
     rng = np.random.default_rng(0)
     table = folder / "shop.csv"
@@ -435,7 +432,7 @@ def test_table_model_predicts_raw_csv_rows_and_resumes(tmp_path, capsys):
 
 
 def test_saving_while_training_runs_is_refused(tmp_path):
-    from desktop_app.core.engine import Status
+    from desktop_app.core.run_types import Status
 
     trainer = Trainer(make_project("binary", epochs=1))
     trainer.fit()

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from desktop_app.core.engine import Trainer
-from desktop_app.core.persistence import load_model, save_model
+from desktop_app.core.persistence.model_file import load_model, save_model
 from desktop_app.core.predict import predict_rows
-from desktop_app.core.specs import Project
+from desktop_app.core.specs.project import Project
 
 DOC = Path(__file__).resolve().parents[2] / "README.md"
 ROWS = [[0.5, -0.2], [1.5, 0.3]]  # the rows the snippet predicts

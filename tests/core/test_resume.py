@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from desktop_app.cli import run_cli
+from desktop_app.cli.main import run_cli
 from desktop_app.core.engine import Trainer
 from desktop_app.core.errors import TrainingError
-from desktop_app.core.persistence import load_model, save_model
-from desktop_app.core.specs import Project
+from desktop_app.core.persistence.model_file import load_model, save_model
+from desktop_app.core.specs.project import Project
 
 BASE = ["data.n_samples=200", "train.device=cpu", "train.batch_size=16"]
 DATA = {

@@ -38,9 +38,9 @@ def test_a_reloaded_model_that_predicts_differently_fails(monkeypatch):
     """The comparison is real: a file whose weights changed on the way is caught."""
     import torch
 
-    from desktop_app.core import persistence
+    from desktop_app.core.persistence import model_file
 
-    real_load = persistence.load_model
+    real_load = model_file.load_model
 
     def load_then_nudge(path):
         loaded = real_load(path)
@@ -48,7 +48,7 @@ def test_a_reloaded_model_that_predicts_differently_fails(monkeypatch):
             next(loaded.model.parameters()).add_(1e-3)
         return loaded
 
-    monkeypatch.setattr(persistence, "load_model", load_then_nudge)
+    monkeypatch.setattr(model_file, "load_model", load_then_nudge)
     checks = check_model()
     by_name = {c.name: c for c in checks}
     assert by_name["train"].ok

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from desktop_app.core.errors import SpecError
-from desktop_app.core.specs import FORMAT_VERSION, Project
+from desktop_app.core.specs.project import FORMAT_VERSION, Project
 
 
 def test_default_project_is_the_classic_first_example():

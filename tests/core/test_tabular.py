@@ -9,14 +9,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop_app.core import tabular
 from desktop_app.core.data import Preprocessing, split_indices
 from desktop_app.core.errors import DataError, SpecError
-from desktop_app.core.specs import DataSpec, Project, TableSpec, TrainSpec
-from desktop_app.core.tabular import (
-    Cancelled,
-    TableChangedError,
-    load_project_data,
+from desktop_app.core.specs.data import DataSpec
+from desktop_app.core.specs.project import Project
+from desktop_app.core.specs.table import TableSpec
+from desktop_app.core.specs.train import TrainSpec
+from desktop_app.core.tabular import columns, detect
+from desktop_app.core.tabular.detect import Cancelled, TableChangedError
+from desktop_app.core.tabular.prepare import load_project_data, table_project
+from desktop_app.core.tabular.reader import (
+    file_sha256,
     load_table,
     preview_table,
     read_rows_for_prediction,
@@ -60,10 +63,9 @@ def mixed_csv(path: Path, n: int = 60, gaps: bool = False) -> Path:
 def small_blocks(monkeypatch):
     """Read in blocks of a few lines and keep rows in blocks of about 40: the paths a
     million-row file takes, on a small one."""
-    for module in (tabular.reader, tabular.columns):  # the reader and its column machinery
-        monkeypatch.setattr(module, "CHUNK_LINES", 25)
-        monkeypatch.setattr(module, "DETECT_ROWS", 20)
-    monkeypatch.setattr(tabular.columns, "SEGMENT_BYTES", 4 * 5 * 40)
+    monkeypatch.setattr(columns, "CHUNK_LINES", 25)
+    monkeypatch.setattr(detect, "DETECT_ROWS", 20)
+    monkeypatch.setattr(columns, "SEGMENT_BYTES", 4 * 5 * 40)
 
 
 def project_for(spec: TableSpec, **train) -> Project:
@@ -318,8 +320,7 @@ def test_bad_files_get_a_message_naming_the_file_and_the_fix(tmp_path, name, tex
 
 
 def test_text_in_a_numeric_column_after_the_first_rows_names_the_line(tmp_path, monkeypatch):
-    for module in (tabular.reader, tabular.columns):  # kinds come from the first rows
-        monkeypatch.setattr(module, "DETECT_ROWS", 10)
+    monkeypatch.setattr(detect, "DETECT_ROWS", 10)  # kinds come from the first rows
     text = "a,b,y\n" + "".join(f"{i},{i},{i % 2}\n" for i in range(30)) + "6,six,0\n"
     path = write(tmp_path / "word.csv", text)
     with pytest.raises(DataError) as info:
@@ -406,7 +407,7 @@ def test_project_round_trip_stores_the_path_relative_to_the_project_file(tmp_pat
 
 
 def test_saved_project_file_stores_the_table_path_relative_to_itself(tmp_path):
-    from desktop_app.core.persistence import load_project, save_project
+    from desktop_app.core.persistence.projects import load_project, save_project
 
     (tmp_path / "data").mkdir()
     path = mixed_csv(tmp_path / "data" / "animals.csv")
@@ -428,14 +429,13 @@ def test_changed_file_is_reported_and_can_be_accepted(tmp_path):
     assert isinstance(info.value, DataError)
     updated, _ = load_project_data(project, accept_changed=True)
     assert updated.data.table.sha256 not in (None, old)
-    assert updated.data.table.sha256 == tabular.file_sha256(path)
+    assert updated.data.table.sha256 == file_sha256(path)
 
 
 # ------------------------------------------------------------------ progress and cancel
 def test_progress_rises_to_one_and_cancel_stops_promptly(tmp_path, monkeypatch):
-    for module in (tabular.reader, tabular.columns):
-        monkeypatch.setattr(module, "CHUNK_LINES", 50)
-        monkeypatch.setattr(module, "DETECT_ROWS", 50)
+    monkeypatch.setattr(columns, "CHUNK_LINES", 50)
+    monkeypatch.setattr(detect, "DETECT_ROWS", 50)
     path = numeric_csv(tmp_path / "t.csv", n=1000)
     seen: list[float] = []
     load_table(TableSpec(path=str(path), target="y"), progress=seen.append)
@@ -451,7 +451,7 @@ def test_progress_rises_to_one_and_cancel_stops_promptly(tmp_path, monkeypatch):
     assert len(calls) == 3
 
     # Cancel after reading, while the rows are being encoded.
-    monkeypatch.setattr(tabular.columns, "SEGMENT_BYTES", 4 * 4 * 100)
+    monkeypatch.setattr(columns, "SEGMENT_BYTES", 4 * 4 * 100)
     seen.clear()
     with pytest.raises(Cancelled):
         load_project_data(
@@ -466,7 +466,8 @@ def test_progress_rises_to_one_and_cancel_stops_promptly(tmp_path, monkeypatch):
 def test_trained_model_predicts_raw_rows_like_prepared_rows(tmp_path, small_blocks):
     import torch
 
-    from desktop_app.core.engine import Trainer, predict_prepared
+    from desktop_app.core.engine import Trainer
+    from desktop_app.core.evaluation import predict_prepared
 
     path = mixed_csv(tmp_path / "m.csv", n=80, gaps=True)
     spec = TableSpec(path=str(path), target="species", missing="mean")
@@ -523,7 +524,7 @@ def test_preprocessing_without_raw_columns_stays_readable():
 
 # ------------------------------------------------------------------ command line
 def test_cli_trains_on_a_table_and_on_a_table_project(tmp_path, monkeypatch, capsys):
-    from desktop_app.cli import run_cli
+    from desktop_app.cli.main import run_cli
 
     path = mixed_csv(tmp_path / "animals.csv", n=80, gaps=True)
     fast = ["--set", "train.epochs=2", "--set", "train.batch_size=16"]
@@ -539,7 +540,7 @@ def test_cli_trains_on_a_table_and_on_a_table_project(tmp_path, monkeypatch, cap
 
     # A project file whose table path is relative to the project's folder, run from elsewhere.
     spec = TableSpec(path="animals.csv", target="species", missing="mean")
-    project = tabular.table_project(spec).with_overrides(["train.epochs=2", "train.batch_size=16"])
+    project = table_project(spec).with_overrides(["train.epochs=2", "train.batch_size=16"])
     (tmp_path / "p.json").write_text(project.to_json())
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -559,7 +560,7 @@ def test_cli_trains_on_a_table_and_on_a_table_project(tmp_path, monkeypatch, cap
     ],
 )
 def test_cli_table_errors_exit_2_with_the_reason(tmp_path, capsys, extra, fragment):
-    from desktop_app.cli import run_cli
+    from desktop_app.cli.main import run_cli
 
     path = mixed_csv(tmp_path / "animals.csv", n=40)
     assert run_cli(["train", "--data", str(path), "--quiet", *extra]) == 2
@@ -568,7 +569,7 @@ def test_cli_table_errors_exit_2_with_the_reason(tmp_path, capsys, extra, fragme
 
 
 def test_cli_model_trained_on_a_table_predicts_raw_rows_of_it(tmp_path, capsys):
-    from desktop_app.cli import run_cli
+    from desktop_app.cli.main import run_cli
 
     path = mixed_csv(tmp_path / "animals.csv", n=80)
     model, out = tmp_path / "m.safetensors", tmp_path / "pred.csv"

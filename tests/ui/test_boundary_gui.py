@@ -103,7 +103,8 @@ def test_a_loaded_moons_model_shows_its_final_boundary(
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QFileDialog
 
-    from desktop_app.core.specs import DataSpec, Project
+    from desktop_app.core.specs.data import DataSpec
+    from desktop_app.core.specs.project import Project
 
     w = make_main_window(Project(name="Moons", data=DataSpec(dataset="moons")))
     train(qtbot, w)

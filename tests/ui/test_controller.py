@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from desktop_app.core.specs import Project
+from desktop_app.core.specs.project import Project
 from desktop_app.ui.controller import TrainingController
 from desktop_app.ui.run_reports import ProgressUpdate
 from desktop_app.ui.run_state import RunState

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from desktop_app.core.specs import DataSpec, Project
+from desktop_app.core.specs.data import DataSpec
+from desktop_app.core.specs.project import Project
 
 SB = QMessageBox.StandardButton
 SHORT = Project(name="Short run").with_overrides(

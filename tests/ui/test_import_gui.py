@@ -31,8 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core import tabular
-from desktop_app.core.specs import Project, TrainSpec
+from desktop_app.core.specs.project import Project
+from desktop_app.core.specs.train import TrainSpec
+from desktop_app.core.tabular import prepare, reader
+from desktop_app.core.tabular.detect import Cancelled
 from desktop_app.ui.commands import tables
 from desktop_app.ui.run_state import RunState
 
@@ -126,7 +128,7 @@ def percent(label: QLabel) -> float:
 
 def slow_load_table(monkeypatch, seconds: float = 20.0) -> list:
     """load_table that reports progress and checks cancel every 20 ms for `seconds`."""
-    real = tabular.prepare.load_table
+    real = prepare.load_table
     calls = []
 
     def slow(spec, base_dir=None, progress=None, cancel=None, accept_changed=False):
@@ -134,13 +136,13 @@ def slow_load_table(monkeypatch, seconds: float = 20.0) -> list:
         t0 = time.perf_counter()
         while time.perf_counter() - t0 < seconds:
             if cancel is not None and cancel():
-                raise tabular.Cancelled(spec.path)
+                raise Cancelled(spec.path)
             if progress is not None:
                 progress(min((time.perf_counter() - t0) / seconds, 0.99))
             time.sleep(0.02)
         return real(spec, base_dir, progress, cancel, accept_changed)
 
-    monkeypatch.setattr(tabular.prepare, "load_table", slow)
+    monkeypatch.setattr(prepare, "load_table", slow)
     return calls
 
 
@@ -454,7 +456,7 @@ def test_feature_and_split_problems_are_named_in_the_dialog(qtbot, main_window, 
 def test_one_class_in_the_first_rows_of_a_large_file_is_a_note_not_an_error(
     qtbot, main_window, monkeypatch, tmp_path
 ):
-    monkeypatch.setattr(tabular.reader, "SAMPLE_BYTES", 400)  # the preview sees ~60 rows
+    monkeypatch.setattr(reader, "SAMPLE_BYTES", 400)  # the preview sees ~60 rows
     path = tmp_path / "sorted.csv"
     path.write_text(
         "a,y\n" + "".join(f"{i},{'early' if i < 150 else 'late'}\n" for i in range(300))

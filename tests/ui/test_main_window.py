@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from desktop_app.core.specs import DataSpec, Project, TrainSpec
+from desktop_app.core.specs.data import DataSpec
+from desktop_app.core.specs.project import Project
+from desktop_app.core.specs.train import TrainSpec
 from desktop_app.ui.live_history import GrowingArray, LiveHistory
 from desktop_app.ui.plots.loss import LossPlot, ema_debiased
 from desktop_app.ui.plots.parts import MarkerSet, PeakEnvelope

@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (  # noqa: E402
     QWidget,
 )
 
-from desktop_app.core.specs import DataSpec, LayerSpec, ModelSpec, TrainSpec  # noqa: E402
+from desktop_app.core.specs.data import DataSpec  # noqa: E402
+from desktop_app.core.specs.model import LayerSpec, ModelSpec
+from desktop_app.core.specs.train import TrainSpec
 from desktop_app.ui.panels import architecture, dataset, optimizer  # noqa: E402
 from desktop_app.ui.panels.architecture import ArchitecturePanel  # noqa: E402
 from desktop_app.ui.panels.dataset import DatasetPanel  # noqa: E402

@@ -24,20 +24,19 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from desktop_app.core.specs import Project
+from desktop_app.core.specs.project import Project
 
 
 def trained(task_settings: list[str], epochs: int = 5):
     """A persistence.LoadedModel of a short run (the copy the window keeps) and its data."""
     from desktop_app.core.engine import Trainer
-    from desktop_app.core.persistence import snapshot
 
     project = Project().with_overrides(
         [*task_settings, "train.device=cpu", "train.batch_size=32", f"train.epochs={epochs}"]
     )
     trainer = Trainer(project)
     trainer.fit()
-    return snapshot(trainer), trainer.data
+    return trainer.checkpoint(), trainer.data
 
 
 MOONS = ["data.dataset=moons", "data.n_samples=300", "train.early_stopping=false"]
@@ -224,10 +223,9 @@ def test_a_csv_missing_a_column_says_which(qtbot, make_dialog, monkeypatch, tmp_
 # ----------------------------------------------------------------------------- tables
 def test_table_model_form_offers_known_categories(qtbot, make_dialog, tmp_path):
     from desktop_app.core.engine import Trainer
-    from desktop_app.core.persistence import snapshot
     from desktop_app.core.predict import predict_raw
-    from desktop_app.core.specs import TableSpec
-    from desktop_app.core.tabular import load_project_data, table_project
+    from desktop_app.core.specs.table import TableSpec
+    from desktop_app.core.tabular.prepare import load_project_data, table_project
 
     rng = np.random.default_rng(0)
     table = tmp_path / "shop.csv"
@@ -244,7 +242,7 @@ def test_table_model_form_offers_known_categories(qtbot, make_dialog, tmp_path):
     project, data = load_project_data(table_project(spec, base))
     trainer = Trainer(project, data=data)
     trainer.fit()
-    loaded = snapshot(trainer)
+    loaded = trainer.checkpoint()
 
     d = make_dialog(loaded)
     age = find(d, QLineEdit, "predictInput_0")

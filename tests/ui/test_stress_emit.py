@@ -24,7 +24,9 @@ SCRIPT = textwrap.dedent(
     from PySide6.QtWidgets import QApplication, QCheckBox, QLabel
 
     app = QApplication([])
-    from desktop_app.core.specs import DataSpec, Project, TrainSpec
+    from desktop_app.core.specs.data import DataSpec
+    from desktop_app.core.specs.project import Project
+    from desktop_app.core.specs.train import TrainSpec
     from desktop_app.ui.controller import TrainingController
     from desktop_app.ui.live_history import LiveHistory
     from desktop_app.ui.plots.loss import LossPlot

@@ -24,7 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.specs import DataSpec, LayerSpec, ModelSpec, Project, TrainSpec
+from desktop_app.core.specs.data import DataSpec
+from desktop_app.core.specs.model import LayerSpec, ModelSpec
+from desktop_app.core.specs.project import Project
+from desktop_app.core.specs.train import TrainSpec
 from desktop_app.ui.run_state import RunState
 from desktop_app.ui.tracking import active_timers, running_threads
 
@@ -291,8 +294,8 @@ def test_results_are_marked_as_previous_run_after_an_edit(qtbot, main_window):
 
 
 def test_worker_coalesces_updates_and_delivers_them_in_the_gui_thread(qtbot, make_main_window):
-    project = LONG.model_copy(deep=True)
-    project.train.epochs = 3  # ~2,600 steps
+    project = LONG.model_copy(update={"train": LONG.train.model_copy(update={"epochs": 3})})
+    # ~2,600 steps
     w = make_main_window(project)
     seen = {"progress": 0, "threads": set()}
     gui = QApplication.instance().thread()
@@ -333,7 +336,7 @@ def test_multiclass_results_show_a_labelled_confusion_matrix(qtbot, main_window,
 
 def test_run_errors_become_messages_that_say_what_to_do():
     from desktop_app.core.errors import DeviceError, NonFiniteLossError
-    from desktop_app.ui.worker import user_message
+    from desktop_app.ui.run_reports import user_message
 
     nan = user_message(NonFiniteLossError(epoch=2, step=17, lr=5.0))
     assert "epoch 2, step 17" in nan and "lower learning rate" in nan

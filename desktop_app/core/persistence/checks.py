@@ -14,40 +14,40 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.errors import FileFormatError, OdysseyError, SpecError
-from desktop_app.core.persistence.header import _fail
+from desktop_app.core.persistence.header import fail
 
 if TYPE_CHECKING:  # pragma: no cover - torch stays off the startup path
-    from desktop_app.core.callbacks import History
     from desktop_app.core.data import Preprocessing
-    from desktop_app.core.specs import Project
+    from desktop_app.core.history import History
+    from desktop_app.core.specs.project import Project
 
 
 MAX_COUNT = 10**15  # epochs and steps; anything larger is damage, not training
 
 
-def _project_from(p: Path, sections: dict) -> Project:
-    from desktop_app.core.specs import Project
+def project_from(p: Path, sections: dict) -> Project:
+    from desktop_app.core.specs.project import Project
 
     try:
         return Project.from_dict(sections["project"], source="project")
     except SpecError as exc:
-        raise _fail(p, f"the project inside is not valid ({exc})") from None
+        raise fail(p, f"the project inside is not valid ({exc})") from None
 
 
-def _is_num(v: Any) -> bool:
+def is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def _finite(v: Any) -> bool:
-    return _is_num(v) and math.isfinite(v)
+def is_finite_number(v: Any) -> bool:
+    return is_number(v) and math.isfinite(v)
 
 
-def _preprocessing_from(p: Path, d: dict, project: Project) -> Preprocessing:
+def preprocessing_from(p: Path, d: dict, project: Project) -> Preprocessing:
     from desktop_app.core.catalog import BINARY, REGRESSION, TASKS
     from desktop_app.core.data import Preprocessing
 
     def bad(what: str) -> FileFormatError:
-        return _fail(p, f"its preprocessing is damaged ({what})")
+        return fail(p, f"its preprocessing is damaged ({what})")
 
     task = d.get("task")
     if task not in TASKS or (project.task != "auto" and task != project.task):
@@ -68,13 +68,13 @@ def _preprocessing_from(p: Path, d: dict, project: Project) -> Preprocessing:
         if values is not None and (
             not isinstance(values, list)
             or len(values) != len(names)
-            or not all(_finite(v) for v in values)
+            or not all(is_finite_number(v) for v in values)
         ):
             raise bad(f"{key} must hold one finite number per feature ({len(names)})")
     if scale is not None and not all(v > 0 for v in scale):
         raise bad("scale values must be positive")
     tm, ts = d.get("target_mean", 0.0), d.get("target_scale", 1.0)
-    if not _finite(tm) or not _finite(ts) or ts <= 0:
+    if not is_finite_number(tm) or not is_finite_number(ts) or ts <= 0:
         raise bad("target_mean and target_scale must be finite, the scale positive")
     if d.get("raw") is not None:
         problem = _raw_problem(d["raw"], len(names))
@@ -101,7 +101,7 @@ def _raw_problem(raw: Any, n_features: int) -> str | None:
             return f"raw column {c['name'][:40]!r}: categories must be names"
         if kind == "categorical" and (not cats or (fill is not None and str(fill) not in cats)):
             return f"raw column {c['name'][:40]!r}: no categories, or a fill outside them"
-        if fill is not None and not (isinstance(fill, str) or _finite(fill)):
+        if fill is not None and not (isinstance(fill, str) or is_finite_number(fill)):
             return f"raw column {c['name'][:40]!r}: bad fill value"
         width += len(cats) if kind == "categorical" else 1
     if width != n_features:
@@ -111,7 +111,7 @@ def _raw_problem(raw: Any, n_features: int) -> str | None:
     return None
 
 
-def _history_meta(p: Path, d: dict) -> dict:
+def history_meta(p: Path, d: dict) -> dict:
     cols = d.get("epoch_columns")
     counts = (d.get("n_steps"), d.get("n_epochs"))
     if (
@@ -121,13 +121,13 @@ def _history_meta(p: Path, d: dict) -> dict:
         or not all(isinstance(c, int) and not isinstance(c, bool) for c in counts)
         or not all(0 <= c <= MAX_COUNT for c in counts)
     ):
-        raise _fail(p, "its history description is damaged")
+        raise fail(p, "its history description is damaged")
     return {"metric_name": d["metric_name"], "epoch_columns": cols, "n_steps": counts[0],
             "n_epochs": counts[1]}  # fmt: skip
 
 
-def _history_from(p: Path, meta: dict, tensors: dict) -> History:
-    from desktop_app.core.callbacks import EPOCH_KEYS, History
+def history_from(p: Path, meta: dict, tensors: dict) -> History:
+    from desktop_app.core.history import EPOCH_KEYS, History
 
     h = History(metric_name=meta["metric_name"])
     h.add_block(
@@ -151,62 +151,62 @@ def _history_from(p: Path, meta: dict, tensors: dict) -> History:
     return h
 
 
-def _metrics_from(p: Path, d: dict) -> dict:
+def metrics_from(p: Path, d: dict) -> dict:
     def ok(v: Any, depth: int = 0) -> bool:
-        if v is None or _is_num(v):
+        if v is None or is_number(v):
             return True
         return isinstance(v, list) and depth < 3 and all(ok(x, depth + 1) for x in v)
 
     for key, value in d.items():
         if not ok(value):
-            raise _fail(p, f"its test metric {key[:40]!r} is not a number")
+            raise fail(p, f"its test metric {key[:40]!r} is not a number")
     return dict(d)
 
 
-def _check_tensors(p: Path, infos: dict, expected: dict) -> None:
+def check_tensors(p: Path, infos: dict, expected: dict) -> None:
     missing = [k for k in expected if k not in infos]
     if missing:
-        raise _fail(p, f"tensor {missing[0]!r} is missing" + _more(missing))
+        raise fail(p, f"tensor {missing[0]!r} is missing" + _more(missing))
     extra = [k for k in infos if k not in expected]
     if extra:
-        raise _fail(
+        raise fail(
             p, f"it holds tensor {extra[0][:80]!r}, which this model does not have" + _more(extra)
         )
     for name, (shape, dtype) in expected.items():
         got_shape, got_dtype = infos[name]
         if shape is None:  # a 1-D byte string (random-number state)
             if len(got_shape) != 1 or got_dtype != dtype:
-                raise _fail(p, f"tensor {name!r} should be a 1-D {dtype} tensor")
+                raise fail(p, f"tensor {name!r} should be a 1-D {dtype} tensor")
             continue
         if got_shape != shape:
             what = "history" if name.startswith("history.") else "network"
-            raise _fail(
+            raise fail(
                 p,
                 f"tensor {name!r} has shape {list(got_shape)}, but the {what} described "
                 f"in the file needs {list(shape)}",
             )
         ok = got_dtype in ("F16", "BF16", "F32", "F64") if dtype == "float" else got_dtype == dtype
         if not ok:
-            raise _fail(p, f"tensor {name!r} is stored as {got_dtype}, expected {dtype}")
+            raise fail(p, f"tensor {name!r} is stored as {got_dtype}, expected {dtype}")
 
 
 def _more(names: list) -> str:
     return f" (and {len(names) - 1} more)" if len(names) > 1 else ""
 
 
-def _read_tensors(p: Path, names: list[str]) -> dict:
+def read_tensors(p: Path, names: list[str]) -> dict:
     from safetensors import safe_open
 
     try:
         with safe_open(str(p), framework="pt", device="cpu") as f:
             return {k: f.get_tensor(k) for k in names}
     except OSError as exc:
-        raise _fail(p, f"it cannot be read ({exc.strerror or exc})") from None
+        raise fail(p, f"it cannot be read ({exc.strerror or exc})") from None
     except Exception as exc:  # noqa: BLE001 - safetensors' own error types vary by version
-        raise _fail(p, f"its tensor data cannot be read ({str(exc)[:200]})") from None
+        raise fail(p, f"its tensor data cannot be read ({str(exc)[:200]})") from None
 
 
-def _dtype_name(dtype) -> str:
+def dtype_name(dtype) -> str:
     import torch
 
     return {

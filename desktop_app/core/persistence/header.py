@@ -37,53 +37,53 @@ def migrate(sections: dict, version: int) -> dict:
     return sections
 
 
-def _fail(path: Path, problem: str) -> FileFormatError:
+def fail(path: Path, problem: str) -> FileFormatError:
     return FileFormatError(f"cannot open model file {path}: {problem}")
 
 
-def _read_header(p: Path) -> tuple[dict, dict, int]:
+def read_header(p: Path) -> tuple[dict, dict, int]:
     """Tensor entries, metadata and file size, checked before anything is parsed further."""
     try:
         if p.is_dir():
-            raise _fail(p, "it is a folder, not a model file")
+            raise fail(p, "it is a folder, not a model file")
         size = p.stat().st_size
         with open(p, "rb") as f:
             first = f.read(8)
             if size == 0:
-                raise _fail(p, "the file is empty")
+                raise fail(p, "the file is empty")
             if len(first) < 8:
-                raise _fail(
+                raise fail(
                     p, f"the file is only {size} bytes long (truncated, or not a model file)"
                 )
             n = int.from_bytes(first, "little")
             if n > MAX_HEADER_BYTES:
-                raise _fail(
+                raise fail(
                     p,
                     f"its header claims {n:,} bytes, over the {MAX_HEADER_BYTES:,}-byte limit "
                     "(the file is damaged or not a safetensors model file)",
                 )
             if 8 + n > size:
-                raise _fail(
+                raise fail(
                     p,
                     f"the file is truncated or not a model file: its header needs {n:,} bytes "
                     f"but only {size - 8:,} follow",
                 )
             raw = f.read(n)
     except FileNotFoundError:
-        raise _fail(p, "the file does not exist") from None
+        raise fail(p, "the file does not exist") from None
     except OSError as exc:
-        raise _fail(p, f"it cannot be read ({exc.strerror or exc})") from None
+        raise fail(p, f"it cannot be read ({exc.strerror or exc})") from None
     try:
         header = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise _fail(p, "it is not a safetensors model file (its header is not JSON)") from None
+        raise fail(p, "it is not a safetensors model file (its header is not JSON)") from None
     if not isinstance(header, dict):
-        raise _fail(p, "it is not a safetensors model file (its header is not a JSON object)")
+        raise fail(p, "it is not a safetensors model file (its header is not a JSON object)")
     metadata = header.pop("__metadata__", None) or {}
     if not isinstance(metadata, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
     ):
-        raise _fail(p, "its metadata is not a table of text values")
+        raise fail(p, "its metadata is not a table of text values")
     infos = {}
     spans = []
     for name, info in header.items():
@@ -97,9 +97,9 @@ def _read_header(p: Path) -> tuple[dict, dict, int]:
             or len(offsets) != 2
             or offsets[0] > offsets[1]
         ):
-            raise _fail(p, f"the header entry for tensor {name!r} is damaged")
+            raise fail(p, f"the header entry for tensor {name!r} is damaged")
         if math.prod(shape) * _DTYPE_BYTES[dtype] != offsets[1] - offsets[0]:
-            raise _fail(p, f"tensor {name!r}: its size does not match its shape")
+            raise fail(p, f"tensor {name!r}: its size does not match its shape")
         infos[name] = (tuple(shape), dtype)
         spans.append(tuple(offsets))
     spans.sort()
@@ -107,14 +107,14 @@ def _read_header(p: Path) -> tuple[dict, dict, int]:
     end = 0
     for a, b in spans:
         if a != end:
-            raise _fail(p, "the tensor data is damaged (tensors overlap or leave gaps)")
+            raise fail(p, "the tensor data is damaged (tensors overlap or leave gaps)")
         end = b
     if end > data_len:
-        raise _fail(
+        raise fail(
             p, f"the file is truncated: the tensors need {end:,} bytes, it holds {data_len:,}"
         )
     if end < data_len:
-        raise _fail(p, f"{data_len - end:,} unexpected bytes follow the tensor data")
+        raise fail(p, f"{data_len - end:,} unexpected bytes follow the tensor data")
     return infos, metadata, size
 
 
@@ -128,44 +128,44 @@ def _int_list(v: Any) -> bool:
     )
 
 
-def _sections(p: Path, metadata: dict[str, str]) -> dict:
+def read_sections(p: Path, metadata: dict[str, str]) -> dict:
     name, current = persistence.MODEL_FORMAT, persistence.MODEL_FORMAT_VERSION
     fmt = metadata.get("format")
     if fmt is None:
-        raise _fail(
+        raise fail(
             p,
             "it holds no Odyssey metadata (a safetensors file from another program, "
             "not an Odyssey model)",
         )
     if fmt != name:
-        raise _fail(p, f"it is a {fmt[:60]!r} file, not an Odyssey model ({name!r})")
+        raise fail(p, f"it is a {fmt[:60]!r} file, not an Odyssey model ({name!r})")
     raw = metadata.get("format_version", "")
     if not (raw.isascii() and raw.isdigit() and len(raw) < 10):
-        raise _fail(p, f"its format_version {raw[:20]!r} is not a version number")
+        raise fail(p, f"its format_version {raw[:20]!r} is not a version number")
     version = int(raw)
     if version > current:
         app = metadata.get("app_version", "?")[:40]
-        raise _fail(
+        raise fail(
             p,
             f"it was written by a newer Odyssey ({app}, model format {version}); this "
             f"version reads model formats up to {current}: update Odyssey to open it",
         )
     if version < 1 or (version < current and version not in persistence.MIGRATIONS):
-        raise _fail(p, f"model format {version} is not one Odyssey ever wrote")
+        raise fail(p, f"model format {version} is not one Odyssey ever wrote")
     sections = {}
     for key in (*_SECTIONS, "resume"):
         if key not in metadata:
             if key == "resume":
                 continue
-            raise _fail(p, f"its metadata has no {key!r} entry")
+            raise fail(p, f"its metadata has no {key!r} entry")
         try:
             value = json.loads(metadata[key], parse_constant=_reject_constant)
         except (ValueError, RecursionError):
-            raise _fail(p, f"its {key!r} metadata is not valid JSON") from None
+            raise fail(p, f"its {key!r} metadata is not valid JSON") from None
         if not isinstance(value, dict):
-            raise _fail(p, f"its {key!r} metadata is not a JSON object")
+            raise fail(p, f"its {key!r} metadata is not a JSON object")
         sections[key] = value
     try:
         return migrate(sections, version)
     except (KeyError, TypeError, ValueError) as exc:
-        raise _fail(p, f"cannot upgrade model format {version}: {exc}") from None
+        raise fail(p, f"cannot upgrade model format {version}: {exc}") from None

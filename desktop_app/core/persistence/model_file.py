@@ -8,40 +8,34 @@ the disk through ``atomic``. The file format, field by field, is in README.md ("
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from desktop_app.core import persistence
-from desktop_app.core.errors import OdysseyError
+from desktop_app.core.history import EPOCH_KEYS, History
 from desktop_app.core.persistence.atomic import write_bytes_atomic
 from desktop_app.core.persistence.checks import (
-    _check_tensors,
-    _dtype_name,
-    _history_from,
-    _history_meta,
-    _metrics_from,
-    _preprocessing_from,
-    _project_from,
-    _read_tensors,
+    check_tensors,
+    dtype_name,
+    history_from,
+    history_meta,
+    metrics_from,
+    preprocessing_from,
+    project_from,
+    read_tensors,
 )
-from desktop_app.core.persistence.header import _fail, _read_header, _sections
-from desktop_app.core.persistence.resume_state import (
-    ResumeState,
-    _resume_from,
-    _resume_meta,
-    _resume_tensors,
-)
-from desktop_app.core.persistence.tagged_json import _dumps, _tag
+from desktop_app.core.persistence.header import fail, read_header, read_sections
+from desktop_app.core.persistence.resume_state import resume_from, resume_meta, resume_tensors
+from desktop_app.core.persistence.tagged_json import dumps, tag
+from desktop_app.core.run_state import TrainerState
 
 if TYPE_CHECKING:  # pragma: no cover - torch stays off the startup path
     import torch
     from torch import nn
 
-    from desktop_app.core.callbacks import History
     from desktop_app.core.data import Preprocessing
-    from desktop_app.core.specs import Project
+    from desktop_app.core.specs.project import Project
 
 
 HISTORY_TENSORS = ("history.steps", "history.batch_loss", "history.batch_lr", "history.epochs")
@@ -56,7 +50,7 @@ class LoadedModel:
     model: nn.Module
     history: History
     test_metrics: dict
-    resume: ResumeState | None = None
+    resume: TrainerState | None = None  # None: saved for prediction only
     app_version: str = ""
     format_version: int = persistence.MODEL_FORMAT_VERSION  # as written in the file
     path: Path | None = None
@@ -70,72 +64,68 @@ class LoadedModel:
         return self.resume.epoch if self.resume is not None else len(self.history.epochs)
 
 
-def save_model(path: str | Path, source: Any, *, include_resume: bool = True) -> None:
-    """Write a Trainer's (or a LoadedModel's) model file atomically.
+class Checkpointable(Protocol):
+    """What save_model takes besides a LoadedModel: a run that can copy itself into one
+    (the engine's Trainer, without persistence having to know it)."""
+
+    def checkpoint(self) -> LoadedModel: ...
+
+
+def save_model(
+    path: str | Path, source: LoadedModel | Checkpointable, *, include_resume: bool = True
+) -> None:
+    """Write a model file atomically from a LoadedModel or a Trainer (its checkpoint()).
 
     include_resume=False leaves out the optimizer, schedule and RNG state: a smaller
     file that predicts but cannot continue training.
     """
     from safetensors.torch import save
 
-    loaded = source if isinstance(source, LoadedModel) else snapshot(source)
+    loaded = source if isinstance(source, LoadedModel) else source.checkpoint()
     tensors, metadata = _encode(loaded, include_resume)
     write_bytes_atomic(path, save(tensors, metadata=metadata))
 
 
-def snapshot(trainer: Any) -> LoadedModel:
-    """A CPU copy of everything a Trainer would write to a model file."""
-    import torch
-
-    from desktop_app.core.engine import Status
+def snapshot(
+    state: TrainerState,
+    *,
+    project: Project,
+    preprocessing: Preprocessing,
+    model: nn.Module,
+    history: History,
+    test_metrics: dict,
+) -> LoadedModel:
+    """A CPU copy of a run, as a model file would hold it: a network rebuilt from the
+    project with the run's weights, and copies of the state, history and metrics, so
+    that the live run may go on without changing what was kept."""
     from desktop_app.core.model import build_model
 
-    if trainer.model is None or trainer.data is None:
-        raise OdysseyError("there is no trained model to save yet; train first")
-    if trainer.status in (Status.RUNNING, Status.PAUSED, Status.STOPPING):
-        raise OdysseyError("training is still running; stop it before saving the model")
-    prep = trainer.data.prep
-    weights = _cpu(trainer.model.state_dict())
-    model = build_model(trainer.project.model, prep.n_features, prep.n_outputs)
-    model.load_state_dict(weights)
-    model.eval()
-    es = trainer.early_stopping
-    best = None
-    if es is not None and es.best_state is not None:
-        best = _cpu(es.best_state)
-    last = _cpu(trainer.last_state) if trainer.last_state is not None else None
-    opt = trainer.optimizer.state_dict()
-    resume = ResumeState(
-        epoch=int(trainer.epoch),
-        global_step=int(trainer.global_step),
-        stop_reason=str(trainer.stop_reason),
-        best_epoch=trainer.best_epoch,
-        restored_epoch=trainer.restored_epoch,
-        optimizer={
-            "state": {i: _cpu(s) for i, s in opt["state"].items()},
-            "param_groups": copy.deepcopy(opt["param_groups"]),
-        },
-        scheduler=None if trainer.scheduler is None else dict(trainer.scheduler.state_dict()),
-        early_stopping=None if es is None else es.state(),
-        early_stopping_best=None if best is None or _same(best, weights) else best,
+    weights = _cpu(model.state_dict())
+    copy = build_model(project.model, preprocessing.n_features, preprocessing.n_outputs)
+    copy.load_state_dict(weights)
+    copy.eval()
+    last = None if state.last_weights is None else _cpu(state.last_weights)
+    kept = TrainerState(
+        epoch=int(state.epoch),
+        global_step=int(state.global_step),
+        stop_reason=str(state.stop_reason),
+        best_epoch=state.best_epoch,
+        restored_epoch=state.restored_epoch,
+        optimizer=_detached(state.optimizer),
+        scheduler=None if state.scheduler is None else dict(state.scheduler),
+        rng_torch=_plain(state.rng_torch),
+        rng_shuffle=_plain(state.rng_shuffle),
+        rng_cuda=None if state.rng_cuda is None else _plain(state.rng_cuda),
         last_weights=None if last is None or _same(last, weights) else last,
-        rng_torch=(trainer.rng_state if trainer.rng_state is not None else torch.get_rng_state())
-        .detach()
-        .clone(),
-        rng_shuffle=trainer.generator.get_state().clone(),
-        rng_cuda=None if trainer.cuda_rng_state is None else trainer.cuda_rng_state.clone(),
+        callbacks=_detached(state.callbacks),
     )
-    if es is not None and best is not None and resume.early_stopping_best is None:
-        resume.early_stopping = {**resume.early_stopping, "best_weights": "main"}
-    result = getattr(trainer, "result", None)
-    metrics = result.test_metrics if result is not None else trainer.checkpoint_test_metrics
     return LoadedModel(
-        project=trainer.project,
-        preprocessing=prep,
-        model=model,
-        history=copy_history(trainer.history),
-        test_metrics=dict(metrics or {}),
-        resume=resume,
+        project=project,
+        preprocessing=preprocessing,
+        model=copy,
+        history=history.copy(),
+        test_metrics=dict(test_metrics or {}),
+        resume=kept,
         app_version=_app_version(),
     )
 
@@ -143,8 +133,6 @@ def snapshot(trainer: Any) -> LoadedModel:
 def _encode(m: LoadedModel, include_resume: bool) -> tuple[dict, dict[str, str]]:
     import numpy as np
     import torch
-
-    from desktop_app.core.callbacks import EPOCH_KEYS
 
     tensors: dict[str, torch.Tensor] = _cpu(m.model.state_dict())
     h = m.history
@@ -160,9 +148,9 @@ def _encode(m: LoadedModel, include_resume: bool) -> tuple[dict, dict[str, str]]
         "format_version": str(persistence.MODEL_FORMAT_VERSION),
         "app_version": _app_version(),
         "torch_version": torch.__version__,
-        "project": _dumps(m.project.model_dump(mode="json")),
-        "preprocessing": _dumps(m.preprocessing.to_dict()),
-        "history": _dumps(
+        "project": dumps(m.project.model_dump(mode="json")),
+        "preprocessing": dumps(m.preprocessing.to_dict()),
+        "history": dumps(
             {
                 "metric_name": h.metric_name,
                 "epoch_columns": list(EPOCH_KEYS),
@@ -170,51 +158,77 @@ def _encode(m: LoadedModel, include_resume: bool) -> tuple[dict, dict[str, str]]
                 "n_epochs": len(h.epochs),
             }
         ),
-        "test_metrics": _dumps(m.test_metrics),
+        "test_metrics": dumps(m.test_metrics),
     }
     r = m.resume
     if include_resume and r is not None:
-        layout: dict[str, dict] = {}
-        for i, state in r.optimizer["state"].items():
-            entry = layout.setdefault(str(int(i)), {})
-            for name, value in state.items():
-                if isinstance(value, torch.Tensor):
-                    tensors[f"optimizer.state.{int(i)}.{name}"] = _plain(value)
-                    entry[name] = "tensor"
-                else:
-                    entry[name] = {"value": _tag(value)}
-        for k, v in (r.last_weights or {}).items():
-            tensors["resume.last." + k] = _plain(v)
-        es = None
-        if r.early_stopping is not None:
-            es = {k: r.early_stopping.get(k) for k in ("best", "best_epoch", "wait")}
-            es["best_weights"] = r.early_stopping.get("best_weights")
-            if r.early_stopping_best is not None:
-                es["best_weights"] = "separate"
-                for k, v in r.early_stopping_best.items():
-                    tensors["resume.best." + k] = _plain(v)
-        tensors["rng.torch"] = _plain(r.rng_torch)
-        tensors["rng.shuffle"] = _plain(r.rng_shuffle)
-        if r.rng_cuda is not None:
-            tensors["rng.cuda"] = _plain(r.rng_cuda)
-        metadata["resume"] = _dumps(
-            {
-                "epoch": r.epoch,
-                "global_step": r.global_step,
-                "stop_reason": r.stop_reason,
-                "best_epoch": r.best_epoch,
-                "restored_epoch": r.restored_epoch,
-                "last_weights": "separate" if r.last_weights is not None else "main",
-                "optimizer": {
-                    "param_groups": _tag(r.optimizer["param_groups"]),
-                    "state": layout,
-                },
-                "scheduler": None if r.scheduler is None else _tag(r.scheduler),
-                "early_stopping": None if es is None else _tag(es),
-                "rng_cuda": r.rng_cuda is not None,
-            }
-        )
+        tensors.update(_resume_tensors_of(r, tensors))
+        metadata["resume"] = dumps(_resume_meta_of(r, tensors))
     return tensors, metadata
+
+
+def _resume_tensors_of(r: TrainerState, weights: dict) -> dict:
+    """The tensors of a TrainerState under their names in the file (format 1): the
+    optimizer's, the last and the best weights where they differ from the model's, and
+    the random-number states."""
+    import torch
+
+    unknown = sorted(set(r.callbacks) - {"early_stopping"})
+    if unknown:
+        raise ValueError(f"the model file format has no place for callback state {unknown[0]!r}")
+    out: dict[str, torch.Tensor] = {}
+    for i, state in r.optimizer["state"].items():
+        for name, value in state.items():
+            if isinstance(value, torch.Tensor):
+                out[f"optimizer.state.{int(i)}.{name}"] = _plain(value)
+    for k, v in (r.last_weights or {}).items():
+        out["resume.last." + k] = _plain(v)
+    if _best_weights_kept(r, weights) == "separate":
+        for k, v in r.callbacks["early_stopping"]["best_weights"].items():
+            out["resume.best." + k] = _plain(v)
+    out["rng.torch"] = _plain(r.rng_torch)
+    out["rng.shuffle"] = _plain(r.rng_shuffle)
+    if r.rng_cuda is not None:
+        out["rng.cuda"] = _plain(r.rng_cuda)
+    return out
+
+
+def _resume_meta_of(r: TrainerState, weights: dict) -> dict:
+    """The "resume" metadata section of a TrainerState (format 1)."""
+    import torch
+
+    layout: dict[str, dict] = {}
+    for i, state in r.optimizer["state"].items():
+        entry = layout.setdefault(str(int(i)), {})
+        for name, value in state.items():
+            entry[name] = "tensor" if isinstance(value, torch.Tensor) else {"value": tag(value)}
+    es = None
+    if "early_stopping" in r.callbacks:
+        saved = r.callbacks["early_stopping"]
+        es = {k: saved.get(k) for k in ("best", "best_epoch", "wait")}
+        es["best_weights"] = _best_weights_kept(r, weights)
+    return {
+        "epoch": r.epoch,
+        "global_step": r.global_step,
+        "stop_reason": r.stop_reason,
+        "best_epoch": r.best_epoch,
+        "restored_epoch": r.restored_epoch,
+        "last_weights": "separate" if r.last_weights is not None else "main",
+        "optimizer": {"param_groups": tag(r.optimizer["param_groups"]), "state": layout},
+        "scheduler": None if r.scheduler is None else tag(r.scheduler),
+        "early_stopping": None if es is None else tag(es),
+        "rng_cuda": r.rng_cuda is not None,
+    }
+
+
+def _best_weights_kept(r: TrainerState, weights: dict) -> str | None:
+    """Where early stopping's best weights go: nowhere (None), "main" when they are the
+    model's own weights (restored at the end), else "separate" tensors."""
+    best = r.callbacks.get("early_stopping", {}).get("best_weights")
+    if best is None:
+        return None
+    model_weights = {k: weights[k] for k in best if k in weights}
+    return "main" if _same(_cpu(best), model_weights) else "separate"
 
 
 def load_model(path: str | Path) -> LoadedModel:
@@ -224,15 +238,15 @@ def load_model(path: str | Path) -> LoadedModel:
     from desktop_app.core.model import build_model
 
     p = Path(path)
-    infos, metadata, _ = _read_header(p)
-    sections = _sections(p, metadata)
-    project = _project_from(p, sections)
-    prep = _preprocessing_from(p, sections["preprocessing"], project)
-    hist_meta = _history_meta(p, sections["history"])
+    infos, metadata, _ = read_header(p)
+    sections = read_sections(p, metadata)
+    project = project_from(p, sections)
+    prep = preprocessing_from(p, sections["preprocessing"], project)
+    hist_meta = history_meta(p, sections["history"])
     with torch.device("meta"):  # shapes only: a damaged spec cannot allocate gigabytes
         skeleton = build_model(project.model, prep.n_features, prep.n_outputs)
     model_shapes = {
-        k: (tuple(v.shape), _dtype_name(v.dtype)) for k, v in skeleton.state_dict().items()
+        k: (tuple(v.shape), dtype_name(v.dtype)) for k, v in skeleton.state_dict().items()
     }
     param_shapes = [tuple(q.shape) for q in skeleton.parameters()]
     expected: dict[str, tuple | None] = dict(model_shapes)
@@ -240,23 +254,23 @@ def load_model(path: str | Path) -> LoadedModel:
     expected["history.batch_loss"] = ((hist_meta["n_steps"],), "F64")
     expected["history.batch_lr"] = ((hist_meta["n_steps"],), "F64")
     expected["history.epochs"] = ((hist_meta["n_epochs"], len(hist_meta["epoch_columns"])), "F64")
-    resume_meta = None
+    saved_resume = None
     if "resume" in sections:
-        resume_meta = _resume_meta(p, sections["resume"], project, param_shapes)
-        expected.update(_resume_tensors(resume_meta, model_shapes, param_shapes, infos))
-    _check_tensors(p, infos, expected)
-    tensors = _read_tensors(p, list(infos))
+        saved_resume = resume_meta(p, sections["resume"], project, param_shapes)
+        expected.update(resume_tensors(saved_resume, model_shapes, param_shapes, infos))
+    check_tensors(p, infos, expected)
+    tensors = read_tensors(p, list(infos))
     model = build_model(project.model, prep.n_features, prep.n_outputs)
     try:
         model.load_state_dict({k: tensors[k] for k in model_shapes}, strict=True)
     except RuntimeError as exc:  # pragma: no cover - names, shapes, dtypes checked above
-        raise _fail(p, f"the weights do not fit the network ({exc})") from None
+        raise fail(p, f"the weights do not fit the network ({exc})") from None
     model.eval()
-    history = _history_from(p, hist_meta, tensors)
-    metrics = _metrics_from(p, sections["test_metrics"])
+    history = history_from(p, hist_meta, tensors)
+    metrics = metrics_from(p, sections["test_metrics"])
     resume = None
-    if resume_meta is not None:
-        resume = _resume_from(p, resume_meta, tensors, model_shapes)
+    if saved_resume is not None:
+        resume = resume_from(p, saved_resume, tensors, model_shapes)
     return LoadedModel(
         project=project,
         preprocessing=prep,
@@ -280,19 +294,25 @@ def _cpu(state: dict) -> dict:
     return {k: _plain(v) if isinstance(v, torch.Tensor) else v for k, v in state.items()}
 
 
+def _detached(obj: Any) -> Any:
+    """A copy of a state (nested dicts, lists, tuples) with its tensors on the CPU."""
+    import copy
+
+    import torch
+
+    if isinstance(obj, torch.Tensor):
+        return _plain(obj)
+    if type(obj) is dict:
+        return {k: _detached(v) for k, v in obj.items()}
+    if type(obj) in (list, tuple):
+        return type(obj)(_detached(v) for v in obj)
+    return copy.deepcopy(obj)
+
+
 def _same(a: dict, b: dict) -> bool:
     import torch
 
     return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-
-
-def copy_history(h: History) -> History:
-    from desktop_app.core.callbacks import History
-
-    out = History(metric_name=h.metric_name)
-    out.add_block(h.steps.copy(), h.batch_loss.copy(), h.batch_lr.copy())
-    out.epochs = [dict(e) for e in h.epochs]
-    return out
 
 
 def _app_version() -> str:

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 from desktop_app.core.errors import FileFormatError, SpecError
 from desktop_app.core.persistence.atomic import write_text_atomic
-from desktop_app.core.persistence.checks import _project_from
-from desktop_app.core.persistence.header import _read_header, _sections
+from desktop_app.core.persistence.checks import project_from
+from desktop_app.core.persistence.header import read_header, read_sections
 
 if TYPE_CHECKING:  # pragma: no cover
-    from desktop_app.core.specs import Project
+    from desktop_app.core.specs.project import Project
 
 
 def save_project(project: Project, path: str | Path) -> None:
@@ -27,12 +27,12 @@ def save_project(project: Project, path: str | Path) -> None:
 
 def load_project(path: str | Path) -> Project:
     """The project in a project file, or the one embedded in a .safetensors model file."""
-    from desktop_app.core.specs import Project
+    from desktop_app.core.specs.project import Project
 
     p = Path(path)
     if p.suffix.lower() == ".safetensors":
-        _, metadata, _ = _read_header(p)
-        return _project_from(p, _sections(p, metadata))
+        _, metadata, _ = read_header(p)
+        return project_from(p, read_sections(p, metadata))
     try:
         return Project.load(p)
     except SpecError as exc:

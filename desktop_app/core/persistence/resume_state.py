@@ -1,4 +1,4 @@
-"""The state that continuing training needs, and its validation when read back.
+"""A model file's training state (a TrainerState), validated when read back.
 
 Beyond the weights, a run goes on from its optimizer state, LR schedule, early-stopping
 counters and random-number generators. Torch's own state_dicts would be trusted blindly
@@ -11,38 +11,17 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.errors import FileFormatError
-from desktop_app.core.persistence.checks import MAX_COUNT, _finite, _is_num
-from desktop_app.core.persistence.header import _fail
-from desktop_app.core.persistence.tagged_json import _untag
+from desktop_app.core.persistence.checks import MAX_COUNT, is_finite_number, is_number
+from desktop_app.core.persistence.header import fail
+from desktop_app.core.persistence.tagged_json import untag
+from desktop_app.core.run_state import TrainerState
 
 if TYPE_CHECKING:  # pragma: no cover - torch stays off the startup path
-    import torch
-
-    from desktop_app.core.specs import Project
-
-
-@dataclass
-class ResumeState:
-    """What continuing training needs beyond the weights (all tensors on the CPU)."""
-
-    epoch: int  # epochs completed
-    global_step: int
-    stop_reason: str
-    best_epoch: int | None
-    restored_epoch: int | None
-    optimizer: dict  # a torch optimizer state_dict
-    scheduler: dict | None  # entries of the LR scheduler's state_dict
-    early_stopping: dict | None  # {"best", "best_epoch", "wait"}
-    early_stopping_best: dict[str, torch.Tensor] | None  # its best weights
-    last_weights: dict[str, torch.Tensor] | None  # None: same as the model's weights
-    rng_torch: torch.Tensor  # torch's global CPU generator (dropout)
-    rng_shuffle: torch.Tensor  # the generator that shuffles the training set
-    rng_cuda: torch.Tensor | None = None
+    from desktop_app.core.specs.project import Project
 
 
 def _fresh_optimizer(project: Project, n_params: int):
@@ -65,9 +44,9 @@ def _fresh_optimizer(project: Project, n_params: int):
     return opt, groups, sched
 
 
-def _resume_meta(p: Path, d: dict, project: Project, param_shapes: list[tuple]) -> dict:
+def resume_meta(p: Path, d: dict, project: Project, param_shapes: list[tuple]) -> dict:
     def bad(what: str) -> FileFormatError:
-        return _fail(p, f"its training state is damaged ({what})")
+        return fail(p, f"its training state is damaged ({what})")
 
     def count(key: str, optional: bool = False) -> int | None:
         v = d.get(key)
@@ -95,11 +74,11 @@ def _resume_meta(p: Path, d: dict, project: Project, param_shapes: list[tuple]) 
         if not isinstance(opt_meta, dict):
             raise ValueError("no optimizer entry")
         opt, fresh_groups, sched = _fresh_optimizer(project, len(param_shapes))
-        groups = _untag(opt_meta.get("param_groups"))
+        groups = untag(opt_meta.get("param_groups"))
         out["param_groups"] = _merge_groups(fresh_groups, groups)
         out["state_layout"] = _state_layout(opt, opt_meta.get("state"), param_shapes)
-        out["scheduler"] = _merge_scheduler(sched, _untag(d.get("scheduler")))
-        out["early_stopping"] = _early_stopping(_untag(d.get("early_stopping")))
+        out["scheduler"] = _merge_scheduler(sched, untag(d.get("scheduler")))
+        out["early_stopping"] = _early_stopping(untag(d.get("early_stopping")))
     except (ValueError, TypeError) as exc:
         raise bad(str(exc)[:200]) from None
     return out
@@ -150,7 +129,7 @@ def _state_layout(opt, saved: Any, param_shapes: list[tuple]) -> dict[int, dict]
                     raise ValueError(f"optimizer state {i}.{name} must be a tensor")
                 spec[name] = () if want[name].dim() == 0 else param_shapes[i]
             else:
-                value = _untag(kind.get("value")) if isinstance(kind, dict) else kind
+                value = untag(kind.get("value")) if isinstance(kind, dict) else kind
                 if not isinstance(kind, dict) or not _same_kind(want[name], value):
                     raise ValueError(f"optimizer state {i}.{name} has the wrong kind of value")
                 spec[name] = ("value", value)
@@ -183,7 +162,7 @@ def _early_stopping(saved: Any) -> dict | None:
     if not isinstance(saved, dict):
         raise ValueError("the early-stopping state is not a table")
     best, best_epoch, wait = saved.get("best"), saved.get("best_epoch"), saved.get("wait")
-    if not (best is None or _finite(best)):
+    if not (best is None or is_finite_number(best)):
         raise ValueError("early-stopping best value")
     for v in (best_epoch, wait):
         if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0):
@@ -194,7 +173,7 @@ def _early_stopping(saved: Any) -> dict | None:
             "best_weights": saved.get("best_weights")}  # fmt: skip
 
 
-def _resume_tensors(meta: dict, model_shapes: dict, param_shapes: list, infos: dict) -> dict:
+def resume_tensors(meta: dict, model_shapes: dict, param_shapes: list, infos: dict) -> dict:
     expected: dict[str, tuple | None] = {}
     for i, spec in meta["state_layout"].items():
         for name, shape in spec.items():
@@ -212,14 +191,17 @@ def _resume_tensors(meta: dict, model_shapes: dict, param_shapes: list, infos: d
     return expected
 
 
-def _resume_from(p: Path, meta: dict, tensors: dict, model_shapes: dict) -> ResumeState:
+def resume_from(p: Path, meta: dict, tensors: dict, model_shapes: dict) -> TrainerState:
+    """The TrainerState of a file whose metadata and tensors were checked by resume_meta
+    and resume_tensors; early stopping's best weights are the model's own ("main") or
+    their own tensors ("separate")."""
     import torch
 
     for name in ("rng.torch", "rng.shuffle"):
         try:
             torch.Generator().set_state(tensors[name])
         except (RuntimeError, ValueError, TypeError):
-            raise _fail(p, f"its random-number state {name!r} is damaged") from None
+            raise fail(p, f"its random-number state {name!r} is damaged") from None
     state: dict[int, dict] = {}
     for i, spec in meta["state_layout"].items():
         state[i] = {
@@ -233,7 +215,19 @@ def _resume_from(p: Path, meta: dict, tensors: dict, model_shapes: dict) -> Resu
     def weights(prefix: str) -> dict:
         return {k: tensors[prefix + k] for k in model_shapes}
 
-    return ResumeState(
+    callbacks = {}
+    if es is not None:
+        where = es["best_weights"]
+        best = weights("resume.best.") if where == "separate" else None
+        if where == "main":
+            best = weights("")
+        callbacks["early_stopping"] = {
+            "best": es["best"],
+            "best_epoch": es["best_epoch"],
+            "wait": es["wait"],
+            "best_weights": best,
+        }
+    return TrainerState(
         epoch=meta["epoch"],
         global_step=meta["global_step"],
         stop_reason=meta["stop_reason"],
@@ -241,14 +235,11 @@ def _resume_from(p: Path, meta: dict, tensors: dict, model_shapes: dict) -> Resu
         restored_epoch=meta["restored_epoch"],
         optimizer={"state": state, "param_groups": meta["param_groups"]},
         scheduler=meta["scheduler"],
-        early_stopping=es,
-        early_stopping_best=weights("resume.best.")
-        if es is not None and es["best_weights"] == "separate"
-        else None,
-        last_weights=weights("resume.last.") if meta["last_weights"] == "separate" else None,
         rng_torch=tensors["rng.torch"],
         rng_shuffle=tensors["rng.shuffle"],
         rng_cuda=tensors.get("rng.cuda"),
+        last_weights=weights("resume.last.") if meta["last_weights"] == "separate" else None,
+        callbacks=callbacks,
     )
 
 
@@ -256,8 +247,8 @@ def _same_kind(fresh: Any, saved: Any) -> bool:
     """Whether a value read from a file has the shape of the one torch would hold."""
     if isinstance(fresh, bool) or isinstance(saved, bool):
         return isinstance(fresh, bool) and isinstance(saved, bool)
-    if _is_num(fresh):
-        return _is_num(saved)
+    if is_number(fresh):
+        return is_number(saved)
     if fresh is None or isinstance(fresh, str):
         return type(saved) is type(fresh)
     if isinstance(fresh, Counter):

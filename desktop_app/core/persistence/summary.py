@@ -13,12 +13,12 @@ from desktop_app.core.persistence.model_file import load_model
 from desktop_app.core.persistence.projects import load_project
 
 if TYPE_CHECKING:  # pragma: no cover
-    from desktop_app.core.specs import Project
+    from desktop_app.core.specs.project import Project
 
 
 def file_summary(path: str | Path) -> dict:
     """What a model or project file holds, for `odyssey info` and the GUI."""
-    from desktop_app.core.specs import count_parameters
+    from desktop_app.core.specs.model import count_parameters
 
     p = Path(path)
     is_model = p.suffix.lower() == ".safetensors"

@@ -1,8 +1,8 @@
 """Strict JSON for model-file metadata, keeping what plain JSON would lose.
 
 Optimizer and scheduler state holds tuples, non-finite floats, Counters and dicts with
-non-text keys; ``_tag`` turns those into tagged JSON objects and ``_untag`` reads them
-back, refusing unknown tags and runaway nesting (the file is untrusted). ``_dumps``
+non-text keys; ``tag`` turns those into tagged JSON objects and ``untag`` reads them
+back, refusing unknown tags and runaway nesting (the file is untrusted). ``dumps``
 writes the plain sections, with non-finite numbers as null.
 """
 
@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any
 
 
-def _dumps(obj: Any) -> str:
+def dumps(obj: Any) -> str:
     return json.dumps(_finite_or_none(obj), allow_nan=False, separators=(",", ":"))
 
 
@@ -31,7 +31,7 @@ def _finite_or_none(obj: Any) -> Any:
 _TAGS = ("$float", "$tuple", "$counter", "$items")
 
 
-def _tag(obj: Any) -> Any:
+def tag(obj: Any) -> Any:
     """Python values torch keeps in optimizer and scheduler state -> strict JSON, keeping
     what plain JSON loses: tuples, non-finite floats, Counters and non-text keys."""
     if obj is None or isinstance(obj, bool | str):
@@ -41,28 +41,28 @@ def _tag(obj: Any) -> Any:
     if isinstance(obj, float):
         return float(obj) if math.isfinite(obj) else {"$float": repr(float(obj))}
     if isinstance(obj, Counter):
-        return {"$counter": [[_tag(k), _tag(v)] for k, v in obj.items()]}
+        return {"$counter": [[tag(k), tag(v)] for k, v in obj.items()]}
     if isinstance(obj, tuple):
-        return {"$tuple": [_tag(v) for v in obj]}
+        return {"$tuple": [tag(v) for v in obj]}
     if isinstance(obj, list):
-        return [_tag(v) for v in obj]
+        return [tag(v) for v in obj]
     if isinstance(obj, dict):
         if all(isinstance(k, str) and not k.startswith("$") for k in obj):
-            return {k: _tag(v) for k, v in obj.items()}
-        return {"$items": [[_tag(k), _tag(v)] for k, v in obj.items()]}
+            return {k: tag(v) for k, v in obj.items()}
+        return {"$items": [[tag(k), tag(v)] for k, v in obj.items()]}
     raise TypeError(f"cannot store a {type(obj).__name__} in a model file")
 
 
-def _untag(obj: Any, depth: int = 0) -> Any:
+def untag(obj: Any, depth: int = 0) -> Any:
     if depth > 50:
         raise ValueError("nested too deeply")
     if isinstance(obj, list):
-        return [_untag(v, depth + 1) for v in obj]
+        return [untag(v, depth + 1) for v in obj]
     if not isinstance(obj, dict):
         return obj
     tags = [k for k in obj if k.startswith("$")]
     if not tags:
-        return {k: _untag(v, depth + 1) for k, v in obj.items()}
+        return {k: untag(v, depth + 1) for k, v in obj.items()}
     if len(obj) != 1 or tags[0] not in _TAGS:
         raise ValueError(f"unknown tag {tags[0][:20]!r}")
     tag, value = tags[0], obj[tags[0]]
@@ -73,15 +73,15 @@ def _untag(obj: Any, depth: int = 0) -> Any:
     if not isinstance(value, list):
         raise ValueError(f"bad {tag}")
     if tag == "$tuple":
-        return tuple(_untag(v, depth + 1) for v in value)
+        return tuple(untag(v, depth + 1) for v in value)
     pairs = []
     for pair in value:
         if not isinstance(pair, list) or len(pair) != 2:
             raise ValueError(f"bad {tag}")
-        k = _untag(pair[0], depth + 1)
+        k = untag(pair[0], depth + 1)
         if not isinstance(k, str | int | float | tuple | type(None)) or (
             isinstance(k, tuple) and not all(isinstance(x, str | int | float) for x in k)
         ):
             raise ValueError(f"bad {tag} key")
-        pairs.append((k, _untag(pair[1], depth + 1)))
+        pairs.append((k, untag(pair[1], depth + 1)))
     return Counter(dict(pairs)) if tag == "$counter" else dict(pairs)

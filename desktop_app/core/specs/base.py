@@ -1,9 +1,14 @@
-"""The base of every spec: unknown fields are refused, assignments are validated."""
+"""The base of every spec: unknown fields are refused, and a spec is frozen.
+
+Frozen, so that a snapshot of a Project (the one a run trains, the one a model file
+saved) can be shared without a deep copy: a change is a new spec (model_copy(update=...)
+or a validated with_overrides), never an assignment to a field someone else holds.
+"""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from desktop_app.core.catalog import BINARY, CATALOG, MULTICLASS, REGRESSION, TABLE, TABLE_INFO
-from desktop_app.core.specs.base import _Spec
+from desktop_app.core.specs.base import Spec
 from desktop_app.core.specs.messages import split_problem
 from desktop_app.core.specs.table import TableSpec
 
 
-class DataSpec(_Spec):
+class DataSpec(Spec):
     """Which data, how much of it, and how it is split."""
 
     dataset: str = Field("classification", description="A catalog name, e.g. moons or iris.")
@@ -124,7 +124,7 @@ class DataSpec(_Spec):
     @property
     def task(self) -> str:
         """binary, multiclass or regression; "auto" for a table whose task is inferred
-        and that was never loaded (core.tabular.load_project_data resolves it)."""
+        and that was never loaded (core.tabular.prepare.load_project_data resolves it)."""
         if self.table is not None:
             return self.table.resolved_task or "auto"
         info = CATALOG[self.dataset]

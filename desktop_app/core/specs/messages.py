@@ -19,6 +19,8 @@ def split_problem(n_total: int, val_fraction: float, test_fraction: float) -> st
 
 
 def batch_problem(batch_size: int, n_train: int) -> str | None:
+    """The one batch-size rule (a batch cannot hold more rows than the training set) and
+    its message, for project validation, a table's row count, the engine and the GUI."""
     if batch_size > n_train:
         return (
             f"train.batch_size {batch_size} is larger than the training set "
@@ -49,5 +51,5 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
 
 
 def validation_message(exc: ValidationError) -> str:
-    """The message for a ValidationError raised by assigning one field (GUI use)."""
+    """The message for a ValidationError from validating a panel's values (GUI use)."""
     return format_validation_error(exc, "value").removeprefix("invalid value: ")

@@ -7,14 +7,14 @@ from typing import Literal
 from pydantic import Field
 
 from desktop_app.core.catalog import BINARY, MULTICLASS, REGRESSION
-from desktop_app.core.specs.base import _Spec
+from desktop_app.core.specs.base import Spec
 
 Activation = Literal["relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid", "identity"]
 
 ACTIVATIONS: tuple[str, ...] = Activation.__args__  # type: ignore[attr-defined]
 
 
-class LayerSpec(_Spec):
+class LayerSpec(Spec):
     """One hidden layer: a fully connected layer, then its activation."""
 
     units: int = Field(10, gt=0, le=1_000_000, description="Neurons in the layer.")
@@ -23,7 +23,7 @@ class LayerSpec(_Spec):
     batch_norm: bool = False
 
 
-class ModelSpec(_Spec):
+class ModelSpec(Spec):
     """A multi-layer perceptron; input and output sizes follow from the data and task."""
 
     hidden: list[LayerSpec] = Field(default_factory=lambda: [LayerSpec(units=10)])

@@ -11,7 +11,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from desktop_app.core.catalog import TABLE, TASKS, split_sizes
 from desktop_app.core.errors import SpecError
-from desktop_app.core.specs.base import _Spec
+from desktop_app.core.specs.base import Spec
 from desktop_app.core.specs.data import DataSpec
 from desktop_app.core.specs.messages import batch_problem, format_validation_error, split_problem
 from desktop_app.core.specs.model import ModelSpec
@@ -20,7 +20,7 @@ from desktop_app.core.specs.train import LOSSES_FOR_TASK, TrainSpec
 FORMAT_VERSION = 1
 
 
-class Project(_Spec):
+class Project(Spec):
     """Everything needed to reproduce a run: data, model and training choices."""
 
     format_version: int = FORMAT_VERSION

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from desktop_app.core.specs.base import _Spec
+from desktop_app.core.specs.base import Spec
 
 ColumnType = Literal["numeric", "categorical", "boolean"]
 TableTask = Literal["auto", "binary", "multiclass", "regression"]
@@ -17,7 +17,7 @@ MissingPolicy = Literal["drop", "mean", "median", "most_frequent"]
 DELIMITERS = (",", ";", "\t", "|")
 
 
-class TableSpec(_Spec):
+class TableSpec(Spec):
     """A user's own table (CSV/TSV) and the choices made when importing it.
 
     `path` is absolute in memory once a project is loaded; project files store it relative

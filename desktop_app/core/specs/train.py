@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from desktop_app.core.catalog import BINARY, MULTICLASS, REGRESSION
 from desktop_app.core.errors import SpecError
-from desktop_app.core.specs.base import _Spec
+from desktop_app.core.specs.base import Spec
 
 LossName = Literal["auto", "bce", "cross_entropy", "mse", "mae", "huber"]
 OptimizerName = Literal["sgd", "adam", "adamw", "rmsprop", "adagrad"]
@@ -29,7 +29,7 @@ LOSSES_FOR_TASK = {
 DEFAULT_LOSS = {BINARY: "bce", MULTICLASS: "cross_entropy", REGRESSION: "mse"}
 
 
-class TrainSpec(_Spec):
+class TrainSpec(Spec):
     """How the network learns."""
 
     loss: LossName = "auto"
@@ -75,6 +75,6 @@ class TrainSpec(_Spec):
         if task not in DEFAULT_LOSS:  # "auto": a table that was never loaded
             raise SpecError(
                 "the task of this table project is not known until its file is read; "
-                "load it first (core.tabular.load_project_data, as the app and CLI do)"
+                "load it first (core.tabular.prepare.load_project_data, as the app and CLI do)"
             )
         return DEFAULT_LOSS[task] if self.loss == "auto" else self.loss

@@ -4,30 +4,28 @@ fast and the csv-module row parsers, and the conversion of a column's text to va
 
 from __future__ import annotations
 
-import csv
-import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from desktop_app.core.errors import DataError
-from desktop_app.core.specs import TableSpec
+from desktop_app.core.specs.table import TableSpec
+from desktop_app.core.tabular import detect
 from desktop_app.core.tabular.detect import (
-    _MISSING_ARRAY,
     DELIMITER_NAMES,
-    DETECT_ROWS,
     FALSE_WORDS,
     FEATURE_KINDS,
     MAX_ONE_HOT,
     MISSING,
+    MISSING_ARRAY,
     TRUE_WORDS,
     ColumnInfo,
-    _detect_kind,
-    _empty,
-    _header_only,
-    _names,
-    _target_missing,
+    column_names,
+    detect_kind,
+    empty_file_message,
+    header_only_message,
+    target_missing_message,
 )
 
 CHUNK_LINES = 20_000  # lines parsed per step: progress and cancel are checked per chunk
@@ -41,7 +39,7 @@ class RawTable:
     line of row i, for messages.
 
     The values live in blocks of rows, each a (used columns × rows) float32 array (see
-    _Columns); column(name) joins a column's pieces, segments(name) gives them."""
+    Columns); column(name) joins a column's pieces, segments(name) gives them."""
 
     path: Path
     spec: TableSpec | None
@@ -80,7 +78,7 @@ class RawTable:
 # ---------------------------------------------------------------------------- API
 
 
-class _Columns:
+class Columns:
     """The used columns of a table, gathered block by block: float32 for numeric and
     boolean columns, int32 codes into a growing vocabulary for categorical ones.
 
@@ -113,19 +111,19 @@ class _Columns:
         path, d = self.path, self.dialect.delimiter
         if self.dialect.header:
             if not rows:
-                raise DataError(_empty(path))
-            names = _names(rows[0])
+                raise DataError(empty_file_message(path))
+            names = column_names(rows[0])
             rows, row_lines = rows[1:], row_lines[1:]
         elif rows:
             names = [f"column{j + 1}" for j in range(len(rows[0]))]
         else:
-            raise DataError(_empty(path))
+            raise DataError(empty_file_message(path))
         if not rows:
-            raise DataError(_header_only(path, names))
-        _check_ragged(path, rows, row_lines, len(names), d)
+            raise DataError(header_only_message(path, names))
+        check_ragged(path, rows, row_lines, len(names), d)
         # Kinds come from the same first rows the preview looks at, so they agree.
-        for name, col in zip(names, zip(*rows[:DETECT_ROWS])):
-            kind, n_missing, n_distinct = _detect_kind(col)
+        for name, col in zip(names, zip(*rows[: detect.DETECT_ROWS])):
+            kind, n_missing, n_distinct = detect_kind(col)
             kind = self.overrides.get(name, kind)
             self.infos[name] = ColumnInfo(name, kind, n_missing, n_distinct)
         kinds = {n: i.kind for n, i in self.infos.items()}
@@ -133,7 +131,7 @@ class _Columns:
         target = self.target
         if target is not None:
             if kinds[target] == "empty":
-                raise DataError(_target_missing(path, target, len(rows), row_lines[:5]))
+                raise DataError(target_missing_message(path, target, len(rows), row_lines[:5]))
             if kinds[target] != "numeric":
                 kinds[target] = "categorical"  # text or yes/no: classes by name
         self.used = [target, *features] if target is not None else list(features)
@@ -156,7 +154,7 @@ class _Columns:
         )
 
     def add_rows(self, rows, row_lines) -> None:
-        _check_ragged(self.path, rows, row_lines, len(self.names), self.dialect.delimiter)
+        check_ragged(self.path, rows, row_lines, len(self.names), self.dialect.delimiter)
         if not rows:
             return
         lines = np.asarray(row_lines, dtype=np.int64)
@@ -199,9 +197,9 @@ class _Columns:
     def finish(self, digest: str) -> RawTable:
         path, target, kinds = self.path, self.target, self.kinds
         if self.names is None:
-            raise DataError(_empty(path))
+            raise DataError(empty_file_message(path))
         if not self.n:
-            raise DataError(_header_only(path, self.names))
+            raise DataError(header_only_message(path, self.names))
         lines = np.concatenate(self.lines)
         self.lines = []
         self.blocks[-1] = self.blocks[-1][:, : self.filled]
@@ -314,35 +312,7 @@ def _empty_like(kind: str) -> np.ndarray:
     return np.zeros(0, np.int32 if kind == "categorical" else np.float32)
 
 
-def _csv_rows(path, lines, text, d, start):
-    """Rows of a block with the csv module; a quoted field may run on into the lines
-    after the block (they are pulled from `text`). Returns rows, their first lines and
-    how many lines were consumed."""
-    source = itertools.chain(lines, text)
-    reader = csv.reader(source, delimiter=d)
-    rows, row_lines = [], []
-    prev = 0
-    try:
-        while reader.line_num < len(lines):
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            first_line = start + prev
-            prev = reader.line_num
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue  # a blank line
-            rows.append(row)
-            row_lines.append(first_line)
-    except csv.Error as exc:
-        raise DataError(
-            f"{path}: line {start + reader.line_num - 1} cannot be read as "
-            f"{DELIMITER_NAMES.get(d, repr(d))}-separated values ({exc}); check its quotes"
-        ) from None
-    return rows, row_lines, reader.line_num
-
-
-def _check_ragged(path, rows, row_lines, ncols, d) -> None:
+def check_ragged(path, rows, row_lines, ncols, d) -> None:
     for r, ln in zip(rows, row_lines):
         if len(r) != ncols:
             name = DELIMITER_NAMES.get(d, repr(d))
@@ -384,7 +354,7 @@ def _convert(path, name, kind, vals, lines, vocab) -> np.ndarray:
                     f"{u!r}; fix that value, or mark the column categorical"
                 )
         return lut[inv.reshape(-1)] if len(arr) else np.zeros(0, np.float32)
-    miss = np.isin(arr, _MISSING_ARRAY)
+    miss = np.isin(arr, MISSING_ARRAY)
     if miss.any():
         arr = np.where(miss, "nan", arr)
     try:

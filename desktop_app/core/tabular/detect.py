@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import difflib
 import functools
 import hashlib
 import io
@@ -74,7 +73,7 @@ _NOT_CSV = {
 
 FEATURE_KINDS = ("numeric", "boolean", "categorical")
 
-_MISSING_ARRAY = np.array(sorted(MISSING))
+MISSING_ARRAY = np.array(sorted(MISSING))
 
 
 class Cancelled(OdysseyError):
@@ -122,11 +121,11 @@ class ColumnInfo:
 
 
 # ---------------------------------------------------------------------------- kinds
-def _detect_kind(values: Sequence[str]) -> tuple[str, int, int]:
+def detect_kind(values: Sequence[str]) -> tuple[str, int, int]:
     """kind, empty cells, distinct values of a column's strings (vectorised: the first
     block of a large file has a million cells)."""
     arr = np.strings.strip(np.asarray(values, dtype=str))
-    present = arr[~np.isin(arr, _MISSING_ARRAY)] if len(arr) else arr
+    present = arr[~np.isin(arr, MISSING_ARRAY)] if len(arr) else arr
     n_missing = len(arr) - len(present)
     if not len(present):
         return "empty", n_missing, 0
@@ -145,7 +144,7 @@ def _detect_kind(values: Sequence[str]) -> tuple[str, int, int]:
     return ("text" if many else "categorical"), n_missing, len(distinct)
 
 
-def _is_number(v: str) -> bool:
+def is_number(v: str) -> bool:
     try:
         float(v)
     except ValueError:
@@ -153,7 +152,7 @@ def _is_number(v: str) -> bool:
     return True
 
 
-def _task_for(path, target, chosen, n_distinct, numeric, integers, n_rows) -> str:
+def task_for(path, target, chosen, n_distinct, numeric, integers, n_rows) -> str:
     """The task for a target with n_distinct values: the user's choice, checked, or the
     inferred one (2 values: binary; a few integers or any text: multiclass; else
     regression)."""
@@ -191,12 +190,12 @@ def _too_many_classes(path, target: str, n_distinct: int) -> str:
     )
 
 
-def _all_int(values: np.ndarray) -> bool:
+def all_int(values: np.ndarray) -> bool:
     return bool(np.all(np.isfinite(values)) and np.all(np.mod(values, 1) == 0))
 
 
 # ---------------------------------------------------------------------------- dialect
-def _sniff(path, sample: bytes, complete: bool, delimiter, encoding, header):
+def sniff(path, sample: bytes, complete: bool, delimiter, encoding, header):
     """The dialect and the sample's complete lines (universal newlines)."""
     if encoding is None:
         encoding, note = _encoding_from_sample(sample, complete)
@@ -205,18 +204,18 @@ def _sniff(path, sample: bytes, complete: bool, delimiter, encoding, header):
     try:
         text = codecs.getincrementaldecoder(encoding)().decode(sample, final=complete)
     except UnicodeDecodeError:
-        raise DataError(_decode_error_in_file(path, encoding)) from None
+        raise DataError(decode_error_in_file(path, encoding)) from None
     lines = io.StringIO(text, newline=None).readlines()
     if not complete and len(lines) > 1:
         lines = lines[:-1]  # cut in the middle
     if not any(line.strip() for line in lines):
-        raise DataError(_empty(path))
+        raise DataError(empty_file_message(path))
     head = [line for line in lines if line.strip()][:200]
     if delimiter is None:
         delimiter = _sniff_delimiter(head)
     if header is None:
         rows = [r for r in csv.reader(head, delimiter=delimiter) if r]
-        header = _detect_header(rows)
+        header = detect_header(rows)
     return Dialect(delimiter, encoding, header, note), lines
 
 
@@ -238,20 +237,20 @@ def _sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _detect_header(rows: list[list[str]]) -> bool:
+def detect_header(rows: list[list[str]]) -> bool:
     """A first row is a header when a column is numeric below it but not in it, or,
     in an all-text table, when none of its values recurs in its column."""
     if not rows:
         return True
     first = [v.strip() for v in rows[0]]
-    if any(first) and all(_is_number(v) for v in first if v):
+    if any(first) and all(is_number(v) for v in first if v):
         return False
     rest = rows[1:DETECT_ROWS]
     if not rest:
         return True
     for j, head in enumerate(first):
         below = [r[j].strip() for r in rest if j < len(r) and r[j].strip() not in MISSING]
-        if below and all(_is_number(v) for v in below) and head and not _is_number(head):
+        if below and all(is_number(v) for v in below) and head and not is_number(head):
             return True
     for j, head in enumerate(first):
         if head and any(j < len(r) and r[j].strip() == head for r in rest):
@@ -259,7 +258,7 @@ def _detect_header(rows: list[list[str]]) -> bool:
     return True
 
 
-def _names(row: list[str]) -> list[str]:
+def column_names(row: list[str]) -> list[str]:
     names: list[str] = []
     for j, v in enumerate(row):
         base = v.strip() or f"column{j + 1}"
@@ -302,7 +301,7 @@ def _encoding_from_sample(sample: bytes, complete: bool) -> tuple[str, str]:
     return "cp1252", _fallback_note("cp1252")
 
 
-def _scan(path: Path, detect: bool, progress: Progress, cancel: Cancel):
+def scan(path: Path, detect: bool, progress: Progress, cancel: Cancel):
     """SHA-256 of the file and, if asked, its encoding judged on every byte."""
     size = max(path.stat().st_size, 1)
     digest = hashlib.sha256()
@@ -310,7 +309,7 @@ def _scan(path: Path, detect: bool, progress: Progress, cancel: Cancel):
     cp1252 = True
     bom = None
     done = 0
-    with _open_binary(path) as f:
+    with open_binary(path) as f:
         while True:
             if cancel is not None and cancel():
                 raise Cancelled(path)
@@ -348,7 +347,7 @@ def _scan(path: Path, detect: bool, progress: Progress, cancel: Cancel):
     return digest.hexdigest(), enc, _fallback_note(enc)
 
 
-def _decode_error_in_file(path: Path, encoding: str) -> str:
+def decode_error_in_file(path: Path, encoding: str) -> str:
     decoder = codecs.getincrementaldecoder(encoding)()
     line, offset = 1, 0
     try:
@@ -375,7 +374,7 @@ def _decode_error_in_file(path: Path, encoding: str) -> str:
     )
 
 
-def _check_file(path: Path) -> int:
+def check_file(path: Path) -> int:
     kind = _NOT_CSV.get(path.suffix.lower())
     if kind:
         raise DataError(f"{path} is {kind}.")
@@ -391,11 +390,11 @@ def _check_file(path: Path) -> int:
     if path.is_dir():
         raise DataError(f"{path} is a folder; choose a CSV, TSV or Excel (.xlsx) file")
     if st.st_size == 0:
-        raise DataError(_empty(path))
+        raise DataError(empty_file_message(path))
     return st.st_size
 
 
-def _open_binary(path: Path, buffering: int = -1):
+def open_binary(path: Path, buffering: int = -1):
     try:
         return open(path, "rb", buffering=buffering)
     except FileNotFoundError:
@@ -407,7 +406,7 @@ def _open_binary(path: Path, buffering: int = -1):
         raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def _check_not_binary(path: Path, sample: bytes) -> None:
+def check_not_binary(path: Path, sample: bytes) -> None:
     if sample.startswith(b"PK\x03\x04"):
         what = "a zip archive (an Excel workbook? then give it the .xlsx ending)"
     elif sample.startswith(b"\xd0\xcf\x11\xe0"):
@@ -425,30 +424,21 @@ def _check_not_binary(path: Path, sample: bytes) -> None:
 
 
 # ---------------------------------------------------------------------------- messages
-def _empty(path) -> str:
+def empty_file_message(path) -> str:
     return (
         f"{path} is empty: it has no header and no rows. Choose a CSV or TSV file with a "
         "header row and at least a few data rows."
     )
 
 
-def _header_only(path, names: list[str]) -> str:
+def header_only_message(path, names: list[str]) -> str:
     shown = ", ".join(names[:8]) + ("…" if len(names) > 8 else "")
     return (
         f"{path} has a header row ({shown}) but no data rows; choose the file that holds the data"
     )
 
 
-def _unknown_column(path, name: str, names: list[str], what: str) -> str:
-    shown = ", ".join(repr(n) for n in names[:20]) + (" …" if len(names) > 20 else "")
-    close = difflib.get_close_matches(name, names, n=1) or [
-        n for n in names if n.lower() == name.lower()
-    ]
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    return f"{path} has no {what} {name!r}; its columns are {shown}.{hint}"
-
-
-def _target_missing(path, target: str, count: int, lines) -> str:
+def target_missing_message(path, target: str, count: int, lines) -> str:
     where = ""
     if len(lines):
         where = " (line " + ", ".join(str(int(v)) for v in lines)
@@ -476,7 +466,7 @@ def rows_not_lines(fn):
     return wrapper
 
 
-def _scaled(progress: Progress, a: float, b: float) -> Progress:
+def scaled_progress(progress: Progress, a: float, b: float) -> Progress:
     if progress is None:
         return None
     return lambda f: progress(a + (b - a) * f)

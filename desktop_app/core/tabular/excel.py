@@ -1,6 +1,6 @@
 """Excel workbooks (.xlsx, .xlsm) for core.tabular: the first worksheet's rows, streamed
 with openpyxl (read-only, values only), become the same rows of strings a CSV gives, so
-detection, the column machinery (columns._Columns), progress, Cancel and the content hash
+detection, the column machinery (columns.Columns), progress, Cancel and the content hash
 (of the workbook's bytes) behave as they do for text tables.
 
 Cells: numbers as written (1, 2.5), booleans as true/false, dates and times as ISO text
@@ -20,20 +20,20 @@ from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
 from desktop_app.core.errors import DataError
-from desktop_app.core.tabular.columns import CHUNK_LINES, _Columns
+from desktop_app.core.tabular import columns, detect
+from desktop_app.core.tabular.columns import Columns, RawTable
 from desktop_app.core.tabular.detect import (
-    DETECT_ROWS,
     Cancelled,
     Dialect,
     TableChangedError,
-    _check_file,
-    _detect_header,
-    _names,
-    _scaled,
-    _scan,
+    check_file,
+    column_names,
+    detect_header,
     rows_not_lines,
+    scaled_progress,
+    scan,
 )
-from desktop_app.core.tabular.reader import RawTable, TablePreview, _preview
+from desktop_app.core.tabular.reader import TablePreview, make_preview
 
 CHUNK_CELLS = 100_000  # cells read between progress reports and cancel checks
 
@@ -221,17 +221,17 @@ def preview_workbook(
 ) -> TablePreview:
     """reader.preview_table for a workbook: the first DETECT_ROWS rows of its first
     worksheet (the rows the full read detects kinds on)."""
-    size = _check_file(path)
+    size = check_file(path)
     with _first_sheet(path) as sheet:
         it = sheet.rows()
-        rows, lines = _take(sheet, it, DETECT_ROWS + 1)
-        complete = len(rows) <= DETECT_ROWS or next(it, None) is None
+        rows, lines = _take(sheet, it, detect.DETECT_ROWS + 1)
+        complete = len(rows) <= detect.DETECT_ROWS or next(it, None) is None
     if not rows or not sheet.width:
         raise DataError(_empty(path, sheet))
     if header is None:
-        header = _detect_header(rows[:200])
+        header = detect_header(rows[:200])
     if header:
-        names = _names(rows[0])
+        names = column_names(rows[0])
         rows = rows[1:]
         if not rows:
             raise DataError(_header_only(path, sheet, names))
@@ -241,7 +241,7 @@ def preview_workbook(
         estimated = len(rows)
     else:
         estimated = max((sheet.max_row or 0) - int(header), len(rows))
-    return _preview(
+    return make_preview(
         path,
         names,
         rows,
@@ -273,28 +273,28 @@ def read_workbook(
     cancel,
 ) -> RawTable:
     """reader._read for a workbook (same arguments; delimiter and encoding do not apply)."""
-    _check_file(path)
-    digest, _, _ = _scan(path, False, _scaled(progress, 0.0, 0.05), cancel)
+    check_file(path)
+    digest, _, _ = scan(path, False, scaled_progress(progress, 0.0, 0.05), cancel)
     if expect_hash and digest != expect_hash and not accept_changed:
         raise TableChangedError(path, expect_hash, digest)
-    report = _scaled(progress, 0.05, 1.0)
+    report = scaled_progress(progress, 0.05, 1.0)
     with _first_sheet(path) as sheet:
         it = sheet.rows()
-        rows, lines = _take(sheet, it, DETECT_ROWS + 1)
+        rows, lines = _take(sheet, it, detect.DETECT_ROWS + 1)
         if not rows or not sheet.width:
             raise DataError(_empty(path, sheet))
         if header is None:
-            header = _detect_header(rows[:200])
+            header = detect_header(rows[:200])
         if header and len(rows) == 1:
-            raise DataError(_header_only(path, sheet, _names(rows[0])))
-        table = _Columns(path, Dialect("", "", header), choose, overrides, target)
+            raise DataError(_header_only(path, sheet, column_names(rows[0])))
+        table = Columns(path, Dialect("", "", header), choose, overrides, target)
         note = sheet.note()
         if note:
             table.notes.append(note)
         total = sheet.max_row or 0
         rows, lines = table.start(rows, lines, total or len(rows))
         table.add_rows(rows, lines)
-        chunk = min(max(CHUNK_CELLS // max(sheet.width, 1), 100), CHUNK_LINES)
+        chunk = min(max(CHUNK_CELLS // max(sheet.width, 1), 100), columns.CHUNK_LINES)
         while True:
             if cancel is not None and cancel():
                 raise Cancelled(path)

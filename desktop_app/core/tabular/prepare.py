@@ -19,7 +19,10 @@ from desktop_app.core.data import (
     split_indices,
 )
 from desktop_app.core.errors import DataError
-from desktop_app.core.specs import DataSpec, Project, TableSpec, split_problem
+from desktop_app.core.specs.data import DataSpec
+from desktop_app.core.specs.messages import split_problem
+from desktop_app.core.specs.project import Project
+from desktop_app.core.specs.table import TableSpec
 from desktop_app.core.tabular.detect import (
     FALSE_WORDS,
     MISSING,
@@ -27,11 +30,11 @@ from desktop_app.core.tabular.detect import (
     Cancel,
     Cancelled,
     Progress,
-    _all_int,
-    _scaled,
-    _target_missing,
-    _task_for,
+    all_int,
     rows_not_lines,
+    scaled_progress,
+    target_missing_message,
+    task_for,
 )
 from desktop_app.core.tabular.reader import RawTable, load_table
 
@@ -74,7 +77,9 @@ def load_project_data(
     spec = project.data
     if spec.table is None:
         raise DataError(f"the project's dataset is {spec.dataset!r}, not an imported table")
-    raw = load_table(spec.table, base_dir, _scaled(progress, 0.0, 0.9), cancel, accept_changed)
+    raw = load_table(
+        spec.table, base_dir, scaled_progress(progress, 0.0, 0.9), cancel, accept_changed
+    )
 
     def check(n_rows: int, task: str) -> None:
         nonlocal project
@@ -85,7 +90,7 @@ def load_project_data(
             raw.notes.append(f"batch size lowered to {n_train}, the size of the training set")
         project.check_table_rows(n_rows, task)
 
-    data, table = _prepare(raw, spec, check, True, _scaled(progress, 0.9, 1.0), cancel)
+    data, table = _prepare(raw, spec, check, True, scaled_progress(progress, 0.9, 1.0), cancel)
     if notes is not None:
         notes.extend(raw.notes)
     if progress:
@@ -108,7 +113,7 @@ def prepare_table(
     consume = raw is None
     if raw is None:
         raw = load_table(
-            data_spec.table, base_dir, _scaled(progress, 0.0, 0.9), cancel, accept_changed
+            data_spec.table, base_dir, scaled_progress(progress, 0.0, 0.9), cancel, accept_changed
         )
 
     def check(n_rows: int, task: str) -> None:
@@ -116,7 +121,7 @@ def prepare_table(
         if problem:
             raise DataError(f"{raw.path}: {problem}")
 
-    data, _ = _prepare(raw, data_spec, check, consume, _scaled(progress, 0.9, 1.0), cancel)
+    data, _ = _prepare(raw, data_spec, check, consume, scaled_progress(progress, 0.9, 1.0), cancel)
     if progress:
         progress(1.0)
     return data
@@ -237,7 +242,7 @@ def _target(raw: RawTable, table: TableSpec) -> tuple[np.ndarray, list[str], str
     if raw.kinds[target] == "numeric":
         bad = np.flatnonzero(np.isnan(y_raw))
         if len(bad):
-            raise DataError(_target_missing(path, target, len(bad), raw.lines[bad[:5]]))
+            raise DataError(target_missing_message(path, target, len(bad), raw.lines[bad[:5]]))
         if not np.isfinite(y_raw).all():
             line = raw.lines[np.flatnonzero(~np.isfinite(y_raw))[0]]
             raise DataError(
@@ -245,7 +250,7 @@ def _target(raw: RawTable, table: TableSpec) -> tuple[np.ndarray, list[str], str
                 "fix that value"
             )
         uniq = np.unique(y_raw)
-        task = _task_for(path, target, table.task, len(uniq), True, _all_int(uniq), len(y_raw))
+        task = task_for(path, target, table.task, len(uniq), True, all_int(uniq), len(y_raw))
         if task == REGRESSION:
             return y_raw, [], task
         return (
@@ -255,7 +260,7 @@ def _target(raw: RawTable, table: TableSpec) -> tuple[np.ndarray, list[str], str
         )
     bad = np.flatnonzero(y_raw < 0)
     if len(bad):
-        raise DataError(_target_missing(path, target, len(bad), raw.lines[bad[:5]]))
+        raise DataError(target_missing_message(path, target, len(bad), raw.lines[bad[:5]]))
     cats = raw.categories[target]
     if table.task == REGRESSION:
         raise DataError(
@@ -264,7 +269,7 @@ def _target(raw: RawTable, table: TableSpec) -> tuple[np.ndarray, list[str], str
             "column numeric if its values are numbers."
         )
     present = np.unique(y_raw)
-    task = _task_for(path, target, table.task, len(present), False, False, len(y_raw))
+    task = task_for(path, target, table.task, len(present), False, False, len(y_raw))
     remap = np.full(len(cats), -1, dtype=np.int64)
     remap[present] = np.arange(len(present))
     return remap[y_raw], [cats[i] for i in present], task

@@ -3,6 +3,8 @@ block by block, with progress and cancel."""
 
 from __future__ import annotations
 
+import csv
+import difflib
 import io
 import itertools
 from collections.abc import Callable, Mapping
@@ -13,17 +15,15 @@ import numpy as np
 
 from desktop_app.core.data import Preprocessing
 from desktop_app.core.errors import DataError
-from desktop_app.core.specs import TableSpec
-from desktop_app.core.tabular.columns import (  # noqa: F401 - CHUNK_LINES: re-exported
-    CHUNK_LINES,
+from desktop_app.core.specs.table import TableSpec
+from desktop_app.core.tabular import columns, detect
+from desktop_app.core.tabular.columns import (
+    Columns,
     RawTable,
-    _check_ragged,
-    _Columns,
-    _csv_rows,
+    check_ragged,
 )
 from desktop_app.core.tabular.detect import (
     DELIMITER_NAMES,
-    DETECT_ROWS,
     FEATURE_KINDS,
     MAX_CATEGORIES,
     MISSING,
@@ -35,22 +35,21 @@ from desktop_app.core.tabular.detect import (
     Dialect,
     Progress,
     TableChangedError,
-    _all_int,
-    _check_file,
-    _check_not_binary,
-    _decode_error_in_file,
-    _detect_kind,
-    _empty,
-    _header_only,
-    _is_number,
-    _names,
-    _open_binary,
-    _scaled,
-    _scan,
-    _sniff,
-    _target_missing,
-    _task_for,
-    _unknown_column,
+    all_int,
+    check_file,
+    check_not_binary,
+    column_names,
+    decode_error_in_file,
+    detect_kind,
+    empty_file_message,
+    header_only_message,
+    is_number,
+    open_binary,
+    scaled_progress,
+    scan,
+    sniff,
+    target_missing_message,
+    task_for,
 )
 
 
@@ -94,7 +93,7 @@ class TablePreview:
         values = [v.strip() for v in self._values[target]]
         missing = [i for i, v in enumerate(values) if v in MISSING]
         if missing:
-            raise DataError(_target_missing(self.path, target, len(missing), []))
+            raise DataError(target_missing_message(self.path, target, len(missing), []))
         present = values
         if col.kind == "numeric":
             try:
@@ -102,13 +101,13 @@ class TablePreview:
             except ValueError:
                 raise DataError(
                     f"{self.path}: target column {target!r} is marked numeric but holds text "
-                    f"(e.g. {next(v for v in present if not _is_number(v))!r}); mark it "
+                    f"(e.g. {next(v for v in present if not is_number(v))!r}); mark it "
                     "categorical, or fix those values"
                 ) from None
             uniq = np.unique(nums)
             n_uniq, n = len(uniq), len(nums)
-            return _task_for(self.path, target, "auto", n_uniq, True, _all_int(uniq), n)
-        return _task_for(self.path, target, "auto", len(set(present)), False, False, len(present))
+            return task_for(self.path, target, "auto", n_uniq, True, all_int(uniq), n)
+        return task_for(self.path, target, "auto", len(set(present)), False, False, len(present))
 
     def make_spec(
         self,
@@ -150,21 +149,21 @@ def preview_table(
         from desktop_app.core.tabular.excel import preview_workbook
 
         return preview_workbook(path, max_rows, header, column_types)
-    size = _check_file(path)
-    with _open_binary(path) as f:
+    size = check_file(path)
+    with open_binary(path) as f:
         sample = f.read(SAMPLE_BYTES)
     complete = len(sample) == size
-    _check_not_binary(path, sample)
-    dialect, lines = _sniff(path, sample, complete, delimiter, encoding, header)
+    check_not_binary(path, sample)
+    dialect, lines = sniff(path, sample, complete, delimiter, encoding, header)
     rows, row_lines = _parse_lines(path, lines, dialect.delimiter, 1)
     names, rows, row_lines = _take_header(path, rows, row_lines, dialect.header)
-    _check_ragged(path, rows, row_lines, len(names), dialect.delimiter)
+    check_ragged(path, rows, row_lines, len(names), dialect.delimiter)
     if complete:
         estimated = len(rows)
     else:
         used = sum(len(line.encode(dialect.encoding, "replace")) for line in lines)
         estimated = int(size / max(used, 1) * max(len(rows), 1))
-    return _preview(
+    return make_preview(
         path,
         names,
         rows,
@@ -180,13 +179,13 @@ def preview_table(
     )
 
 
-def _preview(path, names, rows, column_types, max_rows, **fields) -> TablePreview:
+def make_preview(path, names, rows, column_types, max_rows, **fields) -> TablePreview:
     """The preview of rows (strings) under names: kinds detected on the first rows."""
-    detect = rows[:DETECT_ROWS]
-    cols = list(zip(*detect)) if detect else [() for _ in names]
+    sample = rows[: detect.DETECT_ROWS]
+    cols = list(zip(*sample)) if sample else [() for _ in names]
     infos, values = [], {}
     for name, col in zip(names, cols):
-        kind, n_missing, n_distinct = _detect_kind(col)
+        kind, n_missing, n_distinct = detect_kind(col)
         if column_types and name in column_types:
             kind = column_types[name]
         examples = list(dict.fromkeys(v.strip() for v in col if v.strip() not in MISSING))[:5]
@@ -196,7 +195,7 @@ def _preview(path, names, rows, column_types, max_rows, **fields) -> TablePrevie
         path=path,
         columns=infos,
         rows=[list(r) for r in rows[:max_rows]],
-        sampled_rows=len(detect),
+        sampled_rows=len(sample),
         _values=values,
         **fields,
     )
@@ -285,8 +284,8 @@ def read_rows_for_prediction(
 def file_sha256(path: str | Path, cancel: Cancel = None) -> str:
     """The hex SHA-256 of a file's bytes, read a megabyte at a time."""
     path = Path(path)
-    _check_file(path)
-    digest, _, _ = _scan(path, False, None, cancel)
+    check_file(path)
+    digest, _, _ = scan(path, False, None, cancel)
     return digest
 
 
@@ -323,22 +322,22 @@ def _read(
             progress=progress,
             cancel=cancel,
         )
-    size = _check_file(path)
-    with _open_binary(path) as f:
+    size = check_file(path)
+    with open_binary(path) as f:
         sample = f.read(SAMPLE_BYTES)
-    _check_not_binary(path, sample)
-    digest, found, note = _scan(path, encoding is None, _scaled(progress, 0.0, 0.1), cancel)
+    check_not_binary(path, sample)
+    digest, found, note = scan(path, encoding is None, scaled_progress(progress, 0.0, 0.1), cancel)
     if expect_hash and digest != expect_hash and not accept_changed:
         raise TableChangedError(path, expect_hash, digest)
     encoding = encoding or found
-    dialect, _ = _sniff(path, sample, len(sample) == size, delimiter, encoding, header)
+    dialect, _ = sniff(path, sample, len(sample) == size, delimiter, encoding, header)
     dialect = Dialect(dialect.delimiter, encoding, dialect.header, note)
-    report = _scaled(progress, 0.1, 1.0)
-    table = _Columns(path, dialect, choose, overrides, target)
+    report = scaled_progress(progress, 0.1, 1.0)
+    table = Columns(path, dialect, choose, overrides, target)
     if note:
         table.notes.append(f"{path.name}: {note}")
     d = dialect.delimiter
-    with _open_binary(path, buffering=0) as fio:
+    with open_binary(path, buffering=0) as fio:
         text = io.TextIOWrapper(io.BufferedReader(fio, 1 << 20), encoding=encoding)
         line_no = 0
         while True:
@@ -346,7 +345,7 @@ def _read(
                 raise Cancelled(path)
             try:
                 # The first block (read as strings, to detect kinds) is kept small.
-                count = DETECT_ROWS + 1 if table.names is None else CHUNK_LINES
+                count = detect.DETECT_ROWS + 1 if table.names is None else columns.CHUNK_LINES
                 lines = list(itertools.islice(text, count))
                 if not lines:
                     break
@@ -371,7 +370,7 @@ def _read(
                     table.add_arrays(*fast)
                     line_no += len(lines)
             except UnicodeDecodeError:
-                raise DataError(_decode_error_in_file(path, encoding)) from None
+                raise DataError(decode_error_in_file(path, encoding)) from None
             except OSError as exc:
                 raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
             if report is not None:
@@ -431,12 +430,49 @@ def _parse_lines(path, lines, d, start):
 
 def _take_header(path, rows, row_lines, header: bool):
     if not rows:
-        raise DataError(_empty(path))
+        raise DataError(empty_file_message(path))
     if header:
-        names = _names(rows[0])
+        names = column_names(rows[0])
         rows, row_lines = rows[1:], row_lines[1:]
         if not rows:
-            raise DataError(_header_only(path, names))
+            raise DataError(header_only_message(path, names))
     else:
         names = [f"column{j + 1}" for j in range(len(rows[0]))]
     return names, rows, row_lines
+
+
+def _csv_rows(path, lines, text, d, start):
+    """Rows of a block with the csv module; a quoted field may run on into the lines
+    after the block (they are pulled from `text`). Returns rows, their first lines and
+    how many lines were consumed."""
+    source = itertools.chain(lines, text)
+    reader = csv.reader(source, delimiter=d)
+    rows, row_lines = [], []
+    prev = 0
+    try:
+        while reader.line_num < len(lines):
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            first_line = start + prev
+            prev = reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # a blank line
+            rows.append(row)
+            row_lines.append(first_line)
+    except csv.Error as exc:
+        raise DataError(
+            f"{path}: line {start + reader.line_num - 1} cannot be read as "
+            f"{DELIMITER_NAMES.get(d, repr(d))}-separated values ({exc}); check its quotes"
+        ) from None
+    return rows, row_lines, reader.line_num
+
+
+def _unknown_column(path, name: str, names: list[str], what: str) -> str:
+    shown = ", ".join(repr(n) for n in names[:20]) + (" …" if len(names) > 20 else "")
+    close = difflib.get_close_matches(name, names, n=1) or [
+        n for n in names if n.lower() == name.lower()
+    ]
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return f"{path} has no {what} {name!r}; its columns are {shown}.{hint}"

@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
 from desktop_app.core.errors import OdysseyError
-from desktop_app.core.specs import Project
+from desktop_app.core.specs.project import Project
 from desktop_app.ui.action_state import Permissions
 from desktop_app.ui.commands.notifier import Button, Notifier
 from desktop_app.ui.run_display import RunDisplay
@@ -181,7 +181,7 @@ class ProjectFiles:
     def save_to(self, path: str | Path) -> bool:
         if self._invalid():
             return False
-        from desktop_app.core.persistence import save_project as write_project
+        from desktop_app.core.persistence.projects import save_project as write_project
 
         try:
             write_project(self.session.project, path)

@@ -80,7 +80,7 @@ class ModelCommands:
         self._remember_folder(path)
 
         def write(_progress, _cancelled):
-            from desktop_app.core.persistence import save_model
+            from desktop_app.core.persistence.model_file import save_model
 
             save_model(path, model)
             return path
@@ -212,7 +212,7 @@ class ModelCommands:
 # ---------------------------------------------------------------------------- helpers
 def read_model(path: str):
     """(job thread) The model, and for regression its test predictions for the scatter."""
-    from desktop_app.core.persistence import load_model
+    from desktop_app.core.persistence.model_file import load_model
 
     loaded = load_model(path)
     y_true = y_pred = None
@@ -238,11 +238,10 @@ def loaded_boundary(loaded):
     if unavailable_reason(prep.task, prep.n_features):
         return None
     try:
-        from desktop_app.core.data import prepare
-        from desktop_app.core.engine import _same_preprocessing
+        from desktop_app.core.data import prepare, same_preprocessing
 
         d = prepare(loaded.project.data)
-        if not _same_preprocessing(d.prep, prep):
+        if not same_preprocessing(d.prep, prep):
             return None
         plane = BoundaryPlane.of(prep, d.x_train, d.y_train)
         return plane.grid(loaded.model) if plane is not None else None
@@ -252,13 +251,13 @@ def loaded_boundary(loaded):
 
 def regression_points(loaded) -> tuple[np.ndarray, np.ndarray]:
     """Actual and predicted test targets (original units), recomputed from the data."""
-    from desktop_app.core.data import prepare
-    from desktop_app.core.engine import _same_preprocessing, predict_prepared
+    from desktop_app.core.data import prepare, same_preprocessing
     from desktop_app.core.errors import DataError
+    from desktop_app.core.evaluation import predict_prepared
 
     d = prepare(loaded.project.data)
     prep = loaded.preprocessing
-    if not _same_preprocessing(d.prep, prep):
+    if not same_preprocessing(d.prep, prep):
         raise DataError("the data no longer matches what the model was trained on")
     n = min(len(d.x_test), SCATTER_LIMIT)
     pred = predict_prepared(loaded.model, prep.task, d.x_test[:n], "cpu")

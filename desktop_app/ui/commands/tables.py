@@ -19,7 +19,8 @@ from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from desktop_app.core.errors import OdysseyError
-from desktop_app.core.specs import Project, TableSpec
+from desktop_app.core.specs.project import Project
+from desktop_app.core.specs.table import TableSpec
 from desktop_app.ui.action_state import Permissions
 from desktop_app.ui.commands.files import BUSY
 from desktop_app.ui.commands.notifier import Notifier

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.specs import (
+from desktop_app.core.specs.model import (
     ACTIVATIONS,
     LayerSpec,
     ModelSpec,

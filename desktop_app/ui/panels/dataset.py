@@ -39,7 +39,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.catalog import CATALOG, TABLE, dataset_info, split_sizes
-from desktop_app.core.specs import DataSpec, TableSpec, validation_message
+from desktop_app.core.specs.data import DataSpec
+from desktop_app.core.specs.messages import validation_message
+from desktop_app.core.specs.table import TableSpec
 from desktop_app.ui.panels.preview import DatasetPreview
 from desktop_app.ui.panels.table_box import TableBox
 from desktop_app.ui.widgets import (

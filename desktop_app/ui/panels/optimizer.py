@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.specs import DEFAULT_LOSS, LOSSES_FOR_TASK, TrainSpec, validation_message
+from desktop_app.core.specs.messages import batch_problem, validation_message
+from desktop_app.core.specs.train import DEFAULT_LOSS, LOSSES_FOR_TASK, TrainSpec
 from desktop_app.ui.panels.optimizer_help import (
     DEVICE_AUTO_TIP,
     LOSS_NAMES,
@@ -371,14 +372,9 @@ class OptimizerPanel(QWidget):
             )
         if self._sizes is not None:
             n_train, n_val = self._sizes
-            if spec.batch_size > n_train:
-                out.append(
-                    (
-                        f"batch size {spec.batch_size:,} is larger than the training split "
-                        f"({n_train:,} samples); choose at most {n_train:,}",
-                        [w["batch_size"]],
-                    )
-                )
+            problem = batch_problem(spec.batch_size, n_train)
+            if problem:
+                out.append((problem, [w["batch_size"]]))
             if spec.early_stopping and n_val == 0:
                 out.append(
                     (

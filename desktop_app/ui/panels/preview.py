@@ -18,7 +18,7 @@ from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop_app.core.catalog import REGRESSION
-from desktop_app.core.specs import DataSpec
+from desktop_app.core.specs.data import DataSpec
 from desktop_app.ui.jobs import JobRunner
 from desktop_app.ui.widgets import guard_wheel
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QLabel, QPushButton, QVBoxLayout
 
-from desktop_app.core.specs import TableSpec
+from desktop_app.core.specs.table import TableSpec
 from desktop_app.ui.widgets import describe
 
 TASK_TEXT = {

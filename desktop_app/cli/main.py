@@ -1,0 +1,37 @@
+"""run_cli: parse a command line, run its command, turn errors into an exit status.
+
+Bad input ends with exit status 2 and a one-line reason on stderr, never a traceback;
+Ctrl+C ends with 130.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from desktop_app.cli.commands import cmd_datasets, cmd_info, cmd_init, cmd_predict
+from desktop_app.cli.parser import build_parser
+from desktop_app.cli.train import cmd_train
+from desktop_app.core.errors import OdysseyError
+
+SUBCOMMANDS = ("train", "predict", "info", "init", "datasets")
+
+
+def run_cli(argv: list[str]) -> int:
+    """Run one command (`argv` without the program name); returns the exit status."""
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    try:
+        commands = {
+            "train": cmd_train,
+            "predict": cmd_predict,
+            "info": cmd_info,
+            "init": cmd_init,
+            "datasets": cmd_datasets,
+        }
+        return commands[args.command](args)
+    except OdysseyError as exc:
+        print(f"odyssey: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("odyssey: interrupted", file=sys.stderr)
+        return 130
