@@ -27,8 +27,7 @@ def cmd_train(args) -> int:
 
     from desktop_app.core.data import prepare
     from desktop_app.core.engine import Trainer
-    from desktop_app.core.model import output_activation
-    from desktop_app.core.specs.model import count_parameters
+    from desktop_app.core.specs.model import count_parameters, output_activation
 
     loaded, epochs = None, args.epochs
     if epochs is not None and epochs <= 0:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from desktop_app.core.specs.model import ModelSpec, count_parameters, output_activation
+from desktop_app.core.specs.model import ModelSpec
 
-__all__ = ["build_model", "count_parameters", "output_activation", "summary", "LayerRow"]
+__all__ = ["build_model", "summary", "LayerRow"]
 
 _ACTIVATIONS = {
     "relu": nn.ReLU,

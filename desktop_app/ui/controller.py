@@ -69,7 +69,8 @@ class TrainingController(QObject):
     def start(
         self, project: Project, resume_from=None, epochs: int | None = None, data=None
     ) -> bool:
-        """Train a frozen copy of `project`. Returns False if a run is still going.
+        """Train `project` (a frozen spec: later edits make new ones). Returns False if a
+        run is still going.
 
         data: the project's PreparedData when it is already loaded (an imported table
         read with progress and Cancel by ui.table_loader); else the worker prepares it.
@@ -80,7 +81,7 @@ class TrainingController(QObject):
         if self.busy:
             return False
         self._release_thread()
-        self.project = project.model_copy(deep=True)
+        self.project = project  # frozen (core.specs): the run's snapshot as it is
         self._run_id += 1
         self._timed = TimedControl()
         self._worker = self._worker_factory(self.project, self._timed, resume_from, epochs, data)

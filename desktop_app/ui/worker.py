@@ -74,7 +74,7 @@ class TrainingWorker(QObject):
         """resume_from: a persistence.LoadedModel to continue for `epochs` more epochs.
         data: the project's PreparedData if already loaded (never modified here)."""
         super().__init__(None)  # parentless: it is moved to its thread
-        self.project = project.model_copy(deep=True)
+        self.project = project  # frozen: the GUI's later edits make new Projects
         self.timed = timed
         self.resume_from = resume_from
         self.epochs = epochs

@@ -1,9 +1,12 @@
-"""One home per name (DESIGN.md §1): no module uses another module's `_private` names.
+"""One home per name (DESIGN.md §1): no module uses another module's `_private` names,
+and every name is imported from the module that defines it (no re-export shims).
 
 A leading underscore says "only this module relies on me"; a name imported elsewhere is
 shared and should say so (drop the underscore), and a helper used by one other module
-belongs in that module. The check reads the source (AST), so it also sees imports inside
-functions and `module._name` attribute uses, and it lists every offender at once.
+belongs in that module. A name imported through a module that only re-exports it has two
+homes; import it from where it is defined. The checks read the source (AST), so they
+also see imports inside functions and `module._name` attribute uses, need no Qt, and
+list every offender at once.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "desktop_app"
-CHECKED = ("desktop_app/core", "desktop_app/cli")
+CHECKED = ("desktop_app", "tests", "benchmarks")
 
 
 def _is_private(name: str) -> bool:
@@ -84,6 +87,53 @@ def private_uses(path: Path, root: Path = ROOT) -> list[str]:
     return found
 
 
+def _top_level_names(path: Path) -> set[str]:
+    """What a module defines (def, class, assignment), not what it imports."""
+    names: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                elts = target.elts if isinstance(target, ast.Tuple) else [target]
+                names.update(t.id for t in elts if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names
+
+
+def _source_file(dotted: str, root: Path) -> Path | None:
+    base = root.joinpath(*dotted.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def second_homes(path: Path, root: Path = ROOT) -> list[str]:
+    """`file:line: from X import Y` for each Odyssey name imported from a module that
+    does not define it (a re-export), other than submodules and `__version__`-style
+    dunders."""
+    here = _module_name(path, root)
+    where = path.relative_to(root)
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        source = _resolve(node, here, path.name == "__init__.py")
+        source_file = _source_file(source, root)
+        if source.split(".")[0] != PACKAGE or source_file is None:
+            continue
+        defined = _top_level_names(source_file)
+        for alias in node.names:
+            name = alias.name
+            if name == "*" or name.startswith("__") or _is_module(f"{source}.{name}", root):
+                continue
+            if name not in defined:
+                found.append(f"{where}:{node.lineno}: from {source} import {name}")
+    return found
+
+
 def offenders(folders: tuple[str, ...] = CHECKED) -> list[str]:
     return [
         hit
@@ -100,6 +150,34 @@ def test_no_module_uses_another_modules_private_names():
         "where it is defined, or move a single-use helper into the module using it:\n"
         + "\n".join(found)
     )
+
+
+def test_every_name_is_imported_from_the_module_that_defines_it():
+    found = [
+        hit
+        for folder in CHECKED
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for hit in second_homes(path)
+    ]
+    assert not found, (
+        f"{len(found)} import(s) through a module that does not define the name; import "
+        "it from its defining module:\n" + "\n".join(found)
+    )
+
+
+def test_the_second_home_check_sees_a_re_export(tmp_path):
+    pkg = tmp_path / PACKAGE
+    (pkg / "core").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "core" / "__init__.py").write_text("from desktop_app.core.a import Thing\n")
+    (pkg / "core" / "a.py").write_text("class Thing: ...\nLIMIT = 3\n")
+    user = pkg / "core" / "b.py"
+    user.write_text(
+        "from desktop_app.core import Thing, a\nfrom desktop_app.core.a import LIMIT, Thing\n"
+    )
+    assert [h.split(": ", 1)[1] for h in second_homes(user, tmp_path)] == [
+        "from desktop_app.core import Thing"
+    ]
 
 
 def test_the_check_sees_each_kind_of_use(tmp_path):

@@ -311,6 +311,7 @@ def test_set_io_shows_fixed_input_output_and_drawing(qtbot, arch_panel):
 
 def test_parameter_count_matches_the_built_torch_model():
     from desktop_app.core import model as core_model
+    from desktop_app.core.specs import model as spec_model
 
     specs = [
         ModelSpec(hidden=[]),
@@ -322,9 +323,9 @@ def test_parameter_count_matches_the_built_torch_model():
             built = core_model.build_model(spec, n_in, n_out)
             real = sum(p.numel() for p in built.parameters() if p.requires_grad)
             assert architecture.count_parameters(spec, n_in, n_out) == real
-            assert core_model.count_parameters(spec, n_in, n_out) == real
+            assert spec_model.count_parameters(spec, n_in, n_out) == real
     for task in ("binary", "multiclass", "regression"):
-        assert architecture.output_activation(task) == core_model.output_activation(task)
+        assert architecture.output_activation(task) == spec_model.output_activation(task)
 
 
 def test_architecture_lock(qtbot, arch_panel):

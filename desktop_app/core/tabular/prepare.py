@@ -23,6 +23,7 @@ from desktop_app.core.specs.data import DataSpec
 from desktop_app.core.specs.messages import split_problem
 from desktop_app.core.specs.project import Project
 from desktop_app.core.specs.table import TableSpec
+from desktop_app.core.tabular.columns import RawTable
 from desktop_app.core.tabular.detect import (
     FALSE_WORDS,
     MISSING,
@@ -36,7 +37,7 @@ from desktop_app.core.tabular.detect import (
     target_missing_message,
     task_for,
 )
-from desktop_app.core.tabular.reader import RawTable, load_table
+from desktop_app.core.tabular.reader import load_table
 
 
 def table_project(spec: TableSpec, base: Project | None = None, name: str | None = None) -> Project:
