@@ -58,7 +58,7 @@ def plain_loop(x_tr, y_tr, x_te, y_te, layers, n_classes, batch, epochs, seed=0)
 def engine_run(project: Project, data, epochs: int):
     trainer = Trainer(project, data=data)
     r = trainer.fit(epochs)
-    return r.steps_per_second, r.test_metrics["accuracy"], r.threads
+    return r.timing.steps_per_second, r.test_metrics["accuracy"], r.timing.threads
 
 
 def case(name, n_features, n_informative, n_classes, hidden, batch, epochs, lr, threads):

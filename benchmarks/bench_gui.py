@@ -88,7 +88,7 @@ def bench_project(epochs: int):
 def headless_run(project) -> float:
     from desktop_app.core.engine import Trainer
 
-    return Trainer(project).fit().steps_per_second
+    return Trainer(project).fit().timing.steps_per_second
 
 
 def gui_run(app: QApplication, window, project, probe: LatenessProbe) -> tuple[float, int]:
@@ -123,7 +123,7 @@ def gui_run(app: QApplication, window, project, probe: LatenessProbe) -> tuple[f
     if "failed" in done:
         raise RuntimeError(done["failed"])
     redraws = sum(p.redraw_count for p in window.plots.all) - before
-    return done["outcome"].steps_per_second, redraws
+    return done["outcome"].run.timing.steps_per_second, redraws
 
 
 def settle(app: QApplication, window, timeout_s: float = 60.0) -> None:

@@ -26,7 +26,7 @@ def busy(stop: threading.Event) -> None:
 
 def run(project: Project, data, threads: int, epochs: int) -> float:
     p = project.with_overrides([f"train.threads={threads}"])
-    return Trainer(p, data=data).fit(epochs).steps_per_second
+    return Trainer(p, data=data).fit(epochs).timing.steps_per_second
 
 
 def main() -> None:

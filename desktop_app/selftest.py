@@ -85,7 +85,7 @@ def check_model(min_accuracy: float = MIN_ACCURACY, project=None) -> list[Check]
     summary = (
         f"{project.data.dataset} ({project.task}), {result.epochs_run} epochs ({stopped}), "
         f"test accuracy {acc if acc is None else format(acc, '.3f')} "
-        f"(needs ≥ {min_accuracy:.2f}), {seconds:.1f} s on {result.device}"
+        f"(needs ≥ {min_accuracy:.2f}), {seconds:.1f} s on {result.timing.device}"
     )
     ok = acc is not None and acc >= min_accuracy
     checks.append(Check("train", ok, summary))

@@ -16,7 +16,8 @@ def print_metrics(console, result, task: str) -> None:
     best = f"; best epoch {result.best_epoch} restored" if result.best_epoch else ""
     console.print(
         f"finished after {result.epochs_run} epochs ({reason}{best}), {result.steps} steps, "
-        f"{result.steps_per_second:,.0f} steps/s on {result.device} ({result.threads} thread(s))"
+        f"{result.timing.steps_per_second:,.0f} steps/s on {result.timing.device} "
+        f"({result.timing.threads} thread(s))"
     )
     table = Table(title="Test metrics")
     table.add_column("metric")

@@ -40,7 +40,7 @@ from desktop_app.core.metrics import HEADLINE
 from desktop_app.core.model import build_model
 from desktop_app.core.outputs import predicted_classes, to_probabilities
 from desktop_app.core.run_state import TrainerState
-from desktop_app.core.run_types import BatchBlock, Control, Status, TrainResult
+from desktop_app.core.run_types import BatchBlock, Control, RunTiming, Status, TrainResult
 from desktop_app.core.specs.messages import batch_problem
 from desktop_app.core.specs.model import count_parameters
 from desktop_app.core.specs.project import Project
@@ -335,18 +335,26 @@ class Trainer:
         seconds = time.perf_counter() - start
         steps = self.global_step - steps_at_start
         self.status = Status.FINISHED
+        d = self.data
         self.result = TrainResult(
+            project=self.project,
             status=Status.FINISHED,
             stop_reason=self.stop_reason,
             epochs_run=self.epoch,
             steps=self.global_step,
-            seconds=seconds,
-            steps_per_second=steps / seconds if seconds > 0 else 0.0,
-            device=str(self.device),
-            threads=self.threads,
             best_epoch=self.best_epoch,
+            task=d.task,
+            metric_name=self.history.metric_name,
+            class_names=list(d.prep.class_names),
             test_metrics=metrics,
             history=self.history,
+            restored_epoch=self.restored_epoch,
+            timing=RunTiming(
+                seconds=seconds,
+                steps_per_second=steps / seconds if seconds > 0 else 0.0,
+                device=str(self.device),
+                threads=self.threads,
+            ),
         )
         self._emit("on_train_end", self.result)
         return self.result

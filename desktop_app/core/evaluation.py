@@ -30,3 +30,14 @@ def predict_prepared(model: nn.Module, task: str, x: np.ndarray, device) -> np.n
     for i in range(0, max(len(xt), 1), 65536):
         outs.append(to_probabilities(model(xt[i : i + 65536]), task).cpu())
     return torch.cat(outs).numpy().astype(np.float64)
+
+
+def actual_and_predicted(
+    model: nn.Module, prep, x: np.ndarray, y: np.ndarray, device="cpu", limit: int = 5000
+) -> tuple[np.ndarray, np.ndarray]:
+    """A regression model's first `limit` rows: actual and predicted targets in the
+    target's own units (for the predicted-against-actual plot)."""
+    n = min(len(x), limit)
+    pred = predict_prepared(model, prep.task, x[:n], device)
+    scale, mean = prep.target_scale, prep.target_mean
+    return np.asarray(y[:n], dtype=np.float64) * scale + mean, pred * scale + mean

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from desktop_app.ui.plots.confusion import ConfusionMatrixPlot
 from desktop_app.ui.plots.scatter import PredictedActualPlot
 from desktop_app.ui.run_reports import RunOutcome
+from desktop_app.ui.status import format_duration
 
 # name -> (label, tooltip, as percentage)
 CLASSIFICATION = {
@@ -183,43 +184,43 @@ class ResultsPanel(QWidget):
     def show_outcome(self, outcome: RunOutcome) -> None:
         self.outcome = outcome
         self._stale = False
-        table = REGRESSION if outcome.task == "regression" else CLASSIFICATION
-        m = outcome.test_metrics
+        table = REGRESSION if outcome.run.task == "regression" else CLASSIFICATION
+        m = outcome.run.test_metrics
         for name, (_title, _tip, pct) in table.items():
             self.metric_labels[name].setText(format_metric(name, m.get(name), pct))
         self._show_rows(tuple(table) if m else ())
         self._set_status()
-        reason = REASONS.get(outcome.stop_reason, outcome.stop_reason)
+        reason = REASONS.get(outcome.run.stop_reason, outcome.run.stop_reason)
         best = ""
-        if outcome.restored_epoch:
-            best = f"; weights of the best epoch ({outcome.restored_epoch}) restored"
-        elif outcome.best_epoch:
-            best = f"; best epoch {outcome.best_epoch}"
-        source = outcome.extra.get("loaded_from")
-        if source:  # a model file: how long it trained is not recorded
+        if outcome.run.restored_epoch:
+            best = f"; weights of the best epoch ({outcome.run.restored_epoch}) restored"
+        elif outcome.run.best_epoch:
+            best = f"; best epoch {outcome.run.best_epoch}"
+        source, t = outcome.source, outcome.run.timing
+        if source or t is None:  # a model file: how long it trained is not recorded
             self.summary_label.setText(
-                f"{outcome.epochs_run} epochs ({reason}{best}), {outcome.steps:,} steps; "
-                f"loaded from {source}."
+                f"{outcome.run.epochs_run} epochs ({reason}{best}), {outcome.run.steps:,} steps; "
+                + (f"loaded from {source}." if source else "its timing was not recorded.")
             )
         else:
             self.summary_label.setText(
-                f"{outcome.epochs_run} epochs ({reason}{best}), {outcome.steps:,} steps in "
-                f"{outcome.seconds:.1f} s ({outcome.steps_per_second:,.0f} steps/s) on "
-                f"{outcome.device}."
+                f"{outcome.run.epochs_run} epochs ({reason}{best}), {outcome.run.steps:,} steps in "
+                f"{format_duration(t.seconds)} ({t.steps_per_second:,.0f} steps/s) on "
+                f"{t.device}."
             )
         if not m:
             self.stack.setCurrentWidget(self.empty)
             self.empty.setText("The test split is empty, so there are no test metrics.")
-        elif outcome.task == "regression" and outcome.y_true is not None:
+        elif outcome.run.task == "regression" and outcome.y_true is not None:
             self.scatter.set_points(outcome.y_true, outcome.y_pred)
             self.stack.setCurrentWidget(self.scatter)
         elif "confusion_matrix" in m:
-            self.confusion.set_matrix(m["confusion_matrix"], outcome.class_names)
+            self.confusion.set_matrix(m["confusion_matrix"], outcome.run.class_names)
             self.stack.setCurrentWidget(self.confusion)
         else:
             self.stack.setCurrentWidget(self.empty)
             self.empty.setText(
-                outcome.extra.get("plot_note")
+                outcome.plot_note
                 or "There is no plot for these results (the test predictions are not kept)."
             )
 
@@ -227,13 +228,13 @@ class ResultsPanel(QWidget):
         o = self.outcome
         if o is None:
             return
-        name = o.project.name
+        name = o.run.project.name
         if self._stale:
             self.status_label.setText(
                 f"<span style='color:#a15c00'><b>From the previous run</b></span> of "
                 f"“{name}”: the project has changed since; press Train to update."
             )
-        elif o.extra.get("loaded_from"):
+        elif o.source:
             self.status_label.setText(f"<b>Test results</b> of “{name}”, from its model file.")
         else:
             self.status_label.setText(f"<b>Test results</b> of the last run of “{name}”.")
@@ -242,7 +243,7 @@ class ResultsPanel(QWidget):
         """Mark the results as belonging to the previous run if the project differs."""
         if self.outcome is None:
             return
-        stale = project is None or project != self.outcome.project
+        stale = project is None or project != self.outcome.run.project
         if stale != self._stale:
             self._stale = stale
             self._set_status()

@@ -115,7 +115,7 @@ class RunDisplay(QObject):
         self.results_dock.raise_()
 
     def show_finished(self, outcome: RunOutcome, project: Project | None) -> None:
-        self.history.end_run(outcome.stop_reason, outcome.best_epoch)
+        self.history.end_run(outcome.run.stop_reason, outcome.run.best_epoch)
         self.show_outcome(outcome, project)
         self.status.finished(outcome)
 
@@ -142,5 +142,5 @@ class RunDisplay(QObject):
         """The final decision boundary of a finished run or a loaded model, or why none."""
         prep = getattr(outcome.model, "preprocessing", None)
         n = prep.n_features if prep is not None else 0
-        reason = unavailable_reason(outcome.task, n) if outcome.boundary is None else None
+        reason = unavailable_reason(outcome.run.task, n) if outcome.boundary is None else None
         self.plots.boundary.show_final(outcome.boundary, reason)

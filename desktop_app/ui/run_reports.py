@@ -7,12 +7,12 @@ GUI thread; nothing here imports torch, so the GUI's startup path may import it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from desktop_app.core.errors import OdysseyError
-from desktop_app.core.specs.project import Project
+from desktop_app.core.run_types import TrainResult
 
 SCATTER_LIMIT = 5000  # predicted-vs-actual points kept for the results plot
 
@@ -56,28 +56,19 @@ class ProgressUpdate:
 
 @dataclass
 class RunOutcome:
-    """Everything the GUI shows about a finished run (stopped runs included)."""
+    """A finished run (stopped runs included) and what the GUI shows beside it.
 
-    project: Project
-    stop_reason: str  # completed, early_stopping, user
-    epochs_run: int
-    steps: int
-    seconds: float
-    steps_per_second: float
-    device: str
-    threads: int
-    best_epoch: int | None
-    restored_epoch: int | None
-    task: str
-    metric_name: str
-    test_metrics: dict
-    class_names: list[str]
-    history: object | None = None  # core.callbacks.History
+    `run` is the one record of the run (core.run_types.TrainResult: from the Trainer, or
+    a model file's `result`, whose timing is None); the rest are views of it.
+    """
+
+    run: TrainResult
+    model: object | None = None  # persistence.LoadedModel: CPU copy to save, predict, continue
     y_true: np.ndarray | None = None  # regression: actual test targets (original units)
     y_pred: np.ndarray | None = None  # regression: predictions (original units)
-    extra: dict = field(default_factory=dict)
-    model: object | None = None  # persistence.LoadedModel: CPU copy to save, predict, continue
     boundary: object | None = None  # core.boundary.BoundaryGrid of the final model
+    source: str = ""  # the model file it was loaded from ("" for a run just finished)
+    plot_note: str = ""  # why the results plot is missing, when it is
 
 
 def user_message(exc: BaseException) -> str:

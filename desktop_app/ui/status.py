@@ -124,8 +124,8 @@ class RunStatusBar(QStatusBar):
     def finished(self, outcome) -> None:
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(1)
-        headline = outcome.metric_name
-        value = outcome.test_metrics.get(headline)
+        headline = outcome.run.metric_name
+        value = outcome.run.test_metrics.get(headline)
         shown = ""
         if value is not None:
             shown = (
@@ -133,11 +133,11 @@ class RunStatusBar(QStatusBar):
                 if headline == "r2"
                 else f", test {headline} {100 * value:.1f}%"
             )
-        done = "Stopped" if outcome.stop_reason == "user" else "Finished"
-        self._set(
-            f"{done}: {outcome.epochs_run} epochs in {format_duration(outcome.seconds)}{shown}"
-        )
-        rate = outcome.steps_per_second * outcome.project.train.batch_size
+        run = outcome.run
+        done = "Stopped" if run.stop_reason == "user" else "Finished"
+        seconds = run.timing.seconds if run.timing else None
+        self._set(f"{done}: {run.epochs_run} epochs in {format_duration(seconds)}{shown}")
+        rate = run.timing.steps_per_second * run.project.train.batch_size if run.timing else 0
         self.samples_label.setText(f"{rate:,.0f} samples/s" if rate else "– samples/s")
 
     def failed(self) -> None:

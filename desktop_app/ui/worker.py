@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import traceback
 
-import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from desktop_app.core.errors import OdysseyError
@@ -133,32 +132,16 @@ class TrainingWorker(QObject):
         d = trainer.data
         y_true = y_pred = None
         if d.task == "regression" and len(d.x_test):
-            from desktop_app.core.evaluation import predict_prepared
+            from desktop_app.core.evaluation import actual_and_predicted
 
-            n = min(len(d.x_test), SCATTER_LIMIT)
-            pred = predict_prepared(trainer.model, d.task, d.x_test[:n], trainer.device)
-            scale, mean = d.prep.target_scale, d.prep.target_mean
-            y_pred = pred * scale + mean
-            y_true = np.asarray(d.y_test[:n], dtype=np.float64) * scale + mean
+            y_true, y_pred = actual_and_predicted(
+                trainer.model, d.prep, d.x_test, d.y_test, trainer.device, SCATTER_LIMIT
+            )
         return RunOutcome(
-            project=self.project,
-            stop_reason=result.stop_reason,
-            epochs_run=result.epochs_run,
-            steps=result.steps,
-            seconds=result.seconds,
-            steps_per_second=result.steps_per_second,
-            device=result.device,
-            threads=result.threads,
-            best_epoch=result.best_epoch,
-            restored_epoch=trainer.restored_epoch,
-            task=d.task,
-            metric_name=trainer.history.metric_name,
-            test_metrics=dict(result.test_metrics),
-            class_names=list(d.prep.class_names),
-            history=result.history,
+            run=result,
+            model=_snapshot(trainer),
             y_true=y_true,
             y_pred=y_pred,
-            model=_snapshot(trainer),
             boundary=relay.final_boundary,  # after early stopping restored the best
         )
 

@@ -187,8 +187,8 @@ def test_missing_device_is_a_clear_error():
 
 def test_auto_device_and_single_thread_for_small_models():
     r = Trainer(project("train.device=auto")).fit()
-    assert r.device in ("cpu", "cuda:0", "mps")
-    assert r.threads == 1
+    assert r.timing.device in ("cpu", "cuda:0", "mps")
+    assert r.timing.threads == 1
 
 
 def test_regression_metrics_in_original_units():

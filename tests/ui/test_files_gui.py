@@ -262,7 +262,7 @@ def test_new_and_open_start_with_empty_plots_and_results(qtbot, main_window, mon
     w = main_window
     answers = Answers(monkeypatch, SB.Discard)
     outcome = train(qtbot, w)
-    assert outcome.steps > 0 and len(w.history.epochs) == outcome.epochs_run
+    assert outcome.run.steps > 0 and len(w.history.epochs) == outcome.run.epochs_run
     qtbot.waitUntil(lambda: points(w.plots.loss.raw_curve) > 0, timeout=5000)
     assert w.findChild(QLabel, "metric_accuracy").text().endswith("%")
     assert w.results_panel.stack.currentWidget() is w.results_panel.confusion
@@ -289,7 +289,7 @@ def test_new_and_open_start_with_empty_plots_and_results(qtbot, main_window, mon
 
     # A run of the new project then shows as usual.
     outcome = train(qtbot, w)
-    assert len(w.history.epochs) == outcome.epochs_run
+    assert len(w.history.epochs) == outcome.run.epochs_run
     assert w.findChild(QLabel, "resultsStatus").text().endswith("of “Other”.")
 
 
@@ -302,7 +302,7 @@ def test_save_model_then_load_it_restores_panels_plots_and_results(
     outcome = train(qtbot, w)
     accuracy = w.findChild(QLabel, "metric_accuracy").text()
     steps, losses, epochs = len(w.history.steps), w.history.losses.view().copy(), w.history.epochs
-    assert steps == outcome.steps > 0 and re.fullmatch(r"[0-9.]+%", accuracy)
+    assert steps == outcome.run.steps > 0 and re.fullmatch(r"[0-9.]+%", accuracy)
     assert action(w, "actionSaveModel").isEnabled()
 
     model_file = tmp_path / "first"
@@ -322,15 +322,15 @@ def test_save_model_then_load_it_restores_panels_plots_and_results(
     assert len(answers.asked) == 1  # about the unsaved edit, before the file dialog
     wait_jobs(qtbot, w2)
     assert not w2.banner.isVisible(), w2.banner.text()
-    assert w2.session.project == outcome.project
-    assert w2.findChild(QComboBox, "datasetCombo").currentData() == outcome.project.data.dataset
-    assert w2.windowTitle() == f"Odyssey — {outcome.project.name}"
+    assert w2.session.project == outcome.run.project
+    assert w2.findChild(QComboBox, "datasetCombo").currentData() == outcome.run.project.data.dataset
+    assert w2.windowTitle() == f"Odyssey — {outcome.run.project.name}"
     assert w2.findChild(QLabel, "metric_accuracy").text() == accuracy
     assert "first.safetensors" in w2.findChild(QLabel, "resultsSummary").text()
     assert w2.results_panel.stack.currentWidget() is w2.results_panel.confusion
     assert len(w2.history.steps) == steps
     assert np.array_equal(w2.history.losses.view(), losses)
-    assert w2.history.epochs == epochs and len(epochs) == outcome.epochs_run
+    assert w2.history.epochs == epochs and len(epochs) == outcome.run.epochs_run
     assert not w2.history.live
     for name in ("actionSaveModel", "actionPredict", "actionContinueTraining"):
         assert action(w2, name).isEnabled(), name
@@ -382,7 +382,7 @@ def test_continue_training_extends_the_history_with_continuous_steps(
     outcome = train(qtbot, w)
     first_steps = len(w.history.steps)
     per_epoch = first_steps // 4
-    assert outcome.epochs_run == 4 and first_steps == 4 * per_epoch
+    assert outcome.run.epochs_run == 4 and first_steps == 4 * per_epoch
     asked = []
 
     def get_int(parent, title, label, value, *args, **kwargs):
@@ -398,7 +398,7 @@ def test_continue_training_extends_the_history_with_continuous_steps(
     assert len(steps) == 7 * per_epoch
     assert np.array_equal(steps, np.arange(1, 7 * per_epoch + 1))
     assert [e["epoch"] for e in w.history.epochs] == list(range(1, 8))
-    assert more.epochs_run == 7 and w.session.model.epochs_trained == 7
+    assert more.run.epochs_run == 7 and w.session.model.epochs_trained == 7
     assert w.session.model.history.n_steps == 7 * per_epoch
 
     # The same continues from a model file, in a window that never trained it.
@@ -437,7 +437,7 @@ def test_continue_after_early_stopping_runs_with_a_fresh_patience(
     )
     w = make_main_window(bouncy)
     first = train(qtbot, w)
-    assert first.stop_reason == "early_stopping" and first.epochs_run < 40
+    assert first.run.stop_reason == "early_stopping" and first.run.epochs_run < 40
     asked = []
 
     def get_int(parent, title, label, value, *args, **kwargs):
@@ -449,21 +449,21 @@ def test_continue_after_early_stopping_runs_with_a_fresh_patience(
         trigger(w, "actionContinueTraining")
     assert len(asked) == 1
     assert "Early stopping ended this run" in asked[0] and "fresh patience" in asked[0]
-    assert f"best epoch so far is {first.best_epoch}" in asked[0]
+    assert f"best epoch so far is {first.run.best_epoch}" in asked[0]
     more = done.args[0]
-    n = first.epochs_run
+    n = first.run.epochs_run
     # Not one epoch and out: the new epochs get `patience` epochs to beat the best.
-    assert more.epochs_run - n >= patience
-    assert [e["epoch"] for e in w.history.epochs] == list(range(1, more.epochs_run + 1))
+    assert more.run.epochs_run - n >= patience
+    assert [e["epoch"] for e in w.history.epochs] == list(range(1, more.run.epochs_run + 1))
     val = np.array([e["val_loss"] for e in w.history.epochs])
     best = int(np.argmin(val)) + 1  # over both parts: the earlier best still counts
-    assert more.best_epoch == best and more.restored_epoch == best
-    if more.stop_reason == "early_stopping":
+    assert more.run.best_epoch == best and more.run.restored_epoch == best
+    if more.run.stop_reason == "early_stopping":
         # no new best for `patience` epochs, counted from the continuation's start
-        assert more.epochs_run - max(best, n) == patience
-        assert more.epochs_run < n + 10
+        assert more.run.epochs_run - max(best, n) == patience
+        assert more.run.epochs_run < n + 10
     else:
-        assert more.epochs_run == n + 10
+        assert more.run.epochs_run == n + 10
     assert f"best epoch ({best}) restored" in w.findChild(QLabel, "resultsSummary").text()
 
 

@@ -66,7 +66,7 @@ def test_import_a_workbook_then_train_on_it(qtbot, make_main_window, tmp_path):
     with qtbot.waitSignal(w.controller.finished, timeout=60_000) as done:
         click(qtbot, find(w, QToolButton, "trainButton"))
     outcome = done.args[0]
-    assert outcome.task == "multiclass" and outcome.class_names == ["high", "low", "mid"]
+    assert outcome.run.task == "multiclass" and outcome.run.class_names == ["high", "low", "mid"]
 
 
 def test_a_dropped_workbook_opens_the_import(qtbot, main_window, tmp_path):

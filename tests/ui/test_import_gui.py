@@ -216,8 +216,8 @@ def test_import_from_the_menu_shows_detection_then_trains_on_the_table(
         click(qtbot, find(w, QToolButton, "trainButton"))
     assert reads == []
     outcome = done.args[0]
-    assert outcome.task == "multiclass" and outcome.class_names == ["high", "low", "mid"]
-    assert outcome.project.data.table.sha256 == t.sha256
+    assert outcome.run.task == "multiclass" and outcome.run.class_names == ["high", "low", "mid"]
+    assert outcome.run.project.data.table.sha256 == t.sha256
     assert percent(find(w, QLabel, "metric_accuracy")) >= 60.0
     assert find(w, QLabel, "metric_f1").isVisible()
 
@@ -285,7 +285,7 @@ def test_two_class_target_chosen_as_multiclass_gets_two_softmax_outputs(
     assert w.dataset_panel.io() == (2, 2, "multiclass")
     with qtbot.waitSignal(w.controller.finished, timeout=60_000) as done:
         click(qtbot, find(w, QToolButton, "trainButton"))
-    assert done.args[0].task == "multiclass"
+    assert done.args[0].run.task == "multiclass"
     assert percent(find(w, QLabel, "metric_accuracy")) >= 80.0
 
 
@@ -550,7 +550,7 @@ def test_changed_file_asks_before_training_on_it(
             click(qtbot, find(w, QToolButton, "trainButton"))
         t = w.session.project.data.table
         assert t.n_rows == 160 and t.sha256 != old.data.table.sha256
-        assert done.args[0].project.data.table.sha256 == t.sha256
+        assert done.args[0].run.project.data.table.sha256 == t.sha256
     else:
         click(qtbot, find(w, QToolButton, "trainButton"))
         qtbot.waitUntil(lambda: bool(asked), timeout=10_000)

@@ -222,12 +222,12 @@ def test_project_level_problem_is_named_next_to_train(qtbot, main_window, monkey
 def test_plots_show_markers_hover_log_scale_and_smoothing(qtbot, main_window):
     w = main_window
     outcome = train_once(qtbot, w)
-    assert outcome.stop_reason == "early_stopping"  # the default project stops early
+    assert outcome.run.stop_reason == "early_stopping"  # the default project stops early
     loss = w.plots.loss
-    best_step = w.history.step_of_epoch(outcome.best_epoch)
-    assert loss.best_markers.positions() == [(best_step, f"best (epoch {outcome.best_epoch})")]
+    best_step = w.history.step_of_epoch(outcome.run.best_epoch)
+    assert loss.best_markers.positions() == [(best_step, f"best (epoch {outcome.run.best_epoch})")]
     assert loss.stop_markers.positions() == [(w.history.epochs[-1]["step"], "early stop")]
-    assert w.plots.metric.best_markers.positions()[0][0] == outcome.best_epoch
+    assert w.plots.metric.best_markers.positions()[0][0] == outcome.run.best_epoch
 
     # Hover: the read-out names the step under the mouse and its loss.
     step = 40
@@ -270,7 +270,7 @@ def test_exports_png_per_plot_and_history_csv(qtbot, main_window, monkeypatch, t
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(csv_path), ""))
     w.actions["actionExportCsv"].trigger()
     rows = list(csv.DictReader(csv_path.open()))
-    assert len(rows) == outcome.epochs_run
+    assert len(rows) == outcome.run.epochs_run
     assert rows[0]["epoch"] == "1" and float(rows[-1]["train_loss"]) > 0
     assert float(rows[-1]["val_metric"]) == pytest.approx(w.history.epochs[-1]["val_metric"])
 
@@ -278,7 +278,7 @@ def test_exports_png_per_plot_and_history_csv(qtbot, main_window, monkeypatch, t
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(steps_path), ""))
     w.actions["actionExportSteps"].trigger()
     rows = list(csv.DictReader(steps_path.open()))
-    assert len(rows) == outcome.steps
+    assert len(rows) == outcome.run.steps
     assert set(rows[0]) == {"step", "loss", "lr", "smoothed_loss"}
 
 

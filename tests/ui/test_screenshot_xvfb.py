@@ -46,7 +46,7 @@ SCRIPT = textwrap.dedent(
         QTest.mouseClick(w.findChild(QToolButton, "trainButton"), Qt.MouseButton.LeftButton)
 
     def on_finished(outcome):
-        report["stop_reason"] = outcome.stop_reason
+        report["stop_reason"] = outcome.run.stop_reason
         QTimer.singleShot(1000, shoot)  # let the plots' last redraw reach the screen
 
     def on_failed(message):

@@ -77,7 +77,7 @@ SCRIPT = textwrap.dedent(
 
         @Slot(object)
         def on_finished(self, outcome):
-            stats["finished"] = outcome.stop_reason
+            stats["finished"] = outcome.run.stop_reason
             app.quit()
 
         @Slot(str)

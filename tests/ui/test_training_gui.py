@@ -93,17 +93,17 @@ def test_user_trains_moons_with_sgd_momentum_and_reads_accuracy(qtbot, main_wind
         click(qtbot, train)
         assert w.controller.state in (RunState.RUNNING, RunState.IDLE)
     outcome = done.args[0]
-    assert outcome.project.train.optimizer == "sgd"
+    assert outcome.run.project.train.optimizer == "sgd"
     assert percent(find(w, QLabel, "metric_accuracy")) >= 90.0
     assert find(w, QLabel, "metric_f1").isVisible()
     assert not find(w, QLabel, "metric_r2").isVisible()
     # The live plots got the whole run, and the status bar says how it ended.
-    assert len(w.history.steps) == outcome.steps
-    assert len(w.history.epochs) == outcome.epochs_run
+    assert len(w.history.steps) == outcome.run.steps
+    assert len(w.history.epochs) == outcome.run.epochs_run
     assert w.plots.loss.raw_curve.getData()[0] is not None
     qtbot.waitUntil(lambda: not w.plots.loss.is_dirty)
     x, _ = w.plots.loss.raw_curve.getOriginalDataset()
-    assert len(x) == outcome.steps
+    assert len(x) == outcome.run.steps
     assert "accuracy" in find(w, QLabel, "progressLabel").text()
     assert "cpu" in find(w, QLabel, "deviceLabel").text()
     assert train.isEnabled()
@@ -158,7 +158,7 @@ def test_pause_then_resume_continues_the_same_history(qtbot, make_main_window):
     steps = w.history.steps.view()
     assert steps[0] == 1
     assert np.all(np.diff(steps) == 1), "step numbers jumped or repeated across the pause"
-    engine_steps = done.args[0].history.steps
+    engine_steps = done.args[0].run.history.steps
     assert np.array_equal(steps, engine_steps)
 
 
@@ -309,7 +309,7 @@ def test_worker_coalesces_updates_and_delivers_them_in_the_gui_thread(qtbot, mak
     with qtbot.waitSignal(w.controller.finished, timeout=120_000) as done:
         click(qtbot, find(w, QToolButton, "trainButton"))
     elapsed = time.perf_counter() - t0
-    steps = done.args[0].steps
+    steps = done.args[0].run.steps
     assert steps > 2000
     assert seen["threads"] == {True}
     # At most one update per 50 ms (plus the final ones), never one per batch.

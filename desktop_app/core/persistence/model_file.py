@@ -29,6 +29,7 @@ from desktop_app.core.persistence.header import fail, read_header, read_sections
 from desktop_app.core.persistence.resume_state import resume_from, resume_meta, resume_tensors
 from desktop_app.core.persistence.tagged_json import dumps, tag
 from desktop_app.core.run_state import TrainerState
+from desktop_app.core.run_types import Status, TrainResult
 
 if TYPE_CHECKING:  # pragma: no cover - torch stays off the startup path
     import torch
@@ -62,6 +63,25 @@ class LoadedModel:
     @property
     def epochs_trained(self) -> int:
         return self.resume.epoch if self.resume is not None else len(self.history.epochs)
+
+    @property
+    def result(self) -> TrainResult:
+        """The run this file keeps, as the Trainer reported it (its timing is not kept)."""
+        r, prep = self.resume, self.preprocessing
+        return TrainResult(
+            project=self.project,
+            status=Status.FINISHED,
+            stop_reason=r.stop_reason if r is not None else "completed",
+            epochs_run=self.epochs_trained,
+            steps=r.global_step if r is not None else int(self.history.n_steps),
+            best_epoch=r.best_epoch if r is not None else None,
+            task=prep.task,
+            metric_name=self.history.metric_name,
+            class_names=list(prep.class_names),
+            test_metrics=dict(self.test_metrics),
+            history=self.history,
+            restored_epoch=r.restored_epoch if r is not None else None,
+        )
 
 
 class Checkpointable(Protocol):

@@ -139,8 +139,7 @@ class ModelCommands:
         self.notifier.dismiss()
         self.session.replace(loaded.project)
         self.display.show_history(loaded)
-        outcome = outcome_of(loaded, Path(path).name, y_true, y_pred, note)
-        outcome.boundary = boundary
+        outcome = RunOutcome(loaded.result, loaded, y_true, y_pred, boundary, Path(path).name, note)
         self.display.show_outcome(outcome, self.session.project)
         self.session.set_model(loaded)
         self._remember_folder(path)
@@ -253,44 +252,13 @@ def regression_points(loaded) -> tuple[np.ndarray, np.ndarray]:
     """Actual and predicted test targets (original units), recomputed from the data."""
     from desktop_app.core.data import prepare, same_preprocessing
     from desktop_app.core.errors import DataError
-    from desktop_app.core.evaluation import predict_prepared
+    from desktop_app.core.evaluation import actual_and_predicted
 
     d = prepare(loaded.project.data)
     prep = loaded.preprocessing
     if not same_preprocessing(d.prep, prep):
         raise DataError("the data no longer matches what the model was trained on")
-    n = min(len(d.x_test), SCATTER_LIMIT)
-    pred = predict_prepared(loaded.model, prep.task, d.x_test[:n], "cpu")
-    y_pred = pred * prep.target_scale + prep.target_mean
-    y_true = np.asarray(d.y_test[:n], dtype=np.float64) * prep.target_scale + prep.target_mean
-    return y_true, y_pred
-
-
-def outcome_of(loaded, source: str, y_true=None, y_pred=None, note: str = "") -> RunOutcome:
-    """What the results panel shows for a model file (its run's timing is not saved)."""
-    r = loaded.resume
-    prep = loaded.preprocessing
-    return RunOutcome(
-        project=loaded.project,
-        stop_reason=r.stop_reason if r is not None else "completed",
-        epochs_run=loaded.epochs_trained,
-        steps=r.global_step if r is not None else int(loaded.history.n_steps),
-        seconds=0.0,
-        steps_per_second=0.0,
-        device="",
-        threads=0,
-        best_epoch=r.best_epoch if r is not None else None,
-        restored_epoch=r.restored_epoch if r is not None else None,
-        task=prep.task,
-        metric_name=loaded.history.metric_name,
-        test_metrics=dict(loaded.test_metrics),
-        class_names=list(prep.class_names),
-        history=loaded.history,
-        y_true=y_true,
-        y_pred=y_pred,
-        extra={"loaded_from": source, "plot_note": note},
-        model=loaded,
-    )
+    return actual_and_predicted(loaded.model, prep, d.x_test, d.y_test, "cpu", SCATTER_LIMIT)
 
 
 def early_stopping_note(model) -> str:
