@@ -142,7 +142,7 @@ class BoundaryPlane:
     (points picked, units restored), then evaluated for any state of the model. Used for
     the live boundary, the final one and a loaded model's."""
 
-    prep: object  # data.Preprocessing
+    prep: object  # core.prepared.Preprocessing
     points: np.ndarray  # training points, original units
     labels: np.ndarray
 

@@ -13,8 +13,11 @@ import math
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # pragma: no cover
-    from desktop_app.core.engine import Trainer
     from desktop_app.core.run_types import BatchBlock, TrainResult
+
+# The hooks receive the engine's Trainer. Not imported, even for type checking: the
+# engine imports this module, and the core keeps no import cycle.
+Trainer = Any
 
 
 class Callback:

@@ -31,7 +31,7 @@ from torch import nn
 
 from desktop_app.core.callbacks import Callback, EarlyStopping
 from desktop_app.core.catalog import BINARY, MULTICLASS
-from desktop_app.core.data import PreparedData, prepare, same_preprocessing
+from desktop_app.core.data import prepare
 from desktop_app.core.devices import cpu_threads_for, resolve_device
 from desktop_app.core.errors import NonFiniteLossError, OdysseyError, TrainingError
 from desktop_app.core.evaluation import evaluate
@@ -39,6 +39,7 @@ from desktop_app.core.history import History
 from desktop_app.core.metrics import HEADLINE
 from desktop_app.core.model import build_model
 from desktop_app.core.outputs import predicted_classes, to_probabilities
+from desktop_app.core.prepared import PreparedData, same_preprocessing
 from desktop_app.core.run_state import TrainerState
 from desktop_app.core.run_types import BatchBlock, Control, RunTiming, Status, TrainResult
 from desktop_app.core.specs.messages import batch_problem

@@ -7,9 +7,9 @@ import torch
 from torch import nn
 
 from desktop_app.core.catalog import REGRESSION
-from desktop_app.core.data import PreparedData
 from desktop_app.core.metrics import classification_metrics, regression_metrics
 from desktop_app.core.outputs import to_probabilities
+from desktop_app.core.prepared import PreparedData
 
 
 def evaluate(model: nn.Module, d: PreparedData, x: np.ndarray, y: np.ndarray, device) -> dict:

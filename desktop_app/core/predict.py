@@ -36,6 +36,7 @@ from desktop_app.core.catalog import REGRESSION
 from desktop_app.core.errors import DataError, FileFormatError
 from desktop_app.core.outputs import class_probabilities, predicted_classes
 from desktop_app.core.tabular.detect import WORKBOOK_SUFFIXES
+from desktop_app.core.tabular.prepare import transform_raw
 
 if TYPE_CHECKING:  # pragma: no cover
     from desktop_app.core.persistence.model_file import LoadedModel
@@ -105,7 +106,7 @@ def predict_raw(loaded: LoadedModel, rows) -> PredictionResult:
     prep = loaded.preprocessing
     if prep.raw_columns is None:
         return predict_rows(loaded, _numeric_rows(prep.feature_names, rows))
-    return _predict_inputs(loaded, prep.transform_raw(rows))
+    return _predict_inputs(loaded, transform_raw(prep, rows))
 
 
 def _numeric_rows(names: list[str], rows) -> np.ndarray:

@@ -27,7 +27,7 @@ class LoadedTable:
     """A table project as read: the project records the file's hash and a summary."""
 
     project: Project
-    data: object  # core.data.PreparedData
+    data: object  # core.prepared.PreparedData
     notes: list[str] = field(default_factory=list)
     stamp: tuple | None = None  # the file's (size, mtime) before it was read
 

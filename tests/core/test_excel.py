@@ -11,15 +11,15 @@ import numpy as np
 import openpyxl
 import pytest
 
-from desktop_app.core.data import Preprocessing
 from desktop_app.core.errors import DataError
+from desktop_app.core.prepared import Preprocessing
 from desktop_app.core.specs.data import DataSpec
 from desktop_app.core.specs.project import Project
 from desktop_app.core.specs.table import TableSpec
 from desktop_app.core.specs.train import TrainSpec
 from desktop_app.core.tabular import detect, excel
 from desktop_app.core.tabular.detect import Cancelled, TableChangedError
-from desktop_app.core.tabular.prepare import load_project_data
+from desktop_app.core.tabular.prepare import load_project_data, transform_raw
 from desktop_app.core.tabular.reader import (
     file_sha256,
     load_table,
@@ -172,9 +172,9 @@ def test_a_model_trained_on_a_workbook_predicts_raw_rows(tmp_path):
     assert Trainer(project, data=data).fit().epochs_run == 2
     prep = Preprocessing.from_dict(json.loads(json.dumps(data.prep.to_dict())))
     typed = [dict(zip(HEADER[:4], r[:4])) for r in rows]
-    x_raw = prep.transform_raw(typed)
+    x_raw = transform_raw(prep, typed)
     assert x_raw.shape == (80, prep.n_features)
-    assert np.allclose(prep.transform_raw(read_rows_for_prediction(path, prep)), x_raw, atol=1e-6)
+    assert np.allclose(transform_raw(prep, read_rows_for_prediction(path, prep)), x_raw, atol=1e-6)
 
 
 # ------------------------------------------------------------------ projects

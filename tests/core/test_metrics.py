@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from desktop_app.core.metrics import classification_metrics
+from desktop_app.core.tabular.prepare import transform_raw
 
 
 def test_two_column_multiclass_output_gets_every_metric():
@@ -70,7 +71,7 @@ def test_two_class_target_chosen_multiclass_trains_softmax_end_to_end(tmp_path):
     save_model(tmp_path / "m.odyssey", trainer)
     loaded = load_model(tmp_path / "m.odyssey")
     assert loaded.project.task == "multiclass" and loaded.preprocessing.n_outputs == 2
-    x = loaded.preprocessing.transform_raw([{"a": 2.0, "b": 2.0}, {"a": -2.0, "b": -2.0}])
+    x = transform_raw(loaded.preprocessing, [{"a": 2.0, "b": 2.0}, {"a": -2.0, "b": -2.0}])
     import torch
 
     from desktop_app.core.model import predict_outputs

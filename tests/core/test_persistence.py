@@ -27,6 +27,7 @@ from desktop_app.core.predict import (
     write_predictions_csv,
 )
 from desktop_app.core.specs.project import Project
+from desktop_app.core.tabular.prepare import transform_raw
 
 SETTINGS = {
     "binary": ["data.dataset=moons", "data.n_samples=300"],
@@ -414,7 +415,7 @@ def test_table_model_predicts_raw_csv_rows_and_resumes(tmp_path, capsys):
         {"age": "30", "color": "blue", "member": False},
         {"age": 61.0, "color": "purple", "member": "no"},  # unseen category: all zeros
     ]
-    x = trainer.data.prep.transform_raw(raw)
+    x = transform_raw(trainer.data.prep, raw)
     expected = predict_prepared(trainer.model, "binary", x, "cpu")
     assert np.array_equal(result.probabilities[:, 1], expected)
     assert np.array_equal(predict_raw(loaded, raw).probabilities, result.probabilities)

@@ -9,15 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop_app.core.data import Preprocessing, split_indices
 from desktop_app.core.errors import DataError, SpecError
+from desktop_app.core.prepared import Preprocessing, split_indices
 from desktop_app.core.specs.data import DataSpec
 from desktop_app.core.specs.project import Project
 from desktop_app.core.specs.table import TableSpec
 from desktop_app.core.specs.train import TrainSpec
 from desktop_app.core.tabular import columns, detect
 from desktop_app.core.tabular.detect import Cancelled, TableChangedError
-from desktop_app.core.tabular.prepare import load_project_data, table_project
+from desktop_app.core.tabular.prepare import load_project_data, table_project, transform_raw
 from desktop_app.core.tabular.reader import (
     file_sha256,
     load_table,
@@ -478,7 +478,7 @@ def test_trained_model_predicts_raw_rows_like_prepared_rows(tmp_path, small_bloc
     prep = Preprocessing.from_dict(json.loads(json.dumps(data.prep.to_dict())))
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    x_raw = prep.transform_raw(rows)
+    x_raw = transform_raw(prep, rows)
     y = np.array([prep.class_names.index(r["species"]) for r in rows])
     train_idx, val_idx, test_idx = split_indices(y, project.data, project.task)
     assert np.allclose(x_raw[train_idx], data.x_train, atol=1e-5)
@@ -490,20 +490,20 @@ def test_trained_model_predicts_raw_rows_like_prepared_rows(tmp_path, small_bloc
     assert np.allclose(out_raw, out_prep, atol=1e-6)
 
     # The same rows read from the file, from columns, and one by one with numbers.
-    from_file = prep.transform_raw(read_rows_for_prediction(path, prep))
+    from_file = transform_raw(prep, read_rows_for_prediction(path, prep))
     assert np.allclose(from_file, x_raw, atol=1e-6)
     columns = {k: [r[k] for r in rows] for k in rows[0]}
-    assert np.allclose(prep.transform_raw(columns), x_raw, atol=1e-6)
+    assert np.allclose(transform_raw(prep, columns), x_raw, atol=1e-6)
     typed = {"age": 40, "height": 1.8, "colour": "green", "smoker": True}
-    one = prep.transform_raw([typed])
+    one = transform_raw(prep, [typed])
     assert one.shape == (1, prep.n_features)
-    unseen = prep.transform_raw([{**typed, "colour": "purple"}])
+    unseen = transform_raw(prep, [{**typed, "colour": "purple"}])
     colour_cols = [i for i, n in enumerate(prep.feature_names) if n.startswith("colour=")]
     assert np.allclose(unseen[0, colour_cols], -prep.mean[colour_cols] / prep.scale[colour_cols])
     with pytest.raises(DataError, match="row 1: column 'age' needs a number, got 'old'"):
-        prep.transform_raw([{**typed, "age": "old"}])
+        transform_raw(prep, [{**typed, "age": "old"}])
     with pytest.raises(DataError, match="row 2 has no column 'smoker'"):
-        prep.transform_raw([typed, {"age": 1, "height": 2, "colour": "red"}])
+        transform_raw(prep, [typed, {"age": 1, "height": 2, "colour": "red"}])
 
 
 def test_gap_in_a_raw_row_is_an_error_when_training_dropped_gaps(tmp_path):
@@ -511,7 +511,7 @@ def test_gap_in_a_raw_row_is_an_error_when_training_dropped_gaps(tmp_path):
     _, data = load_project_data(project_for(TableSpec(path=str(path), target="species")))
     row = {"age": "", "height": 1.7, "colour": "red", "smoker": "no"}
     with pytest.raises(DataError, match="row 1: column 'age' is empty.*fill that cell in"):
-        data.prep.transform_raw([row])
+        transform_raw(data.prep, [row])
 
 
 def test_preprocessing_without_raw_columns_stays_readable():
@@ -519,7 +519,7 @@ def test_preprocessing_without_raw_columns_stays_readable():
     prep = Preprocessing.from_dict(old)
     assert prep.raw_columns is None and "raw" not in prep.to_dict()
     with pytest.raises(DataError, match="not trained on an imported table"):
-        prep.transform_raw([{"a": 1}])
+        transform_raw(prep, [{"a": 1}])
 
 
 # ------------------------------------------------------------------ command line

@@ -17,8 +17,8 @@ from desktop_app.core.errors import FileFormatError, OdysseyError, SpecError
 from desktop_app.core.persistence.header import fail
 
 if TYPE_CHECKING:  # pragma: no cover - torch stays off the startup path
-    from desktop_app.core.data import Preprocessing
     from desktop_app.core.history import History
+    from desktop_app.core.prepared import Preprocessing
     from desktop_app.core.specs.project import Project
 
 
@@ -44,7 +44,7 @@ def is_finite_number(v: Any) -> bool:
 
 def preprocessing_from(p: Path, d: dict, project: Project) -> Preprocessing:
     from desktop_app.core.catalog import BINARY, REGRESSION, TASKS
-    from desktop_app.core.data import Preprocessing
+    from desktop_app.core.prepared import Preprocessing
 
     def bad(what: str) -> FileFormatError:
         return fail(p, f"its preprocessing is damaged ({what})")

@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover - torch stays off the startup path
     import torch
     from torch import nn
 
-    from desktop_app.core.data import Preprocessing
+    from desktop_app.core.prepared import Preprocessing
     from desktop_app.core.specs.project import Project
 
 

@@ -17,8 +17,8 @@ API (no Qt; every call may run in a worker thread):
   the returned project records the hash and a summary (rows, inputs, classes, task).
   ``prepare_table(data_spec, raw=None, ...)`` does the same for a DataSpec alone.
 - ``read_rows_for_prediction(path, prep, ...) -> RawTable``: the raw feature columns of a
-  file with the same layout, for ``Preprocessing.transform_raw``.
-- ``Preprocessing.transform_raw(rows)`` (core.data) calls ``encode_raw(prep, rows)`` then
+  file with the same layout, for ``transform_raw``.
+- ``transform_raw(prep, rows)`` (tabular.prepare) calls ``encode_raw(prep, rows)`` then
   ``transform``: rows are a list of dicts (column -> string or number), a mapping of
   column -> sequence, or a RawTable. Numeric columns take numbers or numeric strings;
   boolean columns true/false, yes/no, t/f, y/n or 1/0; a category not seen in training

@@ -33,7 +33,7 @@ from desktop_app.core.tabular.detect import (
     scaled_progress,
     scan,
 )
-from desktop_app.core.tabular.reader import TablePreview, make_preview
+from desktop_app.core.tabular.preview import TablePreview, make_preview
 
 CHUNK_CELLS = 100_000  # cells read between progress reports and cancel checks
 

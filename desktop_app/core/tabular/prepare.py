@@ -11,14 +11,14 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.core.catalog import REGRESSION, TABLE, split_sizes
-from desktop_app.core.data import (
+from desktop_app.core.errors import DataError
+from desktop_app.core.prepared import (
     PreparedData,
     Preprocessing,
     RawColumn,
     prepare_arrays,
     split_indices,
 )
-from desktop_app.core.errors import DataError
 from desktop_app.core.specs.data import DataSpec
 from desktop_app.core.specs.messages import split_problem
 from desktop_app.core.specs.project import Project
@@ -411,6 +411,13 @@ def encode_raw(prep: Preprocessing, rows) -> np.ndarray:
         out[:, j] = col
         j += 1
     return out
+
+
+def transform_raw(prep: Preprocessing, rows) -> np.ndarray:
+    """Model inputs from raw rows of the imported table: a list of dicts (column name
+    -> string or number), a mapping of column name -> sequence, or a tabular RawTable.
+    Encodes (one-hot, booleans, fills) as at training, then standardises."""
+    return prep.transform(encode_raw(prep, rows))
 
 
 def _category_codes(rows, rc: RawColumn, vals) -> np.ndarray:

@@ -4,17 +4,13 @@ block by block, with progress and cancel."""
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import itertools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from desktop_app.core.data import Preprocessing
 from desktop_app.core.errors import DataError
+from desktop_app.core.prepared import Preprocessing
 from desktop_app.core.specs.table import TableSpec
 from desktop_app.core.tabular import columns, detect
 from desktop_app.core.tabular.columns import (
@@ -26,7 +22,6 @@ from desktop_app.core.tabular.detect import (
     DELIMITER_NAMES,
     FEATURE_KINDS,
     MAX_CATEGORIES,
-    MISSING,
     SAMPLE_BYTES,
     WORKBOOK_SUFFIXES,
     Cancel,
@@ -35,103 +30,18 @@ from desktop_app.core.tabular.detect import (
     Dialect,
     Progress,
     TableChangedError,
-    all_int,
     check_file,
     check_not_binary,
     column_names,
     decode_error_in_file,
-    detect_kind,
     empty_file_message,
     header_only_message,
-    is_number,
     open_binary,
     scaled_progress,
     scan,
     sniff,
-    target_missing_message,
-    task_for,
 )
-
-
-@dataclass
-class TablePreview:
-    path: Path
-    delimiter: str
-    encoding: str
-    encoding_note: str
-    header: bool
-    columns: list[ColumnInfo]
-    rows: list[list[str]]  # the first rows, as strings
-    size_bytes: int
-    sampled_rows: int  # rows the kinds were detected on
-    complete: bool  # the sample is the whole file
-    estimated_rows: int
-    sheet: str = ""  # a workbook: the worksheet read (the first); delimiter and encoding ""
-    sheets: list[str] = field(default_factory=list)  # a workbook: all its worksheets
-    _values: dict[str, list[str]] = field(default_factory=dict, repr=False)
-
-    @property
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-    def column(self, name: str) -> ColumnInfo:
-        for c in self.columns:
-            if c.name == name:
-                return c
-        raise DataError(_unknown_column(self.path, name, self.column_names, "column"))
-
-    @property
-    def default_target(self) -> str | None:
-        """The last usable column: where most tables keep what they describe."""
-        usable = [c.name for c in self.columns if c.usable]
-        return usable[-1] if usable else None
-
-    def infer_task(self, target: str) -> str:
-        """binary, multiclass or regression for this target (from the sample); DataError
-        when the sample already shows it cannot be a target."""
-        col = self.column(target)
-        values = [v.strip() for v in self._values[target]]
-        missing = [i for i, v in enumerate(values) if v in MISSING]
-        if missing:
-            raise DataError(target_missing_message(self.path, target, len(missing), []))
-        present = values
-        if col.kind == "numeric":
-            try:
-                nums = np.array(present, dtype=np.float64)
-            except ValueError:
-                raise DataError(
-                    f"{self.path}: target column {target!r} is marked numeric but holds text "
-                    f"(e.g. {next(v for v in present if not is_number(v))!r}); mark it "
-                    "categorical, or fix those values"
-                ) from None
-            uniq = np.unique(nums)
-            n_uniq, n = len(uniq), len(nums)
-            return task_for(self.path, target, "auto", n_uniq, True, all_int(uniq), n)
-        return task_for(self.path, target, "auto", len(set(present)), False, False, len(present))
-
-    def make_spec(
-        self,
-        target: str,
-        features: list[str] | None = None,
-        task: str = "auto",
-        missing: str = "drop",
-        column_types: dict[str, str] | None = None,
-    ) -> TableSpec:
-        """A TableSpec with the detected delimiter, encoding and header recorded."""
-        self.column(target)
-        for f in features or []:
-            self.column(f)
-        return TableSpec(
-            path=str(self.path.absolute()),
-            delimiter=self.delimiter or None,
-            encoding=self.encoding or None,
-            header=self.header,
-            target=target,
-            features=features,
-            column_types=column_types or {},
-            task=task,
-            missing=missing,
-        )
+from desktop_app.core.tabular.preview import TablePreview, make_preview, unknown_column
 
 
 def preview_table(
@@ -176,28 +86,6 @@ def preview_table(
         size_bytes=size,
         complete=complete,
         estimated_rows=estimated,
-    )
-
-
-def make_preview(path, names, rows, column_types, max_rows, **fields) -> TablePreview:
-    """The preview of rows (strings) under names: kinds detected on the first rows."""
-    sample = rows[: detect.DETECT_ROWS]
-    cols = list(zip(*sample)) if sample else [() for _ in names]
-    infos, values = [], {}
-    for name, col in zip(names, cols):
-        kind, n_missing, n_distinct = detect_kind(col)
-        if column_types and name in column_types:
-            kind = column_types[name]
-        examples = list(dict.fromkeys(v.strip() for v in col if v.strip() not in MISSING))[:5]
-        infos.append(ColumnInfo(name, kind, n_missing, n_distinct, examples))
-        values[name] = list(col)
-    return TablePreview(
-        path=path,
-        columns=infos,
-        rows=[list(r) for r in rows[:max_rows]],
-        sampled_rows=len(sample),
-        _values=values,
-        **fields,
     )
 
 
@@ -259,7 +147,7 @@ def read_rows_for_prediction(
         for name in wanted:
             if name not in names:
                 raise DataError(
-                    _unknown_column(path, name, names, "column the model needs")
+                    unknown_column(path, name, names, "column the model needs")
                     + " A prediction file needs the same column names as the training table."
                 )
         return wanted
@@ -384,13 +272,13 @@ def _read(
 def _choose_columns(path: Path, spec: TableSpec, names, infos, delimiter: str) -> list[str]:
     for name in spec.column_types:
         if name not in names:
-            raise DataError(_unknown_column(path, name, names, "column (in column types)"))
+            raise DataError(unknown_column(path, name, names, "column (in column types)"))
     if spec.target not in names:
-        raise DataError(_unknown_column(path, spec.target, names, "target column"))
+        raise DataError(unknown_column(path, spec.target, names, "target column"))
     if spec.features is not None:
         for name in spec.features:
             if name not in names:
-                raise DataError(_unknown_column(path, name, names, "feature column"))
+                raise DataError(unknown_column(path, name, names, "feature column"))
             info = infos[name]
             if info.kind == "empty":
                 raise DataError(
@@ -467,12 +355,3 @@ def _csv_rows(path, lines, text, d, start):
             f"{DELIMITER_NAMES.get(d, repr(d))}-separated values ({exc}); check its quotes"
         ) from None
     return rows, row_lines, reader.line_num
-
-
-def _unknown_column(path, name: str, names: list[str], what: str) -> str:
-    shown = ", ".join(repr(n) for n in names[:20]) + (" …" if len(names) > 20 else "")
-    close = difflib.get_close_matches(name, names, n=1) or [
-        n for n in names if n.lower() == name.lower()
-    ]
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    return f"{path} has no {what} {name!r}; its columns are {shown}.{hint}"

@@ -237,7 +237,8 @@ def loaded_boundary(loaded):
     if unavailable_reason(prep.task, prep.n_features):
         return None
     try:
-        from desktop_app.core.data import prepare, same_preprocessing
+        from desktop_app.core.data import prepare
+        from desktop_app.core.prepared import same_preprocessing
 
         d = prepare(loaded.project.data)
         if not same_preprocessing(d.prep, prep):
@@ -250,9 +251,10 @@ def loaded_boundary(loaded):
 
 def regression_points(loaded) -> tuple[np.ndarray, np.ndarray]:
     """Actual and predicted test targets (original units), recomputed from the data."""
-    from desktop_app.core.data import prepare, same_preprocessing
+    from desktop_app.core.data import prepare
     from desktop_app.core.errors import DataError
     from desktop_app.core.evaluation import actual_and_predicted
+    from desktop_app.core.prepared import same_preprocessing
 
     d = prepare(loaded.project.data)
     prep = loaded.preprocessing
