@@ -12,16 +12,23 @@ at the end of the run, and sends the grid with the next progress update.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
+from PySide6.QtCore import SignalInstance
 
 from desktop_app.core.callbacks import Callback
 from desktop_app.ui.run_control import TimedControl
 from desktop_app.ui.run_reports import ProgressUpdate, RunInfo
 
-if TYPE_CHECKING:  # pragma: no cover
-    from desktop_app.ui.worker import TrainingWorker
+
+class RunSignals(Protocol):
+    """What the relay emits through: the TrainingWorker's signals (worker.py)."""
+
+    started: SignalInstance
+    progress: SignalInstance
+    epoch: SignalInstance
+
 
 EMIT_INTERVAL_S = 0.05  # at most ~20 updates per second reach the GUI thread
 BOUNDARY_INTERVAL_S = 0.5  # the decision boundary is evaluated at most this often
@@ -30,7 +37,7 @@ BOUNDARY_INTERVAL_S = 0.5  # the decision boundary is evaluated at most this oft
 class EventRelay(Callback):
     """Engine callback (worker thread): buffers events and emits them in coalesced batches."""
 
-    def __init__(self, worker: TrainingWorker, timed: TimedControl, epochs: int | None = None):
+    def __init__(self, worker: RunSignals, timed: TimedControl, epochs: int | None = None):
         self.worker = worker
         self.timed = timed
         self.epochs = epochs  # epochs this fit() runs (None: the project's)
