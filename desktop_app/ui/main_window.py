@@ -86,22 +86,28 @@ class MainWindow(QMainWindow):
         self.dataset_panel = DatasetPanel()
         self.architecture_panel = ArchitecturePanel()
         self.optimizer_panel = OptimizerPanel()
-        self.panels = (self.dataset_panel, self.architecture_panel, self.optimizer_panel)
         self.results_panel = ResultsPanel()
         self.plots = PlotsArea(self.history, self.settings)
         self.banner = self.plots.banner
         self.setCentralWidget(self.plots)
         self.status = RunStatusBar(self)
         self.setStatusBar(self.status)
-        self._build_docks()
+        self.docks = self._build_docks()
+        dataset_dock, results_dock = self.docks[0], self.docks[3]
 
         # Behaviour.
-        self.form = ProjectForm(self.session, *self.panels, parent=self)
+        self.form = ProjectForm(
+            self.session,
+            self.dataset_panel,
+            self.architecture_panel,
+            self.optimizer_panel,
+            parent=self,
+        )
         self.display = RunDisplay(
             self.history,
             self.plots,
             self.results_panel,
-            self.results_dock,
+            results_dock,
             self.status,
             self.banner,
             self,
@@ -111,9 +117,9 @@ class MainWindow(QMainWindow):
             lambda: self.controller.state, lambda: self.jobs.busy_kinds, self.session
         )
         allowed = self.permissions
-        self.recent = RecentFiles(self.settings, notifier)
+        recent = RecentFiles(self.settings, notifier)
         self.files = ProjectFiles(
-            self.session, allowed, notifier, self.settings, self.display, self.recent
+            self.session, allowed, notifier, self.settings, self.display, recent
         )
         self.models = ModelCommands(
             self.session,
@@ -124,7 +130,7 @@ class MainWindow(QMainWindow):
             self.settings,
             self.display,
             self.files,
-            self.recent,
+            recent,
         )
         self.tables = TableCommands(
             self.session,
@@ -132,16 +138,16 @@ class MainWindow(QMainWindow):
             self.table_loader,
             notifier,
             self.settings,
-            self.dataset_dock,
+            dataset_dock,
         )
         self.runs = RunCommands(
             self.session, allowed, self.controller, self.tables, self.display, self.settings, self
         )
-        self.exports = HistoryExports(
+        exports = HistoryExports(
             self.history, lambda: self.plots.loss.smoothed, notifier, self.settings
         )
         self.opener = FileOpener(self.files, self.models, self.tables, allowed, notifier)
-        self.recent.open_path = self.opener.open
+        recent.open_path = self.opener.open
         self.closing = CloseGuard(self.session, self.controller, self.files, notifier)
 
         acts = build_actions(
@@ -150,10 +156,10 @@ class MainWindow(QMainWindow):
                 controller=self.controller,
                 run=self.runs,
                 files=self.files,
-                recent=self.recent,
+                recent=recent,
                 models=self.models,
                 tables=self.tables,
-                exports=self.exports,
+                exports=exports,
                 docks=self.docks,
                 reset_layout=self.reset_layout,
                 about=self.about,
@@ -161,7 +167,7 @@ class MainWindow(QMainWindow):
         )
         self.actions = acts.actions
         self.train_action, self.pause_action, self.stop_action = acts.train, acts.pause, acts.stop
-        self.toolbar, self.project_message = acts.toolbar, acts.project_message
+        self.project_message = acts.project_message
         self._message_action = acts.project_message_action  # toolbar widgets hide via it
 
         self._connect()
@@ -172,7 +178,7 @@ class MainWindow(QMainWindow):
         self.installEventFilter(self)
 
     # ================================================================== construction
-    def _build_docks(self) -> None:
+    def _build_docks(self) -> tuple[QDockWidget, ...]:
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         specs = (
             ("Dataset", "datasetDock", self.dataset_panel, left),
@@ -189,13 +195,11 @@ class MainWindow(QMainWindow):
             dock.toggleViewAction().setToolTip(f"Show or hide the {title} panel")
             self.addDockWidget(area, dock)
             docks.append(dock)
-        self.docks = tuple(docks)
-        self.dataset_dock, self.architecture_dock, self.optimizer_dock, self.results_dock = docks
-        self.tabifyDockWidget(self.optimizer_dock, self.results_dock)
-        self.optimizer_dock.raise_()
-        self.resizeDocks(
-            [self.dataset_dock, self.optimizer_dock], [340, 370], Qt.Orientation.Horizontal
-        )
+        dataset, _architecture, optimizer, results = docks
+        self.tabifyDockWidget(optimizer, results)
+        optimizer.raise_()
+        self.resizeDocks([dataset, optimizer], [340, 370], Qt.Orientation.Horizontal)
+        return tuple(docks)
 
     def _connect(self) -> None:
         self.dataset_panel.importRequested.connect(self.tables.import_table)
