@@ -594,3 +594,26 @@ def test_the_wheel_scrolls_a_panel_without_editing_the_value_under_the_mouse(qtb
     qtbot.waitUntil(samples.hasFocus)
     assert _wheel(samples, 1)
     assert samples.value() != before  # a focused control takes the wheel
+
+
+def test_tab_leaves_the_layer_table_for_the_buttons_and_editors(qtbot):
+    """Keyboard users reach Add, Remove and the layer editor (Tab used to cycle the
+    table's cells forever); the arrow keys still choose a layer."""
+    from PySide6.QtWidgets import QApplication, QTableWidget
+
+    panel = ArchitecturePanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    table = panel.findChild(QTableWidget, "layerTable")
+    table.setFocus()
+    qtbot.waitUntil(table.hasFocus)
+    seen = []
+    for _ in range(12):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        seen.append(QApplication.focusWidget().objectName())
+    assert "addLayerButton" in seen and "unitsSpin" in seen, seen
+    table.setFocus()
+    qtbot.waitUntil(table.hasFocus)
+    qtbot.keyClick(table, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)
+    assert QApplication.focusWidget() is not table
