@@ -20,9 +20,37 @@ def main(argv: list[str] | None = None) -> int:
         from desktop_app.cli.main import run_cli
 
         return run_cli(args)
+    problem = not_a_window_argument(args, SUBCOMMANDS)
+    if problem:  # before Qt: a typo must not open a window, or abort without a screen
+        print(f"odyssey: error: {problem}", file=sys.stderr)
+        return 2
     from desktop_app.app import run_app
 
     return run_app(args)
+
+
+def not_a_window_argument(args: list[str], commands: tuple[str, ...]) -> str | None:
+    """Why `args` cannot open the window, or None: the window takes one existing
+    project file (.json) and Qt's own -options."""
+    from difflib import get_close_matches
+    from pathlib import Path
+
+    paths = [a for a in args if not a.startswith("-")]
+    for arg in paths:
+        if Path(arg).suffix.lower() == ".json" and Path(arg).is_file():
+            continue
+        close = get_close_matches(arg, commands, n=1)
+        if close:
+            return f"unknown command {arg!r}; did you mean {close[0]!r}? (odyssey --help)"
+        if Path(arg).suffix.lower() == ".json":
+            return f"{arg} does not exist; give an existing project file (.json)"
+        return (
+            f"{arg!r} is neither a command ({', '.join(commands)}) nor a project file "
+            "(.json); see odyssey --help"
+        )
+    if len(paths) > 1:
+        return "the window opens one project file at a time; give just one"
+    return None
 
 
 if __name__ == "__main__":

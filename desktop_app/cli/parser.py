@@ -10,8 +10,12 @@ from desktop_app import __version__
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="odyssey",
+        usage="odyssey [PROJECT.json] | odyssey COMMAND ... | odyssey --self-test",
         description="Odyssey, a desktop neural-network trainer. Without a command, "
-        "opens the window; these commands run without a screen.",
+        "opens the window (on PROJECT.json when given); these commands run without a "
+        "screen.",
+        epilog="odyssey --self-test checks this installation: the window paints, the "
+        "default project trains, a model file saves and loads.",
     )
     ap.add_argument("--version", action="version", version=f"odyssey {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)

@@ -80,3 +80,47 @@ def test_datasets_lists_the_catalog(capsys):
 def test_python_m_is_the_same_program():
     proc = odyssey("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("odyssey ")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["trian"], "did you mean 'train'"),
+        (["no-such-project.json"], "no-such-project.json does not exist"),
+        (["notes.txt"], "neither a command (train, predict, info, init, datasets)"),
+    ],
+)
+def test_a_mistyped_command_is_an_error_not_a_window(args, fragment, capsys, monkeypatch):
+    """`odyssey trian` opened the window on a project called "trian" (and, without a
+    screen, aborted with a libxcb message); it is a one-line error with exit status 2."""
+    import desktop_app.app
+    from desktop_app.__main__ import main
+
+    opened = []
+    monkeypatch.setattr(desktop_app.app, "run_app", lambda argv: opened.append(argv) or 0)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("odyssey: error: ") and fragment in err and err.count("\n") == 1
+    assert opened == []
+
+
+def test_an_existing_project_file_still_opens_the_window(tmp_path, monkeypatch):
+    import desktop_app.app
+    from desktop_app.__main__ import main
+    from desktop_app.core.specs.project import Project
+
+    path = tmp_path / "p.json"
+    path.write_text(Project().to_json())
+    opened = []
+    monkeypatch.setattr(desktop_app.app, "run_app", lambda argv: opened.append(argv) or 0)
+    assert main([str(path)]) == 0 and opened == [[str(path)]]
+
+
+def test_help_names_the_window_and_the_self_test(capsys):
+    from desktop_app.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "odyssey [PROJECT.json]" in out and "--self-test" in out
