@@ -5,6 +5,7 @@ import csv
 import json
 import os
 import re
+import stat
 
 import numpy as np
 import pytest
@@ -459,3 +460,27 @@ def test_no_pickle_anywhere_in_the_app():
         if pattern.search(line)
     ]
     assert offenders == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX permissions")
+def test_saved_files_get_the_permissions_a_plain_write_would(tmp_path):
+    """Atomic writes used to leave every file 0600 (mkstemp's mode), whatever the umask,
+    and turned an overwritten 0644 file into 0600."""
+    from desktop_app.core.persistence.atomic import write_text_atomic
+
+    old = os.umask(0o022)
+    try:
+        fresh = tmp_path / "project.json"
+        write_text_atomic(fresh, "{}")
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o644
+        shared = tmp_path / "shared.json"
+        shared.write_text("old")
+        shared.chmod(0o664)
+        write_text_atomic(shared, "new")
+        assert shared.read_text() == "new" and stat.S_IMODE(shared.stat().st_mode) == 0o664
+        os.umask(0o077)
+        private = tmp_path / "private.json"
+        write_text_atomic(private, "{}")
+        assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
