@@ -159,15 +159,33 @@ def predict_rows(loaded: LoadedModel, rows: np.ndarray) -> PredictionResult:
         raise DataError(
             f"row {r + 1}, feature {prep.feature_names[c]!r}: {x[r, c]} is not a finite number"
         )
-    return _predict_inputs(loaded, prep.transform(x))
+    return _predict_inputs(loaded, prep.transform(x), raw=x)
 
 
-def _predict_inputs(loaded: LoadedModel, x: np.ndarray) -> PredictionResult:
-    """Predictions for rows already encoded and scaled as the model expects."""
+def _predict_inputs(
+    loaded: LoadedModel, x: np.ndarray, raw: np.ndarray | None = None
+) -> PredictionResult:
+    """Predictions for rows already encoded and scaled as the model expects (raw: the
+    same rows as given, to name a value in a message)."""
     from desktop_app.core.evaluation import predict_prepared
 
     prep = loaded.preprocessing
+    bad = ~np.isfinite(x)
+    if bad.any():  # finite as given, but not as the model's 32-bit inputs (1e39, 1e308)
+        r, c = np.argwhere(bad)[0]
+        value = f"{raw[r, c]:g} " if raw is not None else ""
+        raise DataError(
+            f"row {r + 1}, feature {prep.feature_names[c]!r}: the value {value}is too large "
+            "for the model, whose inputs are 32-bit numbers (at most about 3.4e38 once "
+            "scaled); give a value in the range the model was trained on"
+        )
     out = predict_prepared(loaded.model, prep.task, x, "cpu")
+    if not np.isfinite(out).all():
+        r = int(np.argwhere(~np.isfinite(out.reshape(len(out), -1)))[0][0])
+        raise DataError(
+            f"row {r + 1}: the model's output is not a number for these values (they are "
+            "far outside what it was trained on); give values closer to the training data"
+        )
     if prep.task == REGRESSION:
         values = out.reshape(-1) * prep.target_scale + prep.target_mean
         return PredictionResult(prep.task, [], values=values)

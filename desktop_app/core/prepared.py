@@ -81,7 +81,10 @@ class Preprocessing:
         return len(self.class_names) if self.task == MULTICLASS else 1
 
     def transform(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=np.float32)
+        """Rows -> standardised float32 model inputs. A value beyond float32's range
+        becomes inf here (no warning): the predictor names it (core.predict)."""
+        with np.errstate(over="ignore"):
+            x = np.asarray(x, dtype=np.float32)
         if x.ndim != 2 or x.shape[1] != self.n_features:
             raise DataError(
                 f"expected rows of {self.n_features} features "
@@ -89,7 +92,8 @@ class Preprocessing:
                 f"got shape {tuple(x.shape)}"
             )
         if self.mean is not None and self.scale is not None:
-            x = (x - self.mean) / self.scale
+            with np.errstate(over="ignore", invalid="ignore"):
+                x = (x - self.mean) / self.scale
         return x.astype(np.float32, copy=False)
 
     def to_dict(self) -> dict:

@@ -208,6 +208,28 @@ def test_predict_rows_rejects_wrong_width_and_non_finite(saved):
         predict_rows(loaded, [["a"] * n])
 
 
+@pytest.mark.parametrize("value", [1e39, 1e308, -1e308])
+def test_a_value_too_large_for_the_model_is_named_not_a_nan_prediction(saved, value):
+    """Finite as a Python float, infinite as the model's float32 input: it used to give
+    NaN probabilities ("class 0 (nan%)"), or a ValueError in the Predict window."""
+    _, path = saved
+    loaded = load_model(path)
+    rows = np.zeros((2, loaded.preprocessing.n_features))
+    rows[1, 0] = value
+    name = loaded.preprocessing.feature_names[0]
+    with pytest.raises(DataError, match=re.escape(f"row 2, feature '{name}': the value {value:g}")):
+        predict_rows(loaded, rows)
+
+
+def test_cli_predict_refuses_a_value_too_large_with_exit_2(moons_model, tmp_path, capsys):
+    path, _ = moons_model
+    src = tmp_path / "in.csv"
+    src.write_text("x1,x2\n1.0,0.2\n1e308,0.6\n")
+    assert run_cli(["predict", str(path), str(src)]) == 2
+    err = capsys.readouterr().err
+    assert "too large for the model" in err and "nan" not in err.lower()
+
+
 def test_predict_raw_takes_named_values_for_catalog_models(moons_model):
     from desktop_app.core.predict import predict_raw
 
