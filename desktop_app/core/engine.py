@@ -461,11 +461,14 @@ class Trainer:
         if bad.any():
             i = int(np.argmax(bad))
             self.global_step = int(steps[i]) - 1
-            self.history.add_block(steps[:i], values[:i], np.asarray(lrs[:i]))
+            finite = BatchBlock(epoch, steps[:i], values[:i], np.asarray(lrs[:i], np.float64))
+            self.history.add_block(finite.steps, finite.losses, finite.lrs)
             with torch.no_grad():
                 for s, keep in zip(state_tensors, snapshot):
                     s.copy_(keep)
             self.stop_reason = "non_finite"
+            if i:  # the steps that did run reach the observers: the user sees it explode
+                self._emit("on_batch_end", finite)
             raise NonFiniteLossError(epoch, int(steps[i]), float(lrs[i]))
         with torch.no_grad():
             for s, keep in zip(state_tensors, snapshot):

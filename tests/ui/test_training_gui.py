@@ -100,7 +100,14 @@ def test_user_trains_moons_with_sgd_momentum_and_reads_accuracy(qtbot, main_wind
     # The live plots got the whole run, and the status bar says how it ended.
     assert len(w.history.steps) == outcome.run.steps
     assert len(w.history.epochs) == outcome.run.epochs_run
-    assert w.plots.loss.raw_curve.getData()[0] is not None
+    last = float(w.history.steps.view()[-1])
+
+    def shown() -> bool:  # the curve and the axes show this run's steps
+        xs, _ = w.plots.loss.raw_curve.getData()
+        (x0, x1), _ = w.plots.loss.plot_item.viewRange()
+        return xs is not None and len(xs) > 0 and x0 <= last <= x1
+
+    qtbot.waitUntil(shown, timeout=3000)
     qtbot.waitUntil(lambda: not w.plots.loss.is_dirty)
     x, _ = w.plots.loss.raw_curve.getOriginalDataset()
     assert len(x) == outcome.run.steps
@@ -243,6 +250,17 @@ def test_nan_loss_shows_its_message_and_the_next_train_works(qtbot, main_window)
     assert "failed" in find(w, QLabel, "progressLabel").text()
     assert w.session.project == before, "a failed run must leave the project untouched"
     assert w.controller.state is RunState.IDLE
+    # The steps that ran before the loss exploded are on the plot, with their losses.
+    assert len(w.history.steps) > 0
+    assert w.history.steps.view()[0] == 1 and np.isfinite(w.history.losses.view()).all()
+    last = float(w.history.steps.view()[-1])
+
+    def shown() -> bool:  # the curve and the axes show this run's steps
+        xs, _ = w.plots.loss.raw_curve.getData()
+        (x0, x1), _ = w.plots.loss.plot_item.viewRange()
+        return xs is not None and len(xs) > 0 and x0 <= last <= x1
+
+    qtbot.waitUntil(shown, timeout=3000)
 
     type_into(qtbot, find(w, QAbstractSpinBox, "lrSpin"), "0.001")
     with qtbot.waitSignal(w.controller.finished, timeout=60_000):
