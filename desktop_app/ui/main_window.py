@@ -198,7 +198,9 @@ class MainWindow(QMainWindow):
         dataset, _architecture, optimizer, results = docks
         self.tabifyDockWidget(optimizer, results)
         optimizer.raise_()
-        self.resizeDocks([dataset, optimizer], [340, 370], Qt.Orientation.Horizontal)
+        # Narrow side panels: the plots are what people come for (300 px is each panel's
+        # minimum, which its scrolling column fits without a horizontal scroll bar).
+        self.resizeDocks([dataset, optimizer], [310, 330], Qt.Orientation.Horizontal)
         return tuple(docks)
 
     def _connect(self) -> None:
@@ -279,6 +281,7 @@ class MainWindow(QMainWindow):
         self.restoreState(self._default_state)
         for dock in self.docks:
             dock.show()
+        self.plots.reset_layout()
 
     @Slot()
     def about(self) -> None:

@@ -108,6 +108,12 @@ def scrolling_column(panel: QWidget, parts, stretch_last: bool = False) -> None:
     outer.addWidget(scroll)
     panel.setMinimumWidth(300)
     guard_wheel(w for w in content.findChildren(QWidget) if isinstance(w, WHEEL_GUARDED))
+    for combo in content.findChildren(QComboBox):
+        # A combo's longest item must not set the panel's width (the Optimizer panel had
+        # a horizontal scroll bar at 1366x768): it shrinks, the list still shows it all.
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(8)
+        combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
 
 
 def error_label(name: str) -> QLabel:

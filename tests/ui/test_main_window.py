@@ -474,3 +474,37 @@ def test_short_durations_read_in_milliseconds_never_zero_seconds():
     assert format_duration(0.0004) == "0 ms"
     assert format_duration(0.25) == "0.2 s" or format_duration(0.25) == "0.3 s"
     assert format_duration(75) == "1:15"
+
+
+def test_marker_labels_neither_merge_nor_sit_on_the_legend(qtbot, make_main_window):
+    """LR-drop labels a few epochs apart printed over each other ("drop (epoch 21) 1)"),
+    and the best-epoch label sat on the legend: neighbouring labels now step down in turn,
+    one too close to the last at its height keeps its line but not its text, and the
+    best-epoch label sits below the legend."""
+    project = Project(
+        name="Drops",
+        data=DataSpec(dataset="moons", n_samples=400),
+        train=TrainSpec(epochs=30, schedule="step", step_size=3, gamma=0.7, early_stopping=False),
+    )
+    w = make_main_window(project)
+    w.resize(1300, 760)
+    train_once(qtbot, w)
+    loss, lr = w.plots.loss, w.plots.lr
+    qtbot.waitUntil(lambda: not loss.is_dirty and not lr.is_dirty, timeout=5000)
+    for markers in (loss.lr_markers, lr.drop_markers):
+        shown = [ln for ln in markers.lines if ln.isVisible()]
+        assert len(shown) == 9  # every drop keeps its line
+        (x0, x1), _ = markers.plot_item.vb.viewRange()
+        gap = markers.min_gap * (x1 - x0)
+        by_height: dict[float, list[float]] = {}
+        for ln in shown:
+            if ln.label.isVisible():
+                by_height.setdefault(round(ln.label.orthoPos, 3), []).append(ln.value())
+        assert len(by_height) >= 2  # neighbours at different heights
+        for xs in by_height.values():
+            assert all(b - a >= gap * 0.999 for a, b in zip(xs, xs[1:])), xs
+    loss.plot_widget.repaint()
+    best = [ln for ln in loss.best_markers.lines if ln.isVisible()][0]
+    best.label.updatePosition()
+    label, legend = best.label.sceneBoundingRect(), loss.legend.sceneBoundingRect()
+    assert label.top() >= legend.bottom() or label.bottom() <= legend.top()

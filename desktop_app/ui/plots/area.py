@@ -1,9 +1,17 @@
-"""The central area of the window: a message banner over the live plots."""
+"""The central area of the window: a message banner over the live plots.
+
+The plots get the room, and the decision boundary is the star where it applies
+(two-feature classification): it sits beside the loss plot, as square as the row allows,
+with equal axis scales. Where it does not apply, its pane is hidden, the loss plot takes
+the whole row, and one line under the plots says why. The learning-rate plot, a flat line
+in most runs, takes less room than the metric plot beside it. `reset_layout()` brings
+back every pane, a plot collapsed by dragging a splitter included.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtWidgets import QHBoxLayout, QSplitter, QVBoxLayout, QWidget
 
 from desktop_app.ui.dialogs import MessageBanner
 from desktop_app.ui.live_history import LiveHistory
@@ -13,10 +21,13 @@ from desktop_app.ui.plots.lr import LearningRatePlot
 from desktop_app.ui.plots.metrics import MetricPlot
 from desktop_app.ui.settings import AppSettings
 
+TOP_SHARE = 0.58  # of the height: the loss plot's and the boundary's row
+METRIC_SHARE = 0.68  # of the lower row's width: the metric plot (the rest: learning rate)
+
 
 class PlotsArea(QWidget):
-    """The central area: a message banner over the loss plot; below it the metric, the
-    learning-rate and the decision-boundary plots side by side."""
+    """The loss plot and the decision boundary on top, the metric and learning-rate plots
+    below (see the module docstring)."""
 
     def __init__(self, history: LiveHistory, settings: AppSettings, parent=None):
         super().__init__(parent)
@@ -28,22 +39,30 @@ class PlotsArea(QWidget):
         self.boundary = DecisionBoundaryPlot()
         self.loss.set_log_scale(settings.recent_bool("loss_log", False))
         self.lr.set_log_scale(settings.recent_bool("lr_log", False))
-        bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(self.metric)
-        bottom.addWidget(self.lr)
-        bottom.addWidget(self.boundary)
-        for i, stretch in enumerate((3, 2, 3)):  # the boundary wants a squarish view
-            bottom.setStretchFactor(i, stretch)
+        self.top = QSplitter(Qt.Orientation.Horizontal)
+        self.top.setObjectName("plotsTopSplitter")
+        self.top.addWidget(self.loss)
+        self.top.addWidget(self.boundary)
+        self.bottom = QSplitter(Qt.Orientation.Horizontal)
+        self.bottom.setObjectName("plotsBottomSplitter")
+        self.bottom.addWidget(self.metric)
+        self.bottom.addWidget(self.lr)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("plotsSplitter")
-        self.splitter.addWidget(self.loss)
-        self.splitter.addWidget(bottom)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.addWidget(self.top)
+        self.splitter.addWidget(self.bottom)
+        # Where the boundary's note goes while its pane is hidden: one line, not a pane.
+        self.note_row = QWidget()
+        self.note_row.setObjectName("boundaryNoteRow")
+        QHBoxLayout(self.note_row).setContentsMargins(6, 0, 6, 2)
+        self.note_row.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.banner)
         layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.note_row)
+        self.boundary.applicabilityChanged.connect(self._on_applicability)
+        self._sized = False
 
     @property
     def all(self):
@@ -52,3 +71,47 @@ class PlotsArea(QWidget):
     def stop_updates(self) -> None:
         for p in self.all:
             p.stop_updates()
+
+    # ------------------------------------------------------------------ layout
+    @Slot(bool)
+    def _on_applicability(self, applicable: bool) -> None:
+        note = self.boundary.note
+        if applicable:
+            self.boundary.note_slot.addWidget(note, 1)
+            self.note_row.hide()
+        else:
+            note.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            self.note_row.layout().addWidget(note)
+            self.note_row.show()
+            note.show()
+        if applicable:
+            note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            note.setVisible(self.boundary.grid is None)
+        self.boundary.setVisible(applicable)
+        QTimer.singleShot(0, self, self.fit_panes)
+
+    def fit_panes(self) -> None:
+        """Share the room: the boundary as wide as its row is high (square), the loss
+        plot the rest; below, the metric plot before the learning rate."""
+        height = max(1, self.splitter.height())
+        top_h = int(height * TOP_SHARE)
+        self.splitter.setSizes([top_h, height - top_h])
+        width = max(1, self.top.width())
+        square = min(top_h, width // 2) if self.boundary.isVisibleTo(self) else 0
+        self.top.setSizes([width - square, square])
+        lower = max(1, self.bottom.width())
+        metric = int(lower * METRIC_SHARE)
+        self.bottom.setSizes([metric, lower - metric])
+
+    def reset_layout(self) -> None:
+        """Every pane back, at its first size (also one collapsed by a splitter drag)."""
+        for splitter in (self.splitter, self.top, self.bottom):
+            for i in range(splitter.count()):
+                splitter.setCollapsible(i, True)
+        self.fit_panes()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if not self._sized:
+            self._sized = True
+            QTimer.singleShot(0, self, self.fit_panes)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -111,8 +112,12 @@ class LivePlot(QWidget):
         self.readout_label.setAccessibleName(f"{title} value under the mouse")
         self.readout_label.setToolTip("The values at the mouse position (hover over the plot).")
         self.readout_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # The read-out never widens the plot (hovering two plots grew the window past the
+        # screen): it takes the room the header has left, and a long value is cut.
+        self.readout_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.readout_label.setMinimumWidth(0)
 
-        self.log_check = QCheckBox("Log scale")
+        self.log_check = QCheckBox("Log")
         self.log_check.setObjectName(f"{key}LogScale")
         self.log_check.setAccessibleName(f"{title}: logarithmic vertical axis")
         self.log_check.setToolTip(
@@ -137,6 +142,7 @@ class LivePlot(QWidget):
 
         self.header = QHBoxLayout()
         self.header.setContentsMargins(4, 2, 4, 0)
+        self.header.setSpacing(8)
         self.header.addWidget(self.title_label)
         self.header.addWidget(self.readout_label, 1)
         self.controls = QHBoxLayout()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QLabel
 
 from desktop_app.core.boundary import NOT_SHOWN, unavailable_reason
@@ -49,7 +49,14 @@ def shade(probabilities: np.ndarray) -> np.ndarray:
 
 
 class DecisionBoundaryPlot(LivePlot):
-    """The model's decision boundary over two features, with the training points."""
+    """The model's decision boundary over two features, with the training points.
+
+    `applicable` says whether the project in view gets a boundary at all (two-feature
+    classification); `applicabilityChanged(bool)` lets the plots area give the pane's
+    room to the other plots when it does not. Its axes keep equal scales (circles stay
+    circles)."""
+
+    applicabilityChanged = Signal(bool)  # noqa: N815 (Qt naming)
 
     def __init__(self, parent=None):
         super().__init__(
@@ -63,7 +70,8 @@ class DecisionBoundaryPlot(LivePlot):
         self.plot_item.addItem(self.image)
         self.points = pg.ScatterPlotItem(size=5, pen=pg.mkPen(255, 255, 255, 160, width=0.6))
         self.plot_item.addItem(self.points)
-        self.plot_item.setAspectLocked(False)
+        self.plot_item.setAspectLocked(True, ratio=1.0)  # equal scales: circles are circles
+        self.applicable = True  # until the project says otherwise
         self.legend.hide()
         self.note = QLabel(EMPTY_NOTE)
         self.note.setObjectName("boundaryNote")
@@ -75,6 +83,7 @@ class DecisionBoundaryPlot(LivePlot):
         self.note.setWordWrap(True)
         self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.layout().addWidget(self.note, 1)
+        self.note_slot = self.layout()  # where the note sits while the pane is shown
         self.plot_widget.setToolTip(
             "Which class the model predicts at each point of the plane of the two features: "
             "colour is the class, paler means less sure, white is the boundary; dots are "
@@ -89,11 +98,21 @@ class DecisionBoundaryPlot(LivePlot):
             w.setVisible(on)
 
     # ------------------------------------------------------------------ data in
+    def _set_applicable(self, applicable: bool) -> None:
+        if applicable != self.applicable:
+            self.applicable = applicable
+            self.applicabilityChanged.emit(applicable)
+
+    def _set_note(self, text: str) -> None:
+        self.note.setText(text)
+        self._set_applicable(self.grid is not None or text == EMPTY_NOTE)
+
     def set_grid(self, grid) -> None:
         """Show a new boundary grid (core.boundary.BoundaryGrid)."""
         if grid is None:
             return
         self.grid = grid
+        self._set_applicable(True)
         self.update_count += 1
         self._show_plot(True)
         self.mark_dirty()
@@ -111,7 +130,7 @@ class DecisionBoundaryPlot(LivePlot):
         if self.grid is not None or project is None:
             return
         task = "binary" if project.task == "auto" else project.task  # a table not read yet
-        self.note.setText(unavailable_reason(task, project.data.features) or EMPTY_NOTE)
+        self._set_note(unavailable_reason(task, project.data.features) or EMPTY_NOTE)
 
     def explain(self, reason: str) -> None:
         self.clear(reason)
@@ -123,8 +142,8 @@ class DecisionBoundaryPlot(LivePlot):
         self.points.setData([], [])
         self._drawn_points = None
         self.readout_label.setText("")
-        self.note.setText(note)
         self._show_plot(False)
+        self._set_note(note)
 
     # ------------------------------------------------------------------ drawing
     def redraw(self) -> None:

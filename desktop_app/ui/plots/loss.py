@@ -105,8 +105,10 @@ class LossPlot(LivePlot):
             symbolPen=None,
             name="validation (epoch)",
         )
-        self.best_markers = MarkerSet(pi, GREEN)
-        self.lr_markers = MarkerSet(pi, PURPLE, position=0.5)
+        # The legend holds the top right and a falling loss the lower left: the best
+        # epoch's label goes mid-height, the drops below it, early stop at the bottom.
+        self.best_markers = MarkerSet(pi, GREEN, position=0.6)
+        self.lr_markers = MarkerSet(pi, PURPLE, position=0.42)
         self.stop_markers = MarkerSet(pi, GREY, position=0.08)
 
         label = QLabel("Smoothing")

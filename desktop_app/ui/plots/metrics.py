@@ -39,8 +39,9 @@ class MetricPlot(LivePlot):
         )
         for c in (self.train_curve, self.val_curve):
             c.setClipToView(True)
-        self.best_markers = MarkerSet(pi, GREEN)
-        self.stop_markers = MarkerSet(pi, GREY, position=0.45)
+        # Rising curves hold the top, the legend the lower right: labels go between.
+        self.best_markers = MarkerSet(pi, GREEN, position=0.55)
+        self.stop_markers = MarkerSet(pi, GREY, position=0.4)
         # Metrics rise, so the lower right is where the curves are not.
         self.legend.setOffset((-10, -10))
         history.reset.connect(self._on_reset)

@@ -104,7 +104,12 @@ class PeakEnvelope:
 
 
 class MarkerSet:
-    """A reusable pool of labelled vertical lines (best epoch, LR drops, early stop)."""
+    """A reusable pool of labelled vertical lines (best epoch, LR drops, early stop).
+
+    Labels of neighbouring lines step down in turn (`stagger`), and a line closer to the
+    last labelled one at its height than `min_gap` of the view's width keeps its line but
+    not its text, so that close lines (learning-rate drops a few epochs apart) never print
+    over each other."""
 
     def __init__(
         self,
@@ -112,9 +117,12 @@ class MarkerSet:
         color: str,
         style=Qt.PenStyle.DashLine,
         position: float = 0.92,
+        stagger: float = 0.09,
+        min_gap: float = 0.22,
     ):
         self.plot_item = plot_item
         self.position = position  # label height, as a share of the view
+        self.stagger, self.min_gap = stagger, min_gap
         self.pen = pg.mkPen(color, width=1.5, style=style)
         self.color = color
         self.lines: list[pg.InfiniteLine] = []
@@ -133,18 +141,29 @@ class MarkerSet:
                 labelOpts={
                     "position": self.position,
                     "color": self.color,
-                    "fill": (255, 255, 255, 200),
+                    "fill": (255, 255, 255, 150),
                 },
             )
             line.setZValue(20)
             self.plot_item.addItem(line, ignoreBounds=True)
             self.lines.append(line)
-        for line, (x, text) in zip(self.lines, marks):
+        (x_lo, x_hi), _ = self.plot_item.vb.viewRange()
+        xs = [x for x, _ in marks] + [x_lo, x_hi]
+        gap = self.min_gap * max(max(xs) - min(xs), 1e-9)
+        last: dict[int, float] = {}  # stagger level -> x of its last labelled line
+        for i, (line, (x, text)) in enumerate(zip(self.lines, marks)):
             line.setVisible(True)  # first: a hidden label ignores new text and positions
             line.setPos(x)
-            line.label.setFormat(text)
+            level = i % 3
+            room = level not in last or x - last[level] >= gap
+            if room:
+                last[level] = x
+            line.label.setFormat(text if room else "")
+            line.label.setVisible(room)
+            line.label.setPosition(max(0.02, self.position - self.stagger * level))
         for line in self.lines[len(marks) :]:
             line.setVisible(False)
 
     def positions(self) -> list[tuple[float, str]]:
+        """(x, label) of each line shown ("" where its label had no room)."""
         return [(ln.value(), ln.label.format) for ln in self.lines if ln.isVisible()]
