@@ -111,9 +111,11 @@ def scrolling_column(panel: QWidget, parts, stretch_last: bool = False) -> None:
     for combo in content.findChildren(QComboBox):
         # A combo's longest item must not set the panel's width (the Optimizer panel had
         # a horizontal scroll bar at 1366x768): it shrinks, the list still shows it all.
+        # (An explicit minimum width: Qt keeps a combo's content-based minimum size hint
+        # once computed, whatever its size policy says later.)
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         combo.setMinimumContentsLength(8)
-        combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
+        combo.setMinimumWidth(combo.fontMetrics().averageCharWidth() * 10 + 32)
 
 
 def error_label(name: str) -> QLabel:

@@ -10,6 +10,7 @@ banner; nothing here raises to the user.
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -161,11 +162,17 @@ class ModelCommands:
             )
             return False
         if epochs is None:
+            text = (
+                f"“{model.project.name}” has trained {model.epochs_trained} epochs."
+                f"{early_stopping_note(model)}\nTrain it for how many more epochs?"
+            )
+            # Wrapped by hand: the dialog's label would be as wide as its longest line
+            # (1,532 px after an early stop), wider than a laptop's screen.
+            text = "\n".join(textwrap.fill(line, 72) for line in text.split("\n"))
             epochs, ok = QInputDialog.getInt(
                 self.notifier.parent,
                 "Continue training",
-                f"“{model.project.name}” has trained {model.epochs_trained} epochs."
-                f"{early_stopping_note(model)}\nTrain it for how many more epochs?",
+                text,
                 model.project.train.epochs,
                 1,
                 1_000_000,

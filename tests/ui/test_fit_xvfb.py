@@ -1,0 +1,174 @@
+"""The laptop screen is the design target: on a real 1366×768 X screen (Xvfb), with
+fresh settings, the window and every dialog fit, and nothing shows a horizontal scroll
+bar, while a user trains a two-feature project, hovers every plot and opens every dialog.
+
+The child process runs under `xvfb-run -a` (as test_screenshot_xvfb.py) and checks after
+each step: every visible top-level window lies within the screen, and no visible scroll
+area in it has a horizontal scroll bar. A modal dialog is checked from a timer while it
+is open, then closed the way a user would (Escape / Cancel).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from PySide6.QtCore import QPoint, Qt, QTimer
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolButton, QWidget
+    from desktop_app.app import create_application, install_exception_hooks
+    from desktop_app.core.specs.data import DataSpec
+    from desktop_app.core.specs.project import Project
+    from desktop_app.core.specs.train import TrainSpec
+    from desktop_app.ui.main_window import MainWindow
+
+    table = sys.argv[1]
+    app = create_application([])
+    install_exception_hooks(app)
+    project = Project(  # two features, three classes, ended by early stopping
+        name="Spiral",
+        data=DataSpec(dataset="spiral", n_samples=600),
+        train=TrainSpec(epochs=300, patience=2),
+    )
+    w = MainWindow(project)
+    w.show()
+    screen = w.screen().geometry()
+    problems, steps, sizes = [], [], []
+
+    def check(step):
+        steps.append(step)
+        for top in QApplication.topLevelWidgets():
+            if not top.isVisible() or top.windowType() == Qt.WindowType.ToolTip:
+                continue
+            g = top.frameGeometry()
+            name = top.objectName() or type(top).__name__
+            sizes.append(f"{step}: {name} {g.width()}x{g.height()}")
+            if g.width() > screen.width() or g.height() > screen.height():
+                problems.append(f"{step}: {name} is {g.width()}x{g.height()}")
+            for area in top.findChildren(QAbstractScrollArea):
+                bar = area.horizontalScrollBar()
+                if area.isVisible() and bar.isVisible() and bar.maximum() > 0:
+                    owner = area
+                    while owner is not None and not owner.objectName():
+                        owner = owner.parentWidget()
+                    where = owner.objectName() if owner is not None else "?"
+                    if not where.startswith(("importPreviewTable", "predictionsTable")):
+                        problems.append(f"{step}: horizontal scroll bar in {where}")
+
+    def later(ms, fn):
+        QTimer.singleShot(ms, fn)
+
+    def modal(step, trigger, then):
+        # Check the modal dialog `trigger` opens, close it, then go on.
+        def inspect():
+            dialog = QApplication.activeModalWidget()
+            if dialog is None:
+                problems.append(f"{step}: no dialog opened")
+            else:
+                check(step)
+                dialog.close()
+            later(300, then)
+
+        later(600, inspect)
+        trigger()
+
+    with_data = {}
+
+    def start():
+        if w.devices is None:
+            later(100, start)
+            return
+        check("start")
+        w.controller.finished.connect(lambda o: (with_data.setdefault("done", o), later(800, hover)))
+        QTest.mouseClick(w.findChild(QToolButton, "trainButton"), Qt.MouseButton.LeftButton)
+
+    def hover():
+        check("trained")
+        for plot in w.plots.all:
+            view = plot.plot_widget
+            if view.isVisible():
+                for fx in (0.3, 0.5, 0.7):
+                    QTest.mouseMove(view.viewport(), QPoint(int(view.width() * fx), view.height() // 2))
+                    app.processEvents()
+        QTest.qWait(300)
+        check("hovered every plot")
+        modal("Continue training", lambda: w.actions["actionContinueTraining"].trigger(), predict)
+
+    def predict():
+        w.actions["actionPredict"].trigger()
+        later(500, lambda: (check("Predict"), w.models.predict_dialog.close(), later(200, import_table)))
+
+    def import_table():
+        w.tables.import_table(table)
+        later(1500, lambda: (check("Import table"), w.tables.import_dialog.reject(), later(300, about)))
+
+    def about():
+        modal("About", lambda: w.actions["actionAbout"].trigger(), rename)
+
+    def rename():
+        modal("Rename", lambda: w.actions["actionRename"].trigger(), finish)
+
+    def finish():
+        w.shutdown()
+        done = with_data.get("done")
+        stop = done.run.stop_reason if done is not None else None
+        print("REPORT " + json.dumps({"steps": steps, "problems": problems, "sizes": sizes,
+                                     "stop_reason": stop,
+                                     "screen": [screen.width(), screen.height()]}))
+        app.quit()
+
+    later(300, start)
+    later(150_000, lambda: (problems.append("timeout"), finish()))
+    app.exec()
+    """
+)
+
+
+@pytest.mark.xvfb
+def test_window_and_dialogs_fit_a_1366x768_screen(tmp_path):
+    xvfb_run = shutil.which("xvfb-run")
+    assert xvfb_run, "xvfb-run is needed for this test (scripts/setup.sh installs it)"
+    table = tmp_path / "rows.csv"
+    table.write_text("a,b,label\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(60)))
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "xcb",
+        "ODYSSEY_SETTINGS_DIR": str(tmp_path / "settings"),
+    }
+    env.pop("DISPLAY", None)
+    proc = subprocess.run(
+        [xvfb_run, "-a", "-s", "-screen 0 1366x768x24", sys.executable, "-c", SCRIPT, str(table)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=REPO,
+    )
+    assert proc.returncode == 0, f"exit status {proc.returncode}\n{proc.stderr[-3000:]}"
+    line = [s for s in proc.stdout.splitlines() if s.startswith("REPORT ")][-1]
+    report = json.loads(line[len("REPORT ") :])
+    assert report["screen"] == [1366, 768]
+    assert report["stop_reason"] == "early_stopping"  # Continue then explains it at length
+    assert report["steps"] == [
+        "start",
+        "trained",
+        "hovered every plot",
+        "Continue training",
+        "Predict",
+        "Import table",
+        "About",
+        "Rename",
+    ], report
+    assert report["problems"] == [], "\n".join(report["problems"] + report["sizes"])
