@@ -63,11 +63,15 @@ def unavailable_reason(task: str, n_features: int) -> str | None:
 
 
 def grid_bounds(points: np.ndarray, margin: float = MARGIN) -> tuple[tuple, tuple]:
-    """(x_range, y_range) covering `points` (n, 2) with `margin` of the span on each side."""
+    """(x_range, y_range) covering `points` (n, 2) with `margin` of the span on each side,
+    square in the data's units: the plot keeps equal axis scales (circles are circles),
+    so a square grid fills it without blank bands."""
     p = np.asarray(points, dtype=np.float64)
     lo, hi = p.min(axis=0), p.max(axis=0)
     span = np.where(hi - lo > 0, hi - lo, 1.0)
     lo, hi = lo - margin * span, hi + margin * span
+    centre, half = (lo + hi) / 2, float((hi - lo).max()) / 2
+    lo, hi = centre - half, centre + half
     return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
 
 
