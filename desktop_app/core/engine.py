@@ -394,9 +394,14 @@ class Trainer:
             for xb, yb in zip(x_batches, y_batches):
                 if control.stop_requested:
                     break
-                if control.paused:
+                if control.must_wait():  # paused, stepping or slow motion
+                    if block_losses:  # what ran so far reaches the observers first
+                        epoch_loss_sum += self._flush(
+                            epoch, block_losses, block_lrs, snapshot, state_tensors
+                        )
+                        block_losses, block_lrs = [], []
                     self.status = Status.PAUSED
-                    control.wait_while_paused()
+                    control.hold()
                     self.status = Status.RUNNING
                     if control.stop_requested:
                         break

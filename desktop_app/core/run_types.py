@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 import threading
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,12 +25,23 @@ class Status(enum.Enum):
 
 
 class Control:
-    """Stop / pause token shared between the trainer and whoever drives it (thread-safe)."""
+    """Stop / pause / pace token shared between the trainer and whoever drives it.
+
+    Besides stop and pause, the driver can let a paused run take a few steps
+    (`allow(n)`: one batch at a time, as TensorFlow Playground's step button) and set a
+    pace (`set_pace(steps_per_second)`: slow motion). The engine asks `must_wait()` once
+    before each step, and calls `hold()` when told to: with no budget and no pace that
+    check is the one attribute test it always was, so full speed costs nothing extra.
+    The driver's calls come from another thread; each writes one attribute.
+    """
 
     def __init__(self) -> None:
         self.stop_requested = False
         self._running = threading.Event()
         self._running.set()
+        self._budget: int | None = None  # steps still allowed before pausing again
+        self._pace: float | None = None  # seconds between steps; None: full speed
+        self._next_at = 0.0
 
     def stop(self) -> None:
         self.stop_requested = True
@@ -39,15 +51,64 @@ class Control:
         self._running.clear()
 
     def resume(self) -> None:
+        self._budget = None
         self._running.set()
+
+    def allow(self, steps: int) -> None:
+        """Let the run take `steps` more steps, then pause again."""
+        self._budget = max(0, int(steps))
+        self._running.set()
+
+    def set_pace(self, steps_per_second: float | None) -> None:
+        """Slow motion: at most this many steps a second (None or 0: full speed)."""
+        self._pace = 1.0 / steps_per_second if steps_per_second else None
+
+    @property
+    def paced(self) -> bool:
+        return self._pace is not None
 
     @property
     def paused(self) -> bool:
         return not self._running.is_set()
 
-    def wait_while_paused(self) -> None:
-        while not self._running.wait(0.1):
-            pass
+    def must_wait(self) -> bool:
+        """Asked by the engine before each step: True when it must `hold()` first
+        (paused, its step budget spent, or slow motion's next step not due yet)."""
+        if self._budget is None and self._pace is None:
+            return not self._running.is_set()
+        if self._budget == 0:  # the steps allowed are done: pause here, so that what
+            self._budget = None  # ran is shown as the run's paused state
+            self.pause()
+        if not self._running.is_set():
+            return True
+        if self._pace is not None and time.perf_counter() < self._next_at:
+            return True
+        self._take_step()
+        return False
+
+    def hold(self) -> None:
+        """Block until the next step may run (or a stop is requested)."""
+        while not self.stop_requested:
+            if self._budget == 0:
+                self._budget = None
+                self.pause()
+            if not self._running.wait(0.1):
+                continue
+            if self._pace is not None:
+                due = self._next_at - time.perf_counter()
+                if due > 0:
+                    time.sleep(min(due, 0.05))
+                    continue
+            if self._budget == 0:
+                continue
+            self._take_step()
+            return
+
+    def _take_step(self) -> None:
+        if self._budget is not None:
+            self._budget -= 1
+        if self._pace is not None:
+            self._next_at = time.perf_counter() + self._pace
 
 
 @dataclass

@@ -14,7 +14,8 @@ The rules, in words:
   are locked, New/Open/Open Recent/Rename/Import/Load model/Save model/Continue are off.
 - While a model file or a table is being read or written ("model-file" and "table"
   jobs), the same actions wait too (previews and the device probe block nothing).
-- Train needs a valid project; Pause and Stop need a running or paused run.
+- Train needs a valid project; Pause and Stop need a running or paused run. Step one
+  batch / one epoch work on a paused run, or start one (like Train) when none is live.
 - Save model and Predict need a current model; Continue training needs one that was
   saved with its training state.
 """
@@ -75,6 +76,9 @@ def enablement(run: RunState, busy_jobs: frozenset[str], session: SessionFacts) 
         "actionTrain": settled and session.project is not None,
         "actionPause": active,
         "actionStop": active,
+        # Stepping: a paused run goes one batch or epoch on; with none, one starts.
+        "actionStepBatch": run is RunState.PAUSED or (settled and session.project is not None),
+        "actionStepEpoch": run is RunState.PAUSED or (settled and session.project is not None),
         "actionNew": settled,
         "actionOpen": settled,
         "menuOpenRecent": settled,

@@ -1,7 +1,9 @@
 """The window's actions, toolbar and menus, built from one table.
 
 Run actions: actionTrain (Ctrl+Return), actionPause (Ctrl+P, also resumes), actionStop
-(Esc or Ctrl+.); their toolbar buttons are trainButton, pauseButton and stopButton.
+(Esc or Ctrl+.), actionStepBatch (Ctrl+B) and actionStepEpoch (Ctrl+E); their toolbar
+buttons are trainButton, pauseButton, stopButton, stepBatchButton and stepEpochButton,
+beside paceSpin (slow motion, steps per second; 0 is full speed).
 File menu: actionNew (Ctrl+N), actionOpen (Ctrl+O), menuOpenRecent (actionRecent<i>,
 actionClearRecent), actionSave (Ctrl+S), actionSaveAs (Ctrl+Shift+S), actionRename,
 actionImportTable (Ctrl+I), actionLoadModel, actionSaveModel, actionExportCsv,
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QStyle, QToolBar
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSpinBox, QStyle, QToolBar
 
 from desktop_app.ui.commands.exports import HistoryExports
 from desktop_app.ui.commands.files import ProjectFiles, RecentFiles
@@ -117,17 +119,58 @@ def build_actions(window: QMainWindow, t: ActionTargets) -> WindowActions:
         SP.SP_MediaStop,
         c.stop,
     )
+    step_batch = make_action(
+        window,
+        "Step &batch",
+        "actionStepBatch",
+        "Train one batch, then pause: watch a single gradient step (starts a run if none)",
+        ("Ctrl+B",),
+        SP.SP_MediaSeekForward,
+        _call(lambda: t.run.step("batch")),
+    )
+    step_epoch = make_action(
+        window,
+        "Step &epoch",
+        "actionStepEpoch",
+        "Train to the end of the epoch, then pause (starts a run if none)",
+        ("Ctrl+E",),
+        SP.SP_MediaSkipForward,
+        _call(lambda: t.run.step("epoch")),
+    )
 
     toolbar = QToolBar("Run")
     toolbar.setObjectName("runToolbar")
     toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     window.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
-    for action, name in ((train, "trainButton"), (pause, "pauseButton"), (stop, "stopButton")):
+    for action, name in (
+        (train, "trainButton"),
+        (pause, "pauseButton"),
+        (stop, "stopButton"),
+        (step_batch, "stepBatchButton"),
+        (step_epoch, "stepEpochButton"),
+    ):
         toolbar.addAction(action)
         button = toolbar.widgetForAction(action)
         button.setObjectName(name)
         button.setAccessibleName(action.text().replace("&", ""))
         button.setToolTip(action.toolTip())
+    pace = QSpinBox()
+    pace.setObjectName("paceSpin")
+    pace.setAccessibleName("Speed: steps per second")
+    pace.setToolTip(
+        "Slow motion: at most this many training steps a second, so you can watch the "
+        "loss and the decision boundary change step by step. Full speed: as fast as the "
+        "computer can. Takes effect at once, also during a run."
+    )
+    pace.setRange(0, 500)
+    pace.setSpecialValueText("Full speed")
+    pace.setSuffix(" steps/s")
+    pace.setKeyboardTracking(False)
+    pace.valueChanged.connect(c.set_pace)
+    pace_label = QLabel("Speed")
+    pace_label.setBuddy(pace)
+    toolbar.addWidget(pace_label)
+    toolbar.addWidget(pace)
     toolbar.addSeparator()
     message = QLabel("")
     message.setObjectName("projectMessage")
@@ -205,7 +248,13 @@ def build_actions(window: QMainWindow, t: ActionTargets) -> WindowActions:
         ("&Quit", "actionQuit", "Close Odyssey", ("Ctrl+Q",), window.close),
     ]
     file_menu = window.menuBar().addMenu("&File")
-    actions: dict[str, QAction] = {"actionTrain": train, "actionPause": pause, "actionStop": stop}
+    actions: dict[str, QAction] = {
+        "actionTrain": train,
+        "actionPause": pause,
+        "actionStop": stop,
+        "actionStepBatch": step_batch,
+        "actionStepEpoch": step_epoch,
+    }
     for row in rows:
         if row is None:
             file_menu.addSeparator()
@@ -218,7 +267,7 @@ def build_actions(window: QMainWindow, t: ActionTargets) -> WindowActions:
             actions["menuOpenRecent"] = t.recent.menu.menuAction()
 
     run_menu = window.menuBar().addMenu("&Run")
-    for a in (train, pause, stop):
+    for a in (train, pause, stop, step_batch, step_epoch):
         run_menu.addAction(a)
     run_menu.addSeparator()
     model_rows = (

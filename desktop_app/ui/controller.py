@@ -49,6 +49,7 @@ class TrainingController(QObject):
         self._timed: TimedControl | None = None
         self._run_id = 0
         self.project: Project | None = None  # the snapshot the current/last run trains
+        self.pace: float | None = None  # slow motion: steps per second (None: full speed)
         self.last_outcome: RunOutcome | None = None
 
     # ------------------------------------------------------------------ state
@@ -67,7 +68,12 @@ class TrainingController(QObject):
 
     # ------------------------------------------------------------------ commands
     def start(
-        self, project: Project, resume_from=None, epochs: int | None = None, data=None
+        self,
+        project: Project,
+        resume_from=None,
+        epochs: int | None = None,
+        data=None,
+        step: str | None = None,
     ) -> bool:
         """Train `project` (a frozen spec: later edits make new ones). Returns False if a
         run is still going.
@@ -77,6 +83,9 @@ class TrainingController(QObject):
 
         resume_from: a persistence.LoadedModel whose run goes on for `epochs` more epochs
         (its history, optimizer and schedule continue; see Trainer.from_checkpoint).
+
+        step: "batch" or "epoch" to start paused after one batch or one epoch (the Step
+        buttons pressed before a run).
         """
         if self.busy:
             return False
@@ -84,6 +93,11 @@ class TrainingController(QObject):
         self.project = project  # frozen (core.specs): the run's snapshot as it is
         self._run_id += 1
         self._timed = TimedControl()
+        self._timed.set_pace(self.pace)
+        if step == "batch":
+            self._timed.allow(1)
+        elif step == "epoch":
+            self._timed.pause_at_epoch_end = True
         self._worker = self._worker_factory(self.project, self._timed, resume_from, epochs, data)
         thread = track_thread(QThread(), stop=self._timed.stop)
         thread.setObjectName(f"odyssey-training-{self._run_id}")
@@ -95,9 +109,26 @@ class TrainingController(QObject):
         self._worker.failed.connect(self._on_failed)
         thread.started.connect(self._worker.run)
         self._thread = thread
-        self._set_state(RunState.RUNNING)
+        self._set_state(RunState.PAUSED if step else RunState.RUNNING)
         thread.start()
         return True
+
+    def step(self, what: str) -> bool:
+        """A paused run takes one more batch ("batch") or runs to the end of its epoch
+        ("epoch"), then pauses again; the state stays PAUSED."""
+        if self._state is not RunState.PAUSED or self._timed is None:
+            return False
+        if what == "batch":
+            self._timed.allow(1)
+        else:
+            self._timed.run_epoch()
+        return True
+
+    def set_pace(self, steps_per_second: float) -> None:
+        """Slow motion for this run and the next ones (0: full speed)."""
+        self.pace = steps_per_second or None
+        if self._timed is not None:
+            self._timed.set_pace(self.pace)
 
     def pause(self) -> None:
         if self._state is RunState.RUNNING and self._timed is not None:

@@ -96,14 +96,25 @@ class EventRelay(Callback):
         self._lrs.append(block.lrs)
         self._epoch = block.epoch
         self._step = int(block.steps[-1])
-        self._maybe_boundary(trainer)
-        self._maybe_flush()
+        held = self.timed.paused or self.timed.paced  # stepping or slow motion
+        self._maybe_boundary(trainer, force=held)
+        if held:  # the engine holds now: show exactly where it stands
+            self.flush()
+        else:
+            self._maybe_flush()
 
     def on_epoch_end(self, trainer, epoch, logs) -> None:
         self._epochs.append(dict(logs))
         self._epoch = epoch
-        self._maybe_boundary(trainer, first=epoch == 1)
-        self._maybe_flush()
+        if self.timed.pause_at_epoch_end:  # Step one epoch: this one is done
+            self.timed.pause_at_epoch_end = False
+            self.timed.pause()
+        held = self.timed.paused or self.timed.paced
+        self._maybe_boundary(trainer, first=epoch == 1 or held)
+        if held:
+            self.flush()
+        else:
+            self._maybe_flush()
 
     def on_fit_end(self, trainer) -> None:
         self._maybe_boundary(trainer, force=True)

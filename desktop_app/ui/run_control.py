@@ -25,6 +25,7 @@ class TimedControl(Control):
         self._lock = threading.Lock()
         self._paused_at: float | None = None
         self._paused_total = 0.0
+        self.pause_at_epoch_end = False  # Step one epoch: the relay pauses at its end
 
     # -- driven from the GUI thread
     def pause(self) -> None:
@@ -36,7 +37,18 @@ class TimedControl(Control):
     def resume(self) -> None:
         with self._lock:
             self._end_pause()
+            self.pause_at_epoch_end = False
             super().resume()
+
+    def allow(self, steps: int) -> None:
+        with self._lock:
+            self._end_pause()
+            super().allow(steps)
+
+    def run_epoch(self) -> None:
+        """Run to the end of the current epoch, then pause (Step one epoch)."""
+        self.resume()
+        self.pause_at_epoch_end = True
 
     def stop(self) -> None:
         with self._lock:

@@ -94,8 +94,10 @@ class RunStatusBar(QStatusBar):
 
     def progress(self, update, running: bool) -> None:
         now = time.perf_counter()
-        if now - self._shown_at < TEXT_INTERVAL_S and update.phase == "training":
+        if running and now - self._shown_at < TEXT_INTERVAL_S and update.phase == "training":
             return  # the next update, a moment later, shows the newer figures
+        # (Paused, stepping or in slow motion, every update is shown: each one is where
+        # the run now stands, and the plots show the same step.)
         self._shown_at = now
         info = self.info
         if info is not None:
@@ -109,8 +111,7 @@ class RunStatusBar(QStatusBar):
             if update.seconds_left is not None:
                 text += f" · {format_duration(update.seconds_left)} left"
             self._last_text = text
-            if running:
-                self.progress_label.setText(text)
+            self.progress_label.setText(text if running else "Paused — " + text)
 
     def paused(self) -> None:
         self.progress_label.setText("Paused — " + (self._last_text or "waiting"))

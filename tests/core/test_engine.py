@@ -12,7 +12,7 @@ from desktop_app.core.engine import Trainer
 from desktop_app.core.errors import DeviceError, NonFiniteLossError
 from desktop_app.core.run_types import Control, Status
 from desktop_app.core.specs.project import Project
-from desktop_app.core.specs.train import LOSSES_FOR_TASK, OPTIMIZERS, SCHEDULES
+from desktop_app.core.specs.train import LOSSES_FOR_TASK, OPTIMIZERS, SCHEDULES, TrainSpec
 
 EASY = {
     "binary": ["data.dataset=moons", "data.n_samples=400"],
@@ -198,3 +198,43 @@ def test_regression_metrics_in_original_units():
     assert m["rmse"] == pytest.approx(m["mse"] ** 0.5)
     assert m["mae"] > 10  # diabetes progression is in the hundreds, not standardised units
     assert m["r2"] > 0.3
+
+
+def test_a_control_lets_a_paused_run_take_exactly_the_steps_allowed():
+    """Step one batch: the run takes the steps allowed, pauses by itself, and what it
+    ran reaches the callbacks before it waits."""
+    seen: list[int] = []
+
+    class Watch(Callback):
+        def on_batch_end(self, trainer, block):
+            seen.extend(int(s) for s in block.steps)
+
+    control = Control()
+    control.allow(3)
+    trainer = Trainer(Project(), callbacks=[Watch()], control=control)
+    thread = threading.Thread(target=trainer.fit, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not control.paused and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    assert control.paused and trainer.global_step == 3 and seen == [1, 2, 3]
+    control.allow(2)
+    while trainer.global_step < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    assert trainer.global_step == 5 and seen == [1, 2, 3, 4, 5]
+    control.stop()
+    thread.join(30)
+    assert not thread.is_alive() and trainer.result.stop_reason == "user"
+
+
+def test_a_paced_control_runs_at_most_its_steps_per_second():
+    control = Control()
+    control.set_pace(40)
+    t0 = time.perf_counter()
+    project = Project(train=TrainSpec(epochs=2, early_stopping=False))
+    result = Trainer(project, control=control).fit()
+    seconds = time.perf_counter() - t0
+    assert result.steps == 2 * 11  # 700 training rows in batches of 64
+    assert seconds >= (result.steps - 1) / 40 * 0.9

@@ -85,3 +85,16 @@ def test_previews_and_the_device_probe_block_nothing(job):
 def test_every_action_of_the_window_has_a_rule(main_window):
     e = enablement(RunState.IDLE, frozenset(), main_window.session)
     assert set(e.actions) == set(main_window.actions)
+
+
+def test_step_buttons_work_on_a_paused_run_or_start_one():
+    for run, on in (
+        (RunState.IDLE, True),
+        (RunState.PAUSED, True),
+        (RunState.RUNNING, False),
+        (RunState.STOPPING, False),
+    ):
+        e = enablement(run, frozenset(), session())
+        assert e["actionStepBatch"] is on and e["actionStepEpoch"] is on, run
+    idle_invalid = enablement(RunState.IDLE, frozenset(), session(project=False))
+    assert not idle_invalid["actionStepBatch"]

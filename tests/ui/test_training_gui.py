@@ -366,3 +366,49 @@ def test_run_errors_become_messages_that_say_what_to_do():
     assert "ran out of memory" in user_message(MemoryError())
     other = user_message(ZeroDivisionError("division by zero"))
     assert "ZeroDivisionError: division by zero" in other and "unchanged" in other
+
+
+def test_step_one_batch_then_one_epoch_and_the_status_bar_agrees(qtbot, make_main_window):
+    """TF Playground's step button: with no run, Step batch starts one that pauses after
+    its first batch; each press adds one batch; Step epoch runs to the end of the epoch.
+    The plots' history and the status bar show the same step."""
+    project = Project(name="Steps", data=DataSpec(dataset="moons", n_samples=800))
+    w = make_main_window(project)
+    step_batch = find(w, QToolButton, "stepBatchButton")
+    progress = find(w, QLabel, "progressLabel")
+    assert step_batch.isEnabled()
+    click(qtbot, step_batch)
+    assert w.controller.state is RunState.PAUSED
+    qtbot.waitUntil(lambda: len(w.history.steps) == 1, timeout=30_000)
+    qtbot.wait(300)
+    assert len(w.history.steps) == 1  # it holds after exactly one batch
+    click(qtbot, step_batch)
+    qtbot.waitUntil(lambda: len(w.history.steps) == 2, timeout=10_000)
+    qtbot.waitUntil(lambda: "2" in progress.text(), timeout=5_000)
+    assert w.controller.state is RunState.PAUSED
+    per_epoch = -(-int(800 * 0.7) // 64)  # the training split in batches of 64
+    click(qtbot, find(w, QToolButton, "stepEpochButton"))
+    qtbot.waitUntil(lambda: len(w.history.epochs) == 1, timeout=10_000)
+    qtbot.wait(300)
+    assert len(w.history.steps) == per_epoch  # paused again at the epoch's end
+    assert w.controller.state is RunState.PAUSED
+    assert f"{per_epoch}" in progress.text()
+    with qtbot.waitSignal(w.controller.finished, timeout=10_000):
+        click(qtbot, find(w, QToolButton, "stopButton"))
+
+
+def test_slow_motion_paces_the_steps_and_full_speed_lifts_it(qtbot, make_main_window):
+    w = make_main_window(Project(name="Slow", data=DataSpec(dataset="moons", n_samples=800)))
+    pace = find(w, QAbstractSpinBox, "paceSpin")
+    type_into(qtbot, pace, "20")
+    assert w.controller.pace == 20
+    click(qtbot, find(w, QToolButton, "trainButton"))
+    qtbot.waitUntil(lambda: len(w.history.steps) >= 2, timeout=30_000)
+    start, t0 = len(w.history.steps), time.perf_counter()
+    qtbot.wait(1000)
+    rate = (len(w.history.steps) - start) / (time.perf_counter() - t0)
+    assert 5 <= rate <= 30, rate  # about 20 steps a second, each one shown
+    type_into(qtbot, pace, "0")  # Full speed
+    with qtbot.waitSignal(w.controller.finished, timeout=60_000):
+        pass
+    assert w.controller.pace is None

@@ -14,6 +14,7 @@ from desktop_app.ui.commands.tables import TableCommands
 from desktop_app.ui.controller import TrainingController
 from desktop_app.ui.run_display import RunDisplay
 from desktop_app.ui.run_reports import RunOutcome
+from desktop_app.ui.run_state import RunState
 from desktop_app.ui.session import Session
 from desktop_app.ui.settings import AppSettings
 
@@ -42,16 +43,24 @@ class RunCommands(QObject):
         """Start a run of the current project (what the Train button does)."""
         return self.train_on(None)
 
-    def train_on(self, data) -> bool:
-        """Train the current project; data: its PreparedData when already read."""
+    def step(self, what: str) -> bool:
+        """Step one batch ("batch") or one epoch ("epoch"): a paused run goes on that
+        far and pauses again; with no run, one starts and pauses after it."""
+        if self.controller.state is RunState.PAUSED:
+            return self.controller.step(what)
+        return self.train_on(None, step=what)
+
+    def train_on(self, data, step: str | None = None) -> bool:
+        """Train the current project; data: its PreparedData when already read; step:
+        start paused after one "batch" or "epoch"."""
         project = self.session.project
         if project is None or not self.permissions.allows("actionTrain"):
             return False
         if project.data.table is not None and data is None:
-            return self.tables.load_then_train(project, self.train_on)
+            return self.tables.load_then_train(project, lambda d: self.train_on(d, step))
         self.settings.save_last_project(project)
         self.display.prepare_run(project)
-        return self.controller.start(project, data=data)
+        return self.controller.start(project, data=data, step=step)
 
     @Slot(object)
     def _on_finished(self, outcome: RunOutcome) -> None:
