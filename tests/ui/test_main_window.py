@@ -508,3 +508,59 @@ def test_marker_labels_neither_merge_nor_sit_on_the_legend(qtbot, make_main_wind
     best.label.updatePosition()
     label, legend = best.label.sceneBoundingRect(), loss.legend.sceneBoundingRect()
     assert label.top() >= legend.bottom() or label.bottom() <= legend.top()
+
+
+def _long_run(n: int = 120_000, per_epoch: int = 1000, seed: int = 0):
+    """A long run's losses: a slow fall, noise, and a few huge spikes at the start."""
+    rng = np.random.default_rng(seed)
+    steps = np.arange(1, n + 1)
+    losses = 0.2 + 0.5 * np.exp(-steps / 3e4) + rng.normal(0, 0.05, n).clip(-0.15, 0.15)
+    losses[:40:7] = 40.0  # the first steps' spikes
+    epochs = [
+        {"epoch": e, "step": e * per_epoch, "train_loss": 0.3, "val_loss": 0.35,
+         "train_metric": 0.8, "val_metric": 0.8, "lr": 0.1, "seconds": 0.1}
+        for e in range(1, n // per_epoch + 1)
+    ]  # fmt: skip
+    return steps, losses, epochs
+
+
+def test_the_loss_plot_stays_readable_at_100k_steps(qtbot):
+    """Past ~10k steps the smoothed curve was a solid band and a few early spikes set the
+    y range; now the spikes are ignored (by default), the smoothed curve is a line, and
+    the axis can count epochs."""
+    history = LiveHistory()
+    plot = LossPlot(history)
+    qtbot.addWidget(plot)
+    plot.resize(900, 400)
+    plot.show()
+    qtbot.waitExposed(plot)
+    steps, losses, epochs = _long_run()
+    history.clear()
+    history.add_batches(steps, losses, np.full(len(steps), 0.1))
+    history.add_epochs(epochs)
+    history.end_run("completed", None)
+    plot.redraw_now()
+    qtbot.waitUntil(lambda: not plot.is_dirty, timeout=5000)
+
+    _, (y0, y1) = plot.plot_item.viewRange()
+    assert plot.outliers_check.isChecked()
+    assert y1 < 2.0 and y0 > 0.0  # the spikes of 40 no longer flatten the curve
+    xs, ys = plot.smooth_curve.getData()
+    assert len(xs) <= 2 * plot.plot_widget.width()
+    jitter = np.abs(np.diff(ys[20:])).max()  # past the spikes at the very start
+    assert jitter < 0.02, jitter  # a line: the raw noise is ±0.15
+    assert np.all(np.diff(xs) > 0)
+
+    plot.outliers_check.setChecked(False)  # every point in range again
+    plot.redraw_now()
+    _, (y0, y1) = plot.plot_item.viewRange()
+    assert y1 >= 40.0
+
+    plot.epoch_check.setChecked(True)
+    plot.redraw_now()
+    axis = plot.step_axis
+    assert axis.steps_per_epoch == 1000
+    assert axis.labelText == "epoch"
+    ticks = axis.tickValues(0, 120_000, 800)
+    assert all(v % 1000 == 0 for _, values in ticks for v in values)  # at whole epochs
+    assert axis.tickStrings([20_000.0, 40_000.0], 1.0, 20_000.0) == ["20", "40"]

@@ -4,6 +4,16 @@ The smoothed curve is TensorBoard's: an exponential moving average started at 0 
 divided by (1 − weightⁿ), so the first points are not dragged towards zero ("smoothing
 that does not lie"). It is computed incrementally as blocks arrive, vectorised in
 chunks, and recomputed in full only when the user changes the weight.
+
+Readable at 100,000+ steps:
+- With more steps than pixels, the smoothed line is drawn from the mean loss of each
+  pixel's steps, smoothed across pixels with the same weight, so it stays a line instead
+  of a band as the run grows (the per-step average is still what the read-out and the
+  CSV export give).
+- **Ignore outliers** (on by default, as TensorBoard's): the vertical range follows the
+  1st to 99th percentile of the losses shown, so a few early spikes do not flatten the
+  rest of the curve.
+- **Epochs** labels the horizontal axis in epochs instead of steps.
 """
 
 from __future__ import annotations
@@ -13,7 +23,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QDoubleSpinBox, QLabel
+from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QMenu, QToolButton
 
 from desktop_app.ui.live_history import GrowingArray, LiveHistory
 from desktop_app.ui.plots.base import LivePlot
@@ -31,6 +41,30 @@ from desktop_app.ui.plots.parts import (
 )
 
 DEFAULT_SMOOTHING = 0.6  # TensorBoard's default weight
+ROBUST_SAMPLE = 20_000  # losses sampled for the outlier-robust range
+ROBUST_QUANTILES = (1.0, 99.0)
+
+
+class StepAxis(pg.AxisItem):
+    """A step axis that can label itself in epochs: ticks at round epoch values, placed
+    at their steps (`steps_per_epoch` set), or plain step numbers (None)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.steps_per_epoch: float | None = None
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph API)
+        spe = self.steps_per_epoch
+        if not spe:
+            return super().tickValues(minVal, maxVal, size)
+        levels = super().tickValues(minVal / spe, maxVal / spe, size)
+        return [(spacing * spe, [v * spe for v in values]) for spacing, values in levels]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
+        spe = self.steps_per_epoch
+        if not spe:
+            return super().tickStrings(values, scale, spacing)
+        return super().tickStrings([v / spe for v in values], scale, spacing / spe)
 
 
 def ema_debiased(
@@ -83,8 +117,14 @@ class LossPlot(LivePlot):
         self._epoch_state: tuple | None = None
         self._raw_lod, self._smooth_lod = PeakEnvelope(), PeakEnvelope()
         self._epoch_lo, self._epoch_hi = np.inf, -np.inf  # bounds of validation loss
+        self._cum = GrowingArray(np.float64)  # running sums of the losses (pixel means)
 
         pi = self.plot_item
+        self.step_axis = StepAxis(orientation="bottom")
+        self.step_axis.enableAutoSIPrefix(False)
+        self.step_axis.setStyle(maxTickLevel=0)
+        pi.setAxisItems({"bottom": self.step_axis})
+        pi.setLabel("bottom", "step (batch)")
         self.raw_curve = setup_batch_curve(pi.plot(pen=pg.mkPen(RAW, width=1), name="batch loss"))
         self.smooth_curve = setup_batch_curve(
             pi.plot(pen=pg.mkPen(BLUE, width=LINE), name="smoothed")
@@ -128,6 +168,31 @@ class LossPlot(LivePlot):
         label.setBuddy(self.smoothing_spin)
         self.controls.addWidget(label)
         self.controls.addWidget(self.smoothing_spin)
+        # The axis options sit in a small menu: the header must fit a narrow pane.
+        self.axes_button = QToolButton()
+        self.axes_button.setText("Axes")
+        self.axes_button.setObjectName("lossAxesButton")
+        self.axes_button.setAccessibleName("Loss plot axis options")
+        self.axes_button.setToolTip("Ignore outliers in the vertical range; label steps or epochs.")
+        self.axes_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.axes_button)
+        self.outliers_check = menu.addAction("Ignore outliers")
+        self.outliers_check.setObjectName("lossIgnoreOutliers")
+        self.outliers_check.setToolTip(
+            "Scale the vertical axis to the 1st–99th percentile of the losses, so that a "
+            "few spikes (often the first steps) do not flatten the rest of the curve."
+        )
+        self.outliers_check.setCheckable(True)
+        self.outliers_check.setChecked(True)
+        self.outliers_check.toggled.connect(self._on_view_option)
+        self.epoch_check = menu.addAction("Horizontal axis in epochs")
+        self.epoch_check.setObjectName("lossEpochAxis")
+        self.epoch_check.setToolTip("Label the horizontal axis in epochs instead of steps.")
+        self.epoch_check.setCheckable(True)
+        self.epoch_check.toggled.connect(self._on_view_option)
+        menu.setToolTipsVisible(True)
+        self.axes_button.setMenu(menu)
+        self.controls.addWidget(self.axes_button)
 
         history.reset.connect(self._on_reset)
         history.batches_added.connect(self._on_batches)
@@ -151,12 +216,23 @@ class LossPlot(LivePlot):
         self._raw_lod.clear()
         self._smooth_lod.clear()
         self._ema.clear()
+        self._cum.clear()
         self._ema_last, self._ema_count = 0.0, 0
+        self.step_axis.steps_per_epoch = None
+        self.mark_dirty()
+
+    @Slot(bool)
+    def _on_view_option(self, _on: bool) -> None:
+        self._follow = True  # a new way of looking: fit the view to it
         self.mark_dirty()
 
     @Slot()
     def _on_batches(self) -> None:
         losses = self.history.losses.view()
+        new_sums = losses[len(self._cum) :]
+        if len(new_sums):
+            base = self._cum.view()[-1] if len(self._cum) else 0.0
+            self._cum.extend(base + np.cumsum(new_sums, dtype=np.float64))
         new = losses[len(self._ema) :]
         sm, self._ema_last, self._ema_count = ema_debiased(
             new, self._weight, self._ema_last, self._ema_count
@@ -179,17 +255,56 @@ class LossPlot(LivePlot):
         x = h.steps.view()
         detail = not self.following
         self.raw_curve.setData(*self._raw_lod.view(x, h.losses.view(), detail))
-        self.smooth_curve.setData(*self._smooth_lod.view(x, self._ema.view(), detail))
+        self.smooth_curve.setData(*self._smooth_line(x, detail))
         state = (len(h.epochs), h.stop_reason, h.final_best_epoch, h.live)
         if state != self._epoch_state:  # epoch curves and markers change once an epoch
             self._epoch_state = state
             self._draw_epochs()
-        if h.live and len(x):
-            y_lo = min(h.loss_min, self._epoch_lo)
-            y_hi = max(h.loss_max, self._epoch_hi)
-            self.follow(0.0, float(x[-1]), y_lo, y_hi)
+        self._set_axis()
+        if len(x):
+            y_lo, y_hi = self._y_bounds()
+            self.follow(0.0, float(x[-1]), y_lo, y_hi, live=h.live)
         elif not h.live:
             self.fit()
+
+    def _smooth_line(self, x: np.ndarray, detail: bool):
+        """The smoothed curve to draw: the per-step average while it has room, else the
+        average over each pixel's steps, smoothed across pixels (a line, not a band)."""
+        pixels = max(64, int(self.plot_widget.width()))
+        n = min(len(x), len(self._cum))
+        if detail or n <= 2 * pixels:
+            return self._smooth_lod.view(x, self._ema.view(), detail)
+        edges = np.linspace(0, n, pixels + 1).astype(np.int64)
+        cum = np.concatenate(([0.0], self._cum.view()[:n]))
+        means = (cum[edges[1:]] - cum[edges[:-1]]) / np.maximum(edges[1:] - edges[:-1], 1)
+        line, _, _ = ema_debiased(means, self._weight)
+        centres = x[np.minimum((edges[:-1] + edges[1:]) // 2, n - 1)]
+        return centres.astype(np.float64), line
+
+    def _y_bounds(self) -> tuple[float, float]:
+        h = self.history
+        lo, hi = min(h.loss_min, self._epoch_lo), max(h.loss_max, self._epoch_hi)
+        if not self.outliers_check.isChecked():
+            return lo, hi
+        losses = h.losses.view()
+        sample = losses[:: max(1, len(losses) // ROBUST_SAMPLE)]
+        q_lo, q_hi = np.nanpercentile(sample, ROBUST_QUANTILES)
+        lo, hi = float(q_lo), float(q_hi)
+        if np.isfinite(self._epoch_lo):  # the per-epoch losses stay in view
+            lo, hi = min(lo, self._epoch_lo), max(hi, min(self._epoch_hi, hi + (hi - lo)))
+        return lo, hi
+
+    def _set_axis(self) -> None:
+        h = self.history
+        spe = None
+        if self.epoch_check.isChecked() and h.epochs:
+            first = h.epochs[0]
+            spe = first["step"] / max(first["epoch"], 1) or None
+        if spe != self.step_axis.steps_per_epoch:
+            self.step_axis.steps_per_epoch = spe
+            self.plot_item.setLabel("bottom", "epoch" if spe else "step (batch)")
+            self.step_axis.picture = None
+            self.step_axis.update()
 
     def _draw_epochs(self) -> None:
         h = self.history
