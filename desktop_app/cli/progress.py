@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from desktop_app.core.callbacks import STOP_REASONS
+
 
 def print_metrics(console, result, task: str) -> None:
     from rich.table import Table
@@ -12,6 +14,7 @@ def print_metrics(console, result, task: str) -> None:
         "completed": "all epochs run",
         "early_stopping": "early stopping (validation stopped improving)",
         "user": "stopped",
+        **STOP_REASONS,
     }.get(result.stop_reason, result.stop_reason)
     best = f"; best epoch {result.best_epoch} restored" if result.best_epoch else ""
     console.print(

@@ -10,6 +10,7 @@ by that name in its own TrainerState.
 from __future__ import annotations
 
 import math
+import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -119,3 +120,82 @@ class EarlyStopping(Callback):
             int(state.get("wait", 0)),
         )
         self.best_state = None if best is None else {k: v.clone() for k, v in best.items()}
+
+
+STOP_MARKS = {  # stop reason -> the label of the plots' marker where the run stopped
+    "early_stopping": "early stop",
+    "train_loss_goal": "loss goal",
+    "val_loss_goal": "val. loss goal",
+    "val_metric_goal": "metric target",
+    "time_budget": "time budget",
+    "min_grad_norm": "min. gradient",
+}
+
+STOP_REASONS = {  # stop reason -> what the run's end says
+    "train_loss_goal": "the training loss reached its goal",
+    "val_loss_goal": "the validation loss reached its goal",
+    "val_metric_goal": "the validation metric reached its target",
+    "time_budget": "the time budget was used up",
+    "min_grad_norm": "the gradient norm fell below its minimum",
+}
+
+
+class StoppingCriteria(Callback):
+    """The stopping criteria besides max epochs and early stopping: loss goals, a
+    validation-metric target (per epoch), a time budget and a minimum gradient norm
+    (checked every block of steps, so a long epoch stops part-way). Each sets the
+    Trainer's stop reason to its name (STOP_REASONS says it in words)."""
+
+    def __init__(self, train) -> None:
+        """train: the project's TrainSpec."""
+        self.t = train
+        self._start = 0.0
+
+    @staticmethod
+    def wanted(train) -> bool:
+        return any(
+            v is not None
+            for v in (
+                train.train_loss_goal,
+                train.val_loss_goal,
+                train.val_metric_goal,
+                train.max_seconds,
+                train.min_grad_norm,
+            )
+        )
+
+    def _stop(self, trainer: Trainer, reason: str) -> None:
+        if not trainer.stop_training:
+            trainer.stop_training, trainer.stop_reason = True, reason
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        self._start = time.perf_counter()
+
+    def on_batch_end(self, trainer: Trainer, block: BatchBlock) -> None:
+        t = self.t
+        if t.max_seconds is not None and time.perf_counter() - self._start >= t.max_seconds:
+            self._stop(trainer, "time_budget")
+        if t.min_grad_norm is not None:
+            grads = [p.grad for p in trainer.model.parameters() if p.grad is not None]
+            if grads:
+                import torch
+
+                norm = float(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads])))
+                if norm < t.min_grad_norm:
+                    self._stop(trainer, "min_grad_norm")
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict) -> None:
+        t = self.t
+        if t.train_loss_goal is not None and logs["train_loss"] <= t.train_loss_goal:
+            self._stop(trainer, "train_loss_goal")
+        val_loss, val_metric = logs.get("val_loss"), logs.get("val_metric")
+        if t.val_loss_goal is not None and val_loss is not None and val_loss <= t.val_loss_goal:
+            self._stop(trainer, "val_loss_goal")
+        if (
+            t.val_metric_goal is not None
+            and val_metric is not None
+            and val_metric >= t.val_metric_goal
+        ):
+            self._stop(trainer, "val_metric_goal")
+        if t.max_seconds is not None and time.perf_counter() - self._start >= t.max_seconds:
+            self._stop(trainer, "time_budget")

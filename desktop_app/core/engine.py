@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from desktop_app.core.callbacks import Callback, EarlyStopping
+from desktop_app.core.callbacks import Callback, EarlyStopping, StoppingCriteria
 from desktop_app.core.catalog import BINARY, MULTICLASS
 from desktop_app.core.data import prepare
 from desktop_app.core.devices import cpu_threads_for, resolve_device
@@ -311,6 +311,8 @@ class Trainer:
             start = time.perf_counter()  # throughput counts the loop, not data preparation
             if self.early_stopping is not None:
                 self._all_callbacks.insert(0, self.early_stopping)
+            if StoppingCriteria.wanted(self.project.train):
+                self._all_callbacks.insert(0, StoppingCriteria(self.project.train))
             self.status = Status.RUNNING
             epochs = epochs if epochs is not None else self.project.train.epochs
             self._continue(epochs)
@@ -392,8 +394,8 @@ class Trainer:
             epoch_loss_sum = 0.0
             seen = 0
             for xb, yb in zip(x_batches, y_batches):
-                if control.stop_requested:
-                    break
+                if control.stop_requested or self.stop_training:  # a criterion may stop
+                    break  # part-way through an epoch (a time budget, a gradient norm)
                 if control.must_wait():  # paused, stepping or slow motion
                     if block_losses:  # what ran so far reaches the observers first
                         epoch_loss_sum += self._flush(

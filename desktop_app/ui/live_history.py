@@ -189,11 +189,15 @@ class LiveHistory(QObject):
                 out.append((int(cur["epoch"]), float(prev["step"])))
         return out[-limit:]
 
-    def early_stop(self) -> tuple[int, float] | None:
-        if self.stop_reason != "early_stopping" or not self.epochs:
+    def early_stop(self) -> tuple[int, float, str] | None:
+        """Where a stopping criterion (early stopping, a goal, the time budget...) ended
+        the run: (epoch, step, marker label), or None."""
+        from desktop_app.core.callbacks import STOP_MARKS
+
+        if self.stop_reason not in STOP_MARKS or not self.epochs:
             return None
         last = self.epochs[-1]
-        return int(last["epoch"]), float(last["step"])
+        return int(last["epoch"]), float(last["step"]), STOP_MARKS[self.stop_reason]
 
     # ------------------------------------------------------------------ export
     def write_epochs_csv(self, path: str | Path) -> None:

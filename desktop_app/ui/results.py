@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.callbacks import STOP_REASONS
 from desktop_app.ui.plots.confusion import ConfusionMatrixPlot
 from desktop_app.ui.plots.scatter import PredictedActualPlot
 from desktop_app.ui.run_reports import RunOutcome
@@ -66,6 +67,7 @@ REASONS = {
     "completed": "all epochs run",
     "early_stopping": "stopped early: validation stopped improving",
     "user": "stopped by you",
+    **{k: f"stopped: {v}" for k, v in STOP_REASONS.items()},
 }
 
 

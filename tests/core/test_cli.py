@@ -124,3 +124,17 @@ def test_help_names_the_window_and_the_self_test(capsys):
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert "odyssey [PROJECT.json]" in out and "--self-test" in out
+
+
+def test_a_stopping_criterion_set_on_the_command_line_names_itself():
+    proc = odyssey(
+        "train",
+        "--json",
+        "--set",
+        "train.val_metric_goal=0.8",
+        "--set",
+        "train.early_stopping=false",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "the validation metric reached its target" in proc.stdout
+    assert json.loads(proc.stdout.strip().splitlines()[-1])["stop_reason"] == "val_metric_goal"

@@ -1,5 +1,6 @@
 """The training loop: every loss/optimizer/schedule learns; stop, pause, NaN, seeds."""
 
+import json
 import threading
 import time
 
@@ -11,6 +12,7 @@ from desktop_app.core.callbacks import Callback
 from desktop_app.core.engine import Trainer
 from desktop_app.core.errors import DeviceError, NonFiniteLossError
 from desktop_app.core.run_types import Control, Status
+from desktop_app.core.specs.data import DataSpec
 from desktop_app.core.specs.project import Project
 from desktop_app.core.specs.train import LOSSES_FOR_TASK, OPTIMIZERS, SCHEDULES, TrainSpec
 
@@ -238,3 +240,62 @@ def test_a_paced_control_runs_at_most_its_steps_per_second():
     seconds = time.perf_counter() - t0
     assert result.steps == 2 * 11  # 700 training rows in batches of 64
     assert seconds >= (result.steps - 1) / 40 * 0.9
+
+
+@pytest.mark.parametrize(
+    ("criterion", "reason"),
+    [
+        ({"train_loss_goal": 0.35}, "train_loss_goal"),
+        ({"val_loss_goal": 0.5}, "val_loss_goal"),
+        ({"val_metric_goal": 0.8}, "val_metric_goal"),
+        ({"min_grad_norm": 0.5}, "min_grad_norm"),
+    ],
+)
+def test_each_stopping_criterion_ends_the_run_with_its_own_reason(criterion, reason):
+    project = Project(train=TrainSpec(early_stopping=False, **criterion))
+    result = Trainer(project).fit()
+    assert result.stop_reason == reason
+    assert result.epochs_run < project.train.epochs
+    logs = result.history.epochs[-1]
+    if reason == "train_loss_goal":
+        assert logs["train_loss"] <= 0.35
+        assert all(e["train_loss"] > 0.35 for e in result.history.epochs[:-1])
+    elif reason == "val_loss_goal":
+        assert logs["val_loss"] <= 0.5
+    elif reason == "val_metric_goal":
+        assert logs["val_metric"] >= 0.8
+
+
+def test_a_time_budget_stops_part_way_through_an_epoch():
+    project = Project(
+        data=DataSpec(dataset="classification", n_samples=20_000),
+        train=TrainSpec(early_stopping=False, epochs=10_000, max_seconds=0.3),
+    )
+    t0 = time.perf_counter()
+    result = Trainer(project).fit()
+    assert result.stop_reason == "time_budget"
+    assert time.perf_counter() - t0 < 10
+    per_epoch = -(-14_000 // 64)
+    assert result.steps % per_epoch != 0 or result.steps < per_epoch  # mid-epoch is fine
+    assert 0.3 <= result.timing.seconds < 3
+
+
+def test_stopping_criteria_travel_in_the_project_file_and_old_files_have_none(tmp_path):
+    from desktop_app.core.persistence.projects import load_project, save_project
+
+    p = Project(train=TrainSpec(val_metric_goal=0.9, max_seconds=60))
+    path = tmp_path / "p.json"
+    save_project(p, path)
+    assert load_project(path).train == p.train
+    old = json.loads(Project().to_json())
+    for key in (
+        "train_loss_goal",
+        "val_loss_goal",
+        "val_metric_goal",
+        "max_seconds",
+        "min_grad_norm",
+    ):
+        old["train"].pop(key)
+    path.write_text(json.dumps(old))
+    t = load_project(path).train
+    assert (t.train_loss_goal, t.val_metric_goal, t.max_seconds) == (None, None, None)

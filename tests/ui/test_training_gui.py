@@ -412,3 +412,25 @@ def test_slow_motion_paces_the_steps_and_full_speed_lifts_it(qtbot, make_main_wi
     with qtbot.waitSignal(w.controller.finished, timeout=60_000):
         pass
     assert w.controller.pace is None
+
+
+def test_a_metric_target_set_in_the_panel_stops_the_run_and_is_marked(qtbot, make_main_window):
+    project = Project(
+        name="Target",
+        data=DataSpec(dataset="moons", n_samples=600),
+        train=TrainSpec(early_stopping=False),
+    )
+    w = make_main_window(project)
+    type_into(qtbot, find(w, QAbstractSpinBox, "metricGoalSpin"), "0.85")
+    assert w.session.project.train.val_metric_goal == 0.85
+    with qtbot.waitSignal(w.controller.finished, timeout=60_000) as done:
+        click(qtbot, find(w, QToolButton, "trainButton"))
+    run = done.args[0].run
+    assert run.stop_reason == "val_metric_goal" and run.epochs_run < 100
+    summary = w.results_panel.summary_label.text()
+    assert "the validation metric reached its target" in summary
+    qtbot.waitUntil(lambda: not w.plots.metric.is_dirty and not w.plots.loss.is_dirty)
+    assert [label for _, label in w.plots.loss.stop_markers.positions()] == ["metric target"]
+    assert "Finished" in find(w, QLabel, "progressLabel").text()
+    type_into(qtbot, find(w, QAbstractSpinBox, "metricGoalSpin"), "0")  # off again
+    assert w.session.project.train.val_metric_goal is None

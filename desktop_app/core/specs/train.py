@@ -57,6 +57,23 @@ class TrainSpec(Spec):
     min_delta: float = Field(0.0, ge=0)
     restore_best: bool = True
     grad_clip: float | None = Field(None, gt=0, description="Max gradient norm; empty: none.")
+    # More stopping criteria (MATLAB's training options); empty: off. Each ends the run
+    # with its own stop reason.
+    train_loss_goal: float | None = Field(
+        None, gt=0, description="Stop once an epoch's training loss is at most this."
+    )
+    val_loss_goal: float | None = Field(
+        None, gt=0, description="Stop once the validation loss is at most this."
+    )
+    val_metric_goal: float | None = Field(
+        None, gt=0, le=1, description="Stop once the validation accuracy or R² reaches this."
+    )
+    max_seconds: float | None = Field(
+        None, gt=0, description="Stop after this many seconds of training (a time budget)."
+    )
+    min_grad_norm: float | None = Field(
+        None, gt=0, description="Stop once the gradient norm falls below this."
+    )
     seed: int = Field(0, ge=0, le=2**32 - 1)
     device: str = Field("auto", description="auto, cpu, cuda, cuda:N or mps.")
     threads: int | None = Field(None, gt=0, le=1024, description="CPU threads; empty: auto.")

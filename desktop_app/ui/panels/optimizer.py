@@ -13,7 +13,8 @@ objectNames (for tests and automation):
     scheduleCombo, stepSizeSpin, milestonesEdit, gammaSpin, minLrSpin, plateauPatienceSpin,
     batchSizeSpin, epochsSpin, seedSpin, deviceCombo, gradClipCheck, gradClipSpin,
     earlyStoppingCheck, monitorCombo, patienceSpin, minDeltaSpin, restoreBestCheck,
-    optimizerErrorLabel.
+    trainLossGoalSpin, valLossGoalSpin, metricGoalSpin, timeBudgetSpin, minGradNormSpin
+    (the other stopping criteria; 0 shows "off"), optimizerErrorLabel.
 Controls that do not apply to the current choice (Adam's betas under SGD, a schedule's
 parameters under another schedule) are hidden with their labels.
 """
@@ -68,6 +69,9 @@ _SCHEDULE_FIELDS = {
     "onecycle": set(),
     "plateau": {"plateau_patience", "gamma", "min_lr"},
 }
+
+
+GOALS = ("train_loss_goal", "val_loss_goal", "val_metric_goal", "max_seconds", "min_grad_norm")
 
 
 def parse_milestones(text: str) -> list[int]:
@@ -197,8 +201,20 @@ class OptimizerPanel(QWidget):
         self._add(f, "Min delta", "min_delta", ScientificSpinBox(0, 1e6), "minDeltaSpin")
         self._add(f, "", "restore_best", QCheckBox("Restore best weights"), "restoreBestCheck")
 
+        goals_box = QGroupBox("Other stopping criteria (0: off)")
+        f = QFormLayout(goals_box)
+        for label, key, widget, name in (
+            ("Train loss goal", "train_loss_goal", ScientificSpinBox(0, 1e6), "trainLossGoalSpin"),
+            ("Val. loss goal", "val_loss_goal", ScientificSpinBox(0, 1e6), "valLossGoalSpin"),
+            ("Metric target", "val_metric_goal", make_double_spin(0, 1, 0.01, 3), "metricGoalSpin"),
+            ("Time budget", "max_seconds", make_double_spin(0, 1e7, 10, 1, " s"), "timeBudgetSpin"),
+            ("Min gradient", "min_grad_norm", ScientificSpinBox(0, 1e6), "minGradNormSpin"),
+        ):
+            widget.setSpecialValueText("off")
+            self._add(f, label, key, widget, name)
+
         self.errors = error_label("optimizerErrorLabel")
-        self._editors = (opt_box, loss_box, sched_box, run_box, stop_box)
+        self._editors = (opt_box, loss_box, sched_box, run_box, stop_box, goals_box)
         scrolling_column(self, (*self._editors, self.errors))
         self._fill_devices()
 
@@ -290,6 +306,8 @@ class OptimizerPanel(QWidget):
             w["milestones"].setText(", ".join(str(m) for m in v["milestones"]))
             w["grad_clip_on"].setChecked(v["grad_clip"] is not None)
             w["grad_clip"].setValue(v["grad_clip"] if v["grad_clip"] is not None else 1.0)
+            for key in GOALS:
+                w[key].setValue(v[key] or 0.0)
         finally:
             self._filling = False
         self._update_visibility()
@@ -340,6 +358,8 @@ class OptimizerPanel(QWidget):
                 return
         elif key in ("step_size", "plateau_patience", "batch_size", "epochs", "seed", "patience"):
             v[key] = int(widget.value())
+        elif key in GOALS:
+            v[key] = float(widget.value()) or None  # 0: the criterion is off
         else:
             v[key] = float(widget.value())
         self._update_visibility()

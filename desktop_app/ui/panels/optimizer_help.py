@@ -131,6 +131,15 @@ TIPS = {
     "monitor": "Which validation number early stopping watches.",
     "patience": "Epochs to wait for an improvement before stopping.",
     "min_delta": "The smallest change that counts as an improvement.",
+    "train_loss_goal": "Stop once an epoch's training loss is at most this (off: 0). A goal "
+    "says when the network is good enough, instead of a number of epochs.",
+    "val_loss_goal": "Stop once the validation loss is at most this (off: 0).",
+    "val_metric_goal": "Stop once the validation accuracy (or R² for regression) reaches "
+    "this, between 0 and 1 (off: 0).",
+    "max_seconds": "A time budget: stop after this many seconds of training, even in the "
+    "middle of an epoch (off: 0).",
+    "min_grad_norm": "Stop once the gradient's norm falls below this: the loss surface has "
+    "gone flat, so more steps change little (off: 0). Checked every 32 steps.",
     "restore_best": "At the end, go back to the weights from the best epoch rather than "
     "keeping the last ones.",
 }

@@ -326,7 +326,7 @@ class LossPlot(LivePlot):
         self.best_markers.set([] if best_x is None else [(best_x, f"best (epoch {best})")])
         self.lr_markers.set([(x_, "LR drop") for _, x_ in h.lr_drops()])
         stop = h.early_stop()
-        self.stop_markers.set([] if stop is None else [(stop[1], "early stop")])
+        self.stop_markers.set([] if stop is None else [(stop[1], stop[2])])
 
     def readout(self, x: float) -> str | None:
         h = self.history

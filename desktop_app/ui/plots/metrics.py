@@ -83,7 +83,7 @@ class MetricPlot(LivePlot):
         best = h.best_epoch()
         self.best_markers.set([] if best is None else [(float(best), f"best (epoch {best})")])
         stop = h.early_stop()
-        self.stop_markers.set([] if stop is None else [(float(stop[0]), "early stop")])
+        self.stop_markers.set([] if stop is None else [(float(stop[0]), stop[2])])
         if not h.live:
             self.fit()
 
