@@ -55,6 +55,7 @@ class EventRelay(Callback):
         self._rate_step = 0
         self._rate = 0.0  # samples per second, smoothed
         self._plane = None  # core.boundary.BoundaryPlane of the training data, or None
+        self._early = None  # the run's EarlyStopping callback, if any
         self._boundary = None  # a grid not sent yet
         self.final_boundary = None  # the grid of the model as the loop left it
         self._last_boundary = 0.0
@@ -88,6 +89,7 @@ class EventRelay(Callback):
         self._rate_t = 0.0
         self._last_emit = self._t0
         self._setup_boundary(trainer)
+        self._early = trainer.early_stopping  # for the time left if it stops improving
         self.worker.started.emit(self.info)
 
     def on_batch_end(self, trainer, block) -> None:
@@ -171,10 +173,16 @@ class EventRelay(Callback):
             self._rate = rate if self._rate == 0 else 0.7 * self._rate + 0.3 * rate
             self._rate_t, self._rate_step = active, self._step
         done = self._step - self._start_step
-        left = None
+        left = flat = None
         if done > 0:
             remaining = max(0, self.info.total_steps - self._step)
             left = remaining * active / done
+            es = self._early
+            if es is not None:
+                per = self.info.steps_per_epoch
+                in_epoch = (per - self._step % per) % per
+                patience_left = max(0, es.patience - es.wait) * per
+                flat = min(remaining, in_epoch + patience_left) * active / done
         self.worker.progress.emit(
             ProgressUpdate(
                 steps=steps,
@@ -186,6 +194,7 @@ class EventRelay(Callback):
                 active_seconds=active,
                 samples_per_second=self._rate,
                 seconds_left=left,
+                seconds_left_if_flat=flat,
                 phase=phase,
                 boundary=self._boundary,
             )

@@ -92,6 +92,7 @@ class ResultsPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("resultsPanel")
         self.outcome: RunOutcome | None = None
+        self._running = False  # a new run is training (these results are older)
         self._stale = False
 
         self.status_label = QLabel("No results yet: press Train.")
@@ -231,7 +232,12 @@ class ResultsPanel(QWidget):
         if o is None:
             return
         name = o.run.project.name
-        if self._stale:
+        if self._running:
+            self.status_label.setText(
+                "<span style='color:#a15c00'><b>From the previous run</b></span> of "
+                f"“{name}”: a new run is in progress; its results replace these when it ends."
+            )
+        elif self._stale:
             self.status_label.setText(
                 f"<span style='color:#a15c00'><b>From the previous run</b></span> of "
                 f"“{name}”: the project has changed since; press Train to update."
@@ -240,6 +246,15 @@ class ResultsPanel(QWidget):
             self.status_label.setText(f"<b>Test results</b> of “{name}”, from its model file.")
         else:
             self.status_label.setText(f"<b>Test results</b> of the last run of “{name}”.")
+
+    def run_started(self) -> None:
+        """A new run is training: what is shown belongs to the one before."""
+        self._running = True
+        self._set_status()
+
+    def run_ended(self) -> None:
+        self._running = False
+        self._set_status()
 
     def project_changed(self, project) -> None:
         """Mark the results as belonging to the previous run if the project differs."""

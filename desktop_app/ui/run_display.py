@@ -92,6 +92,7 @@ class RunDisplay(QObject):
     @Slot(object)
     def on_started(self, info) -> None:
         self.status.started(info)
+        self.results.run_started()
         reason = unavailable_reason(info.task, info.n_features)
         if reason:
             self.plots.boundary.explain(reason)
@@ -115,12 +116,14 @@ class RunDisplay(QObject):
         self.results_dock.raise_()
 
     def show_finished(self, outcome: RunOutcome, project: Project | None) -> None:
+        self.results.run_ended()
         self.history.end_run(outcome.run.stop_reason, outcome.run.best_epoch)
         self.show_outcome(outcome, project)
         self.status.finished(outcome)
 
     @Slot(str)
     def on_failed(self, message: str) -> None:
+        self.results.run_ended()
         self.history.end_run("failed", None)
         self.banner.show_message(message)
         self.status.failed()

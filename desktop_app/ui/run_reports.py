@@ -49,7 +49,10 @@ class ProgressUpdate:
     total_steps: int
     active_seconds: float  # wall time minus paused time since training began
     samples_per_second: float
-    seconds_left: float | None
+    seconds_left: float | None  # to the last planned epoch
+    # With early stopping: the time left if the monitored value stops improving now
+    # (it ends the run after its remaining patience); None without early stopping.
+    seconds_left_if_flat: float | None = None
     phase: str = "training"  # training | evaluating
     boundary: object | None = None  # core.boundary.BoundaryGrid: the latest, if new
 

@@ -109,7 +109,13 @@ class RunStatusBar(QStatusBar):
         elif info is not None:
             text = f"epoch {update.epoch}/{info.epochs} · step {update.step:,}/{info.total_steps:,}"
             if update.seconds_left is not None:
-                text += f" · {format_duration(update.seconds_left)} left"
+                left = format_duration(update.seconds_left)
+                flat = update.seconds_left_if_flat
+                if flat is not None and flat < 0.95 * update.seconds_left:
+                    # Early stopping may end it sooner: say both, honestly.
+                    text += f" · {left} left at most, {format_duration(flat)} if no new best"
+                else:
+                    text += f" · {left} left"
             self._last_text = text
             self.progress_label.setText(text if running else "Paused — " + text)
 

@@ -434,3 +434,44 @@ def test_a_metric_target_set_in_the_panel_stops_the_run_and_is_marked(qtbot, mak
     assert "Finished" in find(w, QLabel, "progressLabel").text()
     type_into(qtbot, find(w, QAbstractSpinBox, "metricGoalSpin"), "0")  # off again
     assert w.session.project.train.val_metric_goal is None
+
+
+def test_during_a_new_run_results_and_status_say_where_they_belong(qtbot, make_main_window):
+    """The last run's results are marked as the previous run's while a new one trains,
+    and the time left says what early stopping may cut it to."""
+    quick = Project(name="Quick", data=DataSpec(dataset="moons", n_samples=400))
+    w = make_main_window(quick)
+    with qtbot.waitSignal(w.controller.finished, timeout=60_000):
+        click(qtbot, find(w, QToolButton, "trainButton"))
+    status = find(w, QLabel, "resultsStatus")
+    assert "last run" in status.text()
+    long_es = LONG.model_copy(
+        update={"train": LONG.train.model_copy(update={"early_stopping": True, "patience": 3})}
+    )
+    w.session.update(long_es)
+    start_long_run(qtbot, w)
+    assert "a new run is in progress" in status.text()
+    progress = find(w, QLabel, "progressLabel")
+    qtbot.waitUntil(lambda: "if no new best" in progress.text(), timeout=10_000)
+    assert "left at most" in progress.text()
+    with qtbot.waitSignal(w.controller.finished, timeout=30_000):
+        click(qtbot, find(w, QToolButton, "stopButton"))
+    assert "a new run is in progress" not in status.text()
+
+
+def test_samples_per_second_after_resume_leaves_the_pause_out(qtbot, make_main_window):
+    w = make_main_window(LONG)
+    start_long_run(qtbot, w)
+    relay_rate = []
+    w.controller.progress.connect(lambda u: relay_rate.append(u.samples_per_second))
+    qtbot.wait(800)
+    before = relay_rate[-1]
+    click(qtbot, find(w, QToolButton, "pauseButton"))
+    qtbot.wait(1500)
+    relay_rate.clear()
+    click(qtbot, find(w, QToolButton, "pauseButton"))  # Resume
+    qtbot.waitUntil(lambda: len(relay_rate) >= 3, timeout=10_000)
+    after = relay_rate[0]
+    assert after > 0.5 * before, (before, after)  # the 1.5 s pause is not in the rate
+    with qtbot.waitSignal(w.controller.finished, timeout=30_000):
+        click(qtbot, find(w, QToolButton, "stopButton"))
