@@ -12,7 +12,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 from PySide6.QtCore import QObject, Slot
 
-from desktop_app.core.catalog import MULTICLASS, TASKS, split_sizes
+from desktop_app.core.catalog import CATALOG, MULTICLASS, TASKS, split_sizes
 from desktop_app.core.errors import SpecError
 from desktop_app.core.specs.messages import format_validation_error
 from desktop_app.core.specs.project import Project
@@ -21,6 +21,7 @@ from desktop_app.ui.panels.dataset import DatasetPanel
 from desktop_app.ui.panels.optimizer import OptimizerPanel
 from desktop_app.ui.session import Session
 
+DEFAULT_NAME = Project.model_fields["name"].default
 PANEL_NAMES = ("Dataset", "Architecture", "Optimizer and training")
 
 
@@ -39,6 +40,8 @@ class ProjectForm(QObject):
         self.session = session
         self.dataset, self.architecture, self.optimizer = dataset, architecture, optimizer
         self.panels = (dataset, architecture, optimizer)
+        self._dataset: str | None = None  # the dataset shown, to tell when it changes
+        self._loading = False
         session.replaced.connect(self.show_project)
         dataset.changed.connect(self._on_dataset_changed)
         architecture.changed.connect(self.revalidate)
@@ -49,17 +52,38 @@ class ProjectForm(QObject):
     @Slot(object)
     def show_project(self, project: Project) -> None:
         """Show `project` in the panels, then report what they hold."""
-        self.dataset.set_spec(project.data)
-        self.architecture.set_spec(project.model)
-        self.optimizer.set_spec(project.train)
+        self._loading = True  # its name is its own, whatever its dataset
+        try:
+            self.dataset.set_spec(project.data)
+            self.architecture.set_spec(project.model)
+            self.optimizer.set_spec(project.train)
+        finally:
+            self._loading = False
+        self._dataset = project.data.dataset
         self._on_dataset_changed()
 
     def set_editable(self, editable: bool) -> None:
         for panel in self.panels:
             panel.set_locked(not editable)
 
+    def _follow_dataset_name(self) -> None:
+        """A project nobody named (the default's name, or the title of the dataset it
+        had) takes the new dataset's title: "Two moons", not "Classic first example",
+        also for the model file name Save Model suggests."""
+        spec = self.dataset.spec()
+        new = CATALOG.get(spec.dataset)
+        old = CATALOG.get(self._dataset) if self._dataset else None
+        self._dataset = spec.dataset
+        if new is None or old is None or new is old:
+            return
+        name = self.session.name
+        if name in (DEFAULT_NAME, old.title):
+            self.session.rename(new.title)
+
     @Slot()
     def _on_dataset_changed(self) -> None:
+        if not self._loading:
+            self._follow_dataset_name()
         if self.dataset.is_valid() and self.dataset.spec().task in TASKS:
             d = self.dataset.spec()  # (a table's task is known once it was read)
             outputs = d.classes if d.task == MULTICLASS else 1

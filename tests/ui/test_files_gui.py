@@ -129,14 +129,15 @@ def test_save_marks_clean_and_reopen_restores(qtbot, main_window, monkeypatch, t
     answers = Answers(monkeypatch)
     assert w.windowTitle() == "Odyssey — Classic first example"
     choose(w, "datasetCombo", "moons")
-    assert w.windowTitle() == "Odyssey — Classic first example*"
+    # An unnamed project takes its dataset's title (bug 11: it kept the default name).
+    assert w.windowTitle() == "Odyssey — Two moons*"
 
     path = tmp_path / "moons"
     calls = save_dialog_returns(monkeypatch, path)
     trigger(w, "actionSave")  # no file yet: asks where
     saved = tmp_path / "moons.json"
     assert len(calls) == 1 and Project.load(saved) == w.session.project
-    assert w.windowTitle() == "Odyssey — Classic first example"
+    assert w.windowTitle() == "Odyssey — Two moons"
 
     choose(w, "datasetCombo", "circles")
     assert w.windowTitle().endswith("*")
@@ -540,3 +541,22 @@ def test_dropping_a_model_file_loads_it(qtbot, make_main_window, monkeypatch, tm
     qtbot.waitUntil(lambda: w2.session.model is not None, timeout=60_000)
     assert w2.session.project == SHORT
     assert json.loads(w2.session.project.to_json())["name"] == "Short run"
+
+
+def test_an_unnamed_project_takes_its_datasets_title_a_named_one_keeps_its_name(
+    qtbot, main_window, monkeypatch
+):
+    """The name stayed "Classic first example" whatever the dataset, and that became the
+    suggested model file name (issue 10, bug 11)."""
+    from desktop_app.core.catalog import CATALOG
+
+    w = main_window
+    choose(w, "datasetCombo", "moons")
+    assert w.session.name == CATALOG["moons"].title
+    choose(w, "datasetCombo", "circles")
+    assert w.session.name == CATALOG["circles"].title
+    assert w.session.project.name == CATALOG["circles"].title
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("My rings", True))
+    trigger(w, "actionRename")
+    choose(w, "datasetCombo", "moons")
+    assert w.session.name == "My rings"  # a name the user gave is theirs
