@@ -36,6 +36,7 @@ from desktop_app.core.devices import cpu_threads_for, resolve_device
 from desktop_app.core.errors import NonFiniteLossError, OdysseyError, TrainingError
 from desktop_app.core.evaluation import evaluate
 from desktop_app.core.history import History
+from desktop_app.core.memory import training_memory_problem
 from desktop_app.core.metrics import HEADLINE
 from desktop_app.core.model import build_model
 from desktop_app.core.outputs import predicted_classes, to_probabilities
@@ -114,6 +115,9 @@ class Trainer:
             raise TrainingError(problem)
         self.device = resolve_device(t.device)
         n_params = count_parameters(p.model, d.n_features, d.n_outputs)
+        problem = training_memory_problem(n_params, t.optimizer)
+        if problem:  # before any allocation: the allocator's own words are no message
+            raise TrainingError(problem)
         self.threads = cpu_threads_for(n_params, t.batch_size, t.threads, self.leave_core_free)
         if self.device.type == "cpu":
             torch.set_num_threads(self.threads)

@@ -14,7 +14,7 @@ The rules, in words:
   are locked, New/Open/Open Recent/Rename/Import/Load model/Save model/Continue are off.
 - While a model file or a table is being read or written ("model-file" and "table"
   jobs), the same actions wait too (previews and the device probe block nothing).
-- Train needs a valid project; Pause and Stop need a running or paused run. Step one
+- Train needs a valid project that can train here (no problem left); Pause and Stop need a running or paused run. Step one
   batch / one epoch work on a paused run, or start one (like Train) when none is live.
 - Save model and Predict need a current model; Continue training needs one that was
   saved with its training state.
@@ -51,6 +51,9 @@ class SessionFacts(Protocol):
     @property
     def model(self) -> object | None: ...
 
+    @property
+    def problem(self) -> str: ...
+
 
 @dataclass(frozen=True)
 class Enablement:
@@ -71,14 +74,15 @@ def enablement(run: RunState, busy_jobs: frozenset[str], session: SessionFacts) 
     settled = not live and not (busy_jobs & BLOCKING_JOBS)
     model = session.model
     has_model = model is not None
+    trainable = session.project is not None and not session.problem
     resumable = has_model and getattr(model, "resume", None) is not None
     actions = {
-        "actionTrain": settled and session.project is not None,
+        "actionTrain": settled and trainable,
         "actionPause": active,
         "actionStop": active,
         # Stepping: a paused run goes one batch or epoch on; with none, one starts.
-        "actionStepBatch": run is RunState.PAUSED or (settled and session.project is not None),
-        "actionStepEpoch": run is RunState.PAUSED or (settled and session.project is not None),
+        "actionStepBatch": run is RunState.PAUSED or (settled and trainable),
+        "actionStepEpoch": run is RunState.PAUSED or (settled and trainable),
         "actionNew": settled,
         "actionOpen": settled,
         "menuOpenRecent": settled,

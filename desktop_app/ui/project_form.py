@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Slot
 
 from desktop_app.core.catalog import CATALOG, MULTICLASS, TASKS, split_sizes
 from desktop_app.core.errors import SpecError
+from desktop_app.core.memory import training_memory_problem
 from desktop_app.core.specs.messages import format_validation_error
 from desktop_app.core.specs.project import Project
 from desktop_app.ui.panels.architecture import ArchitecturePanel
@@ -119,4 +120,9 @@ class ProjectForm(QObject):
         except SpecError as exc:
             self.session.edit(None, str(exc))
         else:
-            self.session.edit(project)
+            problem = training_memory_problem(
+                self.architecture.parameter_count(), project.train.optimizer
+            )
+            # Train is not offered for a network that cannot fit; the project stays
+            # valid (it can be saved, and trained on a bigger machine).
+            self.session.edit(project, problem[0].upper() + problem[1:] + "." if problem else "")

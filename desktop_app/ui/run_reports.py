@@ -84,7 +84,8 @@ def user_message(exc: BaseException) -> str:
             "network or a smaller batch size."
         )
     text = str(exc)
-    if isinstance(exc, RuntimeError) and "out of memory" in text.lower():
+    low = text.lower()
+    if isinstance(exc, RuntimeError) and ("out of memory" in low or "can't allocate" in low):
         return (
             "The device ran out of memory. Use a smaller batch size or network, or train "
             "on the CPU."

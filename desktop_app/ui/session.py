@@ -51,7 +51,8 @@ class Session(QObject):
 
     @property
     def problem(self) -> str:
-        """Why `project` is None: what the user must fix ("" when it is valid)."""
+        """What the user must fix before training ("" when nothing): why `project` is
+        None, or why a valid project cannot train here."""
         return self._problem
 
     @property
@@ -79,8 +80,10 @@ class Session(QObject):
 
     # ------------------------------------------------------------------ changing
     def edit(self, project: Project | None, problem: str = "") -> None:
-        """The panels now show `project` (None: invalid, `problem` says why)."""
-        self._project, self._problem = project, problem if project is None else ""
+        """The panels now show `project` (None: invalid, `problem` says why). A valid
+        project may still carry a problem: one that cannot train on this computer (it
+        can be saved, not trained)."""
+        self._project, self._problem = project, problem
         if project is not None:
             self._name = project.name
         self.project_changed.emit()

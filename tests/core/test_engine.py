@@ -299,3 +299,18 @@ def test_stopping_criteria_travel_in_the_project_file_and_old_files_have_none(tm
     path.write_text(json.dumps(old))
     t = load_project(path).train
     assert (t.train_loss_goal, t.val_metric_goal, t.max_seconds) == (None, None, None)
+
+
+def test_a_network_too_big_for_this_computer_is_refused_before_any_allocation():
+    """A trillion-parameter network reached the allocator ("DefaultCPUAllocator: can't
+    allocate memory") and a "please report it" message (issue 10, bug 3)."""
+    from desktop_app.core.errors import TrainingError
+    from desktop_app.core.memory import training_memory_problem
+    from desktop_app.core.specs.model import LayerSpec, ModelSpec
+
+    big = ModelSpec(hidden=[LayerSpec(units=1_000_000), LayerSpec(units=1_000_000)])
+    with pytest.raises(TrainingError, match=r"parameters: training it needs about .* TB"):
+        Trainer(Project(model=big)).fit()
+    assert training_memory_problem(10_000, "adam", memory=8 << 30) is None
+    message = training_memory_problem(10**12, "adam", memory=24 << 30)
+    assert "1,000,000,000,000 parameters" in message and "24.0 GB" in message

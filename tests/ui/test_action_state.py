@@ -23,8 +23,8 @@ RESUMABLE = SimpleNamespace(resume=object())  # a model saved with its training 
 PREDICT_ONLY = SimpleNamespace(resume=None)  # saved for prediction only
 
 
-def session(project=True, model=None):
-    return SimpleNamespace(project=Project() if project else None, model=model)
+def session(project=True, model=None, problem=""):
+    return SimpleNamespace(project=Project() if project else None, model=model, problem=problem)
 
 
 @pytest.mark.parametrize("run", [RunState.RUNNING, RunState.PAUSED, RunState.STOPPING])
@@ -56,8 +56,11 @@ def test_without_a_model_nothing_acts_on_one():
     assert e["actionLoadModel"]
 
 
-def test_train_needs_a_valid_project():
+def test_train_needs_a_valid_project_that_can_train_here():
     assert not enablement(RunState.IDLE, frozenset(), session(project=False))["actionTrain"]
+    too_big = enablement(RunState.IDLE, frozenset(), session(problem="needs 16 TB"))
+    assert not too_big["actionTrain"] and not too_big["actionStepBatch"]
+    assert too_big["actionSave"]  # it can still be saved
 
 
 def test_pause_and_stop_only_for_a_running_or_paused_run():

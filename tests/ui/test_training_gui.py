@@ -475,3 +475,20 @@ def test_samples_per_second_after_resume_leaves_the_pause_out(qtbot, make_main_w
     assert after > 0.5 * before, (before, after)  # the 1.5 s pause is not in the rate
     with qtbot.waitSignal(w.controller.finished, timeout=30_000):
         click(qtbot, find(w, QToolButton, "stopButton"))
+
+
+def test_a_network_too_big_to_train_here_disables_train_and_says_why(qtbot, make_main_window):
+    from desktop_app.ui.run_reports import user_message
+
+    big = ModelSpec(hidden=[LayerSpec(units=1_000_000), LayerSpec(units=1_000_000)])
+    w = make_main_window(Project(name="Huge", model=big))
+    assert not find(w, QToolButton, "trainButton").isEnabled()
+    message = find(w, QLabel, "projectMessage").text()
+    assert "parameters" in message and "use fewer or narrower hidden layers" in message
+    assert w.session.project is not None  # still a project: it can be saved
+    assert w.actions["actionSave"].isEnabled()
+    allocator = RuntimeError(
+        "DefaultCPUAllocator: can't allocate memory: you tried to allocate 4e12 bytes"
+    )
+    assert "ran out of memory" in user_message(allocator)
+    assert "please report" not in user_message(allocator)

@@ -1,0 +1,48 @@
+"""Whether a network can be trained in this computer's memory at all, said before any
+memory is taken. No torch here: the window checks every edit with it.
+
+A network of a trillion parameters used to reach the allocator, which answered with its
+own text ("DefaultCPUAllocator: can't allocate memory: you tried to allocate ...").
+Training keeps, per parameter, the weight, its gradient and the optimizer's state
+(Adam's two moments, SGD's momentum), all float32; a network that needs more than the
+machine's physical memory for those alone cannot train here.
+"""
+
+from __future__ import annotations
+
+import os
+
+BYTES = 4  # float32
+# Per parameter: weight + gradient + the optimizer's own state, in float32 values.
+COPIES = {"sgd": 3, "adam": 4, "adamw": 4, "rmsprop": 4, "adagrad": 3}
+
+
+def physical_memory() -> int | None:
+    """This computer's memory in bytes, or None where it cannot be told."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def training_memory_problem(n_params: int, optimizer: str, memory: int | None = None) -> str | None:
+    """Why a network of `n_params` parameters cannot train here, or None."""
+    memory = physical_memory() if memory is None else memory
+    if memory is None:
+        return None
+    need = n_params * BYTES * COPIES.get(optimizer, 4)
+    if need <= memory:
+        return None
+    return (
+        f"the network has {n_params:,} parameters: training it needs about "
+        f"{_size(need)} for the weights, gradients and optimizer state alone, and this "
+        f"computer has {_size(memory)}; use fewer or narrower hidden layers"
+    )
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
+        if n < 1024 or unit == "PB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} PB"
