@@ -12,7 +12,7 @@ import sys
 import threading
 import traceback
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QtMsgType, Signal, Slot, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from desktop_app import __version__
@@ -81,7 +81,8 @@ def create_application(argv: list[str]) -> QApplication:
         app = QApplication([sys.argv[0] if sys.argv else "odyssey", *argv])
     app.setOrganizationName("Odyssey")
     app.setApplicationName("Odyssey")
-    app.setApplicationDisplayName("Odyssey")
+    # No application display name: Qt would append it to every window title on X11 and
+    # Wayland ("Odyssey — project — Odyssey"); the titles already name the app.
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("odyssey")
     app.setStyle("Fusion")  # the same look on every platform (and in screenshots)
@@ -89,7 +90,19 @@ def create_application(argv: list[str]) -> QApplication:
 
     app.setWindowIcon(app_icon())
     QThread.currentThread().setObjectName("gui")
+    if app.platformName() == "offscreen":
+        qInstallMessageHandler(_offscreen_messages)
     return app
+
+
+OFFSCREEN_NOISE = frozenset({"This plugin does not support propagateSizeHints()"})
+
+
+def _offscreen_messages(_mode: QtMsgType, _context, message: str) -> None:
+    """Qt's messages without the offscreen platform's one line of noise, printed on every
+    offscreen start (`--self-test`); everything else reaches stderr as Qt prints it."""
+    if message not in OFFSCREEN_NOISE:
+        sys.stderr.write(message + "\n")
 
 
 def create_main_window(argv: list[str]):

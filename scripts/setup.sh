@@ -10,8 +10,8 @@ DEB_PACKAGES=(
   libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
   libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 fonts-dejavu-core
-  # a real X screen for the window test and screenshots
-  xvfb xauth imagemagick
+  # a real X screen for the window test and screenshots; xdotool reads window titles
+  xvfb xauth imagemagick xdotool
 )
 
 PY=${PYTHON:-python3}

@@ -73,6 +73,9 @@ def cmd_train(args) -> int:
         data = prepare(project.data)
     task = data.task
     n_params = count_parameters(project.model, data.n_features, data.n_outputs)
+    plan = project.train.epochs  # the epoch a run ends at, at the latest
+    if loaded is not None and loaded.resume is not None:
+        plan = loaded.resume.epoch + (epochs or 0)  # a resumed run goes on to there
     if not quiet:
         sizes = " → ".join(
             [
@@ -86,7 +89,7 @@ def cmd_train(args) -> int:
             f"{len(data.x_val)} / test {len(data.x_test)}; model: {sizes} "
             f"({output_activation(task)} output, {n_params:,} parameters); "
             f"{project.train.optimizer} lr {project.train.lr:g}, loss {project.loss}, "
-            f"batch {project.train.batch_size}, up to {project.train.epochs} epochs"
+            f"batch {project.train.batch_size}, up to {plan} epochs"
         )
     if loaded is not None:
         done = loaded.resume.epoch if loaded.resume is not None else 0

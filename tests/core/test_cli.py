@@ -138,3 +138,25 @@ def test_a_stopping_criterion_set_on_the_command_line_names_itself():
     assert proc.returncode == 0, proc.stderr
     assert "the validation metric reached its target" in proc.stdout
     assert json.loads(proc.stdout.strip().splitlines()[-1])["stop_reason"] == "val_metric_goal"
+
+
+def test_info_on_a_table_names_the_files_it_reads(tmp_path, capsys):
+    """It said "header claims 734,698,278,354,037,857 bytes" (issue 10, bug 15)."""
+    table = tmp_path / "data.csv"
+    table.write_text("a,b\n1,2\n")
+    assert run_cli(["info", str(table)]) == 2
+    err = capsys.readouterr().err
+    assert "is a table" in err and "safetensors" in err and "odyssey train --data" in err
+    assert "header claims" not in err
+
+
+def test_resume_says_the_epoch_it_trains_to(tmp_path):
+    model = tmp_path / "m.safetensors"
+    first = odyssey(
+        "train", "--set", "train.epochs=5", "--set", "train.early_stopping=false",
+        "--save", str(model), "--quiet",
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    proc = odyssey("train", "--resume", str(model), "--epochs", "3")
+    assert proc.returncode == 0, proc.stderr
+    assert "up to 8 epochs" in proc.stdout and "finished after 8 epochs" in proc.stdout

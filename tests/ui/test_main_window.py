@@ -564,3 +564,16 @@ def test_the_loss_plot_stays_readable_at_100k_steps(qtbot):
     ticks = axis.tickValues(0, 120_000, 800)
     assert all(v % 1000 == 0 for _, values in ticks for v in values)  # at whole epochs
     assert axis.tickStrings([20_000.0, 40_000.0], 1.0, 20_000.0) == ["20", "40"]
+
+
+def test_an_offscreen_self_test_prints_nothing_on_stderr(tmp_path):
+    """Every offscreen --self-test printed Qt's "This plugin does not support
+    propagateSizeHints()" (issue 10, bug 15)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "ODYSSEY_SETTINGS_DIR": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "desktop_app", "--self-test"],
+        env=env, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "self-test passed" in proc.stdout
+    assert proc.stderr.strip() == "", proc.stderr

@@ -60,6 +60,15 @@ SCRIPT = textwrap.dedent(
         report["size"] = [pixmap.width(), pixmap.height()]
         report["accuracy"] = w.findChild(QLabel, "metric_accuracy").text()
         report["title"] = w.windowTitle()
+        try:  # the title as the X server holds it (what a window manager shows)
+            import subprocess
+            found = subprocess.run(
+                ["xdotool", "search", "--name", "Odyssey", "getwindowname", "%@"],
+                capture_output=True, text=True, timeout=10,
+            )
+            report["x_titles"] = found.stdout.splitlines()
+        except OSError:
+            report["x_titles"] = None
         w.close()
 
     def give_up():
@@ -105,6 +114,10 @@ def test_real_window_trains_and_saves_a_screenshot(tmp_path):
     assert "failed" not in report and "timeout" not in report, report
     assert report["saved"] is True
     assert report["title"] == "Odyssey — Classic first example"
+    # What the window manager shows does not repeat the app's name.
+    assert report["x_titles"] is not None, "xdotool is needed (scripts/setup.sh installs it)"
+    assert "Odyssey — Classic first example" in report["x_titles"], report["x_titles"]
+    assert not any(t.count("Odyssey") > 1 for t in report["x_titles"]), report["x_titles"]
     assert report["accuracy"].endswith("%")
     width, height = report["size"]  # the laptop screen is the design target
     assert 1000 <= width <= 1366 and 600 <= height <= 768, report["size"]

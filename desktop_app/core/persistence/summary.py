@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desktop_app.core.errors import FileFormatError
 from desktop_app.core.persistence.model_file import load_model
 from desktop_app.core.persistence.projects import load_project
+from desktop_app.core.tabular.detect import TABLE_SUFFIXES
 
 if TYPE_CHECKING:  # pragma: no cover
     from desktop_app.core.specs.project import Project
@@ -25,9 +27,18 @@ def file_summary(path: str | Path) -> dict:
     if not is_model and p.suffix.lower() != ".json":
         try:
             with open(p, "rb") as f:
-                is_model = not f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+                head = f.read(64)
         except OSError:
-            pass  # load_project reports it
+            head = b"{"  # load_project reports it
+        is_model = not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+        # A safetensors file starts with its header's length (8 bytes), then "{".
+        if is_model and head[8:9] != b"{":
+            table = p.suffix.lower() in TABLE_SUFFIXES
+            raise FileFormatError(
+                f"{p} is {'a table, ' if table else ''}not a safetensors model file or a "
+                "project file (.json), the files odyssey info reads"
+                + (f"; to train on it, use odyssey train --data {p}" if table else "")
+            )
     if not is_model:
         project = load_project(p)
         d = project.data

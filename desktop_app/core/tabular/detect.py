@@ -52,6 +52,9 @@ DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _DELIMITER_PRIORITY = {"\t": 3, ";": 2, "|": 1, ",": 0}
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")  # read with openpyxl (core.tabular.excel)
+# Every file a user may hand Odyssey as a table (.xls and .parquet get a message saying
+# how to convert them).
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet")
 
 _SAVE_AS = "save it as an Excel workbook (.xlsx) or as CSV, and import that file"
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData
 
+from desktop_app.core.tabular.detect import TABLE_SUFFIXES
 from desktop_app.ui.action_state import Permissions
 from desktop_app.ui.commands.files import BUSY, ProjectFiles
 from desktop_app.ui.commands.models import ModelCommands
@@ -15,8 +16,6 @@ from desktop_app.ui.commands.tables import TableCommands
 
 MODEL_SUFFIXES = (".safetensors",)
 PROJECT_SUFFIXES = (".json",)
-# .xls and .parquet open the import dialog too, which says how to convert them.
-TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet")
 
 
 def dropped_paths(mime: QMimeData | None) -> list[str]:
