@@ -85,7 +85,7 @@ def test_twenty_feature_project_explains_why_there_is_no_boundary(qtbot, main_wi
 def test_file_new_clears_the_boundary(qtbot, main_window, monkeypatch):
     w = main_window
     discard = QMessageBox.StandardButton.Discard  # the unsaved moons edit is let go
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: discard))
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: discard)
     choose(find(w, QComboBox, "datasetCombo"), "moons")
     train(qtbot, w)
     assert w.plots.boundary.grid is not None

@@ -54,17 +54,20 @@ def choose(w, combo_name: str, data) -> None:
 
 
 class Answers:
-    """QMessageBox.question/warning stand-ins: record each question, give `answer`."""
+    """Stand-ins for the question box (QMessageBox.exec) and QMessageBox.warning: record
+    each question and the buttons it offered, give `answer`."""
 
     def __init__(self, monkeypatch, answer=SB.Cancel):
         self.answer = answer
         self.asked: list[str] = []
+        self.buttons: list[list[str]] = []
         self.warnings: list[str] = []
-        monkeypatch.setattr(QMessageBox, "question", self._question)
+        monkeypatch.setattr(QMessageBox, "exec", lambda box: self._exec(box))
         monkeypatch.setattr(QMessageBox, "warning", self._warning)
 
-    def _question(self, parent, title, text, *args, **kwargs):
-        self.asked.append(text)
+    def _exec(self, box):
+        self.asked.append(box.text())
+        self.buttons.append([b.text() for b in box.buttons()])
         return self.answer
 
     def _warning(self, parent, title, text, *args, **kwargs):
@@ -163,6 +166,8 @@ def test_new_after_an_edit_asks_and_cancel_keeps_the_edit(qtbot, main_window, mo
     choose(w, "datasetCombo", "moons")
     trigger(w, "actionNew")
     assert len(answers.asked) == 1 and "not saved" in answers.asked[0]
+    # Alt+S, Alt+D and Alt+C answer it, as README promises (bug 10: no mnemonics).
+    assert sorted(answers.buttons[0]) == ["&Cancel", "&Discard", "&Save"]
     assert w.session.project.data.dataset == "moons" and w.windowTitle().endswith("*")
 
     answers.answer = SB.Discard

@@ -177,17 +177,17 @@ def test_closing_mid_run_asks_then_stops_and_leaves_nothing_running(
     asked = []
 
     def answer(choice):
-        def question(*args, **kwargs):
-            asked.append(args[1] if len(args) > 1 else "")
+        def question(box):
+            asked.append(box.windowTitle())
             return choice
 
         return question
 
-    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
+    monkeypatch.setattr(QMessageBox, "exec", answer(QMessageBox.StandardButton.No))
     w.close()
     assert asked and w.isVisible() and w.controller.state is RunState.RUNNING
 
-    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
+    monkeypatch.setattr(QMessageBox, "exec", answer(QMessageBox.StandardButton.Yes))
     w.close()
     assert len(asked) == 2
     assert not w.isVisible()
@@ -208,17 +208,17 @@ def test_closing_mid_run_with_unsaved_changes_asks_once_while_the_run_waits(
     asked = []
 
     def answer(choice):
-        def question(parent, title, text, *args, **kwargs):
+        def question(box):
             qtbot.wait(200)  # updates sent before the pause arrive
             steps = len(w.history.steps)
             qtbot.wait(300)  # the run must not go on behind the question
             QApplication.processEvents()
-            asked.append((w.controller.state, len(w.history.steps) - steps, text))
+            asked.append((w.controller.state, len(w.history.steps) - steps, box.text()))
             return choice
 
         return question
 
-    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
+    monkeypatch.setattr(QMessageBox, "exec", answer(QMessageBox.StandardButton.Cancel))
     w.close()
     assert len(asked) == 1 and w.isVisible()
     state, more_steps, text = asked[0]
@@ -227,7 +227,7 @@ def test_closing_mid_run_with_unsaved_changes_asks_once_while_the_run_waits(
     assert w.controller.state is RunState.RUNNING  # Cancel: the run goes on
 
     asked.clear()
-    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Discard))
+    monkeypatch.setattr(QMessageBox, "exec", answer(QMessageBox.StandardButton.Discard))
     w.close()
     assert len(asked) == 1
     assert not w.isVisible()

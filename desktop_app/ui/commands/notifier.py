@@ -11,6 +11,13 @@ from PySide6.QtWidgets import QMessageBox, QStatusBar, QWidget
 from desktop_app.ui.dialogs import MessageBanner
 
 Button = QMessageBox.StandardButton
+MNEMONICS = {
+    Button.Save: "&Save",
+    Button.Discard: "&Discard",
+    Button.Cancel: "&Cancel",
+    Button.Yes: "&Yes",
+    Button.No: "&No",
+}
 
 
 class Notifier(Protocol):
@@ -55,4 +62,13 @@ class WindowNotifier:
         self.status_bar.clearMessage()
 
     def ask(self, title: str, text: str, buttons: Button, default: Button) -> Button:
-        return QMessageBox.question(self._parent, title, text, buttons, default)
+        """A question box whose buttons have Alt-key mnemonics (Alt+S saves, Alt+D
+        discards), which QMessageBox's standard buttons lack on Linux."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, buttons, self._parent)
+        box.setObjectName("questionBox")
+        box.setDefaultButton(default)
+        for button, label in MNEMONICS.items():
+            widget = box.button(button)
+            if widget is not None:
+                widget.setText(label)
+        return Button(box.exec())
