@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, Signal, Slot
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSlider,
     QSpinBox,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -135,8 +136,61 @@ def show_error(label: QLabel, message: str | None) -> None:
     label.setVisible(bool(message))
 
 
+class SaysWhyOutOfRange:
+    """Mixin for spin boxes: a typed number outside the range stays visible while being
+    typed, and when the box takes it back (Enter, leaving the box) it says why next to
+    itself: "Batch size must be at least 1; 0 was not taken, it stays 64". A spin box
+    used to swallow such a keystroke, or revert the value without a word."""
+
+    last_rejection = ""  # the last explanation shown (tests, screen readers)
+
+    def _typed_number(self, text: str) -> float | None:
+        s = text.strip()
+        for affix in (self.prefix(), self.suffix()):
+            if affix:
+                s = s.replace(affix.strip(), "")
+        s = s.replace(self.locale().groupSeparator(), "").replace(",", ".").strip()
+        try:
+            value = float(s)
+        except ValueError:
+            return None
+        return value if math.isfinite(value) else None
+
+    def validate(self, text: str, pos: int):
+        state, text, pos = super().validate(text, pos)
+        started = text.strip() in ("-", "+")  # the first key of a negative number
+        if state == QValidator.State.Invalid and (started or self._typed_number(text) is not None):
+            return QValidator.State.Intermediate, text, pos  # explained on leaving
+        return state, text, pos
+
+    def fixup(self, text: str):
+        value = self._typed_number(text)
+        if value is not None and not (self.minimum() <= value <= self.maximum()):
+            self._explain(value)
+        return super().fixup(text)
+
+    def _explain(self, typed: float) -> None:
+        name = self.accessibleName() or "This value"
+        lo, hi = self.textFromValue(self.minimum()), self.textFromValue(self.maximum())
+        bound = f"at least {lo}" if typed < self.minimum() else f"at most {hi}"
+        kept = self.textFromValue(self.value())
+        self.last_rejection = f"{name} must be {bound}; {typed:g} was not taken, it stays {kept}."
+        self.setAccessibleDescription(self.last_rejection)
+        QToolTip.showText(
+            self.mapToGlobal(QPoint(0, self.height())), self.last_rejection, self, QRect(), 6000
+        )
+
+
+class RangeSpinBox(SaysWhyOutOfRange, QSpinBox):
+    """A QSpinBox that says why it did not take a value (SaysWhyOutOfRange)."""
+
+
+class RangeDoubleSpinBox(SaysWhyOutOfRange, QDoubleSpinBox):
+    """A QDoubleSpinBox that says why it did not take a value (SaysWhyOutOfRange)."""
+
+
 def make_spin(lo: int, hi: int, step: int = 1, suffix: str = "") -> QSpinBox:
-    spin = QSpinBox()
+    spin = RangeSpinBox()
     spin.setRange(lo, hi)
     spin.setSingleStep(step)
     spin.setSuffix(suffix)
@@ -149,7 +203,7 @@ def make_spin(lo: int, hi: int, step: int = 1, suffix: str = "") -> QSpinBox:
 def make_double_spin(
     lo: float, hi: float, step: float, decimals: int = 3, suffix: str = ""
 ) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox()
+    spin = RangeDoubleSpinBox()
     spin.setRange(lo, hi)
     spin.setSingleStep(step)
     spin.setDecimals(decimals)
@@ -170,7 +224,7 @@ def format_sci(value: float) -> str:
     return f"{mantissa}e{int(exponent)}"
 
 
-class ScientificSpinBox(QDoubleSpinBox):
+class ScientificSpinBox(SaysWhyOutOfRange, QDoubleSpinBox):
     """A spin box for values spanning orders of magnitude (learning rates, decays).
 
     Typing accepts 0.001, 1e-3 or 1E-3. The arrows step through 1, 2, 5 × 10^k,
@@ -214,6 +268,9 @@ class ScientificSpinBox(QDoubleSpinBox):
         return QValidator.State.Intermediate, text, pos
 
     def fixup(self, text: str) -> str:
+        value = self._typed_number(text)
+        if value is not None and not (self.minimum() <= value <= self.maximum()):
+            self._explain(value)
         return self.textFromValue(self.value())
 
     def stepBy(self, steps: int) -> None:  # noqa: N802

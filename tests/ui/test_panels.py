@@ -617,3 +617,30 @@ def test_tab_leaves_the_layer_table_for_the_buttons_and_editors(qtbot):
     qtbot.waitUntil(table.hasFocus)
     qtbot.keyClick(table, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)
     assert QApplication.focusWidget() is not table
+
+
+@pytest.mark.parametrize(
+    ("name", "typed", "bound"),
+    [
+        ("lrSpin", "100", "at most 10"),
+        ("lrSpin", "-1", "at least"),
+        ("batchSizeSpin", "0", "at least 1"),
+    ],
+)
+def test_a_value_out_of_range_is_explained_not_silently_reverted(qtbot, name, typed, bound):
+    """Learning rate -1 or 100, batch size 0: the box kept its value without a word
+    (issue 10, bug 8); now it says what the range is and what it kept."""
+    panel = OptimizerPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    spin = panel.findChild(QAbstractSpinBox, name)
+    before = spin.value()
+    spin.setFocus()
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin.lineEdit(), typed)
+    assert spin.lineEdit().text().strip().startswith(typed)  # the keys were not swallowed
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert spin.value() == before
+    assert bound in spin.last_rejection and f"{float(typed):g} was not taken" in spin.last_rejection
+    assert spin.accessibleDescription() == spin.last_rejection
