@@ -14,14 +14,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from desktop_app.core.catalog import BINARY, MULTICLASS
+from desktop_app.core.catalog import BINARY, MULTICLASS, REGRESSION
 from desktop_app.core.outputs import class_probabilities, to_probabilities
 
 GRID_SIZE = 80  # points per axis
 MARGIN = 0.1  # share of the data's span added on each side
 POINT_LIMIT = 2000  # training points drawn on top
 
-NOT_SHOWN = "The decision boundary is drawn for classification data with two features."
+NOT_SHOWN = (
+    "The decision boundary is drawn for classification data with two features, the "
+    "fitted curve for regression on one feature."
+)
+CURVE_POINTS = 200  # x values the fitted curve is evaluated at
 
 
 @dataclass
@@ -56,10 +60,13 @@ class BoundaryGrid:
 
 
 def unavailable_reason(task: str, n_features: int) -> str | None:
-    """Why no boundary can be drawn for this data, or None when it can."""
-    if task not in (BINARY, MULTICLASS) or n_features != 2:
-        return NOT_SHOWN
-    return None
+    """Why no boundary (or, for regression on one feature, fitted curve) can be drawn for
+    this data, or None when it can."""
+    if task in (BINARY, MULTICLASS) and n_features == 2:
+        return None
+    if task == REGRESSION and n_features == 1:
+        return None
+    return NOT_SHOWN
 
 
 def grid_bounds(points: np.ndarray, margin: float = MARGIN) -> tuple[tuple, tuple]:
@@ -151,13 +158,58 @@ class BoundaryPlane:
     labels: np.ndarray
 
     @classmethod
-    def of(cls, prep, x_train: np.ndarray, y_train: np.ndarray) -> BoundaryPlane | None:
-        """The plane of this training data, or None: not two-feature classification, or
-        no training rows to span it."""
+    def of(cls, prep, x_train: np.ndarray, y_train: np.ndarray):
+        """The plane of this training data (a CurveLine for regression on one feature),
+        or None: neither applies, or no training rows to span it."""
         if unavailable_reason(prep.task, prep.n_features) or not len(x_train):
             return None
+        if prep.task == REGRESSION:
+            return CurveLine.of(prep, x_train, y_train)
         return cls(prep, *training_points(prep, x_train, y_train))
 
     def grid(self, model, device="cpu") -> BoundaryGrid | None:
         """The model's boundary over this plane now."""
         return decision_grid(model, self.prep, self.points, self.labels, device=device)
+
+
+@dataclass
+class CurveGrid:
+    """A one-feature regression model's prediction over the feature's range, with the
+    training points, all in original units (the "fitted curve" of the sine dataset)."""
+
+    x: np.ndarray  # CURVE_POINTS values spanning the training data
+    y: np.ndarray  # the model's predictions there
+    points: np.ndarray  # (n, 2): training x and y
+    feature_name: str
+
+
+@dataclass
+class CurveLine:
+    """The fitted-curve counterpart of BoundaryPlane: set up once, then `grid(model)`."""
+
+    prep: object
+    points: np.ndarray
+
+    @classmethod
+    def of(cls, prep, x_train: np.ndarray, y_train: np.ndarray) -> CurveLine:
+        step = max(1, -(-len(x_train) // POINT_LIMIT))
+        xs = original_units(prep, x_train[::step]).reshape(-1)
+        ys = np.asarray(y_train[::step], np.float64).reshape(-1) * prep.target_scale
+        return cls(prep, np.column_stack([xs, ys + prep.target_mean]))
+
+    def grid(self, model, device="cpu") -> CurveGrid:
+        import torch
+
+        lo, hi = float(self.points[:, 0].min()), float(self.points[:, 0].max())
+        pad = MARGIN * ((hi - lo) or 1.0)
+        xs = np.linspace(lo - pad, hi + pad, CURVE_POINTS)
+        x = torch.from_numpy(self.prep.transform(xs.reshape(-1, 1))).to(device)
+        was_training = model.training
+        model.eval()
+        try:
+            with torch.no_grad():
+                out = model(x).float().cpu().numpy().reshape(-1).astype(np.float64)
+        finally:
+            model.train(was_training)
+        ys = out * self.prep.target_scale + self.prep.target_mean
+        return CurveGrid(xs, ys, self.points, (list(self.prep.feature_names) or ["x"])[0])

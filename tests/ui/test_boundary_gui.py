@@ -121,3 +121,25 @@ def test_a_loaded_moons_model_shows_its_final_boundary(
     loaded = w2.plots.boundary.grid
     assert find(w2, QLabel, "boundaryNote").isHidden()
     np.testing.assert_allclose(loaded.probabilities, trained.probabilities, atol=1e-5)
+
+
+def test_sine_shows_the_fitted_curve_over_the_data_live(qtbot, main_window):
+    """The sine dataset promises "watch a network bend a curve": a one-feature regression
+    draws the model's prediction line over the training points, live (issue 10, bug 12)."""
+    w = main_window
+    choose(find(w, QComboBox, "datasetCombo"), "sine")
+    plot = w.plots.boundary
+    assert plot.isVisible() and "Fitted curve" in plot.title_label.text()
+    live = []
+    w.controller.progress.connect(lambda u: live.append(u.boundary is not None))
+    outcome = train(qtbot, w)
+    assert sum(live) >= 1
+    qtbot.waitUntil(lambda: not plot.is_dirty)
+    xs, ys = plot.curve.getData()
+    assert xs is not None and len(xs) == 200
+    points = plot.grid.points
+    assert len(points) > 100 and points[:, 0].min() >= -3.1 and points[:, 0].max() <= 3.1
+    # The curve is the model's: it follows sin(x) where the data is.
+    inside = (xs > -2.5) & (xs < 2.5)
+    assert np.abs(ys[inside] - np.sin(xs[inside])).mean() < 0.3
+    assert outcome.boundary is not None

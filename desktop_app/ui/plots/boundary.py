@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QLabel
 
-from desktop_app.core.boundary import NOT_SHOWN, unavailable_reason
+from desktop_app.core.boundary import NOT_SHOWN, CurveGrid, unavailable_reason
 from desktop_app.ui.plots.base import LivePlot
 
 # Okabe–Ito, colour-blind safe; blue and orange first (the binary pair)
@@ -33,6 +33,7 @@ CLASS_COLORS = np.array(
     dtype=np.float64,
 )
 EMPTY_NOTE = "The decision boundary appears here while a model trains."
+EMPTY_CURVE_NOTE = "The fitted curve appears here while a model trains."
 
 
 def shade(probabilities: np.ndarray) -> np.ndarray:
@@ -70,6 +71,9 @@ class DecisionBoundaryPlot(LivePlot):
         self.plot_item.addItem(self.image)
         self.points = pg.ScatterPlotItem(size=5, pen=pg.mkPen(255, 255, 255, 160, width=0.6))
         self.plot_item.addItem(self.points)
+        # Regression on one feature: the model's curve over the training points instead.
+        self.curve = self.plot_item.plot(pen=pg.mkPen((213, 94, 0), width=2.5))
+        self.curve.setZValue(10)
         self.plot_item.setAspectLocked(True, ratio=1.0)  # equal scales: circles are circles
         self.applicable = True  # until the project says otherwise
         self.legend.hide()
@@ -105,7 +109,7 @@ class DecisionBoundaryPlot(LivePlot):
 
     def _set_note(self, text: str) -> None:
         self.note.setText(text)
-        self._set_applicable(self.grid is not None or text == EMPTY_NOTE)
+        self._set_applicable(self.grid is not None or text in (EMPTY_NOTE, EMPTY_CURVE_NOTE))
 
     def set_grid(self, grid) -> None:
         """Show a new boundary grid (core.boundary.BoundaryGrid)."""
@@ -130,7 +134,10 @@ class DecisionBoundaryPlot(LivePlot):
         if self.grid is not None or project is None:
             return
         task = "binary" if project.task == "auto" else project.task  # a table not read yet
-        self._set_note(unavailable_reason(task, project.data.features) or EMPTY_NOTE)
+        curve = task == "regression"
+        self.title_label.setText(f"<b>{'Fitted curve' if curve else 'Decision boundary'}</b>")
+        empty = EMPTY_CURVE_NOTE if curve else EMPTY_NOTE
+        self._set_note(unavailable_reason(task, project.data.features) or empty)
 
     def explain(self, reason: str) -> None:
         self.clear(reason)
@@ -146,10 +153,35 @@ class DecisionBoundaryPlot(LivePlot):
         self._set_note(note)
 
     # ------------------------------------------------------------------ drawing
+    def _draw_curve(self, g) -> None:
+        self.plot_item.setAspectLocked(False)  # a curve: its axes have different units
+        self.title_label.setText("<b>Fitted curve</b>")
+        self.image.clear()
+        self.curve.setData(g.x, g.y)
+        if g.points is not self._drawn_points:
+            self._drawn_points = g.points
+            self.points.setData(
+                g.points[:, 0], g.points[:, 1], brush=pg.mkBrush(0, 114, 178, 150)
+            )
+        self.plot_item.setLabel("bottom", g.feature_name)
+        self.plot_item.setLabel("left", "target")
+        if self.following:
+            ys = np.concatenate([g.y, g.points[:, 1]])
+            pad = 0.05 * ((ys.max() - ys.min()) or 1.0)
+            self.plot_item.vb.setRange(
+                xRange=(g.x[0], g.x[-1]), yRange=(ys.min() - pad, ys.max() + pad), padding=0
+            )
+
     def redraw(self) -> None:
         g = self.grid
         if g is None:
             return
+        if isinstance(g, CurveGrid):
+            self._draw_curve(g)
+            return
+        self.plot_item.setAspectLocked(True, ratio=1.0)
+        self.title_label.setText("<b>Decision boundary</b>")
+        self.curve.setData([], [])
         self.image.setImage(shade(g.probabilities), autoLevels=False, levels=(0, 255))
         (x0, x1), (y0, y1) = g.x_range, g.y_range
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
@@ -167,7 +199,9 @@ class DecisionBoundaryPlot(LivePlot):
 
     def class_at(self, x: float, y: float) -> int | None:
         """The class the shown boundary predicts at (x, y), in the data's units."""
-        return None if self.grid is None else self.grid.class_at(x, y)
+        if self.grid is None or isinstance(self.grid, CurveGrid):
+            return None
+        return self.grid.class_at(x, y)
 
     def readout(self, x: float) -> str | None:
         return None
@@ -177,6 +211,10 @@ class DecisionBoundaryPlot(LivePlot):
         if g is None or not self.plot_item.sceneBoundingRect().contains(pos):
             return
         p = self.plot_item.vb.mapSceneToView(pos)
+        if isinstance(g, CurveGrid):  # the model's value at this x
+            i = int(np.clip(np.searchsorted(g.x, p.x()), 0, len(g.x) - 1))
+            self.readout_label.setText(f"x {g.x[i]:.3g}: predicted {g.y[i]:.4g}")
+            return
         (x0, x1), (y0, y1) = g.x_range, g.y_range
         if not (x0 <= p.x() <= x1 and y0 <= p.y() <= y1):
             self.readout_label.setText("")

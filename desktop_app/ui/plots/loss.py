@@ -118,6 +118,7 @@ class LossPlot(LivePlot):
         self._raw_lod, self._smooth_lod = PeakEnvelope(), PeakEnvelope()
         self._epoch_lo, self._epoch_hi = np.inf, -np.inf  # bounds of validation loss
         self._cum = GrowingArray(np.float64)  # running sums of the losses (pixel means)
+        self._robust = (0, 0.0, 0.0)  # (losses seen, 1st and 99th percentile) cached
 
         pi = self.plot_item
         self.step_axis = StepAxis(orientation="bottom")
@@ -217,6 +218,7 @@ class LossPlot(LivePlot):
         self._smooth_lod.clear()
         self._ema.clear()
         self._cum.clear()
+        self._robust = (0, 0.0, 0.0)
         self._ema_last, self._ema_count = 0.0, 0
         self.step_axis.steps_per_epoch = None
         self.mark_dirty()
@@ -287,9 +289,12 @@ class LossPlot(LivePlot):
         if not self.outliers_check.isChecked():
             return lo, hi
         losses = h.losses.view()
-        sample = losses[:: max(1, len(losses) // ROBUST_SAMPLE)]
-        q_lo, q_hi = np.nanpercentile(sample, ROBUST_QUANTILES)
-        lo, hi = float(q_lo), float(q_hi)
+        n, (seen, q_lo, q_hi) = len(losses), self._robust
+        if seen == 0 or n < seen or n - seen > max(64, seen // 50):  # refreshed per 2 %
+            sample = losses[:: max(1, n // ROBUST_SAMPLE)]
+            q_lo, q_hi = (float(q) for q in np.nanpercentile(sample, ROBUST_QUANTILES))
+            self._robust = (n, q_lo, q_hi)
+        lo, hi = q_lo, q_hi
         if np.isfinite(self._epoch_lo):  # the per-epoch losses stay in view
             lo, hi = min(lo, self._epoch_lo), max(hi, min(self._epoch_hi, hi + (hi - lo)))
         return lo, hi
