@@ -160,9 +160,7 @@ class DecisionBoundaryPlot(LivePlot):
         self.curve.setData(g.x, g.y)
         if g.points is not self._drawn_points:
             self._drawn_points = g.points
-            self.points.setData(
-                g.points[:, 0], g.points[:, 1], brush=pg.mkBrush(0, 114, 178, 150)
-            )
+            self.points.setData(g.points[:, 0], g.points[:, 1], brush=pg.mkBrush(0, 114, 178, 150))
         self.plot_item.setLabel("bottom", g.feature_name)
         self.plot_item.setLabel("left", "target")
         if self.following:
