@@ -53,7 +53,7 @@ class RunDisplay(QObject):
             schedule=t.schedule,
         )
         self.status.preparing()
-        self.plots.boundary.clear()
+        self.plots.boundary.clear_for(project)
 
     def prepare_continue(self, model) -> None:
         """The plots go on from `model`'s saved run (a persistence.LoadedModel)."""
@@ -67,12 +67,15 @@ class RunDisplay(QObject):
         self.history.continue_run()
         self.status.preparing()
 
-    def clear(self) -> None:
+    def clear(self, project: Project | None = None) -> None:
         """Show nothing of an earlier run (File > New, Open): empty plots and results,
-        a ready status bar."""
+        a ready status bar; the boundary's pane as `project` (about to open) decides."""
         self.history.clear(live=False)
         self.results.clear()
-        self.plots.boundary.clear()
+        if project is not None:
+            self.plots.boundary.clear_for(project)
+        else:
+            self.plots.boundary.clear()
         self.status.reset(self.devices)
         self.banner.dismiss()
 

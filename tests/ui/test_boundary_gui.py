@@ -143,3 +143,17 @@ def test_sine_shows_the_fitted_curve_over_the_data_live(qtbot, main_window):
     inside = (xs > -2.5) & (xs < 2.5)
     assert np.abs(ys[inside] - np.sin(xs[inside])).mean() < 0.3
     assert outcome.boundary is not None
+
+
+def test_the_boundary_pane_does_not_flicker_open_at_each_run(qtbot, main_window):
+    """For a project without a boundary the pane stays given to the other plots through a
+    run (it used to open and close at each start, which cost the GUI thread the whole
+    run: the 10 ms timer's p99 went from ~6 to ~25 ms in benchmarks/bench_gui.py)."""
+    w = main_window
+    changes = []
+    w.plots.boundary.applicabilityChanged.connect(changes.append)
+    assert not w.plots.boundary.isVisible()
+    train(qtbot, w)
+    assert changes == [] and not w.plots.boundary.isVisible()
+    w.actions["actionNew"].trigger()  # nothing unsaved: New asks nothing
+    assert changes == []

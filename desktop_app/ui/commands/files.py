@@ -125,8 +125,9 @@ class ProjectFiles:
             return False
         if not self.confirm_discard("starting a new project"):
             return False
-        self.display.clear()  # first: the new project then says whether it gets a boundary
-        self.session.replace(Project())
+        project = Project()
+        self.display.clear(project)  # the boundary pane as the new project decides
+        self.session.replace(project)
         return True
 
     def open_dialog(self) -> None:
@@ -150,7 +151,7 @@ class ProjectFiles:
         if not self.permissions.allows("actionOpen"):
             self.notifier.error(BUSY.format(what="opening another project"))
             return False
-        self.display.clear()
+        self.display.clear(project)
         self.session.replace(project, path)
         self._remember(path)
         self.notifier.status(f"Opened {path}", 5000)

@@ -133,11 +133,20 @@ class DecisionBoundaryPlot(LivePlot):
         """With no boundary shown, say whether this project will get one."""
         if self.grid is not None or project is None:
             return
+        self._set_note(self._note_for(project))
+
+    def _note_for(self, project) -> str:
         task = "binary" if project.task == "auto" else project.task  # a table not read yet
         curve = task == "regression"
         self.title_label.setText(f"<b>{'Fitted curve' if curve else 'Decision boundary'}</b>")
         empty = EMPTY_CURVE_NOTE if curve else EMPTY_NOTE
-        self._set_note(unavailable_reason(task, project.data.features) or empty)
+        return unavailable_reason(task, project.data.features) or empty
+
+    def clear_for(self, project) -> None:
+        """Empty, before a run of `project`: its pane stays as the project decides (shown
+        or given to the other plots) rather than flickering open until the run starts,
+        which cost the GUI thread for the whole run."""
+        self.clear(self._note_for(project))
 
     def explain(self, reason: str) -> None:
         self.clear(reason)
