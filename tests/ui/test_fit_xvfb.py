@@ -10,17 +10,10 @@ is open, then closed the way a user would (Escape / Cancel).
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
+from xvfb_run import run_report
 
 SCRIPT = textwrap.dedent(
     """
@@ -138,27 +131,9 @@ SCRIPT = textwrap.dedent(
 
 @pytest.mark.xvfb
 def test_window_and_dialogs_fit_a_1366x768_screen(tmp_path):
-    xvfb_run = shutil.which("xvfb-run")
-    assert xvfb_run, "xvfb-run is needed for this test (scripts/setup.sh installs it)"
     table = tmp_path / "rows.csv"
     table.write_text("a,b,label\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(60)))
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "xcb",
-        "ODYSSEY_SETTINGS_DIR": str(tmp_path / "settings"),
-    }
-    env.pop("DISPLAY", None)
-    proc = subprocess.run(
-        [xvfb_run, "-a", "-s", "-screen 0 1366x768x24", sys.executable, "-c", SCRIPT, str(table)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        cwd=REPO,
-    )
-    assert proc.returncode == 0, f"exit status {proc.returncode}\n{proc.stderr[-3000:]}"
-    line = [s for s in proc.stdout.splitlines() if s.startswith("REPORT ")][-1]
-    report = json.loads(line[len("REPORT ") :])
+    report = run_report(SCRIPT, str(table), tmp_path / "settings")
     assert report["screen"] == [1366, 768]
     assert report["stop_reason"] == "early_stopping"  # Continue then explains it at length
     assert report["steps"] == [

@@ -11,17 +11,13 @@ CI installs the server with `apt-get install -y xvfb`.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import pytest
+from xvfb_run import REPO, run_report
 
-REPO = Path(__file__).resolve().parents[2]
 SCREENSHOT = REPO / "docs" / "screenshots" / "main-window.png"
 
 SCRIPT = textwrap.dedent(
@@ -90,26 +86,8 @@ SCRIPT = textwrap.dedent(
 
 @pytest.mark.xvfb
 def test_real_window_trains_and_saves_a_screenshot(tmp_path):
-    xvfb_run = shutil.which("xvfb-run")
-    assert xvfb_run, "xvfb-run is not installed: run scripts/setup.sh (apt-get install -y xvfb)"
     target = tmp_path / "main-window.png"
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "xcb",
-        "ODYSSEY_SETTINGS_DIR": str(tmp_path / "settings"),
-    }
-    env.pop("DISPLAY", None)
-    proc = subprocess.run(
-        [xvfb_run, "-a", "-s", "-screen 0 1366x768x24", sys.executable, "-c", SCRIPT, str(target)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        cwd=REPO,
-    )
-    assert proc.returncode == 0, f"exit status {proc.returncode}\n{proc.stderr[-3000:]}"
-    line = [s for s in proc.stdout.splitlines() if s.startswith("REPORT ")][-1]
-    report = json.loads(line[len("REPORT ") :])
+    report = run_report(SCRIPT, str(target), tmp_path / "settings")
     assert report["platform"] == "xcb"
     assert "failed" not in report and "timeout" not in report, report
     assert report["saved"] is True
