@@ -130,10 +130,16 @@ SCRIPT = textwrap.dedent(
 
 
 @pytest.mark.xvfb
-def test_window_and_dialogs_fit_a_1366x768_screen(tmp_path):
+@pytest.mark.parametrize(
+    ("screen", "scale"),
+    [("1366x768", None), ("2732x1536", "2")],
+    ids=["laptop", "laptop-size-at-2x-hidpi"],
+)
+def test_window_and_dialogs_fit_a_1366x768_screen(tmp_path, screen, scale):
+    """Also at a 2x HiDPI scale: 2732x1536 pixels are 1366x768 logical ones."""
     table = tmp_path / "rows.csv"
     table.write_text("a,b,label\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(60)))
-    report = run_report(SCRIPT, str(table), tmp_path / "settings")
+    report = run_report(SCRIPT, str(table), tmp_path / "settings", screen, scale)
     assert report["screen"] == [1366, 768]
     assert report["stop_reason"] == "early_stopping"  # Continue then explains it at length
     assert report["steps"] == [

@@ -16,12 +16,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run_report(script: str, arg: str, settings: Path, screen: str = "1366x768") -> dict:
-    """Run `script` (with `arg` as sys.argv[1]) on an Xvfb screen; its REPORT as a dict."""
+def run_report(
+    script: str, arg: str, settings: Path, screen: str = "1366x768", scale: str | None = None
+) -> dict:
+    """Run `script` (with `arg` as sys.argv[1]) on an Xvfb screen of `screen` pixels, at
+    Qt scale factor `scale` (a HiDPI screen); its REPORT as a dict."""
     xvfb_run = shutil.which("xvfb-run")
     assert xvfb_run, "xvfb-run is needed for this test (scripts/setup.sh installs it)"
     env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "ODYSSEY_SETTINGS_DIR": str(settings)}
     env.pop("DISPLAY", None)
+    if scale is not None:
+        env["QT_SCALE_FACTOR"] = scale
     proc = subprocess.run(
         [xvfb_run, "-a", "-s", f"-screen 0 {screen}x24", sys.executable, "-c", script, arg],
         env=env,
