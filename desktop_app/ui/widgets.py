@@ -22,11 +22,13 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
     QDoubleSpinBox,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QScrollArea,
     QSlider,
     QSpinBox,
+    QToolButton,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -88,12 +90,67 @@ def guard_wheel(widgets) -> None:
         widget.installEventFilter(_WHEEL_GUARD)
 
 
+class FoldingSection(QWidget):
+    """A panel's group box under a header button that folds it away (and back), so a
+    short screen can show the part one needs: the dataset preview, the network drawing.
+    The section follows its box when the panel itself hides or shows the box."""
+
+    def __init__(self, box: QGroupBox, parent: QWidget | None = None):
+        super().__init__(parent)
+        title = box.title()
+        self.box = box
+        self.header = QToolButton()
+        self.header.setObjectName("section" + "".join(w.capitalize() for w in title.split()[:3]))
+        self.header.setText(title)
+        self.header.setAccessibleName(f"{title} section")
+        self.header.setToolTip(f"Fold or unfold the {title} section")
+        self.header.setCheckable(True)
+        self.header.setChecked(True)
+        self.header.setAutoRaise(True)
+        self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.header.setArrowType(Qt.ArrowType.DownArrow)
+        self.header.setStyleSheet("QToolButton { font-weight: bold; border: none; }")
+        self.header.toggled.connect(self._on_toggled)
+        box.setTitle("")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.header)
+        layout.addWidget(box)
+        self._folding = False
+        if box.isHidden():  # the panel hid it already: so is the section
+            self.hide()
+        box.installEventFilter(self)
+
+    @property
+    def folded(self) -> bool:
+        return not self.header.isChecked()
+
+    @Slot(bool)
+    def _on_toggled(self, unfolded: bool) -> None:
+        self.header.setArrowType(Qt.ArrowType.DownArrow if unfolded else Qt.ArrowType.RightArrow)
+        self._folding = True
+        try:
+            self.box.setVisible(unfolded)
+        finally:
+            self._folding = False
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        # The panel hiding its box (a table hides the preview) hides the whole section.
+        if obj is self.box and not self._folding and not self.folded:
+            if event.type() == QEvent.Type.HideToParent:
+                self.setVisible(False)
+            elif event.type() == QEvent.Type.ShowToParent:
+                self.setVisible(True)
+        return False
+
+
 def scrolling_column(panel: QWidget, parts, stretch_last: bool = False) -> None:
     """Lay `parts` out top to bottom in panel, inside a frameless scroll area. The last
     part takes the spare height when stretch_last; otherwise the spare height stays below."""
     content = QWidget()
     column = QVBoxLayout(content)
-    parts = list(parts)
+    parts = [FoldingSection(p) if isinstance(p, QGroupBox) and p.title() else p for p in parts]
     for part in parts[:-1] if stretch_last else parts:
         column.addWidget(part)
     if stretch_last:

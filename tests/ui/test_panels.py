@@ -644,3 +644,27 @@ def test_a_value_out_of_range_is_explained_not_silently_reverted(qtbot, name, ty
     assert spin.value() == before
     assert bound in spin.last_rejection and f"{float(typed):g} was not taken" in spin.last_rejection
     assert spin.accessibleDescription() == spin.last_rejection
+
+
+def test_panel_sections_fold_so_the_preview_is_reachable(qtbot):
+    """Side panels fold into sections: folding Parameters brings the dataset preview up
+    on a short screen; unfolding brings the parameters back."""
+    from PySide6.QtWidgets import QToolButton
+
+    panel = DatasetPanel()
+    qtbot.addWidget(panel, before_close_func=lambda p: p.shutdown())
+    panel.resize(340, 420)
+    panel.show()
+    qtbot.waitExposed(panel)
+    header = panel.findChild(QToolButton, "sectionParameters")
+    samples = panel.findChild(QAbstractSpinBox, "samplesSpin")
+    preview = panel.findChild(QWidget, "datasetPreview")
+    assert header is not None and header.accessibleName() == "Parameters section"
+    assert samples.isVisible()
+    y_before = preview.mapTo(panel, preview.rect().topLeft()).y()
+    qtbot.mouseClick(header, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not samples.isVisible())
+    assert header.isVisible()
+    qtbot.waitUntil(lambda: preview.mapTo(panel, preview.rect().topLeft()).y() < y_before)
+    qtbot.keyClick(header, Qt.Key.Key_Space)  # the keyboard unfolds it too
+    qtbot.waitUntil(samples.isVisible)
