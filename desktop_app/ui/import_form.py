@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui.import_columns import ColumnList, PreviewModel
-from desktop_app.ui.widgets import describe, error_label, make_double_spin
+from desktop_app.ui.spin_boxes import make_double_spin
+from desktop_app.ui.widgets import describe, error_label
 
 DELIMITERS = ((",", "Comma ( , )"), (";", "Semicolon ( ; )"), ("\t", "Tab"), ("|", "Pipe ( | )"))
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16")

@@ -73,7 +73,6 @@ class MainWindow(QMainWindow):
         self._closed = False
         self._shut_down = False
         self._probe_started = False
-        self.devices: list | None = None  # as the device probe listed them
 
         # What is open, what runs, and the background jobs.
         self.session = Session(project, self)
@@ -319,8 +318,12 @@ class MainWindow(QMainWindow):
         # A failed probe (torch cannot be loaded) leaves the device combo at its defaults.
         self.jobs.submit(probe, self._on_devices, lambda _exc: self._on_devices(None), kind="probe")
 
+    @property
+    def devices(self) -> list | None:
+        """The compute devices the probe listed (None: not yet, or it failed)."""
+        return self.display.devices
+
     def _on_devices(self, devices) -> None:
-        self.devices = devices
         freeze_long_lived()  # torch is imported now
         if devices is not None and not self._closed:
             self.optimizer_panel.set_devices(devices)

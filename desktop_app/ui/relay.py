@@ -98,12 +98,7 @@ class EventRelay(Callback):
         self._lrs.append(block.lrs)
         self._epoch = block.epoch
         self._step = int(block.steps[-1])
-        held = self.timed.paused or self.timed.paced  # stepping or slow motion
-        self._maybe_boundary(trainer, force=held)
-        if held:  # the engine holds now: show exactly where it stands
-            self.flush()
-        else:
-            self._maybe_flush()
+        self._report(trainer)
 
     def on_epoch_end(self, trainer, epoch, logs) -> None:
         self._epochs.append(dict(logs))
@@ -111,8 +106,13 @@ class EventRelay(Callback):
         if self.timed.pause_at_epoch_end:  # Step one epoch: this one is done
             self.timed.pause_at_epoch_end = False
             self.timed.pause()
+        self._report(trainer, first=epoch == 1)
+
+    def _report(self, trainer, first: bool = False) -> None:
+        """After an engine event: while the run holds (stepping, slow motion) show exactly
+        where it stands; otherwise coalesce."""
         held = self.timed.paused or self.timed.paced
-        self._maybe_boundary(trainer, first=epoch == 1 or held)
+        self._maybe_boundary(trainer, first=first or held)
         if held:
             self.flush()
         else:

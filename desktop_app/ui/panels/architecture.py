@@ -41,7 +41,8 @@ from desktop_app.core.specs.model import (
     output_activation,
 )
 from desktop_app.ui.panels.network_view import DrawnLayer, NetworkView
-from desktop_app.ui.widgets import describe, make_double_spin, make_spin, scrolling_column
+from desktop_app.ui.spin_boxes import make_double_spin, make_spin
+from desktop_app.ui.widgets import describe, scrolling_column
 
 MAX_UNITS = 1_000_000  # LayerSpec's own limit: no smaller cap in the GUI
 LARGE_MODEL = 50_000_000  # parameters above which the panel warns about memory and speed

@@ -44,15 +44,8 @@ from desktop_app.core.specs.messages import validation_message
 from desktop_app.core.specs.table import TableSpec
 from desktop_app.ui.panels.preview import DatasetPreview
 from desktop_app.ui.panels.table_box import TableBox
-from desktop_app.ui.widgets import (
-    describe,
-    error_label,
-    make_double_spin,
-    make_spin,
-    mark_invalid,
-    scrolling_column,
-    show_error,
-)
+from desktop_app.ui.spin_boxes import make_double_spin, make_spin
+from desktop_app.ui.widgets import describe, error_label, mark_invalid, scrolling_column, show_error
 
 # DataSpec field -> (objectName, accessible name, tooltip)
 _PARAMS = {

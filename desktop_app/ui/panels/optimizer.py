@@ -41,17 +41,13 @@ from desktop_app.ui.panels.optimizer_help import (
     SCHEDULE_NAMES,
     TIPS,
 )
-from desktop_app.ui.widgets import (
+from desktop_app.ui.spin_boxes import (
     LearningRateEdit,
     ScientificSpinBox,
-    describe,
-    error_label,
     make_double_spin,
     make_spin,
-    mark_invalid,
-    scrolling_column,
-    show_error,
 )
+from desktop_app.ui.widgets import describe, error_label, mark_invalid, scrolling_column, show_error
 
 _OPTIMIZER_FIELDS = {
     "sgd": {"momentum", "nesterov"},
