@@ -30,16 +30,15 @@ import torch
 from torch import nn
 
 from desktop_app.core.callbacks import Callback, EarlyStopping, StoppingCriteria
-from desktop_app.core.catalog import BINARY, MULTICLASS
+from desktop_app.core.catalog import MULTICLASS
 from desktop_app.core.data import prepare
 from desktop_app.core.devices import cpu_threads_for, resolve_device
 from desktop_app.core.errors import NonFiniteLossError, OdysseyError, TrainingError
-from desktop_app.core.evaluation import evaluate
+from desktop_app.core.evaluation import evaluate, loss_and_metric, targets_tensor
 from desktop_app.core.history import History
 from desktop_app.core.memory import training_memory_problem
 from desktop_app.core.metrics import HEADLINE
 from desktop_app.core.model import build_model
-from desktop_app.core.outputs import predicted_classes, to_probabilities
 from desktop_app.core.prepared import PreparedData, same_preprocessing
 from desktop_app.core.run_state import TrainerState
 from desktop_app.core.run_types import BatchBlock, Control, RunTiming, Status, TrainResult
@@ -290,12 +289,7 @@ class Trainer:
             self.cuda_rng_state = torch.cuda.get_rng_state(self.device)
 
     def _tensor(self, a: np.ndarray, classify_target: bool = False) -> torch.Tensor:
-        t = torch.from_numpy(np.ascontiguousarray(a))
-        if not classify_target:
-            t = t.float()  # BCE and regression losses want float targets
-            if t.dim() == 1:
-                t = t.unsqueeze(1)  # (N, 1) to match the model's single output column
-        return t.to(self.device)
+        return targets_tensor(a, self.device, classify_target)
 
     # ------------------------------------------------------------------ events
     def _emit(self, hook: str, *args) -> None:
@@ -490,35 +484,11 @@ class Trainer:
         return float(weighted.sum())  # noqa: RET504
 
     # ------------------------------------------------------------------ evaluation
-    @torch.no_grad()
-    def _outputs(self, x: torch.Tensor) -> torch.Tensor:
-        self.model.eval()
-        chunk = 65536
-        if len(x) <= chunk:
-            return self.model(x)
-        return torch.cat([self.model(x[i : i + chunk]) for i in range(0, len(x), chunk)])
-
-    def _loss_and_metric(
-        self, x: torch.Tensor, y: torch.Tensor
-    ) -> tuple[float | None, float | None]:
-        if len(x) == 0:
-            return None, None
-        out = self._outputs(x)
-        loss = float(self.loss_fn(out, y))
-        task = self.data.task
-        if task in (BINARY, MULTICLASS):
-            predicted = predicted_classes(to_probabilities(out, task), task)
-            metric = float((predicted.to(y.dtype) == y.reshape(-1)).float().mean())
-        else:
-            ss_res = float(((out - y) ** 2).sum())
-            ss_tot = float(((y - y.mean()) ** 2).sum())
-            metric = 1.0 - ss_res / ss_tot if ss_tot > 0 else None
-        return loss, metric
-
     def _epoch_logs(self, epoch, train_loss, x_train, y_train, x_val, y_val) -> dict:
         limit = 20000  # train metric on a fixed subset so that huge sets stay cheap
-        _, train_metric = self._loss_and_metric(x_train[:limit], y_train[:limit])
-        val_loss, val_metric = self._loss_and_metric(x_val, y_val)
+        model, loss_fn, task = self.model, self.loss_fn, self.data.task
+        _, train_metric = loss_and_metric(model, loss_fn, task, x_train[:limit], y_train[:limit])
+        val_loss, val_metric = loss_and_metric(model, loss_fn, task, x_val, y_val)
         return {
             "epoch": epoch,
             "step": self.global_step,

@@ -1,4 +1,5 @@
-"""A trained model on prepared (already standardised) rows: its predictions and test metrics."""
+"""A model on prepared (already standardised) rows: its predictions, its test metrics, and
+the per-epoch loss and metric the training loop logs (on the device, no copies back)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from desktop_app.core.catalog import REGRESSION
+from desktop_app.core.catalog import BINARY, MULTICLASS, REGRESSION
 from desktop_app.core.metrics import classification_metrics, regression_metrics
-from desktop_app.core.outputs import to_probabilities
+from desktop_app.core.outputs import predicted_classes, to_probabilities
 from desktop_app.core.prepared import PreparedData
 
 
@@ -41,3 +42,42 @@ def actual_and_predicted(
     pred = predict_prepared(model, prep.task, x[:n], device)
     scale, mean = prep.target_scale, prep.target_mean
     return np.asarray(y[:n], dtype=np.float64) * scale + mean, pred * scale + mean
+
+
+def targets_tensor(a: np.ndarray, device, classify_target: bool = False) -> torch.Tensor:
+    """Rows or targets as a tensor on `device`: float, and (N, 1) for one output column,
+    except class indices (multiclass targets)."""
+    t = torch.from_numpy(np.ascontiguousarray(a))
+    if not classify_target:
+        t = t.float()  # BCE and regression losses want float targets
+        if t.dim() == 1:
+            t = t.unsqueeze(1)  # (N, 1) to match the model's single output column
+    return t.to(device)
+
+
+@torch.no_grad()
+def _outputs(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    model.eval()
+    chunk = 65536
+    if len(x) <= chunk:
+        return model(x)
+    return torch.cat([model(x[i : i + chunk]) for i in range(0, len(x), chunk)])
+
+
+def loss_and_metric(
+    model: nn.Module, loss_fn, task: str, x: torch.Tensor, y: torch.Tensor
+) -> tuple[float | None, float | None]:
+    """The loss and the headline metric (accuracy, or R²) on tensors already on the
+    device: what each epoch logs. (None, None) for no rows."""
+    if len(x) == 0:
+        return None, None
+    out = _outputs(model, x)
+    loss = float(loss_fn(out, y))
+    if task in (BINARY, MULTICLASS):
+        predicted = predicted_classes(to_probabilities(out, task), task)
+        metric = float((predicted.to(y.dtype) == y.reshape(-1)).float().mean())
+    else:
+        ss_res = float(((out - y) ** 2).sum())
+        ss_tot = float(((y - y.mean()) ** 2).sum())
+        metric = 1.0 - ss_res / ss_tot if ss_tot > 0 else None
+    return loss, metric

@@ -11,6 +11,7 @@ import torch
 from desktop_app.core.callbacks import Callback
 from desktop_app.core.engine import Trainer
 from desktop_app.core.errors import DeviceError, NonFiniteLossError
+from desktop_app.core.evaluation import loss_and_metric, targets_tensor
 from desktop_app.core.run_types import Control, Status
 from desktop_app.core.specs.data import DataSpec
 from desktop_app.core.specs.project import Project
@@ -112,7 +113,8 @@ def test_early_stopping_restores_best_weights():
     # it stops after exactly `patience` (3) epochs without a new best, as Keras does
     assert r.best_epoch == best and r.epochs_run == best + 3
     # the model in hand is the best epoch's: its validation loss is the best one logged
-    loss, _ = t._loss_and_metric(t._tensor(t.data.x_val), t._tensor(t.data.y_val))
+    x, y = targets_tensor(t.data.x_val, t.device), targets_tensor(t.data.y_val, t.device)
+    loss, _ = loss_and_metric(t.model, t.loss_fn, t.data.task, x, y)
     assert loss == pytest.approx(min(val), rel=1e-5)
 
 
