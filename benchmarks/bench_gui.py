@@ -5,16 +5,17 @@ Run:  QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui.py [--epochs N] [--r
 Prints JSON lines:
 - gui_vs_headless: the 100,000-sample default project (early stopping off, fixed
   epochs) trained by the engine headless and through the GUI worker with the window and
-  its plots live; steps/s of each and their ratio (target ≥ 0.9). Runs are interleaved
+  its plots live; steps/s of each and their ratio (target ≥ 0.95). Runs are interleaved
   so machine noise hits both alike; reported as best-of-each and as the median of the
   ratios of adjacent pairs.
-- gui_responsiveness: lateness of a 10 ms QTimer in the GUI thread during the GUI runs
-  (target: p99 ≤ 16 ms, max ≤ 50 ms).
+- gui_responsiveness: lateness of a 10 ms QTimer in the GUI thread during GUI runs of
+  their own (the probe itself slows the loop by about 1 %), interleaved with the others
+  (target: p99 ≤ 8 ms, max ≤ 16 ms).
 - redraw_1m: setData + paint of the loss plot holding 1,000,000 batch points (raw and
   smoothed curves), after appending one block as a live update does (target ≤ 16 ms);
   also a single 1M-point curve.
 - startup_paint: seconds from process start to the main window's first paint, and
-  whether torch was imported by then (target ≤ 0.8 s, torch not imported).
+  whether torch was imported by then (target ≤ 0.45 s, torch not imported).
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def headless_run(project) -> float:
     return Trainer(project).fit().timing.steps_per_second
 
 
-def gui_run(app: QApplication, window, project, probe: LatenessProbe) -> tuple[float, int]:
+def gui_run(app: QApplication, window, project, probe: LatenessProbe | None) -> tuple[float, int]:
     done = {}
     loop = QEventLoop()  # not app.exec()/quit(): quitting the app closes its windows
 
@@ -112,12 +113,14 @@ def gui_run(app: QApplication, window, project, probe: LatenessProbe) -> tuple[f
     if window.session.project != project:
         window.session.update(project)
     settle(app, window)  # as a person would: the preview is on screen before Train
-    window.controller.started.connect(probe.start)  # measure while the loop runs
+    if probe is not None:
+        window.controller.started.connect(probe.start)  # measure while the loop runs
     before = sum(p.redraw_count for p in window.plots.all)
     window.runs.train()
     loop.exec()
-    probe.stop()
-    window.controller.started.disconnect(probe.start)
+    if probe is not None:
+        probe.stop()
+        window.controller.started.disconnect(probe.start)
     window.controller.finished.disconnect(sink.finished)
     window.controller.failed.disconnect(sink.failed)
     if "failed" in done:
@@ -151,14 +154,18 @@ def bench_training(app: QApplication, epochs: int, repeats: int) -> None:
     # Warm up both paths (imports, allocator, first paints) before measuring.
     headless_run(bench_project(1))
     gui_run(app, window, bench_project(1), LatenessProbe())
-    headless, gui, late_all, redraws = [], [], [], 0
+    headless, gui, probed, late_all, redraws = [], [], [], [], 0
     for _ in range(repeats):
         headless.append(headless_run(project))
-        probe = LatenessProbe()
-        sps, n = gui_run(app, window, project, probe)
+        sps, n = gui_run(app, window, project, None)
         gui.append(sps)
-        late_all += probe.late_ms
         redraws += n
+        # The lateness probe wakes the GUI thread 100 times a second, which the app never
+        # does and which costs the loop about 1 %: it runs in runs of its own.
+        probe = LatenessProbe()
+        sps, _ = gui_run(app, window, project, probe)
+        probed.append(sps)
+        late_all += probe.late_ms
     window.shutdown()
     window.close()
     h, g = max(headless), max(gui)
@@ -173,11 +180,14 @@ def bench_training(app: QApplication, epochs: int, repeats: int) -> None:
             "gui_steps_per_s": round(g),
             "ratio_best_of_each": round(g / h, 3),
             "ratio_median_of_pairs": round(statistics.median(pair_ratios), 3),
+            "ratio_with_probe_median": round(
+                statistics.median(p / hv for p, hv in zip(probed, headless)), 3
+            ),
             "all_headless": [round(v) for v in headless],
             "all_gui": [round(v) for v in gui],
             "plot_redraws": redraws,
             "loss_redraw_cpu_ms": round(window.plots.loss.redraw_cost_ms, 2),
-            "target": ">= 0.9",
+            "target": ">= 0.95",
         }
     )
     emit(
@@ -188,7 +198,7 @@ def bench_training(app: QApplication, epochs: int, repeats: int) -> None:
             "late_p50_ms": round(percentile(late_all, 50), 2),
             "late_p99_ms": round(percentile(late_all, 99), 2),
             "late_max_ms": round(max(late_all) if late_all else 0.0, 2),
-            "target": "p99 <= 16 ms, max <= 50 ms",
+            "target": "p99 <= 8 ms, max <= 16 ms",
         }
     )
 
@@ -300,7 +310,7 @@ def bench_startup(runs: int = 3) -> None:
             "first_paint_s_median": round(statistics.median(seconds), 3),
             "first_paint_s_all": [round(s, 3) for s in seconds],
             "torch_imported_before_paint": any(torch_seen),
-            "target": "<= 0.8 s",
+            "target": "<= 0.45 s",
         }
     )
 

@@ -3,7 +3,7 @@
 DESIGN.md §4: a parentless QObject moved to a QThread; it gets a frozen Project snapshot,
 never reads or touches widgets, catches every exception and turns it into `failed`.
 Batch losses arrive from the engine in blocks; the worker's EventRelay (relay.py)
-buffers them and emits at most one `progress` (and one `epoch`) signal every ~50 ms, as
+buffers them and emits at most one `progress` (and one `epoch`) signal every ~200 ms, as
 numpy arrays, never tensors, so the GUI thread's event queue never fills with per-batch
 events. What the signals carry is in run_reports.py; the stop/pause token in
 run_control.py (both re-exported here).

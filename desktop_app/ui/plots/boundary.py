@@ -61,7 +61,7 @@ class DecisionBoundaryPlot(LivePlot):
 
     def __init__(self, parent=None):
         super().__init__(
-            "boundary", "Decision boundary", "feature 1", "feature 2", parent, budget=0.01
+            "boundary", "Decision boundary", "feature 1", "feature 2", parent, budget=0.005
         )
         self.log_check.hide()
         self.grid = None  # core.boundary.BoundaryGrid shown, or None

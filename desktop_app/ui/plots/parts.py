@@ -16,7 +16,7 @@ pg.setConfigOptions(background="w", foreground="#222", antialias=False)
 LINE = 1
 
 REDRAW_INTERVAL_MS = 40  # 25 Hz at most
-MAX_INTERVAL_MS = 500  # never fewer than 2 redraws a second while data arrives
+MAX_INTERVAL_MS = 1000  # never fewer than 1 redraw a second while data arrives
 
 # Colours that stay apart for colour-blind readers (Okabe–Ito) and on a projector.
 RAW = (196, 210, 232)  # opaque: blending every pixel of a noisy curve costs a lot
@@ -25,6 +25,7 @@ ORANGE = "#D55E00"
 GREEN = "#009E73"
 PURPLE = "#CC79A7"
 GREY = "#666666"
+GRID = "#d3d3d3"  # opaque; what a quarter of the foreground on white looked like
 
 
 def nice_ceil(v: float) -> float:
