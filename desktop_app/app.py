@@ -12,6 +12,10 @@ import sys
 import threading
 import traceback
 
+# First, before pyqtgraph and the window's modules: see qt_startup's docstring.
+import desktop_app.qt_startup  # noqa: F401 I001
+
+# isort: split
 from PySide6.QtCore import QObject, Qt, QThread, QtMsgType, Signal, Slot, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 

@@ -75,14 +75,21 @@ def test_fresh_start_shows_default_project_ready_to_train(main_window):
 
 def test_app_paints_before_torch_is_imported_then_lists_devices(tmp_path):
     """run_app end to end in a fresh process: the first paint happens with neither torch
-    nor scikit-learn imported; the device list arrives afterwards; exit status 0."""
+    nor scikit-learn imported, and without PySide6 reading each module's source; the
+    device list arrives afterwards; exit status 0."""
     script = textwrap.dedent(
         """
-        import json, sys, time
+        import inspect, json, sys, time
         from PySide6.QtCore import QEvent, QObject, QTimer
         import desktop_app.app as appmod
 
         result = {}
+        scans = []  # modules whose source was read while the window was being built
+        read_source = inspect.getsource
+        def counting(obj):
+            scans.append(getattr(obj, "__name__", "?"))
+            return read_source(obj)
+        inspect.getsource = counting
         original = appmod.create_main_window
 
         class FirstPaint(QObject):
@@ -90,6 +97,8 @@ def test_app_paints_before_torch_is_imported_then_lists_devices(tmp_path):
                 if event.type() == QEvent.Type.Paint and "torch" not in result:
                     result["torch"] = "torch" in sys.modules
                     result["sklearn"] = "sklearn" in sys.modules
+                    result["scans"] = scans[:5] + [len(scans)]
+                    result["pyqtgraph"] = "pyqtgraph" in sys.modules
                     QTimer.singleShot(50, poll)
                 return False
 
@@ -127,6 +136,10 @@ def test_app_paints_before_torch_is_imported_then_lists_devices(tmp_path):
     result = json.loads(line[len("RESULT ") :])
     assert result["torch"] is False, "torch was imported before the window painted"
     assert result["sklearn"] is False, "scikit-learn was imported before the window painted"
+    # PySide6 reads every module's source after import unless told not to (qt_startup):
+    # about 50 ms of the start. The window's modules (pyqtgraph's too) came after.
+    assert result["pyqtgraph"] is True
+    assert result["scans"] == [0], f"module sources read at startup: {result['scans']}"
     assert "cpu" in result["devices"]
     assert result["title"] == "Odyssey — Classic first example"
 
