@@ -26,7 +26,14 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QStyle
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QMainWindow,
+    QMessageBox,
+    QStyle,
+    QTabWidget,
+)
 
 from desktop_app.core.specs.project import Project
 from desktop_app.ui.action_state import Permissions
@@ -55,6 +62,7 @@ from desktop_app.ui.session import Session
 from desktop_app.ui.settings import AppSettings
 from desktop_app.ui.status import RunStatusBar
 from desktop_app.ui.table_loader import TableLoader
+from desktop_app.ui.views.inside import InsideView
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +96,16 @@ class MainWindow(QMainWindow):
         self.results_panel = ResultsPanel()
         self.plots = PlotsArea(self.history, self.settings)
         self.banner = self.plots.banner
-        self.setCentralWidget(self.plots)
+        self.inside = InsideView()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("centralTabs")
+        self.tabs.setAccessibleName("Training plots or the inside of the network")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.plots, "&Training")
+        self.tabs.addTab(self.inside, "&Inside the network")
+        self.tabs.setTabToolTip(0, "Loss, metric and learning rate as the run goes")
+        self.tabs.setTabToolTip(1, "Weights, activations and gradient health of the network, live")
+        self.setCentralWidget(self.tabs)
         self.status = RunStatusBar(self)
         self.setStatusBar(self.status)
         self.docks = self._build_docks()
@@ -105,6 +122,7 @@ class MainWindow(QMainWindow):
         self.display = RunDisplay(
             self.history,
             self.plots,
+            self.inside,
             self.results_panel,
             results_dock,
             self.status,
@@ -338,6 +356,7 @@ class MainWindow(QMainWindow):
         ok = self.models.shutdown() and ok
         self.dataset_panel.shutdown()
         self.plots.stop_updates()
+        self.inside.stop_updates()
         self.results_panel.stop_updates()
         self.status.clearMessage()  # stops the status bar's message timer
         return ok

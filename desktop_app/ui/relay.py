@@ -7,8 +7,11 @@ step, speed and time-left figures the status bar shows (paused time excluded).
 DESIGN.md says ~50 ms; a few times a second is what the views need, and on a 2-core
 machine 20 updates a second cost the loop 2% more of its speed than 5 do.
 For two-feature classification data it also evaluates the decision boundary on a grid
-(core.boundary, about a millisecond) at most every BOUNDARY_INTERVAL_S of wall time and
-at the end of the run, and sends the grid with the next progress update.
+(core.boundary, about a millisecond), and for every run the network's numbers on a probe
+batch (core.inspect.network, under a millisecond for the networks learners train), at
+most every BOUNDARY_INTERVAL_S of wall time and at the end of the run, and sends them
+with the next progress update: the views inside the network are fed twice a second,
+never per step.
 """
 
 from __future__ import annotations
@@ -60,6 +63,9 @@ class EventRelay(Callback):
         self._early = None  # the run's EarlyStopping callback, if any
         self._boundary = None  # a grid not sent yet
         self.final_boundary = None  # the grid of the model as the loop left it
+        self._probe = None  # the first training rows, on the run's device
+        self._inside = None  # a core.inspect.network.NetworkSample not sent yet
+        self.final_inside = None
         self._last_boundary = 0.0
 
     # -- engine hooks (worker thread)
@@ -84,6 +90,7 @@ class EventRelay(Callback):
             n_params=count_parameters(trainer.project.model, d.n_features, d.n_outputs),
             class_names=list(d.prep.class_names),
             n_features=d.n_features,
+            feature_names=list(d.prep.feature_names),
         )
         self._t0 = time.perf_counter()
         self._start_step = self._step = trainer.global_step
@@ -130,20 +137,30 @@ class EventRelay(Callback):
     # -- decision boundary (training thread)
     def _setup_boundary(self, trainer) -> None:
         from desktop_app.core.boundary import BoundaryPlane
+        from desktop_app.core.evaluation import targets_tensor
+        from desktop_app.core.inspect.network import PROBE_ROWS
 
         d = trainer.data
         self._plane = BoundaryPlane.of(d.prep, d.x_train, d.y_train)
+        self._probe = targets_tensor(d.x_train[:PROBE_ROWS], trainer.device)
         self._last_boundary = time.perf_counter()
 
     def _maybe_boundary(self, trainer, first: bool = False, force: bool = False) -> None:
-        if self._plane is None:
-            return
+        """The boundary and the network's numbers, on one clock."""
         now = time.perf_counter()
         if not (force or first or now - self._last_boundary >= BOUNDARY_INTERVAL_S):
             return
-        self._boundary = self._plane.grid(trainer.model, device=trainer.device)
-        if force:
-            self.final_boundary = self._boundary
+        if self._plane is not None:
+            self._boundary = self._plane.grid(trainer.model, device=trainer.device)
+            if force:
+                self.final_boundary = self._boundary
+        if self._probe is not None:
+            from desktop_app.core.inspect.network import inspect_network
+
+            lr = float(trainer.optimizer.param_groups[0]["lr"])
+            self._inside = inspect_network(trainer.model, self._probe, lr, trainer.global_step)
+            if force:
+                self.final_inside = self._inside
         self._last_boundary = time.perf_counter()
 
     # -- coalescing
@@ -199,9 +216,10 @@ class EventRelay(Callback):
                 seconds_left_if_flat=flat,
                 phase=phase,
                 boundary=self._boundary,
+                inside=self._inside,
             )
         )
-        self._boundary = None
+        self._boundary = self._inside = None
         if self._epochs:
             epochs, self._epochs = self._epochs, []
             self.worker.epoch.emit(epochs)

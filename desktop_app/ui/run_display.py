@@ -22,6 +22,7 @@ from desktop_app.ui.results import ResultsPanel
 from desktop_app.ui.run_reports import RunOutcome
 from desktop_app.ui.run_state import RunState
 from desktop_app.ui.status import RunStatusBar
+from desktop_app.ui.views.inside import InsideView
 
 
 class RunDisplay(QObject):
@@ -31,6 +32,7 @@ class RunDisplay(QObject):
         self,
         history: LiveHistory,
         plots: PlotsArea,
+        inside: InsideView,
         results: ResultsPanel,
         results_dock: QDockWidget,
         status: RunStatusBar,
@@ -39,6 +41,8 @@ class RunDisplay(QObject):
     ):
         super().__init__(parent)
         self.history, self.plots, self.results = history, plots, results
+        self.inside = inside
+        self.input_names: list[str] = []  # the run's features, for the inside read-outs
         self.results_dock, self.status, self.banner = results_dock, status, banner
         self.devices: list | None = None  # as the device probe listed them
 
@@ -54,6 +58,7 @@ class RunDisplay(QObject):
         )
         self.status.preparing()
         self.plots.boundary.clear_for(project)
+        self.inside.clear()
 
     def prepare_continue(self, model) -> None:
         """The plots go on from `model`'s saved run (a persistence.LoadedModel)."""
@@ -76,6 +81,7 @@ class RunDisplay(QObject):
             self.plots.boundary.clear_for(project)
         else:
             self.plots.boundary.clear()
+        self.inside.clear()
         self.status.reset(self.devices)
         self.banner.dismiss()
 
@@ -95,6 +101,7 @@ class RunDisplay(QObject):
     @Slot(object)
     def on_started(self, info) -> None:
         self.status.started(info)
+        self.input_names = list(info.feature_names)
         self.results.run_started()
         reason = unavailable_reason(info.task, info.n_features)
         if reason:
@@ -104,6 +111,8 @@ class RunDisplay(QObject):
         self.history.add_batches(update.steps, update.losses, update.lrs)
         if update.boundary is not None:
             self.plots.boundary.set_grid(update.boundary)
+        if update.inside is not None:
+            self.inside.show_sample(update.inside, self.input_names)
         self.status.progress(update, running=running)
 
     @Slot(object)
@@ -115,6 +124,10 @@ class RunDisplay(QObject):
         self.results.show_outcome(outcome)
         self.results.project_changed(project)
         self.show_boundary(outcome)
+        if outcome.inside is not None:
+            prep = getattr(outcome.model, "preprocessing", None)
+            names = list(prep.feature_names) if prep is not None else self.input_names
+            self.inside.show_sample(outcome.inside, names, live=not outcome.source)
         self.results_dock.show()
         self.results_dock.raise_()
 

@@ -7,7 +7,7 @@ GUI thread; nothing here imports torch, so the GUI's startup path may import it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -35,6 +35,7 @@ class RunInfo:
     n_params: int
     class_names: list[str]
     n_features: int = 0
+    feature_names: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -55,6 +56,7 @@ class ProgressUpdate:
     seconds_left_if_flat: float | None = None
     phase: str = "training"  # training | evaluating
     boundary: object | None = None  # core.boundary.BoundaryGrid: the latest, if new
+    inside: object | None = None  # core.inspect.network.NetworkSample: the latest, if new
 
 
 @dataclass
@@ -72,6 +74,7 @@ class RunOutcome:
     boundary: object | None = None  # core.boundary.BoundaryGrid of the final model
     source: str = ""  # the model file it was loaded from ("" for a run just finished)
     plot_note: str = ""  # why the results plot is missing, when it is
+    inside: object | None = None  # core.inspect.network.NetworkSample of the final model
 
 
 def user_message(exc: BaseException) -> str:

@@ -143,6 +143,7 @@ class TrainingWorker(QObject):
             y_true=y_true,
             y_pred=y_pred,
             boundary=relay.final_boundary,  # after early stopping restored the best
+            inside=relay.final_inside,
         )
 
 

@@ -30,29 +30,31 @@ def tiny() -> nn.Sequential:
 def test_one_sample_forward_numbers_match_a_hand_computation():
     model = tiny()
     probe = torch.tensor([[3.0, 1.0], [0.0, 0.0]])
-    s = inspect_network(model, probe, sample_index=0)
+    s = inspect_network(model, probe)
     # Hidden: z = W x + b = [3 - 2 + 0.1, 1.5 + 0.5 - 1] = [1.1, 1.0]; a = relu(z).
     hidden, out = s.layers
     assert hidden.name == "Hidden 1" and hidden.activation == "relu"
-    np.testing.assert_allclose(hidden.z, [1.1, 1.0], rtol=1e-6)
-    np.testing.assert_allclose(hidden.a, [1.1, 1.0], rtol=1e-6)
+    np.testing.assert_allclose(hidden.z(0), [1.1, 1.0], rtol=1e-6)
+    np.testing.assert_allclose(hidden.a(0), [1.1, 1.0], rtol=1e-6)
     # Output (logit): 2 * 1.1 - 1 * 1.0 + 0.3 = 1.5.
     assert out.name == "Output" and out.activation == "identity"
-    np.testing.assert_allclose(out.z, [1.5], rtol=1e-6)
+    np.testing.assert_allclose(out.z(0), [1.5], rtol=1e-6)
     np.testing.assert_allclose(hidden.weight, [[1.0, -2.0], [0.5, 0.5]])
     np.testing.assert_allclose(hidden.bias, [0.1, -1.0], rtol=1e-6)
-    np.testing.assert_allclose(s.inputs, [3.0, 1.0])
-    assert s.sample == "training row 1"
+    np.testing.assert_allclose(s.inputs(0), [3.0, 1.0])
+    assert s.describe(0) == "training row 1"
 
 
 def test_without_a_sample_the_view_shows_the_batch_mean():
     model = tiny()
     probe = torch.tensor([[3.0, 1.0], [0.0, 0.0]])
-    s = inspect_network(model, probe, sample_index=None)
+    s = inspect_network(model, probe)
     # Row 2: z = [0.1, -1.0], a = [0.1, 0.0]; the means with row 1.
-    np.testing.assert_allclose(s.layers[0].z, [0.6, 0.0], atol=1e-6)
-    np.testing.assert_allclose(s.layers[0].a, [0.6, 0.5], atol=1e-6)
-    assert s.sample == "mean over 2 training rows"
+    np.testing.assert_allclose(s.layers[0].z(None), [0.6, 0.0], atol=1e-6)
+    np.testing.assert_allclose(s.layers[0].a(None), [0.6, 0.5], atol=1e-6)
+    np.testing.assert_allclose(s.layers[0].z(1), [0.1, -1.0], atol=1e-6)
+    assert s.describe(None) == "mean over 2 training rows"
+    assert s.describe(7) == "mean over 2 training rows"  # a row not kept: the mean
 
 
 def test_a_unit_that_never_fires_on_the_batch_counts_as_dead():
@@ -91,7 +93,7 @@ def test_inspecting_changes_nothing_and_restores_the_training_mode():
     model.train()
     state = {k: v.clone() for k, v in model.state_dict().items()}
     probe = torch.randn(32, 3)
-    s = inspect_network(model, probe, sample_index=3)
+    s = inspect_network(model, probe)
     assert model.training
     for k, v in model.state_dict().items():
         assert torch.equal(v, state[k]), k  # batch norm's running stats untouched too
@@ -101,7 +103,7 @@ def test_inspecting_changes_nothing_and_restores_the_training_mode():
     model.eval()
     with torch.no_grad():
         expected = model(probe)[3].numpy()
-    np.testing.assert_allclose(s.layers[1].a, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(s.layers[1].a(3), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_a_wide_layer_is_kept_as_block_means():

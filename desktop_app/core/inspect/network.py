@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 PROBE_ROWS = 256  # training rows of the probe batch (dead units, the batch mean)
+SAMPLE_ROWS = 64  # of them, the rows whose values are kept for the view to pick from
 WEIGHT_LIMIT = 256  # a weight matrix larger than this per side is kept pooled
 DEAD_KINDS = ("relu",)  # activations whose units can die (exactly zero output)
 VANISHING_RATIO = 1e-5  # update ratio below which a layer has all but stopped learning
@@ -35,20 +36,32 @@ DEAD_SHARE = 0.5  # warn when at least half of a layer's units are dead
 
 @dataclass
 class LayerValues:
-    """One layer's parameters and its values for the sample shown."""
+    """One layer's parameters and its values on the probe's first rows and on average.
+
+    Values are kept for the first SAMPLE_ROWS probe rows, so that the view can switch the
+    sample it shows at once, also while the run is paused or after it ended."""
 
     name: str  # "Hidden 1", "Output"
     activation: str  # "relu", ..., "identity" (the output layer: its logits)
     weight: np.ndarray  # (out, in) float32; pooled to at most WEIGHT_LIMIT a side
     bias: np.ndarray  # (out,) float32 (zeros where the layer has none)
-    z: np.ndarray  # (out,) W·x + b
-    a: np.ndarray  # (out,) the layer's output
+    z_rows: np.ndarray  # (rows, out) W·x + b
+    a_rows: np.ndarray  # (rows, out) the layer's output
+    z_mean: np.ndarray  # (out,) over the whole probe
+    a_mean: np.ndarray  # (out,)
     pooled: bool = False  # weight holds block means of a larger matrix
     notes: list[str] = field(default_factory=list)  # "batch norm after W·x + b", ...
 
     @property
     def units(self) -> int:
-        return int(self.z.shape[0])
+        return int(self.z_mean.shape[0])
+
+    def z(self, row: int | None) -> np.ndarray:
+        """z for probe row `row` (None, or a row not kept: the mean)."""
+        return self.z_rows[row] if row is not None and 0 <= row < len(self.z_rows) else self.z_mean
+
+    def a(self, row: int | None) -> np.ndarray:
+        return self.a_rows[row] if row is not None and 0 <= row < len(self.a_rows) else self.a_mean
 
 
 @dataclass
@@ -67,10 +80,25 @@ class NetworkSample:
     """What the views inside the network show at one step."""
 
     step: int
-    inputs: np.ndarray  # (n_features,) the sample's model inputs (standardised)
-    sample: str  # "training row 12" or "mean over 256 training rows"
+    input_rows: np.ndarray  # (rows, n_features) the probe's first rows (model inputs)
+    input_mean: np.ndarray  # (n_features,)
+    n_probe: int  # rows the means and dead units are taken over
     layers: list[LayerValues]
     health: list[LayerHealth]
+
+    @property
+    def rows(self) -> int:
+        """Probe rows whose values are kept (the samples a view can pick)."""
+        return int(len(self.input_rows))
+
+    def inputs(self, row: int | None) -> np.ndarray:
+        ok = row is not None and 0 <= row < self.rows
+        return self.input_rows[row] if ok else self.input_mean
+
+    def describe(self, row: int | None) -> str:
+        if row is not None and 0 <= row < self.rows:
+            return f"training row {row + 1}"
+        return f"mean over {self.n_probe} training rows"
 
     @property
     def warnings(self) -> list[str]:
@@ -121,20 +149,15 @@ def _pooled(w: np.ndarray, limit: int = WEIGHT_LIMIT) -> tuple[np.ndarray, bool]
     return np.nanmean(padded.reshape(pr // fr, fr, pc // fc, fc), axis=(1, 3)), True
 
 
-def inspect_network(
-    model, probe, sample_index: int | None = None, lr: float = 0.0, step: int = 0
-) -> NetworkSample:
+def inspect_network(model, probe, lr: float = 0.0, step: int = 0) -> NetworkSample:
     """The numbers of `model` on `probe` (a (n, features) tensor of model inputs).
 
-    sample_index: the probe row whose z and a are shown; None shows the means over the
-    probe. The model runs under no_grad in eval mode; its mode is restored after.
+    The model runs under no_grad in eval mode; its mode is restored after.
     """
     import torch
 
     blocks = _blocks(model)
     n = int(probe.shape[0])
-    if sample_index is not None and not 0 <= sample_index < n:
-        sample_index = None
     was_training = model.training
     model.eval()
     zs, outs = [], []
@@ -151,9 +174,11 @@ def inspect_network(
     finally:
         model.train(was_training)
 
-    def pick(t) -> np.ndarray:
-        v = t[sample_index] if sample_index is not None else t.mean(dim=0)
-        return v.float().cpu().numpy()
+    def rows(t) -> np.ndarray:
+        return t[:SAMPLE_ROWS].float().cpu().numpy()
+
+    def mean(t) -> np.ndarray:
+        return t.float().mean(dim=0).cpu().numpy()
 
     layers, health = [], []
     last = len(blocks) - 1
@@ -173,7 +198,9 @@ def inspect_network(
         if any(isinstance(m, torch.nn.Dropout) for m in block[1:]):
             notes.append("dropout (off here, as in evaluation)")
         act = _activation_name(block) if i < last else "identity"
-        layers.append(LayerValues(name, act, shown, b, pick(z), pick(a), pooled, notes))
+        layers.append(
+            LayerValues(name, act, shown, b, rows(z), rows(a), mean(z), mean(a), pooled, notes)
+        )
         w_norm = float(torch.linalg.vector_norm(lin.weight.detach()))
         g = lin.weight.grad
         g_norm = float(torch.linalg.vector_norm(g)) if g is not None else None
@@ -182,13 +209,7 @@ def inspect_network(
         if act in DEAD_KINDS and n > 0:
             dead = float(((a > 0).sum(dim=0) == 0).float().mean())
         health.append(LayerHealth(name, w_norm, g_norm, ratio, dead))
-    inputs = pick(probe)
-    sample = (
-        f"training row {sample_index + 1}"
-        if sample_index is not None
-        else f"mean over {n} training rows"
-    )
-    return NetworkSample(int(step), inputs, sample, layers, health)
+    return NetworkSample(int(step), rows(probe), mean(probe), n, layers, health)
 
 
 def health_warnings(health: list[LayerHealth]) -> list[str]:

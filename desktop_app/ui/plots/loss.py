@@ -148,7 +148,7 @@ class LossPlot(LivePlot):
         )
         # The legend holds the top right and a falling loss the lower left: the best
         # epoch's label goes mid-height, the drops below it, early stop at the bottom.
-        self.best_markers = MarkerSet(pi, GREEN, position=0.6)
+        self.best_markers = MarkerSet(pi, GREEN, position=0.54)
         self.lr_markers = MarkerSet(pi, PURPLE, position=0.42)
         self.stop_markers = MarkerSet(pi, GREY, position=0.08)
 

@@ -1,0 +1,133 @@
+"""The "Inside the network" tab: the network with its numbers beside its gradient health.
+
+The sample the network view shows is picked here (the mean over a batch of training
+rows, or one of its first rows); switching is instant, also while a run is paused or
+after it ended, because every sample carries the values of those rows.
+objectNames: insideView, insideSampleCombo, insideReadout.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.ui.views.gradient_health import GradientHealthView
+from desktop_app.ui.views.network_values import NetworkValuesView
+
+LEGEND = (
+    "Edges: <span style='color:#1f5fa8'>■</span> positive, "
+    "<span style='color:#d55e00'>■</span> negative weight, thicker for larger |w|. "
+    "Nodes: the value for the sample, on the same colours (white is 0)."
+)
+
+
+class InsideView(QWidget):
+    """What the network looks like inside, live during a run and for a finished model."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("insideView")
+        self.network = NetworkValuesView()
+        self.health = GradientHealthView()
+        self.sample_combo = QComboBox()
+        self.sample_combo.setObjectName("insideSampleCombo")
+        self.sample_combo.setAccessibleName("Sample shown in the network")
+        self.sample_combo.setToolTip(
+            "Whose values the nodes show: the mean over a batch of training rows, or one "
+            "training row (its inputs, each layer's z = W·x + b and output a)."
+        )
+        self.sample_combo.setMinimumContentsLength(14)
+        self.sample_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.sample_combo.currentIndexChanged.connect(self._on_sample_chosen)
+        self.readout = QLabel("")
+        self.readout.setObjectName("insideReadout")
+        self.readout.setAccessibleName("Value under the mouse in the network")
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.network.hovered.connect(self._on_hovered)
+        self.step_label = QLabel("")
+        self.step_label.setObjectName("insideStep")
+        legend = QLabel(LEGEND)
+        legend.setWordWrap(True)
+        legend.setObjectName("insideLegend")
+
+        header = QHBoxLayout()
+        header.setContentsMargins(4, 2, 4, 0)
+        title = QLabel("<b>Network</b>")
+        header.addWidget(title)
+        sample_label = QLabel("&Sample:")
+        sample_label.setBuddy(self.sample_combo)
+        header.addWidget(sample_label)
+        header.addWidget(self.sample_combo)
+        header.addWidget(self.step_label)
+        header.addStretch(1)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(2)
+        left_layout.addLayout(header)
+        left_layout.addWidget(self.network, 1)
+        left_layout.addWidget(self.readout)
+        left_layout.addWidget(legend)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("insideSplitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.health)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+        self.sample = None
+        self._fill_samples(0)
+
+    def stop_updates(self) -> None:
+        """Stop the redraw timers (window closing)."""
+        self.health.plot.stop_updates()
+
+    # ------------------------------------------------------------------ data
+    def clear(self) -> None:
+        self.sample = None
+        self.network.set_sample(None)
+        self.health.clear()
+        self.step_label.setText("")
+        self.readout.setText("")
+
+    def show_sample(self, sample, input_names: list[str] | None = None, live: bool = True) -> None:
+        """A core.inspect.network.NetworkSample (live: during a run, added to the plots)."""
+        self.sample = sample
+        if self.sample_combo.count() - 1 != sample.rows:
+            self._fill_samples(sample.rows)
+        self.network.set_sample(sample, input_names)
+        self.health.show_sample(sample, live=live)
+        self.step_label.setText(f"after step {sample.step:,}" if sample.step else "")
+
+    def _fill_samples(self, rows: int) -> None:
+        current = self.sample_combo.currentIndex()
+        self.sample_combo.blockSignals(True)
+        self.sample_combo.clear()
+        n = self.sample.n_probe if self.sample is not None else 0
+        self.sample_combo.addItem(f"Mean over {n} training rows" if n else "Mean over a batch")
+        for r in range(rows):
+            self.sample_combo.addItem(f"Training row {r + 1}")
+        self.sample_combo.setCurrentIndex(current if 0 <= current <= rows else 0)
+        self.sample_combo.blockSignals(False)
+
+    @Slot(int)
+    def _on_sample_chosen(self, index: int) -> None:
+        self.network.set_row(None if index <= 0 else index - 1)
+
+    @Slot(str)
+    def _on_hovered(self, text: str) -> None:
+        self.readout.setText(text)

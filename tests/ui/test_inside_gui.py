@@ -1,0 +1,76 @@
+"""The "Inside the network" tab: a learner steps a run batch by batch and reads the
+network's numbers and its gradient health as they change."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QComboBox, QLabel, QTableWidget, QTabWidget, QToolButton, QWidget
+
+
+def find(parent: QWidget, cls, name: str):
+    widget = parent.findChild(cls, name)
+    assert widget is not None, f"no {cls.__name__} named {name!r}"
+    return widget
+
+
+def step_batch(qtbot, w, expected_step: int):
+    qtbot.mouseClick(find(w, QToolButton, "stepBatchButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: w.inside.sample is not None and w.inside.sample.step == expected_step,
+        timeout=60_000,
+    )
+
+
+def test_stepping_a_run_updates_the_network_numbers_and_gradient_health(qtbot, main_window):
+    w = main_window
+    tabs = find(w, QTabWidget, "centralTabs")
+    bar = tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    assert tabs.currentIndex() == 1
+    view = find(w, QWidget, "insideNetworkView")
+    assert view.isVisible()
+
+    step_batch(qtbot, w, 1)  # starts the run, paused after one batch
+    sample = w.inside.sample
+    assert "Layers 20 → 10 → 1" in view.accessibleDescription()
+    table = find(w, QTableWidget, "gradientHealthTable")
+    assert [table.item(r, 0).text() for r in range(table.rowCount())] == ["Hidden 1", "Output"]
+    h = sample.health[0]
+    assert h.grad_norm is not None and h.grad_norm > 0  # the step's gradient was read
+    assert table.item(0, 3).text() == f"{h.update_ratio:.1e}"
+
+    step_batch(qtbot, w, 2)
+    plot = find(w, QWidget, "gradientHealthPlot")
+    assert plot.steps == [1.0, 2.0]  # one point per sample, per layer
+    qtbot.waitUntil(lambda: not plot.is_dirty)
+
+    # Hover the first hidden unit: its b, z and a, as the sample holds them.
+    readout = find(w, QLabel, "insideReadout")
+    centre = view.node_center(1, 0)
+    qtbot.mouseMove(view, QPoint(int(centre.x()), int(centre.y())))
+    qtbot.waitUntil(lambda: readout.text().startswith("Hidden 1, unit 1:"))
+    layer = w.inside.sample.layers[0]
+    assert f"z = {float(layer.z(None)[0]):.4g}" in readout.text()
+
+    # One training row instead of the batch mean.
+    combo = find(w, QComboBox, "insideSampleCombo")
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)
+    qtbot.keyClick(combo, Qt.Key.Key_Down)
+    qtbot.keyClick(combo, Qt.Key.Key_Down)
+    assert combo.currentText() == "Training row 3"
+    qtbot.mouseMove(view, QPoint(int(centre.x()) + 1, int(centre.y())))
+    qtbot.waitUntil(lambda: f"z = {float(layer.z(2)[0]):.4g}" in readout.text())
+
+    with qtbot.waitSignal(w.controller.finished, timeout=60_000) as done:
+        qtbot.mouseClick(find(w, QToolButton, "stopButton"), Qt.MouseButton.LeftButton)
+    outcome = done.args[0]
+    final = outcome.inside
+    assert final is not None and w.inside.sample is final
+    # The numbers are the model's: z = W x + b for training row 1, by hand.
+    net = outcome.model.model
+    x = final.input_rows[0].astype(np.float64)
+    w1 = net[0].weight.detach().numpy().astype(np.float64)
+    b1 = net[0].bias.detach().numpy().astype(np.float64)
+    np.testing.assert_allclose(final.layers[0].z(0), w1 @ x + b1, rtol=1e-4, atol=1e-5)
