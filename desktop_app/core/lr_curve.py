@@ -199,8 +199,8 @@ def suggest_rate(lrs, losses, stop_reason: str, steps_planned: int | None = None
         )
     log_lr = np.log10(lrs)
     # Fall of the loss per decade of rate, as a share of its starting level.
-    lo = np.clip(np.arange(n) - h, 0, n - 1)
-    hi = np.clip(np.arange(n) + h, 0, n - 1)
+    lo = np.clip(np.arange(n) - 2 * h, 0, n - 1)
+    hi = np.clip(np.arange(n) + 2 * h, 0, n - 1)
     slope = (curve[hi] - curve[lo]) / np.maximum(log_lr[hi] - log_lr[lo], 1e-12) / start_level
     i_steep = skip + int(np.argmin(slope[skip : i_min + 1]))
     steepest_lr = float(lrs[i_steep])
