@@ -154,7 +154,14 @@ def robust_curve(losses: np.ndarray, h: int) -> np.ndarray:
 
 
 def suggest_rate(lrs, losses, stop_reason: str, steps_planned: int | None = None) -> Suggestion:
-    """The cautious suggestion of the module docstring, with its confidence and reason."""
+    """The cautious suggestion of the module docstring, with its confidence and its
+    reason (a sentence without the final full stop)."""
+    s = _read_curve(lrs, losses, stop_reason, steps_planned)
+    reason = s.reason[:1].upper() + s.reason[1:]
+    return Suggestion(s.rate, s.confidence, reason, s.steepest_lr, s.min_lr)
+
+
+def _read_curve(lrs, losses, stop_reason: str, steps_planned: int | None) -> Suggestion:
     lrs = np.asarray(lrs, dtype=np.float64)
     losses = np.asarray(losses, dtype=np.float64)
     bad = ~np.isfinite(losses)
@@ -242,8 +249,7 @@ def suggest_rate(lrs, losses, stop_reason: str, steps_planned: int | None = None
     return Suggestion(
         rate,
         level,
-        f"{words[0].upper()}{words[1:]}. It fell fastest near {steepest_lr:.2g} and was "
-        f"lowest near {min_lr:.2g}",
+        f"{words}. It fell fastest near {steepest_lr:.2g} and was lowest near {min_lr:.2g}",
         steepest_lr,
         min_lr,
     )
