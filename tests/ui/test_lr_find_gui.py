@@ -100,6 +100,24 @@ def test_enter_uses_the_rate_and_escape_leaves_the_project_alone(qtbot, make_mai
     qtbot.waitUntil(lambda: w.session.project.train.lr == pytest.approx(rate))
 
 
+def test_a_table_project_is_read_first_then_tested(qtbot, make_main_window, tmp_path):
+    from desktop_app.core.specs.table import TableSpec
+    from desktop_app.core.tabular.prepare import load_project_data, table_project
+
+    rng = np.random.default_rng(0)
+    rows = [f"{a:.3f},{b:.3f},{int(a + b > 0)}" for a, b in rng.standard_normal((200, 2))]
+    (tmp_path / "t.csv").write_text("a,b,label\n" + "\n".join(rows) + "\n")
+    spec = TableSpec(path=str(tmp_path / "t.csv"), target="label")
+    project, _ = load_project_data(table_project(spec).with_overrides(["train.batch_size=16"]))
+    w = make_main_window(project)
+    dialog = open_result(qtbot, w)
+    assert "Suggested learning rate" in find(dialog, QLabel, "suggestionLabel").text()
+    assert "of 200 steps" in find(dialog, QLabel, "stopLabel").text()
+    click(qtbot, find(dialog, QPushButton, "closeButton"))
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert w.session.project.data.table.n_rows == 200
+
+
 def slow_test(cancel, progress):
     """A stand-in for the range test that runs until it is cancelled (10 s at most)."""
     end = time.monotonic() + 10

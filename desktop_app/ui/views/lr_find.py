@@ -150,8 +150,10 @@ class LrFindDialog(QDialog):
                 [x], [y], pen=None, symbol="o", symbolBrush=ORANGE, name=f"suggested: {x:g}"
             )
             self.marker.setObjectName("suggestionMarker")
-        if ok.any():  # the divergence at the end would squash the rest: show the curve
-            lo, hi = float(smoothed[ok].min()), float(smoothed[ok].max())
+        if ok.any():  # the raw blow-up at the end would squash the rest: fit the curve
+            raw = losses[np.isfinite(losses)]
+            lo = min(float(smoothed[ok].min()), float(np.percentile(raw, 2)))
+            hi = float(smoothed[ok].max())
             pad = 0.05 * (hi - lo or abs(hi) or 1.0)
             item.setYRange(lo - pad, hi + pad, padding=0)
         return view
