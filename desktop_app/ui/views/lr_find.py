@@ -54,7 +54,7 @@ class LrFindDialog(QDialog):
         self.setObjectName("lrFindDialog")
         self.setWindowTitle("Find learning rate")
         self.setAccessibleName("Learning-rate test result")
-        self.result = result
+        self.test_result = result  # (not "result": QDialog.result() is the exit code)
         rate = result.suggestion
 
         self.suggestion_label = _label("suggestionLabel", "Suggested learning rate")
@@ -160,6 +160,6 @@ class LrFindDialog(QDialog):
 
     @Slot()
     def _use(self) -> None:
-        if self.result.suggestion is not None:
-            self.rateChosen.emit(float(self.result.suggestion))
+        if self.test_result.suggestion is not None:
+            self.rateChosen.emit(float(self.test_result.suggestion))
         self.accept()
