@@ -108,4 +108,36 @@ def build_parser() -> argparse.ArgumentParser:
     ini.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     sub.add_parser("datasets", help="list the dataset catalog")
+
+    lr = sub.add_parser(
+        "lr-find",
+        help="find a learning rate: the range test from the project's initial weights",
+        description="Train briefly from the project's initial weights while the learning "
+        "rate grows from 1e-7 to 10, stop once the loss passes 4 times its best, and "
+        "suggest a rate (cautiously), with how sure the test is and why. Nothing is saved "
+        "and the project file is not changed.",
+        epilog="exit status: 0 with a suggestion, 1 when the test could suggest none (it "
+        "says why), 2 for bad input",
+    )
+    lr.add_argument("project", nargs="?", help="project JSON (default: the built-in default)")
+    lr.add_argument(
+        "--steps", type=int, default=200, metavar="N", help="steps of the test (default 200)"
+    )
+    lr.add_argument(
+        "--csv", metavar="OUT.csv", help="write every step's rate, loss and smoothed loss here"
+    )
+    lr.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="override a project field, e.g. --set train.optimizer=sgd",
+    )
+    lr.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (overrides the project)")
+    lr.add_argument(
+        "--accept-changed",
+        action="store_true",
+        help="test even though the project's table changed since it was imported",
+    )
     return ap

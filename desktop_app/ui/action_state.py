@@ -12,9 +12,11 @@ The rules, in words:
 - While a run is live (running, paused or stopping) nothing that edits or replaces the
   project is enabled, nor anything that reads or writes the current model: the panels
   are locked, New/Open/Open Recent/Rename/Import/Load model/Save model/Continue are off.
-- While a model file or a table is being read or written ("model-file" and "table"
-  jobs), the same actions wait too (previews and the device probe block nothing).
-- Train needs a valid project that can train here (no problem left); Pause and Stop need a running or paused run. Step one
+- While a model file or a table is being read or written, or a learning-rate test runs
+  ("model-file", "table" and "lr-find" jobs), the same actions wait too (previews and
+  the device probe block nothing).
+- Train and Find learning rate need a valid project that can train here (no problem
+  left); Pause and Stop need a running or paused run. Step one
   batch / one epoch work on a paused run, or start one (like Train) when none is live.
 - Save model and Predict need a current model; Continue training needs one that was
   saved with its training state.
@@ -29,7 +31,7 @@ from typing import Protocol
 from desktop_app.ui.run_state import RunState
 
 # Background jobs during which the project and the model must stay as they are.
-BLOCKING_JOBS = frozenset({"model-file", "table"})
+BLOCKING_JOBS = frozenset({"model-file", "table", "lr-find"})
 
 ALWAYS = (
     "actionSave",
@@ -83,6 +85,7 @@ def enablement(run: RunState, busy_jobs: frozenset[str], session: SessionFacts) 
         # Stepping: a paused run goes one batch or epoch on; with none, one starts.
         "actionStepBatch": run is RunState.PAUSED or (settled and trainable),
         "actionStepEpoch": run is RunState.PAUSED or (settled and trainable),
+        "actionFindLearningRate": settled and trainable,  # trains a copy; Use edits the project
         "actionNew": settled,
         "actionOpen": settled,
         "menuOpenRecent": settled,

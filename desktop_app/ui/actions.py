@@ -8,7 +8,7 @@ File menu: actionNew (Ctrl+N), actionOpen (Ctrl+O), menuOpenRecent (actionRecent
 actionClearRecent), actionSave (Ctrl+S), actionSaveAs (Ctrl+Shift+S), actionRename,
 actionImportTable (Ctrl+I), actionLoadModel, actionSaveModel, actionExportCsv,
 actionExportSteps, actionQuit (Ctrl+Q).
-Run menu also: actionContinueTraining, actionPredict. View: the docks' toggles,
+Run menu also: actionFindLearningRate, actionContinueTraining, actionPredict. View: the docks' toggles,
 actionResetLayout; Help: actionAbout. `WindowActions.actions` maps every action's
 objectName to the action; what is enabled when is action_state.py's.
 A new menu command: its method in a commands/ class, a row here, a rule in action_state.
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSpinBox, QStyle
 
 from desktop_app.ui.commands.exports import HistoryExports
 from desktop_app.ui.commands.files import ProjectFiles, RecentFiles
+from desktop_app.ui.commands.lr_find import LrFindCommands
 from desktop_app.ui.commands.models import ModelCommands
 from desktop_app.ui.commands.run import RunCommands
 from desktop_app.ui.commands.tables import TableCommands
@@ -73,6 +74,7 @@ class ActionTargets:
     models: ModelCommands
     tables: TableCommands
     exports: HistoryExports
+    lr_find: LrFindCommands
     docks: Sequence[QDockWidget]
     reset_layout: Callable[[], None]
     about: Callable[[], None]
@@ -269,6 +271,11 @@ def build_actions(window: QMainWindow, t: ActionTargets) -> WindowActions:
     run_menu = window.menuBar().addMenu("&Run")
     for a in (train, pause, stop, step_batch, step_epoch):
         run_menu.addAction(a)
+    tip = "Try rising learning rates on a copy of the network and suggest one (nothing is trained)"
+    actions["actionFindLearningRate"] = make_action(
+        window, "Find &learning rate…", "actionFindLearningRate", tip, slot=_call(t.lr_find.find)
+    )
+    run_menu.addAction(actions["actionFindLearningRate"])
     run_menu.addSeparator()
     model_rows = (
         (

@@ -41,6 +41,7 @@ from desktop_app.ui.actions import ActionTargets, build_actions
 from desktop_app.ui.commands.closing import CloseGuard
 from desktop_app.ui.commands.exports import HistoryExports
 from desktop_app.ui.commands.files import ProjectFiles, RecentFiles
+from desktop_app.ui.commands.lr_find import LrFindCommands
 from desktop_app.ui.commands.models import ModelCommands
 from desktop_app.ui.commands.notifier import WindowNotifier
 from desktop_app.ui.commands.opening import FileOpener, dropped_paths
@@ -163,6 +164,7 @@ class MainWindow(QMainWindow):
         exports = HistoryExports(
             self.history, lambda: self.plots.loss.smoothed, notifier, self.settings
         )
+        self.lr_find = LrFindCommands(self.session, allowed, self.jobs, self.tables, notifier, self)
         self.opener = FileOpener(self.files, self.models, self.tables, allowed, notifier)
         recent.open_path = self.opener.open
         self.closing = CloseGuard(self.session, self.controller, self.files, notifier)
@@ -177,6 +179,7 @@ class MainWindow(QMainWindow):
                 models=self.models,
                 tables=self.tables,
                 exports=exports,
+                lr_find=self.lr_find,
                 docks=self.docks,
                 reset_layout=self.reset_layout,
                 about=self.about,

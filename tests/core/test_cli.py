@@ -87,7 +87,7 @@ def test_python_m_is_the_same_program():
     [
         (["trian"], "did you mean 'train'"),
         (["no-such-project.json"], "no-such-project.json does not exist"),
-        (["notes.txt"], "neither a command (train, predict, info, init, datasets)"),
+        (["notes.txt"], "neither a command (train, predict, info, init, datasets"),
     ],
 )
 def test_a_mistyped_command_is_an_error_not_a_window(args, fragment, capsys, monkeypatch):

@@ -111,7 +111,11 @@ SCRIPT = textwrap.dedent(
         modal("About", lambda: w.actions["actionAbout"].trigger(), rename)
 
     def rename():
-        modal("Rename", lambda: w.actions["actionRename"].trigger(), finish)
+        modal("Rename", lambda: w.actions["actionRename"].trigger(), lr_find)
+
+    def lr_find():
+        w.actions["actionFindLearningRate"].trigger()
+        later(4000, lambda: (check("Find learning rate"), w.lr_find.dialog.close(), later(300, finish)))
 
     def finish():
         w.shutdown()
@@ -151,5 +155,7 @@ def test_window_and_dialogs_fit_a_1366x768_screen(tmp_path, screen, scale):
         "Import table",
         "About",
         "Rename",
+        "Find learning rate",
     ], report
+    assert any(s.startswith("Find learning rate: lrFindDialog") for s in report["sizes"])
     assert report["problems"] == [], "\n".join(report["problems"] + report["sizes"])
