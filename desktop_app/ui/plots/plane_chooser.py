@@ -10,7 +10,7 @@ run and, after a run, to the display that redraws the final model on it.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop_app.core.planes import FEATURES, PCA, PlaneChoice
 
@@ -24,6 +24,9 @@ def _combo(name: str, accessible: str, tip: str) -> QComboBox:
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(5)
     return combo
+
+
+PAIR_TIP = " Listed once the data is read (when training starts)."
 
 
 class PlaneChooser(QWidget):
@@ -49,34 +52,44 @@ class PlaneChooser(QWidget):
         self.x = _combo(
             "boundaryXFeature",
             "Decision boundary: feature across",
-            "The feature along the horizontal axis.",
+            "The feature along the horizontal axis." + PAIR_TIP,
         )
         self.y = _combo(
             "boundaryYFeature",
             "Decision boundary: feature up",
-            "The feature along the vertical axis.",
+            "The feature along the vertical axis." + PAIR_TIP,
         )
         for combo in (self.x, self.y):
-            combo.setPlaceholderText("(after training starts)")
-        self.times = QLabel("×")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 0, 4, 0)
-        layout.setSpacing(4)
+            # (no placeholder text: Qt sizes a combo for it, which widened the pane)
+            combo.setEnabled(False)  # until the data's features are known
+        # Two rows, the pair under the kind: the pane is as narrow as the plots' row is
+        # high (about 240 px on a 1366 x 768 screen), too narrow for three combos.
+        self.pair = QWidget()
+        self.pair.setObjectName("boundaryFeaturePair")
+        row = QHBoxLayout(self.pair)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
+        row.addWidget(self.x, 1)
+        row.addWidget(QLabel("×"))
+        row.addWidget(self.y, 1)
+        top = QHBoxLayout()
+        top.setSpacing(4)
         label = QLabel("Plane:")
         label.setBuddy(self.kind)
-        layout.addWidget(label)
-        layout.addWidget(self.kind, 2)
-        layout.addWidget(self.x, 1)
-        layout.addWidget(self.times)
-        layout.addWidget(self.y, 1)
+        top.addWidget(label)
+        top.addWidget(self.kind, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 2)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self.pair)
         self._show_pair(False)
         self.kind.currentIndexChanged.connect(self._on_changed)
         self.x.currentIndexChanged.connect(self._on_x)
         self.y.currentIndexChanged.connect(self._on_y)
 
     def _show_pair(self, on: bool) -> None:
-        for w in (self.x, self.times, self.y):
-            w.setVisible(on)
+        self.pair.setVisible(on)
 
     def set_features(self, names: list[str]) -> None:
         """The data's feature names (from a grid): fill the lists, keeping the pair chosen
@@ -93,6 +106,7 @@ class PlaneChooser(QWidget):
             combo.clear()
             combo.addItems(names)
             combo.setCurrentIndex(combo.findText(pick))
+            combo.setEnabled(bool(names))
             combo.blockSignals(False)
         if self.choice.kind == FEATURES:
             self.choice = PlaneChoice(FEATURES, x, y)
