@@ -244,10 +244,9 @@ class BoundarySource:
             out.reshape(size, size).astype(np.float64) * self.prep.target_scale
         ) + self.prep.target_mean
         target = getattr(self.prep, "target_column", None) or "target"
-        where = (
-            plane.caption[0].lower() + plane.caption[1:] if plane.caption else "the two features"
-        )
-        caption = f"Colour: the predicted {target}, on {where}"
+        caption = f"The predicted {target} by colour"
+        if plane.caption:  # more than two features: which plane
+            caption += f", on the {plane.caption[0].lower()}{plane.caption[1:]}"
         return HeatGrid(
             probabilities=np.zeros((size, size, 0), np.float32),
             values=values,

@@ -203,7 +203,7 @@ def test_regression_on_many_features_draws_the_predicted_value_as_a_heat_map():
         model.bias -= d.prep.target_mean / d.prep.target_scale
     g = source.grid(model)
     assert isinstance(g, HeatGrid) and g.values.shape == (80, 80)
-    assert g.caption.startswith("Colour: the predicted target, on plane of the first two")
+    assert g.caption.startswith("The predicted target by colour, on the plane of the first two")
     plane, coords = source.plane()
     raw = plane.inputs(grid_points(g.x_range, g.y_range, 80)) * d.prep.scale + d.prep.mean
     np.testing.assert_allclose(g.values.reshape(-1), raw @ W, rtol=1e-3, atol=1e-3)

@@ -175,7 +175,7 @@ def test_regression_on_many_features_shows_a_heat_map_of_the_prediction(qtbot, m
     image = plot.image.image
     assert image.shape == (80, 80, 3) and image.std() > 5
     caption = find(w, QLabel, "boundaryCaption").text()
-    assert caption.startswith("Colour: the predicted target, on plane of the first two")
+    assert caption.startswith("The predicted target by colour, on the plane of the first two")
     assert axis_label(plot, "bottom").startswith("PC1 (")
 
 
@@ -254,3 +254,33 @@ def test_the_boundary_pane_does_not_flicker_at_each_run(qtbot, main_window):
     assert changes == [] and w.plots.boundary.isVisible()
     w.actions["actionNew"].trigger()  # nothing unsaved: New asks nothing
     assert changes == []
+
+
+def test_a_loaded_twenty_feature_model_is_drawn_on_the_plane_chosen(
+    qtbot, make_main_window, monkeypatch, tmp_path
+):
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QFileDialog
+
+    w = make_main_window()
+    train(qtbot, w)
+    path = tmp_path / "wide.safetensors"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+    w.findChild(QAction, "actionSaveModel").trigger()
+    qtbot.waitUntil(lambda: not w.jobs.busy and path.exists(), timeout=60_000)
+
+    w2 = make_main_window()
+    choose(find(w2, QComboBox, "boundaryPlaneCombo"), FEATURES)  # before any names
+    assert not find(w2, QComboBox, "boundaryXFeature").isEnabled()
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    w2.findChild(QAction, "actionLoadModel").trigger()
+    plot = w2.plots.boundary
+    qtbot.waitUntil(lambda: plot.grid is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: not plot.is_dirty)
+    assert plot.grid.choice.kind == FEATURES  # the first two features, as none was named
+    assert (axis_label(plot, "bottom"), axis_label(plot, "left")) == ("x1", "x2")
+    x_combo = find(w2, QComboBox, "boundaryXFeature")
+    assert x_combo.isEnabled() and x_combo.currentText() == "x1"
+    pick(find(w2, QComboBox, "boundaryYFeature"), "x9")
+    qtbot.waitUntil(lambda: plot.grid.choice.y == "x9")
+    assert find(w2, QLabel, "boundaryCaption").text().startswith("Features x1 and x9;")

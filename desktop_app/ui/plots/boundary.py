@@ -104,6 +104,9 @@ class DecisionBoundaryPlot(LivePlot):
         self.caption.setAccessibleName("Decision boundary: plane shown")
         self.caption.setWordWrap(True)
         self.caption.setContentsMargins(6, 0, 6, 2)
+        font = self.caption.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)  # a figure's caption: read, not the figure
+        self.caption.setFont(font)
         self.caption.hide()
         self.layout().addWidget(self.caption)
         self.note = QLabel(EMPTY_NOTE)
@@ -247,9 +250,7 @@ class DecisionBoundaryPlot(LivePlot):
             self.title_label.setText("<b>Predicted value</b>")
             lo, hi = float(g.values.min()), float(g.values.max())
             self.image.setImage(heat(g.values, lo, hi), autoLevels=False, levels=(0, 255))
-            self._set_caption(
-                f"{g.caption}. Dark purple: {lo:.3g}, yellow: {hi:.3g}; dots: training samples."
-            )
+            self._set_caption(f"{g.caption}. Purple {lo:.3g}, yellow {hi:.3g}.")
         else:
             self.title_label.setText("<b>Decision boundary</b>")
             self.image.setImage(shade(g.probabilities), autoLevels=False, levels=(0, 255))
