@@ -111,6 +111,21 @@ def test_multiclass_probabilities_are_in_0_1_and_sum_to_1():
     np.testing.assert_allclose(probs.sum(axis=-1), 1.0, atol=1e-5)
 
 
+def test_multiclass_on_many_features_gets_its_boundary_on_the_pca_plane():
+    p = Project(
+        name="four",
+        data=DataSpec(dataset="classification", n_classes=4, n_informative=6, n_features=12),
+        model=ModelSpec(hidden=[LayerSpec(units=8)]),
+        train=TrainSpec(epochs=2),
+    )
+    t = Trainer(p)
+    t.fit()
+    g = _grid(t)
+    assert g.probabilities.shape == (80, 80, 4)
+    np.testing.assert_allclose(g.probabilities.sum(axis=-1), 1.0, atol=1e-5)
+    assert g.x_label.startswith("PC1") and set(np.unique(g.labels)) == {0, 1, 2, 3}
+
+
 def test_every_classifier_of_two_or_more_features_and_every_regression_gets_a_picture():
     assert unavailable_reason("binary", 20) is None
     assert unavailable_reason("multiclass", 64) is None
