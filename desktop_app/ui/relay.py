@@ -59,7 +59,7 @@ class EventRelay(Callback):
         self._rate_t = 0.0  # active time and step at the previous rate sample
         self._rate_step = 0
         self._rate = 0.0  # samples per second, smoothed
-        self._plane = None  # core.boundary.BoundarySource of the training data, or None
+        self._source = None  # core.boundary.BoundarySource of the training data, or None
         self._early = None  # the run's EarlyStopping callback, if any
         self._boundary = None  # a grid not sent yet
         self.final_boundary = None  # the grid of the model as the loop left it
@@ -135,16 +135,16 @@ class EventRelay(Callback):
         from desktop_app.core.boundary import BoundarySource
 
         d = trainer.data
-        self._plane = BoundarySource.of(d.prep, d.x_train, d.y_train)
+        self._source = BoundarySource.of(d.prep, d.x_train, d.y_train)
         self._last_boundary = time.perf_counter()
 
     def _maybe_boundary(self, trainer, first: bool = False, force: bool = False) -> None:
-        if self._plane is None:
+        if self._source is None:
             return
         now = time.perf_counter()
         if not (force or first or now - self._last_boundary >= BOUNDARY_INTERVAL_S):
             return
-        self._boundary = self._plane.grid(trainer.model, self.timed.plane, device=trainer.device)
+        self._boundary = self._source.grid(trainer.model, self.timed.plane, device=trainer.device)
         if force:
             self.final_boundary = self._boundary
         self._last_boundary = time.perf_counter()
