@@ -18,6 +18,7 @@ import logging
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from desktop_app.core.planes import PlaneChoice
 from desktop_app.core.specs.project import Project
 from desktop_app.ui.run_control import TimedControl
 from desktop_app.ui.run_reports import RunOutcome
@@ -50,6 +51,7 @@ class TrainingController(QObject):
         self._run_id = 0
         self.project: Project | None = None  # the snapshot the current/last run trains
         self.pace: float | None = None  # slow motion: steps per second (None: full speed)
+        self.plane = PlaneChoice()  # the plane the boundary is drawn on, for every run
         self.last_outcome: RunOutcome | None = None
 
     # ------------------------------------------------------------------ state
@@ -94,6 +96,7 @@ class TrainingController(QObject):
         self._run_id += 1
         self._timed = TimedControl()
         self._timed.set_pace(self.pace)
+        self._timed.plane = self.plane
         if step == "batch":
             self._timed.allow(1)
         elif step == "epoch":
@@ -129,6 +132,14 @@ class TrainingController(QObject):
         self.pace = steps_per_second or None
         if self._timed is not None:
             self._timed.set_pace(self.pace)
+
+    @Slot(object)
+    def set_plane(self, choice: PlaneChoice) -> None:
+        """Draw the boundary on this plane from the running run's next evaluation on,
+        and in the next runs."""
+        self.plane = choice
+        if self._timed is not None:
+            self._timed.plane = choice  # one reference assignment: the relay reads it
 
     def pause(self) -> None:
         if self._state is RunState.RUNNING and self._timed is not None:

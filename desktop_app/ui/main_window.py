@@ -236,6 +236,8 @@ class MainWindow(QMainWindow):
         c.progress.connect(self._on_progress)
         c.epoch.connect(self.display.on_epoch)
         c.failed.connect(self.display.on_failed)
+        self.plots.boundary.planeChosen.connect(c.set_plane)  # the running run's next grid
+        self.plots.boundary.planeChosen.connect(self.display.show_plane)  # a finished one
 
     def _restore_layout(self) -> None:
         width, height = 1440, 900

@@ -6,12 +6,14 @@ most one `progress` (and one `epoch`) signal every ~200 ms, as numpy arrays, wit
 step, speed and time-left figures the status bar shows (paused time excluded).
 DESIGN.md says ~50 ms; a few times a second is what the views need, and on a 2-core
 machine 20 updates a second cost the loop 2% more of its speed than 5 do.
-For two-feature classification data it also evaluates the decision boundary on a grid
-(core.boundary, about a millisecond), and for every run the network's numbers on a probe
-batch (core.inspect.network, under a millisecond for the networks learners train), at
-most every BOUNDARY_INTERVAL_S of wall time and at the end of the run, and sends them
-with the next progress update: the views inside the network are fed twice a second,
-never per step.
+It also evaluates the decision boundary (or fitted curve, or regression heat map) on a
+grid (core.boundary, under a millisecond for the default project), and the network's
+numbers on a probe batch (core.inspect.network, under a millisecond for the networks
+learners train), at most every BOUNDARY_INTERVAL_S of wall time and at the end of the
+run, and sends them with the next progress update: the views inside the network are fed
+twice a second, never per step. The plane the boundary is drawn on is the one the user
+chose last: the GUI thread puts a frozen PlaneChoice on the run's TimedControl, read
+here at each evaluation, so a change takes effect at the next one.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ class EventRelay(Callback):
         self._rate_t = 0.0  # active time and step at the previous rate sample
         self._rate_step = 0
         self._rate = 0.0  # samples per second, smoothed
-        self._plane = None  # core.boundary.BoundaryPlane of the training data, or None
+        self._source = None  # core.boundary.BoundarySource of the training data, or None
         self._early = None  # the run's EarlyStopping callback, if any
         self._boundary = None  # a grid not sent yet
         self.final_boundary = None  # the grid of the model as the loop left it
@@ -136,12 +138,12 @@ class EventRelay(Callback):
 
     # -- decision boundary (training thread)
     def _setup_boundary(self, trainer) -> None:
-        from desktop_app.core.boundary import BoundaryPlane
+        from desktop_app.core.boundary import BoundarySource
         from desktop_app.core.evaluation import targets_tensor
         from desktop_app.core.inspect.network import PROBE_ROWS
 
         d = trainer.data
-        self._plane = BoundaryPlane.of(d.prep, d.x_train, d.y_train)
+        self._source = BoundarySource.of(d.prep, d.x_train, d.y_train)
         self._probe = targets_tensor(d.x_train[:PROBE_ROWS], trainer.device)
         self._last_boundary = time.perf_counter()
 
@@ -150,8 +152,9 @@ class EventRelay(Callback):
         now = time.perf_counter()
         if not (force or first or now - self._last_boundary >= BOUNDARY_INTERVAL_S):
             return
-        if self._plane is not None:
-            self._boundary = self._plane.grid(trainer.model, device=trainer.device)
+        if self._source is not None:
+            plane = self.timed.plane
+            self._boundary = self._source.grid(trainer.model, plane, device=trainer.device)
             if force:
                 self.final_boundary = self._boundary
         if self._probe is not None:

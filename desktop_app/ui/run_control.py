@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 
+from desktop_app.core.planes import PlaneChoice
 from desktop_app.core.run_types import Control
 
 
@@ -26,6 +27,9 @@ class TimedControl(Control):
         self._paused_at: float | None = None
         self._paused_total = 0.0
         self.pause_at_epoch_end = False  # Step one epoch: the relay pauses at its end
+        # The plane the boundary is drawn on: replaced whole (never mutated) from the GUI
+        # thread, read by the relay at each evaluation.
+        self.plane = PlaneChoice()
 
     # -- driven from the GUI thread
     def pause(self) -> None:

@@ -9,11 +9,14 @@ and changes nothing the Session owns (the commands do).
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QDockWidget
 
 from desktop_app.core.boundary import unavailable_reason
 from desktop_app.core.catalog import REGRESSION
+from desktop_app.core.planes import resolve
 from desktop_app.core.specs.project import Project
 from desktop_app.ui.dialogs import MessageBanner
 from desktop_app.ui.live_history import LiveHistory
@@ -23,6 +26,8 @@ from desktop_app.ui.run_reports import RunOutcome
 from desktop_app.ui.run_state import RunState
 from desktop_app.ui.status import RunStatusBar
 from desktop_app.ui.views.inside import InsideView
+
+log = logging.getLogger(__name__)
 
 
 class RunDisplay(QObject):
@@ -45,6 +50,9 @@ class RunDisplay(QObject):
         self.input_names: list[str] = []  # the run's features, for the inside read-outs
         self.results_dock, self.status, self.banner = results_dock, status, banner
         self.devices: list | None = None  # as the device probe listed them
+        # The final model shown and where its boundary came from, to draw it on another
+        # plane: (core.boundary.BoundarySource, torch module), or None during a run.
+        self._final: tuple | None = None
 
     # ------------------------------------------------------------------ before a run
     def prepare_run(self, project: Project) -> None:
@@ -57,6 +65,7 @@ class RunDisplay(QObject):
             schedule=t.schedule,
         )
         self.status.preparing()
+        self._final = None  # the live model is the training thread's
         self.plots.boundary.clear_for(project)
         self.inside.clear()
 
@@ -71,12 +80,14 @@ class RunDisplay(QObject):
         self.banner.dismiss()
         self.history.continue_run()
         self.status.preparing()
+        self._final = None
 
     def clear(self, project: Project | None = None) -> None:
         """Show nothing of an earlier run (File > New, Open): empty plots and results,
         a ready status bar; the boundary's pane as `project` (about to open) decides."""
         self.history.clear(live=False)
         self.results.clear()
+        self._final = None
         if project is not None:
             self.plots.boundary.clear_for(project)
         else:
@@ -158,8 +169,36 @@ class RunDisplay(QObject):
         )
 
     def show_boundary(self, outcome: RunOutcome) -> None:
-        """The final decision boundary of a finished run or a loaded model, or why none."""
+        """The final decision boundary of a finished run or a loaded model, or why none;
+        on the plane the user has chosen (a loaded model's comes on the default one)."""
         prep = getattr(outcome.model, "preprocessing", None)
         n = prep.n_features if prep is not None else 0
-        reason = unavailable_reason(outcome.run.task, n) if outcome.boundary is None else None
-        self.plots.boundary.show_final(outcome.boundary, reason)
+        grid = outcome.boundary
+        reason = unavailable_reason(outcome.run.task, n) if grid is None else None
+        source, module = getattr(grid, "source", None), getattr(outcome.model, "model", None)
+        self._final = (source, module) if source is not None and module is not None else None
+        choice = self.plots.boundary.choice
+        names = getattr(grid, "feature_names", None)
+        if self._final is not None and names and resolve(choice, names) != grid.choice:
+            grid = self._redrawn(choice) or grid
+        self.plots.boundary.show_final(grid, reason)
+
+    @Slot(object)
+    def show_plane(self, choice) -> None:
+        """The user chose another plane: after a run (or a loaded model) the final model
+        is drawn on it now, here in the GUI thread: about a millisecond for the default
+        project, and no other thread uses that copy of the model. During a run the
+        training thread draws it (TrainingController.set_plane)."""
+        if self._final is None or self.history.live:
+            return
+        grid = self._redrawn(choice)
+        if grid is not None:
+            self.plots.boundary.show_final(grid)
+
+    def _redrawn(self, choice):
+        source, module = self._final
+        try:
+            return source.grid(module, choice)
+        except Exception:  # noqa: BLE001 - the boundary shown stays; nothing else is lost
+            log.exception("could not draw the boundary on the chosen plane")
+            return None

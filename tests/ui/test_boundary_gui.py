@@ -1,5 +1,6 @@
 """The decision boundary plot: a user trains moons and watches the boundary form; a
-project with many features gets an explanation instead."""
+project with many features gets its boundary on a plane the user can choose; a
+regression gets its fitted curve or a heat map of the predicted value."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QToolButton, QWidget
 
-from desktop_app.core.boundary import NOT_SHOWN
+from desktop_app.core.boundary import BoundarySource, HeatGrid
+from desktop_app.core.planes import FEATURES, PCA
+from desktop_app.ui.plots.boundary import EMPTY_NOTE
 
 
 def find(parent: QWidget, cls, name: str):
@@ -20,6 +23,16 @@ def choose(combo: QComboBox, data) -> None:
     index = combo.findData(data)
     assert index >= 0, f"{combo.objectName()} does not offer {data!r}"
     combo.setCurrentIndex(index)
+
+
+def pick(combo: QComboBox, text: str) -> None:
+    index = combo.findText(text)
+    assert index >= 0, f"{combo.objectName()} does not offer {text!r}"
+    combo.setCurrentIndex(index)
+
+
+def axis_label(plot, side: str) -> str:
+    return plot.plot_item.getAxis(side).labelText
 
 
 def train(qtbot, w):
@@ -65,21 +78,105 @@ def test_moons_boundary_forms_live_and_matches_the_model(qtbot, main_window):
         assert int(cos.argmax()) == label
 
 
-def test_twenty_feature_project_explains_why_there_is_no_boundary(qtbot, main_window):
+def test_the_default_twenty_feature_project_shows_its_boundary_on_the_pca_plane(qtbot, main_window):
     w = main_window
     assert w.session.project.data.dataset == "classification"
+    assert w.session.project.data.features == 20
+    plot = w.plots.boundary
     note = find(w, QLabel, "boundaryNote")
-    assert note.isVisible() and note.text() == NOT_SHOWN  # said before any run
-    choose(find(w, QComboBox, "datasetCombo"), "circles")
-    assert note.text() != NOT_SHOWN  # circles will get one
-    choose(find(w, QComboBox, "datasetCombo"), "classification")
-    assert note.text() == NOT_SHOWN
+    assert plot.isVisible() and note.text() == EMPTY_NOTE  # said before any run
+    combo = find(w, QComboBox, "boundaryPlaneCombo")
+    assert combo.isVisible() and combo.currentData() == PCA and combo.accessibleName()
     outcome = train(qtbot, w)
-    assert outcome.boundary is None
-    assert note.isVisible()
-    assert note.text() == NOT_SHOWN
-    assert w.plots.boundary.update_count == 0
-    assert not w.plots.boundary.plot_widget.isVisible()
+    assert outcome.boundary is not None and plot.update_count >= 1
+    qtbot.waitUntil(lambda: not plot.is_dirty)
+    assert plot.plot_widget.isVisible() and not note.isVisible()
+    assert axis_label(plot, "bottom").startswith("PC1 (")
+    assert axis_label(plot, "left").startswith("PC2 (")
+    caption = find(w, QLabel, "boundaryCaption")
+    assert caption.isVisible()
+    assert caption.text().startswith("Plane of the first two principal components (")
+    assert caption.text().endswith("other directions held at the mean")
+    image = plot.image.image
+    assert image is not None and image.shape == (80, 80, 3) and image.std() > 5
+    assert len(plot.grid.points) == len(plot.grid.labels) > 100  # samples, projected
+
+
+def test_choosing_two_features_after_a_run_redraws_the_final_model_on_them(qtbot, main_window):
+    w = main_window
+    plot = w.plots.boundary
+    outcome = train(qtbot, w)
+    qtbot.waitUntil(lambda: plot.grid is not None and not plot.is_dirty)
+    before = plot.grid
+    x_combo = find(w, QComboBox, "boundaryXFeature")
+    y_combo = find(w, QComboBox, "boundaryYFeature")
+    assert not x_combo.isVisible()
+    choose(find(w, QComboBox, "boundaryPlaneCombo"), FEATURES)
+    assert x_combo.isVisible() and y_combo.isVisible()
+    assert x_combo.count() == 20 and x_combo.accessibleName() and y_combo.accessibleName()
+    pick(x_combo, "x3")
+    pick(y_combo, "x7")
+    qtbot.waitUntil(lambda: plot.grid.choice.x == "x3" and plot.grid.choice.y == "x7")
+    qtbot.waitUntil(lambda: not plot.is_dirty)
+    assert (axis_label(plot, "bottom"), axis_label(plot, "left")) == ("x3", "x7")
+    caption = find(w, QLabel, "boundaryCaption")
+    assert caption.text() == "Features x3 and x7; the other 18 held at their mean"
+    g = plot.grid
+    assert g.x_range != before.x_range
+    assert not np.allclose(g.probabilities, before.probabilities)
+    d = outcome.model  # the final model on that plane, as core draws it
+    raw = g.points  # the training samples in x3's and x7's own units
+    assert raw.shape[1] == 2 and g.x_range[0] < raw[:, 0].min()
+    source = g.source
+    assert isinstance(source, BoundarySource)
+    again = source.grid(d.model, g.choice)
+    np.testing.assert_allclose(g.probabilities, again.probabilities, atol=1e-6)
+    # Picking the feature already up for across swaps the two.
+    pick(x_combo, "x7")
+    qtbot.waitUntil(lambda: plot.grid.choice.x == "x7")
+    assert y_combo.currentText() == "x3" and axis_label(plot, "left") == "x3"
+    # Back to the principal components.
+    choose(find(w, QComboBox, "boundaryPlaneCombo"), PCA)
+    qtbot.waitUntil(lambda: plot.grid.choice.kind == PCA)
+    qtbot.waitUntil(lambda: not plot.is_dirty)
+    assert axis_label(plot, "bottom").startswith("PC1 (") and not x_combo.isVisible()
+    np.testing.assert_allclose(plot.grid.probabilities, before.probabilities, atol=1e-6)
+
+
+def test_a_plane_chosen_during_a_run_is_drawn_from_the_next_update(qtbot, make_main_window):
+    from desktop_app.core.specs.project import Project
+    from desktop_app.core.specs.train import TrainSpec
+
+    w = make_main_window(Project(train=TrainSpec(epochs=500, early_stopping=False)))
+    plot = w.plots.boundary
+    qtbot.mouseClick(find(w, QToolButton, "trainButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: plot.grid is not None, timeout=30_000)
+    assert plot.grid.choice.kind == PCA
+    choose(find(w, QComboBox, "boundaryPlaneCombo"), FEATURES)
+    pick(find(w, QComboBox, "boundaryYFeature"), "x5")
+    qtbot.waitUntil(
+        lambda: plot.grid.choice.kind == FEATURES and plot.grid.choice.y == "x5", timeout=10_000
+    )
+    assert w.controller.busy  # drawn by the training thread, mid-run
+    with qtbot.waitSignal(w.controller.finished, timeout=30_000):
+        qtbot.mouseClick(find(w, QToolButton, "stopButton"), Qt.MouseButton.LeftButton)
+    assert plot.grid.choice.y == "x5"  # and the final boundary on the same plane
+    assert axis_label(plot, "left") == "x5"
+
+
+def test_regression_on_many_features_shows_a_heat_map_of_the_prediction(qtbot, main_window):
+    w = main_window
+    choose(find(w, QComboBox, "datasetCombo"), "regression")
+    plot = w.plots.boundary
+    assert plot.isVisible() and "Predicted value" in plot.title_label.text()
+    train(qtbot, w)
+    qtbot.waitUntil(lambda: plot.grid is not None and not plot.is_dirty)
+    assert isinstance(plot.grid, HeatGrid)
+    image = plot.image.image
+    assert image.shape == (80, 80, 3) and image.std() > 5
+    caption = find(w, QLabel, "boundaryCaption").text()
+    assert caption.startswith("The predicted target by colour, on the plane of the first two")
+    assert axis_label(plot, "bottom").startswith("PC1 (")
 
 
 def test_file_new_clears_the_boundary(qtbot, main_window, monkeypatch):
@@ -93,8 +190,8 @@ def test_file_new_clears_the_boundary(qtbot, main_window, monkeypatch):
     qtbot.waitUntil(lambda: w.plots.boundary.grid is None)
     note = find(w, QLabel, "boundaryNote")
     assert note.isVisible()
-    # The new (default, 20-feature) project will never get one, and the note says so.
-    assert note.text() == NOT_SHOWN
+    # The new (default, 20-feature) project gets one on its first run.
+    assert note.text() == EMPTY_NOTE
 
 
 def test_a_loaded_moons_model_shows_its_final_boundary(
@@ -145,15 +242,45 @@ def test_sine_shows_the_fitted_curve_over_the_data_live(qtbot, main_window):
     assert outcome.boundary is not None
 
 
-def test_the_boundary_pane_does_not_flicker_open_at_each_run(qtbot, main_window):
-    """For a project without a boundary the pane stays given to the other plots through a
-    run (it used to open and close at each start, which cost the GUI thread the whole
-    run: the 10 ms timer's p99 went from ~6 to ~25 ms in benchmarks/bench_gui.py)."""
+def test_the_boundary_pane_does_not_flicker_at_each_run(qtbot, main_window):
+    """The pane keeps its place through a run (it used to open and close at each start,
+    which cost the GUI thread the whole run: the 10 ms timer's p99 went from ~6 to
+    ~25 ms in benchmarks/bench_gui.py)."""
     w = main_window
     changes = []
     w.plots.boundary.applicabilityChanged.connect(changes.append)
-    assert not w.plots.boundary.isVisible()
+    assert w.plots.boundary.isVisible()
     train(qtbot, w)
-    assert changes == [] and not w.plots.boundary.isVisible()
+    assert changes == [] and w.plots.boundary.isVisible()
     w.actions["actionNew"].trigger()  # nothing unsaved: New asks nothing
     assert changes == []
+
+
+def test_a_loaded_twenty_feature_model_is_drawn_on_the_plane_chosen(
+    qtbot, make_main_window, monkeypatch, tmp_path
+):
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QFileDialog
+
+    w = make_main_window()
+    train(qtbot, w)
+    path = tmp_path / "wide.safetensors"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+    w.findChild(QAction, "actionSaveModel").trigger()
+    qtbot.waitUntil(lambda: not w.jobs.busy and path.exists(), timeout=60_000)
+
+    w2 = make_main_window()
+    choose(find(w2, QComboBox, "boundaryPlaneCombo"), FEATURES)  # before any names
+    assert not find(w2, QComboBox, "boundaryXFeature").isEnabled()
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    w2.findChild(QAction, "actionLoadModel").trigger()
+    plot = w2.plots.boundary
+    qtbot.waitUntil(lambda: plot.grid is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: not plot.is_dirty)
+    assert plot.grid.choice.kind == FEATURES  # the first two features, as none was named
+    assert (axis_label(plot, "bottom"), axis_label(plot, "left")) == ("x1", "x2")
+    x_combo = find(w2, QComboBox, "boundaryXFeature")
+    assert x_combo.isEnabled() and x_combo.currentText() == "x1"
+    pick(find(w2, QComboBox, "boundaryYFeature"), "x9")
+    qtbot.waitUntil(lambda: plot.grid.choice.y == "x9")
+    assert find(w2, QLabel, "boundaryCaption").text().startswith("Features x1 and x9;")

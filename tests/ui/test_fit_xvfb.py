@@ -1,6 +1,7 @@
 """The laptop screen is the design target: on a real 1366×768 X screen (Xvfb), with
 fresh settings, the window and every dialog fit, and nothing shows a horizontal scroll
-bar, while a user trains a two-feature project, hovers every plot and opens every dialog.
+bar, while a user trains a two-feature project, hovers every plot and opens every dialog,
+then trains the 20-feature project and picks the boundary's two-feature plane.
 
 The child process runs under `xvfb-run -a` (as test_screenshot_xvfb.py) and checks after
 each step: every visible top-level window lies within the screen, and no visible scroll
@@ -20,7 +21,7 @@ SCRIPT = textwrap.dedent(
     import json, sys
     from PySide6.QtCore import QPoint, Qt, QTimer
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolButton, QWidget
+    from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QComboBox, QToolButton, QWidget
     from desktop_app.app import create_application, install_exception_hooks
     from desktop_app.core.specs.data import DataSpec
     from desktop_app.core.specs.project import Project
@@ -84,8 +85,15 @@ SCRIPT = textwrap.dedent(
             later(100, start)
             return
         check("start")
-        w.controller.finished.connect(lambda o: (with_data.setdefault("done", o), later(800, hover)))
+        w.controller.finished.connect(on_finished)
         QTest.mouseClick(w.findChild(QToolButton, "trainButton"), Qt.MouseButton.LeftButton)
+
+    def on_finished(outcome):
+        if "done" in with_data:  # the second run: the 20-feature project
+            later(800, wide_trained)
+        else:
+            with_data["done"] = outcome
+            later(800, hover)
 
     def hover():
         check("trained")
@@ -115,7 +123,24 @@ SCRIPT = textwrap.dedent(
 
     def lr_find():
         w.actions["actionFindLearningRate"].trigger()
-        later(4000, lambda: (check("Find learning rate"), w.lr_find.dialog.close(), later(300, finish)))
+        later(4000, lambda: (check("Find learning rate"), w.lr_find.dialog.close(), later(300, wide)))
+
+    def wide():
+        # Twenty features: the boundary's pane shows the plane chooser and a caption.
+        combo = w.findChild(QComboBox, "datasetCombo")
+        combo.setCurrentIndex(combo.findData("classification"))
+        QTest.mouseClick(w.findChild(QToolButton, "trainButton"), Qt.MouseButton.LeftButton)
+
+    def wide_trained():
+        check("20 features, trained")
+        plane = w.findChild(QComboBox, "boundaryPlaneCombo")
+        plane.setCurrentIndex(plane.findData("features"))
+        later(500, lambda: (check("20 features, two-feature plane"), inside()))
+
+    def inside():
+        # The views inside the network, in their tab.
+        w.tabs.setCurrentWidget(w.inside)
+        later(800, lambda: (check("Inside the network"), finish()))
 
     def finish():
         w.shutdown()
@@ -156,6 +181,9 @@ def test_window_and_dialogs_fit_a_1366x768_screen(tmp_path, screen, scale):
         "About",
         "Rename",
         "Find learning rate",
+        "20 features, trained",
+        "20 features, two-feature plane",
+        "Inside the network",
     ], report
     assert any(s.startswith("Find learning rate: lrFindDialog") for s in report["sizes"])
     assert report["problems"] == [], "\n".join(report["problems"] + report["sizes"])

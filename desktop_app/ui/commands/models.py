@@ -236,9 +236,10 @@ def read_model(path: str):
 
 
 def loaded_boundary(loaded):
-    """(job thread) A loaded classifier's decision boundary over its training data
-    (prepared again), or None: not two-feature classification, or no data to span."""
-    from desktop_app.core.boundary import BoundaryPlane, unavailable_reason
+    """(job thread) A loaded model's decision boundary (fitted curve, heat map) over its
+    training data (prepared again), on the default plane, or None: nothing to draw, or no
+    data to span. RunDisplay redraws it on the plane the user chose."""
+    from desktop_app.core.boundary import BoundarySource, unavailable_reason
 
     prep = loaded.preprocessing
     if unavailable_reason(prep.task, prep.n_features):
@@ -250,7 +251,7 @@ def loaded_boundary(loaded):
         d = prepare(loaded.project.data)
         if not same_preprocessing(d.prep, prep):
             return None
-        plane = BoundaryPlane.of(prep, d.x_train, d.y_train)
+        plane = BoundarySource.of(prep, d.x_train, d.y_train)
         return plane.grid(loaded.model) if plane is not None else None
     except Exception:  # noqa: BLE001 - the rest of the model is shown regardless
         return None

@@ -1,8 +1,9 @@
 """The central area of the window: a message banner over the live plots.
 
-The plots get the room, and the decision boundary is the star where it applies
-(two-feature classification): it sits beside the loss plot, as square as the row allows,
-with equal axis scales. Where it does not apply, its pane is hidden, the loss plot takes
+The plots get the room, and the decision boundary is the star where it applies (all
+classification data of two or more features; for regression the fitted curve or a heat
+map of the prediction): it sits beside the loss plot, as square as the row allows. Where
+it does not apply (a classifier of one feature), its pane is hidden, the loss plot takes
 the whole row, and one line under the plots says why. The learning-rate plot, a flat line
 in most runs, takes less room than the metric plot beside it. `reset_layout()` brings
 back every pane, a plot collapsed by dragging a splitter included.

@@ -1,11 +1,15 @@
-"""The decision boundary: the model's predicted class over the plane of two features.
+"""The decision boundary: the model's predicted class over a plane through its inputs.
 
-For two-feature classification data (moons, circles, spiral, XOR, a two-column table)
-the image shows, at each point of the plane, the class the model predicts there,
-coloured by class and shaded by its probability (white where the model is unsure),
-with the training points on top. It updates live during a run (the worker sends a new
-grid at most every half second) and shows the final model after a run or a model file
-is loaded. For other data a note says why there is nothing to draw.
+For classification data the image shows, at each point of the plane, the class the
+model predicts there, coloured by class and shaded by its probability (white where the
+model is unsure), with the training points on top. Two-feature data (moons, circles,
+spiral, XOR, a two-column table) is drawn on its own plane; with more features the
+plane is chosen in the pane (plane_chooser.py: principal components or two features,
+the rest at their mean) and the axes and a caption under the plot say which plane is
+shown. Regression on one feature draws the fitted curve, on more features the predicted
+value as a heat map on the same kind of plane. It updates live during a run (the worker
+sends a new grid at most every half second) and shows the final model after a run or a
+model file is loaded. For data with nothing to draw a note says why.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QLabel
 
-from desktop_app.core.boundary import NOT_SHOWN, CurveGrid, unavailable_reason
+from desktop_app.core.boundary import NOT_SHOWN, CurveGrid, HeatGrid, unavailable_reason
+from desktop_app.core.catalog import REGRESSION
 from desktop_app.ui.plots.base import LivePlot
+from desktop_app.ui.plots.plane_chooser import PlaneChooser
 
 # Okabe–Ito, colour-blind safe; blue and orange first (the binary pair)
 CLASS_COLORS = np.array(
@@ -34,6 +40,9 @@ CLASS_COLORS = np.array(
 )
 EMPTY_NOTE = "The decision boundary appears here while a model trains."
 EMPTY_CURVE_NOTE = "The fitted curve appears here while a model trains."
+EMPTY_HEAT_NOTE = "The model's predicted value appears here while a model trains."
+EMPTY_NOTES = (EMPTY_NOTE, EMPTY_CURVE_NOTE, EMPTY_HEAT_NOTE)
+HEAT_MAP = pg.colormap.get("viridis")  # perceptually even, colour-blind safe
 
 
 def shade(probabilities: np.ndarray) -> np.ndarray:
@@ -49,15 +58,23 @@ def shade(probabilities: np.ndarray) -> np.ndarray:
     return rgb.astype(np.uint8)
 
 
-class DecisionBoundaryPlot(LivePlot):
-    """The model's decision boundary over two features, with the training points.
+def heat(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """RGB (..., 3) uint8 of `values` on the heat map's colours, lo to hi."""
+    t = np.clip((np.asarray(values, np.float64) - lo) / ((hi - lo) or 1.0), 0.0, 1.0)
+    return HEAT_MAP.map(t, mode="byte")[..., :3]
 
-    `applicable` says whether the project in view gets a boundary at all (two-feature
-    classification); `applicabilityChanged(bool)` lets the plots area give the pane's
-    room to the other plots when it does not. Its axes keep equal scales (circles stay
+
+class DecisionBoundaryPlot(LivePlot):
+    """The model's decision boundary over a plane, with the training points.
+
+    `applicable` says whether the project in view gets a picture at all;
+    `applicabilityChanged(bool)` lets the plots area give the pane's room to the other
+    plots when it does not. `planeChosen(PlaneChoice)`: the user picked another plane.
+    Its axes keep equal scales where the plane's two axes share units (circles stay
     circles)."""
 
     applicabilityChanged = Signal(bool)  # noqa: N815 (Qt naming)
+    planeChosen = Signal(object)  # noqa: N815 (Qt naming)
 
     def __init__(self, parent=None):
         super().__init__(
@@ -67,6 +84,7 @@ class DecisionBoundaryPlot(LivePlot):
         self.grid = None  # core.boundary.BoundaryGrid shown, or None
         self.update_count = 0  # grids received (live updates and final ones)
         self._drawn_points = None
+        self._drawn_plane = None
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot_item.addItem(self.image)
         self.points = pg.ScatterPlotItem(size=5, pen=pg.mkPen(255, 255, 255, 160, width=0.6))
@@ -77,6 +95,20 @@ class DecisionBoundaryPlot(LivePlot):
         self.plot_item.setAspectLocked(True, ratio=1.0)  # equal scales: circles are circles
         self.applicable = True  # until the project says otherwise
         self.legend.hide()
+        self.chooser = PlaneChooser()
+        self.chooser.chosen.connect(self.planeChosen)
+        self.chooser.hide()  # until the project has more than two features
+        self.layout().insertWidget(1, self.chooser)
+        self.caption = QLabel("")
+        self.caption.setObjectName("boundaryCaption")
+        self.caption.setAccessibleName("Decision boundary: plane shown")
+        self.caption.setWordWrap(True)
+        self.caption.setContentsMargins(6, 0, 6, 2)
+        font = self.caption.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)  # a figure's caption: read, not the figure
+        self.caption.setFont(font)
+        self.caption.hide()
+        self.layout().addWidget(self.caption)
         self.note = QLabel(EMPTY_NOTE)
         self.note.setObjectName("boundaryNote")
         self.note.setAccessibleName("Decision boundary note")
@@ -89,9 +121,10 @@ class DecisionBoundaryPlot(LivePlot):
         self.layout().addWidget(self.note, 1)
         self.note_slot = self.layout()  # where the note sits while the pane is shown
         self.plot_widget.setToolTip(
-            "Which class the model predicts at each point of the plane of the two features: "
-            "colour is the class, paler means less sure, white is the boundary; dots are "
-            "training samples. Drag to pan, scroll to zoom."
+            "What the model predicts at each point of the plane its axes name: colour is "
+            "the class, paler means less sure, white is the boundary (for regression: the "
+            "predicted value); dots are training samples, dropped onto the plane. Drag to "
+            "pan, scroll to zoom."
         )
         self._show_plot(False)
 
@@ -100,6 +133,13 @@ class DecisionBoundaryPlot(LivePlot):
         self.note.setVisible(not on)
         for w in (self.fit_button, self.png_button, self.readout_label):
             w.setVisible(on)
+        if not on:
+            self.caption.hide()
+
+    @property
+    def choice(self):
+        """The plane the user chose (core.planes.PlaneChoice)."""
+        return self.chooser.choice
 
     # ------------------------------------------------------------------ data in
     def _set_applicable(self, applicable: bool) -> None:
@@ -109,13 +149,16 @@ class DecisionBoundaryPlot(LivePlot):
 
     def _set_note(self, text: str) -> None:
         self.note.setText(text)
-        self._set_applicable(self.grid is not None or text in (EMPTY_NOTE, EMPTY_CURVE_NOTE))
+        self._set_applicable(self.grid is not None or text in EMPTY_NOTES)
 
     def set_grid(self, grid) -> None:
         """Show a new boundary grid (core.boundary.BoundaryGrid)."""
         if grid is None:
             return
         self.grid = grid
+        names = getattr(grid, "feature_names", [])
+        self.chooser.setVisible(len(names) > 2)
+        self.chooser.set_features(names)
         self._set_applicable(True)
         self.update_count += 1
         self._show_plot(True)
@@ -137,10 +180,18 @@ class DecisionBoundaryPlot(LivePlot):
 
     def _note_for(self, project) -> str:
         task = "binary" if project.task == "auto" else project.task  # a table not read yet
-        curve = task == "regression"
-        self.title_label.setText(f"<b>{'Fitted curve' if curve else 'Decision boundary'}</b>")
-        empty = EMPTY_CURVE_NOTE if curve else EMPTY_NOTE
-        return unavailable_reason(task, project.data.features) or empty
+        n = project.data.features
+        curve = task == REGRESSION and n == 1
+        title, empty = "Decision boundary", EMPTY_NOTE
+        if task == REGRESSION:
+            title, empty = (
+                ("Fitted curve", EMPTY_CURVE_NOTE)
+                if curve
+                else ("Predicted value", EMPTY_HEAT_NOTE)
+            )
+        self.title_label.setText(f"<b>{title}</b>")
+        self.chooser.setVisible(n > 2)
+        return unavailable_reason(task, n) or empty
 
     def clear_for(self, project) -> None:
         """Empty, before a run of `project`: its pane stays as the project decides (shown
@@ -157,6 +208,7 @@ class DecisionBoundaryPlot(LivePlot):
         self.image.clear()
         self.points.setData([], [])
         self._drawn_points = None
+        self._drawn_plane = None
         self.readout_label.setText("")
         self._show_plot(False)
         self._set_note(note)
@@ -165,6 +217,7 @@ class DecisionBoundaryPlot(LivePlot):
     def _draw_curve(self, g) -> None:
         self.plot_item.setAspectLocked(False)  # a curve: its axes have different units
         self.title_label.setText("<b>Fitted curve</b>")
+        self._set_caption("")
         self.image.clear()
         self.curve.setData(g.x, g.y)
         if g.points is not self._drawn_points:
@@ -186,27 +239,56 @@ class DecisionBoundaryPlot(LivePlot):
         if isinstance(g, CurveGrid):
             self._draw_curve(g)
             return
-        self.plot_item.setAspectLocked(True, ratio=1.0)
-        self.title_label.setText("<b>Decision boundary</b>")
+        self.plot_item.setAspectLocked(g.equal_scale, ratio=1.0)
+        if g.choice != self._drawn_plane:  # another plane: its own view, from the start
+            self._drawn_plane = g.choice
+            if not self.following:
+                self.auto_range()
         self.curve.setData([], [])
-        self.image.setImage(shade(g.probabilities), autoLevels=False, levels=(0, 255))
         (x0, x1), (y0, y1) = g.x_range, g.y_range
+        if isinstance(g, HeatGrid):
+            self.title_label.setText("<b>Predicted value</b>")
+            lo, hi = float(g.values.min()), float(g.values.max())
+            self.image.setImage(heat(g.values, lo, hi), autoLevels=False, levels=(0, 255))
+            self._set_caption(f"{g.caption}. Purple {lo:.3g}, yellow {hi:.3g}.")
+        else:
+            self.title_label.setText("<b>Decision boundary</b>")
+            self.image.setImage(shade(g.probabilities), autoLevels=False, levels=(0, 255))
+            self._set_caption(g.caption)
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         if g.points is not self._drawn_points:  # the same points all run: drawn once
             self._drawn_points = g.points
-            labels = g.labels if len(g.labels) == len(g.points) else np.zeros(len(g.points), int)
-            colors = CLASS_COLORS[labels % len(CLASS_COLORS)]
-            brushes = [pg.mkBrush(int(r), int(gg), int(b), 230) for r, gg, b in colors]
-            self.points.setData(g.points[:, 0], g.points[:, 1], brush=brushes)
-        names = g.feature_names + ["", ""]
-        self.plot_item.setLabel("bottom", names[0])
-        self.plot_item.setLabel("left", names[1])
+            self.points.setData(g.points[:, 0], g.points[:, 1], brush=self._brushes(g))
+        self.plot_item.setLabel("bottom", g.x_label)
+        self.plot_item.setLabel("left", g.y_label)
         if self.following:
             self.plot_item.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
+    @staticmethod
+    def _brushes(g) -> list:
+        """One brush per colour, shared by the points of that colour: pyqtgraph renders
+        a symbol per distinct brush, which for 2,000 brushes of their own took ~50 ms
+        of the GUI thread at each new plane."""
+        if isinstance(g, HeatGrid):  # each sample in its value's colour, in 32 steps
+            lo, hi = float(g.values.min()), float(g.values.max())
+            steps = np.clip(np.round((g.targets - lo) / ((hi - lo) or 1.0) * 31), 0, 31)
+            index = steps.astype(int)
+            palette = heat(np.linspace(lo, hi, 32), lo, hi)
+        else:
+            labels = g.labels if len(g.labels) == len(g.points) else np.zeros(len(g.points), int)
+            index = labels % len(CLASS_COLORS)
+            palette = CLASS_COLORS
+        brushes = [pg.mkBrush(int(r), int(gg), int(b), 230) for r, gg, b in palette]
+        return [brushes[i] for i in index]
+
+    def _set_caption(self, text: str) -> None:
+        if text != self.caption.text():
+            self.caption.setText(text)
+        self.caption.setVisible(bool(text))
+
     def class_at(self, x: float, y: float) -> int | None:
         """The class the shown boundary predicts at (x, y), in the data's units."""
-        if self.grid is None or isinstance(self.grid, CurveGrid):
+        if self.grid is None or isinstance(self.grid, CurveGrid | HeatGrid):
             return None
         return self.grid.class_at(x, y)
 
@@ -226,10 +308,11 @@ class DecisionBoundaryPlot(LivePlot):
         if not (x0 <= p.x() <= x1 and y0 <= p.y() <= y1):
             self.readout_label.setText("")
             return
-        ny, nx = g.probabilities.shape[:2]
-        i = min(nx - 1, int((p.x() - x0) / (x1 - x0) * nx))
-        j = min(ny - 1, int((p.y() - y0) / (y1 - y0) * ny))
-        probs = g.probabilities[j, i]
+        if isinstance(g, HeatGrid):
+            value = g.value_at(p.x(), p.y())
+            self.readout_label.setText(f"({p.x():.3g}, {p.y():.3g}): predicted {value:.4g}")
+            return
+        probs = g.probabilities[g.cell(p.x(), p.y())]
         c = int(probs.argmax())
         name = g.class_names[c] if c < len(g.class_names) else str(c)
         self.readout_label.setText(
