@@ -7,7 +7,8 @@ Prints JSON lines:
   epochs) trained by the engine headless and through the GUI worker with the window and
   its plots live; steps/s of each and their ratio (target ≥ 0.95). Runs are interleaved
   so machine noise hits both alike; reported as best-of-each and as the median of the
-  ratios of adjacent pairs.
+  ratios of adjacent pairs. Also with the "Inside the network" tab shown instead of the
+  plots (its network drawing and gradient health live; target ≥ 0.9).
 - gui_responsiveness: lateness of a 10 ms QTimer in the GUI thread during GUI runs of
   their own (the probe itself slows the loop by about 1 %), interleaved with the others
   (target: p99 ≤ 8 ms, max ≤ 16 ms).
@@ -154,12 +155,16 @@ def bench_training(app: QApplication, epochs: int, repeats: int) -> None:
     # Warm up both paths (imports, allocator, first paints) before measuring.
     headless_run(bench_project(1))
     gui_run(app, window, bench_project(1), LatenessProbe())
-    headless, gui, probed, late_all, redraws = [], [], [], [], 0
+    headless, gui, inside, probed, late_all, redraws = [], [], [], [], [], 0
     for _ in range(repeats):
         headless.append(headless_run(project))
         sps, n = gui_run(app, window, project, None)
         gui.append(sps)
         redraws += n
+        window.tabs.setCurrentWidget(window.inside)  # the views inside the network
+        sps, _ = gui_run(app, window, project, None)
+        inside.append(sps)
+        window.tabs.setCurrentWidget(window.plots)
         # The lateness probe wakes the GUI thread 100 times a second, which the app never
         # does and which costs the loop about 1 %: it runs in runs of its own.
         probe = LatenessProbe()
@@ -180,11 +185,15 @@ def bench_training(app: QApplication, epochs: int, repeats: int) -> None:
             "gui_steps_per_s": round(g),
             "ratio_best_of_each": round(g / h, 3),
             "ratio_median_of_pairs": round(statistics.median(pair_ratios), 3),
+            "ratio_inside_tab_median": round(
+                statistics.median(i / hv for i, hv in zip(inside, headless)), 3
+            ),
             "ratio_with_probe_median": round(
                 statistics.median(p / hv for p, hv in zip(probed, headless)), 3
             ),
             "all_headless": [round(v) for v in headless],
             "all_gui": [round(v) for v in gui],
+            "all_inside_tab": [round(v) for v in inside],
             "plot_redraws": redraws,
             "loss_redraw_cpu_ms": round(window.plots.loss.redraw_cost_ms, 2),
             "target": ">= 0.95",
