@@ -59,13 +59,13 @@ class ActivationSpaceView(LivePlot):
 
         self.scatter = pg.ScatterPlotItem(size=6, pen=pg.mkPen(255, 255, 255, 160, width=0.6))
         self.plot_item.addItem(self.scatter)
-        self._cmap = pg.colormap.get("viridis")
+        self.cmap = pg.colormap.get("viridis")
         self._ramp = [
-            pg.mkBrush(self._cmap.mapToQColor(i / (RAMP_STEPS - 1))) for i in range(RAMP_STEPS)
+            pg.mkBrush(self.cmap.mapToQColor(i / (RAMP_STEPS - 1))) for i in range(RAMP_STEPS)
         ]
         self._class_brushes = [pg.mkBrush(int(r), int(g), int(b), 220) for r, g, b in CLASS_COLORS]
         self.color_bar = pg.ColorBarItem(
-            values=(0, 1), colorMap=self._cmap, interactive=False, width=12
+            values=(0, 1), colorMap=self.cmap, interactive=False, width=12
         )
         self.color_bar.setToolTip("Colour: the row's target value.")
         self.plot_item.layout.addItem(self.color_bar, 2, 5)  # where pyqtgraph puts one

@@ -27,7 +27,7 @@ from PySide6.QtCore import QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from desktop_app.core.inspect.neuron_maps import output_meaning
+from desktop_app.core.inspect.neuron_maps import output_meaning, unavailable_reason
 from desktop_app.ui.plots.boundary import CLASS_COLORS
 from desktop_app.ui.tracking import track_timer
 
@@ -185,6 +185,11 @@ class NeuronMapsView(QWidget):
         if self._pending and self.maps is not None and self.isVisible():
             self._draw()
 
+    @property
+    def is_waiting(self) -> bool:
+        """True while newer maps wait for the drawing budget."""
+        return self._timer.isActive()
+
     def stop_updates(self) -> None:
         """Stop the redraw timer (window closing)."""
         self._timer.stop()
@@ -193,6 +198,11 @@ class NeuronMapsView(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         """Room for a few columns beside the network drawing, never more."""
         return QSize(min(self.grid.sizeHint().width() + 24, 360), 360)
+
+    def prepare_for(self, n_features: int) -> None:
+        """Empty, before a run on data with `n_features` features: the note says
+        whether maps will come, or why they will not."""
+        self.clear(unavailable_reason(n_features) or EMPTY_NOTE)
 
     def clear(self, note: str = EMPTY_NOTE) -> None:
         """Nothing to show, and why (not two-feature data, no run yet, ...)."""
