@@ -16,6 +16,7 @@ from desktop_app.core.boundary import grid_bounds, grid_points
 from desktop_app.core.inspect.activations import (
     NO_HIDDEN,
     NO_SPREAD,
+    ActivationSampler,
     activation_space,
     hidden_layers,
     spread_rows,
@@ -260,3 +261,26 @@ def test_data_without_two_features_gets_a_reason_not_maps():
     assert "has 1 feature." in unavailable_reason(1)
     assert unavailable_reason(2) is None
     assert NeuronPlane.of(_two_feature_prep(), np.zeros((0, 2), np.float32)) is None
+
+
+def test_the_sampler_keeps_rows_layer_and_orientation_between_looks():
+    model = _model(LayerSpec(units=10), LayerSpec(units=4))
+    x = _rows(1000)
+    y = (x[:, 0] > 0).astype(np.int64)
+    sampler = ActivationSampler.of(x, y, limit=120)
+    assert len(sampler.x) == len(sampler.labels) == 120
+    assert np.array_equal(sampler.labels, y[spread_rows(1000, 120)])  # rows and labels agree
+    first = sampler.sample(model)
+    assert first.layer.index == 0 and first.points.shape == (120, 2)
+    assert sampler.sample(
+        model,
+    ).basis == pytest.approx(first.basis)
+    # Mirror the remembered axes: the next look follows them, as it would after a flip.
+    sampler.basis = -sampler.basis
+    assert sampler.sample(model).points == pytest.approx(-first.points)
+    sampler.choose(1)
+    assert sampler.basis is None
+    assert sampler.sample(model).layer.name == "hidden 2 (ReLU, 4 units)"
+    sampler.choose(7)  # a layer the (new) network lacks: its last one
+    assert sampler.sample(model).layer.index == 1
+    assert sampler.sample(_model()) is None  # no hidden layers: nothing to sample

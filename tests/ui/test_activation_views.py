@@ -74,6 +74,13 @@ def test_the_test_rows_are_drawn_where_the_layer_puts_them_coloured_by_class(qtb
         assert _colour(brushes[row]) == tuple(int(v) for v in CLASS_COLORS[c])
     legend = [label.text for _, label in space_view.legend.items]
     assert legend == ["no", "yes"] and space_view.legend.isVisible()
+    # The next sample of the same rows (a fresh array each time) reuses the colours and
+    # the legend: rebuilding them made every redraw four times as costly.
+    entries = list(space_view.legend.items)
+    space_view.show_space(activation_space(model, x, 0, space.basis), labels.copy(), ["no", "yes"])
+    _drawn(qtbot, space_view)
+    assert space_view.scatter.data["brush"][0] is brushes[0]
+    assert list(space_view.legend.items) == entries
     bottom = space_view.plot_item.getAxis("bottom").labelText
     left = space_view.plot_item.getAxis("left").labelText
     assert (bottom, left) == space.axis_labels

@@ -234,3 +234,37 @@ def activation_space(model, x, layer_index: int, basis=None) -> ActivationSpace:
         axis_labels=(f"PC1 ({100 * shares[0]:.0f}%)", f"PC2 ({100 * shares[1]:.0f}%)"),
         note=note,
     )
+
+
+@dataclass
+class ActivationSampler:
+    """What the training thread keeps between looks: the rows (picked once, so each dot
+    stays one row), the layer the user chose, and the last axes, so every projection is
+    oriented like the one before. `choose` may be called from the GUI thread: it only
+    rebinds two attributes, which the next `sample` reads."""
+
+    x: np.ndarray  # prepared rows, at most ROW_LIMIT
+    labels: np.ndarray  # their classes or targets, for the view's colours
+    layer: int = 0
+    basis: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, x_test, y_test, limit: int = ROW_LIMIT) -> ActivationSampler:
+        rows = spread_rows(len(x_test), limit)
+        return cls(np.asarray(x_test)[rows], np.asarray(y_test).reshape(-1)[rows])
+
+    def choose(self, layer: int) -> None:
+        """Project another hidden layer from the next sample on (its axes start afresh)."""
+        self.basis = None
+        self.layer = int(layer)
+
+    def sample(self, model) -> ActivationSpace | None:
+        """The chosen layer now; None when the network has no hidden layers or no rows.
+        A layer past the last (another network) falls back to the last one."""
+        n_hidden = len(hidden_layers(model))
+        if not n_hidden or not len(self.x):
+            return None
+        layer = min(max(self.layer, 0), n_hidden - 1)
+        space = activation_space(model, self.x, layer, self.basis)
+        self.basis = space.basis
+        return space

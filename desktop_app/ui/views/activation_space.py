@@ -155,7 +155,7 @@ class ActivationSpaceView(LivePlot):
         if labels is None or len(labels) != n:
             key = None
         else:
-            key = (id(labels), n, tuple(self.class_names))
+            key = (labels.dtype.str, labels.tobytes(), tuple(self.class_names))
         if key == self._brush_key and self._brushes is not None:
             return self._brushes
         self._brush_key = key
