@@ -118,6 +118,19 @@ def test_picking_a_layer_in_the_combo_asks_for_that_layer(qtbot, space_view):
     assert space_view.space.layer.name == "hidden 3 (ReLU, 3 units)"
 
 
+def test_long_layer_names_do_not_widen_the_view(qtbot, space_view):
+    wide = build_model(
+        ModelSpec(hidden=[LayerSpec(units=100, activation="leaky_relu", batch_norm=True)] * 3),
+        20,
+        1,
+    )
+    space_view.set_layers(hidden_layers(wide))
+    combo = space_view.findChild(QComboBox, "activationLayerCombo")
+    assert combo.itemText(2) == "hidden 3 (batch norm, leaky ReLU, 100 units)"
+    assert combo.itemData(2, Qt.ItemDataRole.ToolTipRole) == combo.itemText(2)
+    assert space_view.minimumSizeHint().width() <= 360  # half of a 1366-pixel window
+
+
 def test_regression_rows_are_coloured_by_target_with_a_colour_bar(qtbot, space_view):
     model = _model(8)
     x = _rows()

@@ -53,7 +53,12 @@ class ActivationSpaceView(LivePlot):
         self.layer_combo.setObjectName("activationLayerCombo")
         self.layer_combo.setAccessibleName("Hidden layer shown in the activation space")
         self.layer_combo.setToolTip("Which hidden layer's activations to show.")
-        self.layer_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # Long names ("hidden 2 (batch norm, leaky ReLU, 100 units)") must not widen the
+        # view past its pane: the combo shows their start, its list shows them whole.
+        self.layer_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.layer_combo.setMinimumContentsLength(18)
         self.layer_combo.currentIndexChanged.connect(self._on_layer_changed)
         self.controls.addWidget(self.layer_combo)
 
@@ -97,8 +102,9 @@ class ActivationSpaceView(LivePlot):
         self._filling = True
         try:
             self.layer_combo.clear()
-            for layer in layers:
+            for row, layer in enumerate(layers):
                 self.layer_combo.addItem(layer.name, layer.index)
+                self.layer_combo.setItemData(row, layer.name, Qt.ItemDataRole.ToolTipRole)
             if layers:
                 self.layer_combo.setCurrentIndex(min(max(current, 0), len(layers) - 1))
         finally:
