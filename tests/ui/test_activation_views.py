@@ -245,6 +245,29 @@ def test_every_unit_gets_a_thumbnail_in_its_layers_column_with_its_name(qtbot, m
     assert not maps_view.findChild(QLabel, "neuronMapsNote").isVisible()
 
 
+def test_a_view_beside_a_greedy_neighbour_still_shows_every_column(qtbot):
+    from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
+
+    host = QWidget()
+    qtbot.addWidget(host, before_close_func=lambda h: view.stop_updates())
+    layout = QHBoxLayout(host)
+    view = NeuronMapsView(budget=1.0)
+    greedy = QLabel("the activation space")
+    greedy.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+    greedy.setMinimumWidth(560)  # it would take all but about 100 px
+    layout.addWidget(view)
+    layout.addWidget(greedy, 1)
+    host.resize(700, 500)
+    host.show()
+    qtbot.waitExposed(host)
+    view.show_maps(_plane().maps(_plane_network()))
+    output = view.thumbnail(2, 0)
+    qtbot.waitUntil(lambda: view.scroll.viewport().width() >= view.grid.sizeHint().width())
+    qtbot.waitUntil(
+        lambda: output.isVisible() and output.visibleRegion().boundingRect().size() == output.size()
+    )  # whole, not cut by the view's edge
+
+
 def test_thumbnail_colours_follow_the_units_sign_and_the_plane_s_axes(qtbot, maps_view):
     maps_view.show_maps(_plane().maps(_plane_network()))
     blue, orange = (tuple(int(v) for v in CLASS_COLORS[i]) for i in (0, 1))

@@ -32,6 +32,7 @@ from desktop_app.ui.plots.boundary import CLASS_COLORS
 from desktop_app.ui.tracking import track_timer
 
 THUMB = 40  # px per thumbnail side
+MAX_WIDTH = 360  # px the view asks for at most, beside a network drawing on 1366x768
 EMPTY_NOTE = "Each hidden unit's map of the input plane appears here while a model trains."
 
 
@@ -197,7 +198,7 @@ class NeuronMapsView(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         """Room for a few columns beside the network drawing, never more."""
-        return QSize(min(self.grid.sizeHint().width() + 24, 360), 360)
+        return QSize(min(self.grid.sizeHint().width() + 24, MAX_WIDTH), 360)
 
     def prepare_for(self, n_features: int) -> None:
         """Empty, before a run on data with `n_features` features: the note says
@@ -227,7 +228,13 @@ class NeuronMapsView(QWidget):
             last = k == len(layers) - 1
             column = NeuronColumn("output" if last else f"layer {k + 1}", maps.layer.width)
             self.grid_layout.insertWidget(k, column, 0, Qt.AlignmentFlag.AlignTop)
+            column.show()  # now, not from the event loop: the size below counts it
             self.columns.append(column)
+        # Room for every column up to a few (more scroll sideways); the layout around
+        # asks again for the size, which the columns just changed.
+        bar = self.scroll.verticalScrollBar().sizeHint().width()
+        self.scroll.setMinimumWidth(min(self.grid.sizeHint().width() + bar, MAX_WIDTH))
+        self.updateGeometry()
 
     def _draw(self) -> None:
         t0 = time.thread_time()
