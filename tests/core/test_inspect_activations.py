@@ -284,3 +284,18 @@ def test_the_sampler_keeps_rows_layer_and_orientation_between_looks():
     sampler.choose(7)  # a layer the (new) network lacks: its last one
     assert sampler.sample(model).layer.index == 1
     assert sampler.sample(_model()) is None  # no hidden layers: nothing to sample
+
+
+def test_a_wide_layer_maps_its_first_units_only():
+    """A column of thumbnails shows a few dozen units; sending every unit of a wide layer
+    a few times a second would cost more than it shows."""
+    torch.manual_seed(0)
+    model = build_model(ModelSpec(hidden=[LayerSpec(units=100, activation="tanh")]), 2, 1)
+    plane = NeuronPlane.of(_two_feature_prep(), np.zeros((4, 2), np.float32), size=8)
+    assert plane.unit_limit == 64
+    wide = plane.maps(model).layers[0]
+    assert wide.values.shape == (64, 8, 8) and wide.shown == 64 and wide.layer.width == 100
+    plane.unit_limit = 1000
+    full = plane.maps(model).layers[0]
+    assert full.shown == 100
+    assert wide.values == pytest.approx(full.values[:64])

@@ -346,6 +346,11 @@ def test_many_units_scroll_inside_a_compact_view(qtbot, maps_view):
     big = build_model(ModelSpec(hidden=[LayerSpec(units=100)] * 4), 2, 1)
     maps_view.show_maps(_plane().maps(big))
     assert len(maps_view.columns) == 5
+    column = maps_view.columns[0]
+    assert len(column.thumbs) == 64  # the first 64 of 100 units, and a word on the rest
+    assert column.more.text() == "+36 more" and not column.more.isHidden()
+    assert "first 64 of 100 units" in column.header.toolTip()
+    assert maps_view.columns[4].more.isHidden()  # the output's one unit is all there
     hint = maps_view.sizeHint()
     assert hint.width() <= 360 and hint.height() <= 400  # beside a network on 1366x768
     assert maps_view.minimumSizeHint().height() < 300

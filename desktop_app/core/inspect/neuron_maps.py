@@ -26,6 +26,7 @@ from desktop_app.core.inspect.activations import (
 )
 
 MAP_SIZE = 32  # cells per axis of each unit's map
+UNIT_LIMIT = 64  # units mapped per layer: a thumbnail column, and a few KB per look each
 NOT_TWO_FEATURES = (
     "Neuron maps show what each unit computes over the plane of two input features; "
     "this data has {n} feature{s}."
@@ -35,12 +36,18 @@ NOT_TWO_FEATURES = (
 @dataclass
 class UnitMaps:
     """One layer's maps: values (units, ny, nx) float32 with rows along the second
-    feature (row 0 at its low end), and each unit's lowest and highest value there."""
+    feature (row 0 at its low end), and each unit's lowest and highest value there.
+    A layer wider than the unit limit has maps of its first units only (`shown` of
+    `layer.width`)."""
 
     layer: LayerInfo
     values: np.ndarray
     lo: np.ndarray
     hi: np.ndarray
+
+    @property
+    def shown(self) -> int:
+        return int(self.values.shape[0])
 
     @property
     def limit(self) -> float:
@@ -91,8 +98,9 @@ def output_meaning(task: str, class_names: list[str], unit: int) -> str:
     return "the prediction, in standardised units (0 is the targets' mean)"
 
 
-def unit_maps(layer: LayerInfo, outputs: np.ndarray, size: int) -> UnitMaps:
-    values = outputs.T.reshape(layer.width, size, size).astype(np.float32)
+def unit_maps(layer: LayerInfo, outputs: np.ndarray, size: int, limit: int) -> UnitMaps:
+    kept = outputs[:, :limit]
+    values = kept.T.reshape(kept.shape[1], size, size).astype(np.float32)
     return UnitMaps(layer, values, values.min(axis=(1, 2)), values.max(axis=(1, 2)))
 
 
@@ -107,6 +115,7 @@ class NeuronPlane:
     y_range: tuple[float, float]
     grid: np.ndarray  # (size * size, 2) prepared model inputs, float32
     size: int = MAP_SIZE
+    unit_limit: int = UNIT_LIMIT
 
     @classmethod
     def of(cls, prep, x_train: np.ndarray, size: int = MAP_SIZE) -> NeuronPlane | None:
@@ -125,7 +134,10 @@ class NeuronPlane:
         wanted = [*layers, output_layer(model, len(layers))]
         with evaluating(model):
             outputs = layer_outputs(model, self.grid, wanted)
-        maps = [unit_maps(layer, out, self.size) for layer, out in zip(wanted, outputs)]
+        maps = [
+            unit_maps(layer, out, self.size, self.unit_limit)
+            for layer, out in zip(wanted, outputs, strict=True)
+        ]
         return NeuronMaps(
             x_range=self.x_range,
             y_range=self.y_range,

@@ -83,7 +83,7 @@ def scale_words(layer, limit: float) -> str:
 class NeuronColumn(QWidget):
     """One layer's thumbnails under a short header."""
 
-    def __init__(self, header: str, units: int, parent=None):
+    def __init__(self, header: str, units: int, total: int, parent=None):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -97,6 +97,10 @@ class NeuronColumn(QWidget):
             thumb.setFixedSize(THUMB, THUMB)
             layout.addWidget(thumb, 0, Qt.AlignmentFlag.AlignHCenter)
             self.thumbs.append(thumb)
+        self.more = QLabel(f"+{total - units} more" if total > units else "")
+        self.more.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.more.setVisible(total > units)
+        layout.addWidget(self.more)
         layout.addStretch(1)
 
 
@@ -226,7 +230,8 @@ class NeuronMapsView(QWidget):
         self.columns = []
         for k, maps in enumerate(layers):
             last = k == len(layers) - 1
-            column = NeuronColumn("output" if last else f"layer {k + 1}", maps.layer.width)
+            header = "output" if last else f"layer {k + 1}"
+            column = NeuronColumn(header, maps.shown, maps.layer.width)
             self.grid_layout.insertWidget(k, column, 0, Qt.AlignmentFlag.AlignTop)
             column.show()  # now, not from the event loop: the size below counts it
             self.columns.append(column)
@@ -241,7 +246,7 @@ class NeuronMapsView(QWidget):
         m = self.maps
         self._pending = False
         layers = [*m.layers, m.output]
-        shape = tuple((u.layer.name, u.layer.width) for u in layers)
+        shape = tuple((u.layer.name, u.shown) for u in layers)
         if shape != self._shape:
             self._shape = shape
             self._rebuild(layers)
@@ -249,8 +254,11 @@ class NeuronMapsView(QWidget):
             last = k == len(layers) - 1
             limit = maps.limit
             images = colourise(maps.values, limit, maps.layer.signed)
+            part = f"; its first {maps.shown} of {maps.layer.width} units" * (
+                maps.shown < maps.layer.width
+            )
             column.header.setToolTip(
-                f"{'output' if last else maps.layer.name}: {scale_words(maps.layer, limit)}"
+                f"{'output' if last else maps.layer.name}: {scale_words(maps.layer, limit)}{part}"
             )
             for u, thumb in enumerate(column.thumbs):
                 thumb.setPixmap(to_pixmap(images[u]))
