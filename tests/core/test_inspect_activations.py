@@ -299,3 +299,12 @@ def test_a_wide_layer_maps_its_first_units_only():
     full = plane.maps(model).layers[0]
     assert full.shown == 100
     assert wide.values == pytest.approx(full.values[:64])
+
+
+def test_the_sampler_gives_regression_targets_in_the_datas_units():
+    prep = Preprocessing(task="regression", feature_names=["a"], target_mean=50.0, target_scale=4.0)
+    y = np.array([-1.0, 0.0, 2.0], np.float32)  # standardised, as the model trains on them
+    sampler = ActivationSampler.of(np.zeros((3, 1), np.float32), y, prep=prep)
+    assert sampler.labels == pytest.approx([46.0, 50.0, 58.0])
+    classes = ActivationSampler.of(np.zeros((3, 1)), np.array([0, 1, 1]), prep=_two_feature_prep())
+    assert classes.labels.tolist() == [0, 1, 1]

@@ -161,6 +161,12 @@ def test_a_one_unit_layer_is_shown_against_the_row_number_without_equal_scales(q
     assert space_view.plot_item.getAxis("bottom").labelText == "unit output"
     assert space_view.plot_item.getAxis("left").labelText == "test row"
     assert not space_view.plot_item.vb.state["aspectLocked"]
+    # Rows without labels (none sent yet): one colour, and no legend to mislead.
+    space_view.show_space(activation_space(model, _rows(50), 0))
+    _drawn(qtbot, space_view)
+    default = space_view.scatter.opts["brush"]  # what a point without its own brush gets
+    colours = {_colour(b or default) for b in space_view.scatter.data["brush"]}
+    assert len(colours) == 1 and not space_view.legend.isVisible()
 
 
 def test_the_activation_space_says_why_when_there_is_nothing_to_see(qtbot, space_view):

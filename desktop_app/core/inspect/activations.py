@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from desktop_app.core.catalog import REGRESSION
+
 ROW_LIMIT = 300  # test rows projected: enough to see classes, cheap to send each time
 
 # How the engine's activation modules read in a layer's name (core/model.py builds them).
@@ -249,9 +251,14 @@ class ActivationSampler:
     basis: np.ndarray | None = None
 
     @classmethod
-    def of(cls, x_test, y_test, limit: int = ROW_LIMIT) -> ActivationSampler:
+    def of(cls, x_test, y_test, prep=None, limit: int = ROW_LIMIT) -> ActivationSampler:
+        """Up to `limit` test rows; with the run's preprocessing (core.prepared),
+        regression targets go back to the data's units, as the colour bar reads them."""
         rows = spread_rows(len(x_test), limit)
-        return cls(np.asarray(x_test)[rows], np.asarray(y_test).reshape(-1)[rows])
+        labels = np.asarray(y_test).reshape(-1)[rows]
+        if prep is not None and prep.task == REGRESSION:
+            labels = labels.astype(np.float64) * prep.target_scale + prep.target_mean
+        return cls(np.asarray(x_test)[rows], labels)
 
     def choose(self, layer: int) -> None:
         """Project another hidden layer from the next sample on (its axes start afresh)."""

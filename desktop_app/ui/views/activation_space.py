@@ -44,7 +44,7 @@ class ActivationSpaceView(LivePlot):
         self.labels: np.ndarray | None = None
         self.class_names: list[str] = []
         self.update_count = 0
-        self._brush_key = None  # what the cached brushes were built for
+        self._brush_key: object = ()  # what the cached brushes were built for
         self._brushes: list | None = None
         self._axis_labels = ("PC1", "PC2")
         self._filling = False  # set_layers fills the combo: not the user's choice
@@ -145,7 +145,7 @@ class ActivationSpaceView(LivePlot):
         self.labels = None
         self.update_count = 0
         self.scatter.setData([], [])
-        self._brush_key = None
+        self._brush_key = ()
         self.legend.clear()
         self.legend.hide()
         self.color_bar.hide()
@@ -162,7 +162,7 @@ class ActivationSpaceView(LivePlot):
             key = None
         else:
             key = (labels.dtype.str, labels.tobytes(), tuple(self.class_names))
-        if key == self._brush_key and self._brushes is not None:
+        if key == self._brush_key:
             return self._brushes
         self._brush_key = key
         self.legend.clear()
