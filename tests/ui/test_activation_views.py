@@ -185,6 +185,8 @@ def test_the_activation_space_says_why_when_there_is_nothing_to_see(qtbot, space
     _drawn(qtbot, space_view)
     assert note.isVisible() and note.text() == NO_SPREAD
     assert space_view.plot_widget.isVisible()  # the dot is still drawn, with the reason
+    (x0, x1), (y0, y1) = space_view.plot_item.vb.viewRange()
+    assert x1 - x0 > 0.5 and y1 - y0 > 0.5  # on a readable scale, not float noise
     space_view.clear()
     assert note.text() == EMPTY_NOTE and not space_view.plot_widget.isVisible()
     assert space_view.scatter.getData()[0].size == 0

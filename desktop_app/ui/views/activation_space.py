@@ -209,7 +209,10 @@ class ActivationSpaceView(LivePlot):
 
     def _keep_in_view(self, pts: np.ndarray) -> None:
         lo, hi = pts.min(axis=0), pts.max(axis=0)
-        span = np.maximum(hi - lo, 1e-6)
+        # A cloud with no spread (a constant layer) is shown on a unit scale, not zoomed
+        # into the last digits of float32 noise.
+        span = hi - lo
+        span = np.where(span > 1e-6 * (1 + np.maximum(np.abs(lo), np.abs(hi))), span, 1.0)
         vb = self.plot_item.vb
         (x0, x1), (y0, y1) = vb.viewRange()
         view_lo, view_hi = np.array([x0, y0]), np.array([x1, y1])
