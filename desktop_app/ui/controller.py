@@ -52,6 +52,7 @@ class TrainingController(QObject):
         self.project: Project | None = None  # the snapshot the current/last run trains
         self.pace: float | None = None  # slow motion: steps per second (None: full speed)
         self.plane = PlaneChoice()  # the plane the boundary is drawn on, for every run
+        self.activation_layer = 0  # the hidden layer the activation space shows
         self.last_outcome: RunOutcome | None = None
 
     # ------------------------------------------------------------------ state
@@ -97,6 +98,7 @@ class TrainingController(QObject):
         self._timed = TimedControl()
         self._timed.set_pace(self.pace)
         self._timed.plane = self.plane
+        self._timed.activation_layer = self.activation_layer
         if step == "batch":
             self._timed.allow(1)
         elif step == "epoch":
@@ -140,6 +142,13 @@ class TrainingController(QObject):
         self.plane = choice
         if self._timed is not None:
             self._timed.plane = choice  # one reference assignment: the relay reads it
+
+    @Slot(int)
+    def set_activation_layer(self, layer: int) -> None:
+        """Project this hidden layer in the activation space from the next look on."""
+        self.activation_layer = int(layer)
+        if self._timed is not None:
+            self._timed.activation_layer = self.activation_layer
 
     def pause(self) -> None:
         if self._state is RunState.RUNNING and self._timed is not None:

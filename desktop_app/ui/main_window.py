@@ -237,6 +237,7 @@ class MainWindow(QMainWindow):
         c.epoch.connect(self.display.on_epoch)
         c.failed.connect(self.display.on_failed)
         self.plots.boundary.planeChosen.connect(c.set_plane)  # the running run's next grid
+        self.inside.activations.layerChosen.connect(c.set_activation_layer)
         self.plots.boundary.planeChosen.connect(self.display.show_plane)  # a finished one
 
     def _restore_layout(self) -> None:

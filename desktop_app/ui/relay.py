@@ -26,7 +26,7 @@ from PySide6.QtCore import SignalInstance
 
 from desktop_app.core.callbacks import Callback
 from desktop_app.ui.run_control import TimedControl
-from desktop_app.ui.run_reports import ProgressUpdate, RunInfo
+from desktop_app.ui.run_reports import InsideLook, ProgressUpdate, RunInfo
 
 
 class RunSignals(Protocol):
@@ -66,6 +66,8 @@ class EventRelay(Callback):
         self._boundary = None  # a grid not sent yet
         self.final_boundary = None  # the grid of the model as the loop left it
         self._probe = None  # the first training rows, on the run's device
+        self._acts = None  # core.inspect.activations.ActivationSampler (test rows)
+        self._neurons = None  # core.inspect.neuron_maps.NeuronPlane (two features)
         self._inside = None  # a core.inspect.network.NetworkSample not sent yet
         self.final_inside = None
         self._last_boundary = 0.0
@@ -75,6 +77,7 @@ class EventRelay(Callback):
         d, t = trainer.data, trainer.project.train
         steps_per_epoch = -(-len(d.x_train) // t.batch_size)
         epochs = trainer.epoch + (self.epochs or t.epochs)  # a continued run goes on
+        from desktop_app.core.inspect.activations import hidden_layers
         from desktop_app.core.specs.model import count_parameters
 
         self.info = RunInfo(
@@ -93,6 +96,7 @@ class EventRelay(Callback):
             class_names=list(d.prep.class_names),
             n_features=d.n_features,
             feature_names=list(d.prep.feature_names),
+            hidden_layers=hidden_layers(trainer.model),
         )
         self._t0 = time.perf_counter()
         self._start_step = self._step = trainer.global_step
@@ -140,11 +144,16 @@ class EventRelay(Callback):
     def _setup_boundary(self, trainer) -> None:
         from desktop_app.core.boundary import BoundarySource
         from desktop_app.core.evaluation import targets_tensor
+        from desktop_app.core.inspect.activations import ActivationSampler
         from desktop_app.core.inspect.network import PROBE_ROWS
+        from desktop_app.core.inspect.neuron_maps import NeuronPlane
 
         d = trainer.data
         self._source = BoundarySource.of(d.prep, d.x_train, d.y_train)
         self._probe = targets_tensor(d.x_train[:PROBE_ROWS], trainer.device)
+        rows = (d.x_test, d.y_test) if len(d.x_test) else (d.x_val, d.y_val)
+        self._acts = ActivationSampler.of(*rows, d.prep) if len(rows[0]) else None
+        self._neurons = NeuronPlane.of(d.prep, d.x_train)
         self._last_boundary = time.perf_counter()
 
     def _maybe_boundary(self, trainer, first: bool = False, force: bool = False) -> None:
@@ -160,8 +169,17 @@ class EventRelay(Callback):
         if self._probe is not None:
             from desktop_app.core.inspect.network import inspect_network
 
+            model = trainer.model
             lr = float(trainer.optimizer.param_groups[0]["lr"])
-            self._inside = inspect_network(trainer.model, self._probe, lr, trainer.global_step)
+            look = InsideLook(inspect_network(model, self._probe, lr, trainer.global_step))
+            acts = self._acts
+            if acts is not None:
+                if acts.layer != self.timed.activation_layer:
+                    acts.choose(self.timed.activation_layer)
+                look.activations, look.labels = acts.sample(model), acts.labels
+            if self._neurons is not None:
+                look.neurons = self._neurons.maps(model)
+            self._inside = look
             if force:
                 self.final_inside = self._inside
         self._last_boundary = time.perf_counter()

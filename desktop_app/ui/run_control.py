@@ -30,6 +30,8 @@ class TimedControl(Control):
         # The plane the boundary is drawn on: replaced whole (never mutated) from the GUI
         # thread, read by the relay at each evaluation.
         self.plane = PlaneChoice()
+        # The hidden layer the activation space projects (0 = the first): the same way.
+        self.activation_layer = 0
 
     # -- driven from the GUI thread
     def pause(self) -> None:

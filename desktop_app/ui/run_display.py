@@ -113,6 +113,7 @@ class RunDisplay(QObject):
     def on_started(self, info) -> None:
         self.status.started(info)
         self.input_names = list(info.feature_names)
+        self.inside.start_run(info)
         self.results.run_started()
         reason = unavailable_reason(info.task, info.n_features)
         if reason:
@@ -123,7 +124,7 @@ class RunDisplay(QObject):
         if update.boundary is not None:
             self.plots.boundary.set_grid(update.boundary)
         if update.inside is not None:
-            self.inside.show_sample(update.inside, self.input_names)
+            self.inside.show_look(update.inside, self.input_names)
         self.status.progress(update, running=running)
 
     @Slot(object)
@@ -138,7 +139,8 @@ class RunDisplay(QObject):
         if outcome.inside is not None:
             prep = getattr(outcome.model, "preprocessing", None)
             names = list(prep.feature_names) if prep is not None else self.input_names
-            self.inside.show_sample(outcome.inside, names, live=not outcome.source)
+            classes = list(prep.class_names) if prep is not None else None
+            self.inside.show_look(outcome.inside, names, classes, live=not outcome.source)
         self.results_dock.show()
         self.results_dock.raise_()
 

@@ -36,6 +36,22 @@ class RunInfo:
     class_names: list[str]
     n_features: int = 0
     feature_names: list[str] = field(default_factory=list)
+    hidden_layers: list = field(default_factory=list)  # core.inspect.activations.LayerInfo
+
+
+@dataclass
+class InsideLook:
+    """The views inside the network at one step, computed in the training thread.
+
+    network: core.inspect.network.NetworkSample; activations: the chosen hidden layer's
+    core.inspect.activations.ActivationSpace (None without hidden layers), with `labels`
+    (the rows' classes or targets); neurons: core.inspect.neuron_maps.NeuronMaps for
+    two-feature data, else None."""
+
+    network: object
+    activations: object | None = None
+    labels: np.ndarray | None = None
+    neurons: object | None = None
 
 
 @dataclass
@@ -56,7 +72,7 @@ class ProgressUpdate:
     seconds_left_if_flat: float | None = None
     phase: str = "training"  # training | evaluating
     boundary: object | None = None  # core.boundary.BoundaryGrid: the latest, if new
-    inside: object | None = None  # core.inspect.network.NetworkSample: the latest, if new
+    inside: InsideLook | None = None  # the latest, if new
 
 
 @dataclass
@@ -74,7 +90,7 @@ class RunOutcome:
     boundary: object | None = None  # core.boundary.BoundaryGrid of the final model
     source: str = ""  # the model file it was loaded from ("" for a run just finished)
     plot_note: str = ""  # why the results plot is missing, when it is
-    inside: object | None = None  # core.inspect.network.NetworkSample of the final model
+    inside: InsideLook | None = None  # of the final model
 
 
 def user_message(exc: BaseException) -> str:

@@ -40,6 +40,12 @@ def test_stepping_a_run_updates_the_network_numbers_and_gradient_health(qtbot, m
     assert h.grad_norm is not None and h.grad_norm > 0  # the step's gradient was read
     assert table.item(0, 3).text() == f"{h.update_ratio:.1e}"
 
+    # The activation space of the one hidden layer, for the test rows.
+    layers = find(w, QComboBox, "activationLayerCombo")
+    assert layers.count() == 1 and layers.itemText(0).startswith("hidden 1")
+    assert w.inside.activations.space is not None
+    assert not w.inside.neurons.isVisible()  # twenty features: no maps of a plane
+
     step_batch(qtbot, w, 2)
     plot = find(w, QWidget, "gradientHealthPlot")
     assert plot.steps == [1.0, 2.0]  # one point per sample, per layer
@@ -66,7 +72,7 @@ def test_stepping_a_run_updates_the_network_numbers_and_gradient_health(qtbot, m
     with qtbot.waitSignal(w.controller.finished, timeout=60_000) as done:
         qtbot.mouseClick(find(w, QToolButton, "stopButton"), Qt.MouseButton.LeftButton)
     outcome = done.args[0]
-    final = outcome.inside
+    final = outcome.inside.network
     assert final is not None and w.inside.sample is final
     # The numbers are the model's: z = W x + b for training row 1, by hand.
     net = outcome.model.model
@@ -74,3 +80,33 @@ def test_stepping_a_run_updates_the_network_numbers_and_gradient_health(qtbot, m
     w1 = net[0].weight.detach().numpy().astype(np.float64)
     b1 = net[0].bias.detach().numpy().astype(np.float64)
     np.testing.assert_allclose(final.layers[0].z(0), w1 @ x + b1, rtol=1e-4, atol=1e-5)
+
+
+def test_two_feature_data_maps_each_unit_and_the_chosen_layer_reaches_the_run(
+    qtbot, make_main_window
+):
+    from desktop_app.core.specs.data import DataSpec
+    from desktop_app.core.specs.model import LayerSpec, ModelSpec
+    from desktop_app.core.specs.project import Project
+
+    project = Project(
+        data=DataSpec(dataset="moons", n_samples=400),
+        model=ModelSpec(hidden=[LayerSpec(units=6), LayerSpec(units=4, activation="tanh")]),
+    )
+    w = make_main_window(project)
+    w.tabs.setCurrentWidget(w.inside)
+    step_batch(qtbot, w, 1)
+    neurons = w.inside.neurons
+    qtbot.waitUntil(lambda: neurons.isVisible() and neurons.maps is not None)
+    assert [len(c.thumbs) for c in neurons.columns] == [6, 4, 1]  # two layers, the output
+    assert "layer 2, unit 3" in neurons.thumbnail(1, 2).accessibleName()
+
+    combo = find(w, QComboBox, "activationLayerCombo")
+    assert combo.count() == 2
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)  # the second hidden layer
+    step_batch(qtbot, w, 2)
+    space = w.inside.activations.space
+    assert space.layer.index == 1 and space.layer.width == 4
+    with qtbot.waitSignal(w.controller.finished, timeout=60_000):
+        qtbot.mouseClick(find(w, QToolButton, "stopButton"), Qt.MouseButton.LeftButton)

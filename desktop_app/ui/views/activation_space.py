@@ -58,7 +58,7 @@ class ActivationSpaceView(LivePlot):
         self.layer_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.layer_combo.setMinimumContentsLength(18)
+        self.layer_combo.setMinimumContentsLength(8)
         self.layer_combo.currentIndexChanged.connect(self._on_layer_changed)
         self.controls.addWidget(self.layer_combo)
 

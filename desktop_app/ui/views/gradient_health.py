@@ -40,7 +40,7 @@ class UpdateRatioPlot(LivePlot):
     def __init__(self, parent=None):
         super().__init__(
             "gradientHealth",
-            "Update ratio per layer",
+            "Update ratio",
             "step (batch)",
             "η·‖∇W‖ / ‖W‖",
             parent,

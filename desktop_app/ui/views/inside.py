@@ -1,4 +1,6 @@
-"""The "Inside the network" tab: the network with its numbers beside its gradient health.
+"""The "Inside the network" tab: the network with its numbers (and, for two-feature data,
+each hidden unit's map of the input plane beside it) over its gradient health and the
+activation space of a hidden layer.
 
 The sample the network view shows is picked here (the mean over a batch of training
 rows, or one of its first rows); switching is instant, also while a run is paused or
@@ -19,13 +21,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui.views.activation_space import ActivationSpaceView
 from desktop_app.ui.views.gradient_health import GradientHealthView
 from desktop_app.ui.views.network_values import NetworkValuesView
+from desktop_app.ui.views.neuron_maps import NeuronMapsView
+
+TOP_SHARE = 0.55  # of the height: the network (and the neuron maps)
 
 LEGEND = (
-    "Edges: <span style='color:#1f5fa8'>■</span> positive, "
-    "<span style='color:#d55e00'>■</span> negative weight, thicker for larger |w|. "
-    "Nodes: the value for the sample, on the same colours (white is 0)."
+    "<span style='color:#1f5fa8'>■</span> positive, "
+    "<span style='color:#d55e00'>■</span> negative; edges: weights (thicker: larger |w|), "
+    "nodes: the sample's values (white: 0)"
 )
 
 
@@ -37,6 +43,9 @@ class InsideView(QWidget):
         self.setObjectName("insideView")
         self.network = NetworkValuesView()
         self.health = GradientHealthView()
+        self.neurons = NeuronMapsView()
+        self.activations = ActivationSpaceView()
+        self.class_names: list[str] = []
         self.sample_combo = QComboBox()
         self.sample_combo.setObjectName("insideSampleCombo")
         self.sample_combo.setAccessibleName("Sample shown in the network")
@@ -80,12 +89,22 @@ class InsideView(QWidget):
         left_layout.addWidget(self.readout)
         left_layout.addWidget(legend)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.top = QSplitter(Qt.Orientation.Horizontal)
+        self.top.setObjectName("insideTopSplitter")
+        self.top.addWidget(left)
+        self.top.addWidget(self.neurons)
+        self.top.setStretchFactor(0, 3)
+        self.top.setStretchFactor(1, 1)
+        self.bottom = QSplitter(Qt.Orientation.Horizontal)
+        self.bottom.setObjectName("insideBottomSplitter")
+        self.bottom.addWidget(self.health)
+        self.bottom.addWidget(self.activations)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("insideSplitter")
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.health)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.addWidget(self.top)
+        self.splitter.addWidget(self.bottom)
+        self.splitter.setStretchFactor(0, 11)
+        self.splitter.setStretchFactor(1, 9)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)
@@ -95,14 +114,36 @@ class InsideView(QWidget):
     def stop_updates(self) -> None:
         """Stop the redraw timers (window closing)."""
         self.health.plot.stop_updates()
+        self.neurons.stop_updates()
+        self.activations.stop_updates()
 
     # ------------------------------------------------------------------ data
     def clear(self) -> None:
         self.sample = None
         self.network.set_sample(None)
         self.health.clear()
+        self.neurons.clear()
+        self.activations.clear()
         self.step_label.setText("")
         self.readout.setText("")
+
+    def start_run(self, info) -> None:
+        """A run begins (run_reports.RunInfo): its layers, classes and data shape."""
+        self.class_names = list(info.class_names)
+        self.activations.set_layers(info.hidden_layers, self.activations.current_layer or 0)
+        self.neurons.prepare_for(info.n_features)
+        self.neurons.setVisible(info.n_features == 2)
+
+    def show_look(self, look, input_names=None, class_names=None, live: bool = True) -> None:
+        """A run_reports.InsideLook: every view's latest numbers."""
+        if class_names is not None:
+            self.class_names = list(class_names)
+        self.show_sample(look.network, input_names, live)
+        if look.activations is not None:
+            self.activations.show_space(look.activations, look.labels, self.class_names)
+        if look.neurons is not None:
+            self.neurons.setVisible(True)
+            self.neurons.show_maps(look.neurons)
 
     def show_sample(self, sample, input_names: list[str] | None = None, live: bool = True) -> None:
         """A core.inspect.network.NetworkSample (live: during a run, added to the plots)."""
