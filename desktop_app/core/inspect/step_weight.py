@@ -56,6 +56,9 @@ def weight_chain(st: StepThrough, layer: int, to_unit: int, from_unit: int) -> W
         )
     else:
         nxt = st.layers[layer + 1]
+        if layer + 1 == len(st.layers) - 1:  # the next layer is the output: start at the loss
+            grads = ", ".join(number(g) for g in nxt.dl_dz)
+            lines.append(f"from the loss: ∂L/∂z of the output = {grads}")
         terms = " + ".join(
             f"{factor(nxt.weight[k, j])}·{factor(nxt.dl_dz[k])}" for k in range(len(nxt.dl_dz))
         )
