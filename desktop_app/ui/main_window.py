@@ -34,6 +34,7 @@ from desktop_app.ui.actions import ActionTargets, build_actions
 from desktop_app.ui.commands.closing import CloseGuard
 from desktop_app.ui.commands.exports import HistoryExports
 from desktop_app.ui.commands.files import ProjectFiles, RecentFiles
+from desktop_app.ui.commands.inspect import InspectCommands
 from desktop_app.ui.commands.models import ModelCommands
 from desktop_app.ui.commands.notifier import WindowNotifier
 from desktop_app.ui.commands.opening import FileOpener, dropped_paths
@@ -145,6 +146,7 @@ class MainWindow(QMainWindow):
         exports = HistoryExports(
             self.history, lambda: self.plots.loss.smoothed, notifier, self.settings
         )
+        self.inspect = InspectCommands(self.session, allowed, notifier)
         self.opener = FileOpener(self.files, self.models, self.tables, allowed, notifier)
         recent.open_path = self.opener.open
         self.closing = CloseGuard(self.session, self.controller, self.files, notifier)
@@ -162,6 +164,7 @@ class MainWindow(QMainWindow):
                 docks=self.docks,
                 reset_layout=self.reset_layout,
                 about=self.about,
+                inspect=self.inspect,
             ),
         )
         self.actions = acts.actions
@@ -336,6 +339,7 @@ class MainWindow(QMainWindow):
         self.tables.shutdown()
         ok = self.jobs.shutdown() and ok
         ok = self.models.shutdown() and ok
+        ok = self.inspect.shutdown() and ok
         self.dataset_panel.shutdown()
         self.plots.stop_updates()
         self.results_panel.stop_updates()
