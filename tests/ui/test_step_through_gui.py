@@ -5,6 +5,8 @@ and typed values change them; a bad typed value is named in the dialog."""
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
@@ -226,3 +228,99 @@ def test_step_through_stays_available_with_a_model_even_during_a_run():
     for run in RunState:
         assert enablement(run, frozenset(), with_model)["actionStepThrough"]
         assert not enablement(run, frozenset(), Facts())["actionStepThrough"]
+
+
+def test_without_the_training_data_it_says_so_and_offers_typed_values(qtbot):
+    """A model whose data cannot be prepared again as it was (here: another seed, so
+    another split and scaling) still steps through typed values."""
+    import dataclasses
+
+    from desktop_app.core.engine import Trainer
+    from desktop_app.ui.views.step_through import StepThroughDialog
+
+    project = Project().with_overrides(
+        ["data.n_samples=200", "train.epochs=1", "train.device=cpu", "train.early_stopping=false"]
+    )
+    trainer = Trainer(project)
+    trainer.fit()
+    loaded = trainer.checkpoint()
+    other = project.with_overrides(["data.seed=7"])
+    d = StepThroughDialog(dataclasses.replace(loaded, project=other))
+    qtbot.addWidget(d, before_close_func=lambda dialog: dialog.shutdown())
+    d.show()
+    status = find(d, QLabel, "stepStatus")
+    qtbot.waitUntil(lambda: "not available" in status.text(), timeout=30_000)
+    assert "no longer matches" in status.text()
+    assert find(d, QComboBox, "stepSource").currentText() == "Typed values"
+    assert "typed values" in find(d, QLabel, "stepCounter").text()
+    assert not find(d, QLabel, "stepError").isVisible()
+
+
+FIT_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QComboBox
+    from PySide6.QtTest import QTest
+    from desktop_app.app import create_application
+    from desktop_app.core.engine import Trainer
+    from desktop_app.core.specs.project import Project
+    from desktop_app.ui.views.step_through import StepThroughDialog
+
+    app = create_application([])
+    problems, sizes = [], []
+    layers = '[{"units": 6, "activation": "tanh"}, {"units": 30, "batch_norm": true, "dropout": 0.2}]'
+    for settings in (
+        ["data.dataset=classification", "data.n_features=6", "data.n_informative=3",
+         f"model.hidden={layers}"],
+        ["data.dataset=digits"],
+        ["data.dataset=friedman1", "train.optimizer=sgd", "train.l1=0.001"],
+    ):
+        project = Project().with_overrides(
+            settings + ["train.epochs=1", "train.device=cpu", "train.early_stopping=false"]
+        )
+        trainer = Trainer(project)
+        trainer.fit()
+        d = StepThroughDialog(trainer.checkpoint())
+        d.show()
+        QTest.qWaitForWindowExposed(d)
+        for _ in range(200):
+            if d.result is not None:
+                break
+            QTest.qWait(50)
+        screen = d.screen().availableGeometry()
+
+        def check(step):
+            g = d.frameGeometry()
+            sizes.append(f"{step}: {g.width()}x{g.height()}")
+            if not screen.contains(g) and (g.width() > screen.width() or g.height() > screen.height()):
+                problems.append(f"{step}: {g.width()}x{g.height()} on {screen.width()}x{screen.height()}")
+            for area in d.findChildren(QAbstractScrollArea):
+                bar = area.horizontalScrollBar()
+                if area.isVisible() and bar.isVisible() and bar.maximum() > 0:
+                    problems.append(f"{step}: horizontal scroll bar in {area.objectName()}")
+
+        for typed in (False, True):
+            if typed:
+                d.findChild(QComboBox, "stepSource").setCurrentText("Typed values")
+            for k in range(len(d.result.steps)):
+                QTest.qWait(30)
+                check(f"{settings[0]} typed={typed} step {k + 1}")
+                d.next()
+            while d.index:
+                d.previous()
+        d.shutdown()
+        d.close()
+    print("REPORT " + json.dumps({"problems": problems, "sizes": sizes}))
+    """
+)
+
+
+@pytest.mark.xvfb
+def test_every_page_fits_a_1366x768_screen_without_sideways_scrolling(tmp_path):
+    """On a real 1366x768 X screen: a 6-input network with batch norm and dropout, a
+    64-input ten-class one, and a regression with SGD and an L1 penalty, every page."""
+    from xvfb_run import run_report
+
+    report = run_report(FIT_SCRIPT, "", tmp_path / "settings")
+    assert report["sizes"], report
+    assert report["problems"] == [], report["problems"]
