@@ -7,7 +7,7 @@ background, as the model was trained on it) or typed values in the data's units.
 computation takes milliseconds for one sample, so it runs in the GUI thread; torch is
 imported only when it runs (this module is imported when the dialog first opens).
 
-objectNames: stepThroughDialog; sample: stepSource, stepRow, stepRowCount, stepValue_<i>
+objectNames: stepThroughDialog; sample (step_sample_box): stepSampleBox, stepSource, stepRow, stepRowCount, stepValue_<i>
 (per feature), stepTarget (a class list, or a number field for regression),
 stepUseValues, stepError, stepStatus; phases: stepPhaseForward, stepPhaseLoss,
 stepPhaseBackward, stepPhaseUpdate, stepCounter; weight: stepLayer, stepToUnit,
@@ -17,44 +17,27 @@ Right), stepClose.
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import Qt, QUrl, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
-    QGridLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop_app.core.catalog import REGRESSION
 from desktop_app.core.errors import OdysseyError
-from desktop_app.core.inspect.step_update import number
 from desktop_app.ui.jobs import JobRunner, error_message
+from desktop_app.ui.views.step_sample_box import SampleBox, named
 
-SOURCES = (("Training data", "training"), ("Validation data", "validation"), ("Test data", "test"))
-TYPED = "Typed values"
 PHASE_NAMES = ("Forward", "Loss", "Backward", "Update")
 # The same font and padding for both, so the labels keep their size as the phase moves.
 CURRENT = "QLabel{background:#1f5fa8;color:white;font-weight:bold;padding:3px 10px}"
 OTHER = "QLabel{color:#666;font-weight:bold;padding:3px 10px}"
-
-
-def _named(widget, name: str, accessible: str, tip: str = ""):
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
-    if tip:
-        widget.setToolTip(tip)
-    return widget
 
 
 class StepThroughDialog(QDialog):
@@ -67,22 +50,23 @@ class StepThroughDialog(QDialog):
         self.setModal(False)
         self.loaded = loaded
         self.prep = loaded.preprocessing
-        self.data = None  # core PreparedData, once read
         self.result = None  # core StepThrough of the current sample
         self.index = 0  # the step shown
         self.shown = -1  # the step the view last drew
         self.jobs = JobRunner(self, "stepThroughJobs")
 
         layout = QVBoxLayout(self)
-        layout.addWidget(self._build_sample())
-        self.error = _named(QLabel(""), "stepError", "What is wrong with the sample")
+        self.sample_box = SampleBox(self.prep)
+        self.sample_box.changed.connect(self.compute)
+        layout.addWidget(self.sample_box)
+        self.error = named(QLabel(""), "stepError", "What is wrong with the sample")
         self.error.setStyleSheet("color:#b3261e")
         self.error.setWordWrap(True)
         self.error.hide()
         layout.addWidget(self.error)
         layout.addLayout(self._build_phases())
         layout.addLayout(self._build_weight())
-        self.view = _named(QTextBrowser(), "stepView", "The numbers of this step")
+        self.view = named(QTextBrowser(), "stepView", "The numbers of this step")
         self.view.setOpenLinks(False)
         self.view.anchorClicked.connect(self._on_link)
         layout.addWidget(self.view, 1)
@@ -93,102 +77,29 @@ class StepThroughDialog(QDialog):
         self._read_data()
 
     # ------------------------------------------------------------------ building
-    def _build_sample(self) -> QGroupBox:
-        box = QGroupBox("Sample")
-        grid = QVBoxLayout(box)
-        row = QHBoxLayout()
-        self.source = _named(
-            QComboBox(), "stepSource", "Where the sample comes from", "A data row or typed values"
-        )
-        for text, _split in SOURCES:
-            self.source.addItem(text)
-        self.source.addItem(TYPED)
-        self.source.currentIndexChanged.connect(self._on_source)
-        self.row = _named(
-            QSpinBox(), "stepRow", "Row number", "The row of that split (1 is the first)"
-        )
-        self.row.setRange(1, 1)
-        self.row.setKeyboardTracking(False)
-        self.row.valueChanged.connect(self._on_row)
-        self.row_count = _named(QLabel(""), "stepRowCount", "Rows in the split")
-        self.row_count.setMinimumWidth(self.row_count.fontMetrics().horizontalAdvance("of 0000000"))
-        row_label = QLabel("&Row")
-        row_label.setBuddy(self.row)
-        source_label = QLabel("&Sample from")
-        source_label.setBuddy(self.source)
-        for w in (source_label, self.source, row_label, self.row, self.row_count):
-            row.addWidget(w)
-        row.addStretch(1)
-        grid.addLayout(row)
-        self.status = _named(QLabel(""), "stepStatus", "About the model and the data")
-        self.status.setWordWrap(True)
-        grid.addWidget(self.status)
-        self.typed = QWidget()
-        form = QGridLayout(self.typed)
-        form.setContentsMargins(0, 0, 0, 0)
-        self.values: list[QLineEdit] = []
-        defaults = self.prep.mean if self.prep.mean is not None else np.zeros(self.prep.n_features)
-        for i, name in enumerate(self.prep.feature_names):
-            edit = _named(QLineEdit(number(defaults[i])), f"stepValue_{i}", f"Value of {name}")
-            edit.setToolTip(f"{name}, in the data's own units")
-            label = QLabel(name)
-            label.setBuddy(edit)
-            form.addWidget(label, i // 3, 2 * (i % 3))
-            form.addWidget(edit, i // 3, 2 * (i % 3) + 1)
-            self.values.append(edit)
-        if self.prep.task == REGRESSION:
-            self.target = QLineEdit(number(self.prep.target_mean))
-        else:
-            self.target = QComboBox()
-            self.target.addItems(self.prep.class_names)
-        _named(self.target, "stepTarget", "True target", "The answer the loss compares with")
-        target_label = QLabel("&Target")
-        target_label.setBuddy(self.target)
-        n = len(self.values)
-        form.addWidget(target_label, n // 3 + 1, 0)
-        form.addWidget(self.target, n // 3 + 1, 1)
-        self.use = _named(
-            QPushButton("&Use these values"),
-            "stepUseValues",
-            "Use these values",
-            "Step through them",
-        )
-        self.use.clicked.connect(self.compute)
-        form.addWidget(self.use, n // 3 + 1, 3)
-        scroll = QScrollArea()
-        scroll.setObjectName("stepValuesArea")
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self.typed)
-        scroll.setMaximumHeight(130)
-        self.typed_area = scroll
-        scroll.hide()
-        grid.addWidget(scroll)
-        return box
-
     def _build_phases(self) -> QHBoxLayout:
         row = QHBoxLayout()
         self.phase_labels = {}
         for name in PHASE_NAMES:
-            label = _named(QLabel(name), f"stepPhase{name}", f"Phase {name}")
+            label = named(QLabel(name), f"stepPhase{name}", f"Phase {name}")
             label.setStyleSheet(OTHER)
             row.addWidget(label)
             self.phase_labels[name] = label
         row.addStretch(1)
-        self.counter = _named(QLabel(""), "stepCounter", "Which step is shown")
+        self.counter = named(QLabel(""), "stepCounter", "Which step is shown")
         row.addWidget(self.counter)
         return row
 
     def _build_weight(self) -> QHBoxLayout:
         row = QHBoxLayout()
         row.addWidget(QLabel("Follow weight:"))
-        self.layer = _named(QSpinBox(), "stepLayer", "Layer of the weight", "1 is the first layer")
-        self.to_unit = _named(QSpinBox(), "stepToUnit", "Unit the weight leads to")
-        self.from_unit = _named(QSpinBox(), "stepFromUnit", "Input the weight comes from")
+        self.layer = named(QSpinBox(), "stepLayer", "Layer of the weight", "1 is the first layer")
+        self.to_unit = named(QSpinBox(), "stepToUnit", "Unit the weight leads to")
+        self.from_unit = named(QSpinBox(), "stepFromUnit", "Input the weight comes from")
         for text, spin in (
             ("&layer", self.layer),
-            ("to &unit", self.to_unit),
-            ("from &input", self.from_unit),
+            ("to unit &j", self.to_unit),
+            ("from input &i", self.from_unit),
         ):
             label = QLabel(text)
             label.setBuddy(spin)
@@ -203,13 +114,13 @@ class StepThroughDialog(QDialog):
 
     def _build_buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        self.prev_button = _named(
+        self.prev_button = named(
             QPushButton("&Previous"), "stepPrevious", "Previous step", "The step before (Left)"
         )
-        self.next_button = _named(
+        self.next_button = named(
             QPushButton("&Next"), "stepNext", "Next step", "The step after (Right)"
         )
-        close = _named(QPushButton("Close"), "stepClose", "Close")
+        close = named(QPushButton("Close"), "stepClose", "Close")
         self.prev_button.clicked.connect(self.previous)
         self.next_button.clicked.connect(self.next)
         close.clicked.connect(self.close)
@@ -234,7 +145,7 @@ class StepThroughDialog(QDialog):
     # ------------------------------------------------------------------ data
     def _read_data(self) -> None:
         loaded = self.loaded
-        self.status.setText("Reading the data the model was trained on…")
+        self.sample_box.set_status("Reading the data the model was trained on…")
 
         def read(_progress, _cancelled):
             from desktop_app.core.data import prepare
@@ -249,20 +160,15 @@ class StepThroughDialog(QDialog):
         self.jobs.submit(read, self._on_data, self._on_data_failed, kind="step-data")
 
     def _on_data(self, data) -> None:
-        self.data = data
-        self.status.setText(self._model_note())
-        self._on_source()
+        self.sample_box.set_status(self._model_note())
+        self.sample_box.set_data(data)
 
     def _on_data_failed(self, exc: BaseException) -> None:
-        self.status.setText(
+        self.sample_box.set_status(
             f"The data rows are not available ({error_message(exc)}); type values instead. "
             + self._model_note()
         )
-        model = self.source.model()
-        for i in range(len(SOURCES)):
-            model.item(i).setEnabled(False)
-        self.source.setCurrentText(TYPED)
-        self._on_source()
+        self.sample_box.set_data(None)
 
     def _model_note(self) -> str:
         r = self.loaded.resume
@@ -276,62 +182,16 @@ class StepThroughDialog(QDialog):
             )
         return note
 
-    def _split(self):
-        """(x, y, name) of the chosen data split, or None for typed values."""
-        i = self.source.currentIndex()
-        if i >= len(SOURCES) or self.data is None:
-            return None
-        name = SOURCES[i][1]
-        d = self.data
-        return {
-            "training": (d.x_train, d.y_train),
-            "validation": (d.x_val, d.y_val),
-            "test": (d.x_test, d.y_test),
-        }[name] + (name,)
-
-    @Slot()
-    def _on_source(self) -> None:
-        typed = self.source.currentText() == TYPED
-        self.typed_area.setVisible(typed)
-        self.row.setEnabled(not typed)
-        split = self._split()
-        if split is not None:
-            n = len(split[0])
-            self.row.blockSignals(True)
-            self.row.setRange(1, max(n, 1))
-            self.row.blockSignals(False)
-            self.row_count.setText(f"of {n}")
-        if typed or split is not None:
-            self.compute()
-
-    @Slot()
-    def _on_row(self) -> None:
-        if self._split() is not None:
-            self.compute()
-
     # ------------------------------------------------------------------ computing
     @Slot()
     def compute(self) -> bool:
         """Step the chosen sample through a copy of the model; False (and a message)
         when the sample is not usable."""
-        from desktop_app.core.inspect.step_sample import sample_from_rows, sample_from_values
         from desktop_app.core.inspect.step_through import step_through
 
         try:
-            split = self._split()
-            if split is not None:
-                x, y, name = split
-                if len(x) == 0:
-                    raise OdysseyError(f"the {name} split is empty; pick another or type values")
-                sample = sample_from_rows(self.prep, x, y, self.row.value() - 1, name)
-            elif self.source.currentText() == TYPED:
-                target = (
-                    self.target.currentText()
-                    if isinstance(self.target, QComboBox)
-                    else self.target.text()
-                )
-                sample = sample_from_values(self.prep, [e.text() for e in self.values], target)
-            else:
+            sample = self.sample_box.sample()
+            if sample is None:
                 return False  # the data is still being read
             resume = self.loaded.resume
             state = resume.optimizer if resume is not None else None
