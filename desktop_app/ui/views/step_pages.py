@@ -27,10 +27,20 @@ STYLE = (
 )
 
 
-def _table(head: list[str], rows: list[list[str]]) -> str:
+def _table(head: list[str], rows: list[list]) -> str:
+    """An HTML table; a cell given as (text, "left") is aligned left (sums written out)."""
     out = ["<table><tr>", *(f"<th>{h}</th>" for h in head), "</tr>"]
     for r in rows:
-        out.append("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>")
+        out.append(
+            "<tr>"
+            + "".join(
+                f'<td style="text-align:left">{c[0]}</td>'
+                if isinstance(c, tuple)
+                else f"<td>{c}</td>"
+                for c in r
+            )
+            + "</tr>"
+        )
     out.append("</table>")
     return "".join(out)
 
@@ -94,7 +104,7 @@ def _forward(st: StepThrough, k: int, feature_names: list[str], weight) -> str:
             sum_text = f"{terms} + {factor(lay.bias[j])}"
         else:
             sum_text = f"Σ of {n_in} products + {factor(lay.bias[j])}"
-        row = [str(j + 1), f'<span class="f">{escape(sum_text)}</span>', number(lay.z[j])]
+        row = [str(j + 1), (f'<span class="f">{escape(sum_text)}</span>', "left"), number(lay.z[j])]
         if lay.bn is not None:
             row.append(number(lay.bn["out"][j]))
         rows.append([*row, number(lay.a[j])])
