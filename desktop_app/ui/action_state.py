@@ -19,7 +19,8 @@ The rules, in words:
   left); Pause and Stop need a running or paused run. Step one
   batch / one epoch work on a paused run, or start one (like Train) when none is live.
 - Save model and Predict need a current model; Continue training needs one that was
-  saved with its training state.
+  saved with its training state. One sample, step by step needs a current model and,
+  like Predict, stays on during a run: it reads a copy of the last model, not the run.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ def enablement(run: RunState, busy_jobs: frozenset[str], session: SessionFacts) 
         "actionSaveModel": settled and has_model,
         "actionContinueTraining": settled and resumable,
         "actionPredict": has_model,
+        "actionStepThrough": has_model,
         **dict.fromkeys(ALWAYS, True),
     }
     return Enablement(actions, panels_editable=not live, paused=run is RunState.PAUSED)

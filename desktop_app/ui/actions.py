@@ -8,7 +8,8 @@ File menu: actionNew (Ctrl+N), actionOpen (Ctrl+O), menuOpenRecent (actionRecent
 actionClearRecent), actionSave (Ctrl+S), actionSaveAs (Ctrl+Shift+S), actionRename,
 actionImportTable (Ctrl+I), actionLoadModel, actionSaveModel, actionExportCsv,
 actionExportSteps, actionQuit (Ctrl+Q).
-Run menu also: actionFindLearningRate, actionContinueTraining, actionPredict. View: the docks' toggles,
+Run menu also: actionFindLearningRate, actionContinueTraining, actionPredict,
+actionStepThrough. View: the docks' toggles,
 actionResetLayout; Help: actionAbout. `WindowActions.actions` maps every action's
 objectName to the action; what is enabled when is action_state.py's.
 A new menu command: its method in a commands/ class, a row here, a rule in action_state.
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSpinBox, QStyle
 
 from desktop_app.ui.commands.exports import HistoryExports
 from desktop_app.ui.commands.files import ProjectFiles, RecentFiles
+from desktop_app.ui.commands.inspect import InspectCommands
 from desktop_app.ui.commands.lr_find import LrFindCommands
 from desktop_app.ui.commands.models import ModelCommands
 from desktop_app.ui.commands.run import RunCommands
@@ -78,6 +80,7 @@ class ActionTargets:
     docks: Sequence[QDockWidget]
     reset_layout: Callable[[], None]
     about: Callable[[], None]
+    inspect: InspectCommands
 
 
 @dataclass
@@ -289,6 +292,13 @@ def build_actions(window: QMainWindow, t: ActionTargets) -> WindowActions:
             "actionPredict",
             "Predict with the current model: typed values or the rows of a CSV file",
             m.open_predict,
+        ),
+        (
+            "&One sample, step by step…",
+            "actionStepThrough",
+            "Follow one sample through the current model: forward, loss, backward and "
+            "update, with the numbers",
+            t.inspect.open_step_through,
         ),
     )
     for text, name, tip, fn in model_rows:

@@ -41,6 +41,7 @@ from desktop_app.ui.actions import ActionTargets, build_actions
 from desktop_app.ui.commands.closing import CloseGuard
 from desktop_app.ui.commands.exports import HistoryExports
 from desktop_app.ui.commands.files import ProjectFiles, RecentFiles
+from desktop_app.ui.commands.inspect import InspectCommands
 from desktop_app.ui.commands.lr_find import LrFindCommands
 from desktop_app.ui.commands.models import ModelCommands
 from desktop_app.ui.commands.notifier import WindowNotifier
@@ -165,6 +166,7 @@ class MainWindow(QMainWindow):
             self.history, lambda: self.plots.loss.smoothed, notifier, self.settings
         )
         self.lr_find = LrFindCommands(self.session, allowed, self.jobs, self.tables, notifier, self)
+        self.inspect = InspectCommands(self.session, allowed, notifier)
         self.opener = FileOpener(self.files, self.models, self.tables, allowed, notifier)
         recent.open_path = self.opener.open
         self.closing = CloseGuard(self.session, self.controller, self.files, notifier)
@@ -183,6 +185,7 @@ class MainWindow(QMainWindow):
                 docks=self.docks,
                 reset_layout=self.reset_layout,
                 about=self.about,
+                inspect=self.inspect,
             ),
         )
         self.actions = acts.actions
@@ -360,6 +363,7 @@ class MainWindow(QMainWindow):
         self.tables.shutdown()
         ok = self.jobs.shutdown() and ok
         ok = self.models.shutdown() and ok
+        ok = self.inspect.shutdown() and ok
         self.dataset_panel.shutdown()
         self.plots.stop_updates()
         self.inside.stop_updates()
