@@ -104,6 +104,7 @@ class EventRelay(Callback):
         self._rate_t = 0.0
         self._last_emit = self._t0
         self._setup_boundary(trainer)
+        self._maybe_boundary(trainer, first=True)  # the initial weights' picture, at once
         self._early = trainer.early_stopping  # for the time left if it stops improving
         self.worker.started.emit(self.info)
 

@@ -66,7 +66,7 @@ class RunDisplay(QObject):
         )
         self.status.preparing()
         self._final = None  # the live model is the training thread's
-        self.plots.boundary.clear_for(project)
+        self.plots.boundary.prepare_run(project)
         self.inside.clear()
 
     def prepare_continue(self, model) -> None:

@@ -84,6 +84,8 @@ class DecisionBoundaryPlot(LivePlot):
         self.grid = None  # core.boundary.BoundaryGrid shown, or None
         self.update_count = 0  # grids received (live updates and final ones)
         self._drawn_points = None
+        self._drawn_rect = None
+        self._drawn_labels = None
         self._drawn_plane = None
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot_item.addItem(self.image)
@@ -194,10 +196,21 @@ class DecisionBoundaryPlot(LivePlot):
         return unavailable_reason(task, n) or empty
 
     def clear_for(self, project) -> None:
-        """Empty, before a run of `project`: its pane stays as the project decides (shown
-        or given to the other plots) rather than flickering open until the run starts,
-        which cost the GUI thread for the whole run."""
+        """Empty, for `project` (about to open or run): its pane stays as the project
+        decides (shown or given to the other plots) rather than flickering open until a
+        run starts, which cost the GUI thread for the whole run."""
         self.clear(self._note_for(project))
+
+    def prepare_run(self, project) -> None:
+        """Before a run of `project`: as clear_for, except that a boundary on screen
+        stays until the run's first grid (its initial weights, sent as the run starts)
+        replaces it; emptying the pane and filling it again laid it out and painted it
+        twice more at every run."""
+        note = self._note_for(project)
+        if self.grid is not None and note in EMPTY_NOTES:
+            self.update_count = 0
+            return
+        self.clear(note)
 
     def explain(self, reason: str) -> None:
         self.clear(reason)
@@ -209,6 +222,8 @@ class DecisionBoundaryPlot(LivePlot):
         self.points.setData([], [])
         self._drawn_points = None
         self._drawn_plane = None
+        self._drawn_rect = None
+        self._drawn_labels = None
         self.readout_label.setText("")
         self._show_plot(False)
         self._set_note(note)
@@ -225,6 +240,7 @@ class DecisionBoundaryPlot(LivePlot):
             self.points.setData(g.points[:, 0], g.points[:, 1], brush=pg.mkBrush(0, 114, 178, 150))
         self.plot_item.setLabel("bottom", g.feature_name)
         self.plot_item.setLabel("left", "target")
+        self._drawn_labels = None
         if self.following:
             ys = np.concatenate([g.y, g.points[:, 1]])
             pad = 0.05 * ((ys.max() - ys.min()) or 1.0)
@@ -247,22 +263,34 @@ class DecisionBoundaryPlot(LivePlot):
         self.curve.setData([], [])
         (x0, x1), (y0, y1) = g.x_range, g.y_range
         if isinstance(g, HeatGrid):
-            self.title_label.setText("<b>Predicted value</b>")
+            self._set_title("Predicted value")
             lo, hi = float(g.values.min()), float(g.values.max())
             self.image.setImage(heat(g.values, lo, hi), autoLevels=False, levels=(0, 255))
             self._set_caption(f"{g.caption}. Purple {lo:.3g}, yellow {hi:.3g}.")
         else:
-            self.title_label.setText("<b>Decision boundary</b>")
+            self._set_title("Decision boundary")
             self.image.setImage(shade(g.probabilities), autoLevels=False, levels=(0, 255))
             self._set_caption(g.caption)
-        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        rect = QRectF(x0, y0, x1 - x0, y1 - y0)
+        if rect != self._drawn_rect:
+            self._drawn_rect = rect
+            self.image.setRect(rect)
         if g.points is not self._drawn_points:  # the same points all run: drawn once
             self._drawn_points = g.points
             self.points.setData(g.points[:, 0], g.points[:, 1], brush=self._brushes(g))
-        self.plot_item.setLabel("bottom", g.x_label)
-        self.plot_item.setLabel("left", g.y_label)
-        if self.following:
+        # Labels and the view only when they change: setting them, even to what they
+        # are, lays the plot out again and costs a second paint at every update.
+        if (g.x_label, g.y_label) != self._drawn_labels:
+            self._drawn_labels = (g.x_label, g.y_label)
+            self.plot_item.setLabel("bottom", g.x_label)
+            self.plot_item.setLabel("left", g.y_label)
+        if self.following and self.plot_item.vb.viewRange() != [[x0, x1], [y0, y1]]:
             self.plot_item.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+    def _set_title(self, title: str) -> None:
+        text = f"<b>{title}</b>"
+        if self.title_label.text() != text:
+            self.title_label.setText(text)
 
     @staticmethod
     def _brushes(g) -> list:
