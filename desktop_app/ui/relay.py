@@ -26,7 +26,7 @@ from PySide6.QtCore import SignalInstance
 
 from desktop_app.core.callbacks import Callback
 from desktop_app.ui.run_control import TimedControl
-from desktop_app.ui.run_reports import InsideLook, ProgressUpdate, RunInfo
+from desktop_app.ui.run_reports import ProgressUpdate, RunInfo
 
 
 class RunSignals(Protocol):
@@ -65,9 +65,8 @@ class EventRelay(Callback):
         self._early = None  # the run's EarlyStopping callback, if any
         self._boundary = None  # a grid not sent yet
         self.final_boundary = None  # the grid of the model as the loop left it
-        self._probe = None  # the first training rows, on the run's device
-        self._acts = None  # core.inspect.activations.ActivationSampler (test rows)
-        self._neurons = None  # core.inspect.neuron_maps.NeuronPlane (two features)
+        self._looker = None  # core.inspect.look.Looker: the rows the looks inside use
+        self.weights = None  # core.inspect.replay.WeightHistory: epoch replay's snapshots
         self._inside = None  # a core.inspect.network.NetworkSample not sent yet
         self.final_inside = None
         self._last_boundary = 0.0
@@ -105,6 +104,10 @@ class EventRelay(Callback):
         self._last_emit = self._t0
         self._setup_boundary(trainer)
         self._maybe_boundary(trainer, first=True)  # the initial weights' picture, at once
+        from desktop_app.core.inspect.replay import WeightHistory
+
+        self.weights = WeightHistory()
+        self.weights.add(trainer.epoch, trainer.global_step, trainer.model)
         self._early = trainer.early_stopping  # for the time left if it stops improving
         self.worker.started.emit(self.info)
 
@@ -117,6 +120,8 @@ class EventRelay(Callback):
         self._report(trainer)
 
     def on_epoch_end(self, trainer, epoch, logs) -> None:
+        if self.weights is not None:
+            self.weights.add(epoch, trainer.global_step, trainer.model)
         self._epochs.append(dict(logs))
         self._epoch = epoch
         if self.timed.pause_at_epoch_end:  # Step one epoch: this one is done
@@ -142,19 +147,29 @@ class EventRelay(Callback):
         self.flush()
 
     # -- decision boundary (training thread)
+    def replay(self, trainer):
+        """Epoch replay of this run (core.inspect.replay.Replay), or None."""
+        if self.weights is None or len(self.weights.snapshots) < 2 or self._looker is None:
+            return None
+        from desktop_app.core.inspect.replay import Replay
+
+        d = trainer.data
+        return Replay(
+            self.weights,
+            trainer.project.model,
+            d.n_features,
+            d.n_outputs,
+            self._looker,
+            self._source,
+        )
+
     def _setup_boundary(self, trainer) -> None:
         from desktop_app.core.boundary import BoundarySource
-        from desktop_app.core.evaluation import targets_tensor
-        from desktop_app.core.inspect.activations import ActivationSampler
-        from desktop_app.core.inspect.network import PROBE_ROWS
-        from desktop_app.core.inspect.neuron_maps import NeuronPlane
+        from desktop_app.core.inspect.look import Looker
 
         d = trainer.data
         self._source = BoundarySource.of(d.prep, d.x_train, d.y_train)
-        self._probe = targets_tensor(d.x_train[:PROBE_ROWS], trainer.device)
-        rows = (d.x_test, d.y_test) if len(d.x_test) else (d.x_val, d.y_val)
-        self._acts = ActivationSampler.of(*rows, d.prep) if len(rows[0]) else None
-        self._neurons = NeuronPlane.of(d.prep, d.x_train)
+        self._looker = Looker.of(d)
         self._last_boundary = time.perf_counter()
 
     def _maybe_boundary(self, trainer, first: bool = False, force: bool = False) -> None:
@@ -167,20 +182,14 @@ class EventRelay(Callback):
             self._boundary = self._source.grid(trainer.model, plane, device=trainer.device)
             if force:
                 self.final_boundary = self._boundary
-        if self._probe is not None:
-            from desktop_app.core.inspect.network import inspect_network
-
-            model = trainer.model
-            lr = float(trainer.optimizer.param_groups[0]["lr"])
-            look = InsideLook(inspect_network(model, self._probe, lr, trainer.global_step))
-            acts = self._acts
-            if acts is not None:
-                if acts.layer != self.timed.activation_layer:
-                    acts.choose(self.timed.activation_layer)
-                look.activations, look.labels = acts.sample(model), acts.labels
-            if self._neurons is not None:
-                look.neurons = self._neurons.maps(model)
-            self._inside = look
+        if self._looker is not None:
+            self._inside = self._looker.look(
+                trainer.model,
+                trainer.device,
+                float(trainer.optimizer.param_groups[0]["lr"]),
+                trainer.global_step,
+                self.timed.activation_layer,
+            )
             if force:
                 self.final_inside = self._inside
         self._last_boundary = time.perf_counter()

@@ -47,6 +47,9 @@ class RunDisplay(QObject):
         super().__init__(parent)
         self.history, self.plots, self.results = history, plots, results
         self.inside = inside
+        self.replay = None  # core.inspect.replay.Replay of the run shown, or None
+        self._replaying = False  # the views show a replayed epoch, not the final model
+        inside.replay_bar.epochChosen.connect(self.show_epoch)
         self.input_names: list[str] = []  # the run's features, for the inside read-outs
         self.results_dock, self.status, self.banner = results_dock, status, banner
         self.devices: list | None = None  # as the device probe listed them
@@ -141,6 +144,12 @@ class RunDisplay(QObject):
             names = list(prep.feature_names) if prep is not None else self.input_names
             classes = list(prep.class_names) if prep is not None else None
             self.inside.show_look(outcome.inside, names, classes, live=not outcome.source)
+        self.replay, self._replaying = outcome.replay, False
+        epochs = self.replay.epochs if self.replay is not None else []
+        note = ""
+        if outcome.replay is None and outcome.source:
+            note = "Epoch replay: this model file keeps no snapshots of its run."
+        self.inside.replay_bar.set_epochs(epochs, note)
         self.results_dock.show()
         self.results_dock.raise_()
 
@@ -185,12 +194,34 @@ class RunDisplay(QObject):
             grid = self._redrawn(choice) or grid
         self.plots.boundary.show_final(grid, reason)
 
+    @Slot(int)
+    def show_epoch(self, epoch: int) -> None:
+        """Epoch replay: the views and the boundary as the run's model was at `epoch`,
+        computed here in the GUI thread (a few milliseconds; the replay's own model)."""
+        if self.replay is None or self.history.live:
+            return
+        layer = self.inside.activations.current_layer
+        try:
+            frame = self.replay.frame(epoch, self.plots.boundary.choice, layer)
+        except Exception:  # noqa: BLE001 - what is shown stays; nothing else is lost
+            log.exception("could not replay epoch %s", epoch)
+            return
+        if frame is None:
+            return
+        self._replaying = True
+        self.inside.show_look(frame.look, self.input_names or None, live=False)
+        if frame.boundary is not None:
+            self.plots.boundary.show_final(frame.boundary)
+
     @Slot(object)
     def show_plane(self, choice) -> None:
         """The user chose another plane: after a run (or a loaded model) the final model
         is drawn on it now, here in the GUI thread: about a millisecond for the default
         project, and no other thread uses that copy of the model. During a run the
         training thread draws it (TrainingController.set_plane)."""
+        if self._replaying and self.inside.replay_bar.epoch is not None:
+            self.show_epoch(self.inside.replay_bar.epoch)
+            return
         if self._final is None or self.history.live:
             return
         grid = self._redrawn(choice)

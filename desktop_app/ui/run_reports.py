@@ -40,21 +40,6 @@ class RunInfo:
 
 
 @dataclass
-class InsideLook:
-    """The views inside the network at one step, computed in the training thread.
-
-    network: core.inspect.network.NetworkSample; activations: the chosen hidden layer's
-    core.inspect.activations.ActivationSpace (None without hidden layers), with `labels`
-    (the rows' classes or targets); neurons: core.inspect.neuron_maps.NeuronMaps for
-    two-feature data, else None."""
-
-    network: object
-    activations: object | None = None
-    labels: np.ndarray | None = None
-    neurons: object | None = None
-
-
-@dataclass
 class ProgressUpdate:
     """New batch losses since the previous update, plus where the run stands."""
 
@@ -72,7 +57,7 @@ class ProgressUpdate:
     seconds_left_if_flat: float | None = None
     phase: str = "training"  # training | evaluating
     boundary: object | None = None  # core.boundary.BoundaryGrid: the latest, if new
-    inside: InsideLook | None = None  # the latest, if new
+    inside: object | None = None  # core.inspect.look.InsideLook: the latest, if new
 
 
 @dataclass
@@ -90,7 +75,8 @@ class RunOutcome:
     boundary: object | None = None  # core.boundary.BoundaryGrid of the final model
     source: str = ""  # the model file it was loaded from ("" for a run just finished)
     plot_note: str = ""  # why the results plot is missing, when it is
-    inside: InsideLook | None = None  # of the final model
+    inside: object | None = None  # core.inspect.look.InsideLook of the final model
+    replay: object | None = None  # core.inspect.replay.Replay: the run epoch by epoch
 
 
 def user_message(exc: BaseException) -> str:

@@ -144,7 +144,16 @@ class TrainingWorker(QObject):
             y_pred=y_pred,
             boundary=relay.final_boundary,  # after early stopping restored the best
             inside=relay.final_inside,
+            replay=_replay(relay, trainer),
         )
+
+
+def _replay(relay: EventRelay, trainer) -> object | None:
+    try:
+        return relay.replay(trainer)
+    except Exception:  # noqa: BLE001 - the run's results still reach the user
+        log.exception("could not keep the run's epoch replay")
+        return None
 
 
 def _snapshot(trainer) -> object | None:

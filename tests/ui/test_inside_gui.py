@@ -110,3 +110,57 @@ def test_two_feature_data_maps_each_unit_and_the_chosen_layer_reaches_the_run(
     assert space.layer.index == 1 and space.layer.width == 4
     with qtbot.waitSignal(w.controller.finished, timeout=60_000):
         qtbot.mouseClick(find(w, QToolButton, "stopButton"), Qt.MouseButton.LeftButton)
+
+
+def test_epoch_replay_shows_the_first_epochs_weights_again(qtbot, make_main_window):
+    """After a run the replay slider moves the views back through the run: at epoch 1
+    the network view holds the weights the model had after its first epoch (the same
+    seeded run, recorded headless), and the boundary is that model's."""
+    import torch
+
+    from desktop_app.core.callbacks import Callback
+    from desktop_app.core.engine import Trainer
+    from desktop_app.core.specs.data import DataSpec
+    from desktop_app.core.specs.project import Project
+    from desktop_app.core.specs.train import TrainSpec
+
+    project = Project(
+        data=DataSpec(dataset="moons", n_samples=400),
+        train=TrainSpec(epochs=6, early_stopping=False),
+    )
+
+    class AfterEpochOne(Callback):
+        weights = None
+
+        def on_epoch_end(self, trainer, epoch, logs):
+            if epoch == 1:
+                AfterEpochOne.weights = trainer.model[0].weight.detach().clone().numpy()
+
+    Trainer(project, callbacks=[AfterEpochOne()]).fit()
+    w = make_main_window(project)
+    w.tabs.setCurrentWidget(w.inside)
+    with qtbot.waitSignal(w.controller.finished, timeout=60_000):
+        qtbot.mouseClick(find(w, QToolButton, "trainButton"), Qt.MouseButton.LeftButton)
+    slider = find(w, QWidget, "replaySlider")
+    label = find(w, QLabel, "replayLabel")
+    assert slider.isEnabled() and w.inside.replay_bar.epochs == [0, 1, 2, 3, 4, 5, 6]
+    final_weights = w.inside.sample.layers[0].weight.copy()
+    final_grid = w.plots.boundary.grid.probabilities.copy()
+
+    slider.setFocus()
+    qtbot.keyClick(slider, Qt.Key.Key_Home)  # the initial weights
+    assert label.text().startswith("initial weights")
+    qtbot.keyClick(slider, Qt.Key.Key_Right)
+    assert label.text().startswith("after epoch 1")
+    shown = w.inside.sample.layers[0].weight
+    np.testing.assert_allclose(shown, AfterEpochOne.weights, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(shown, final_weights)
+    grid = w.plots.boundary.grid.probabilities
+    assert not np.allclose(grid, final_grid)  # the boundary went back too
+    # ... and it is epoch 1's model's boundary.
+    model = w.display.replay.model
+    with torch.no_grad():
+        np.testing.assert_allclose(model[0].weight.numpy(), AfterEpochOne.weights, rtol=1e-5)
+
+    qtbot.mouseClick(find(w, QToolButton, "replayLatestButton"), Qt.MouseButton.LeftButton)
+    assert label.text().startswith("after epoch 6")

@@ -190,6 +190,11 @@ class GradientHealthView(QWidget):
         self.warnings.setStyleSheet("color: #8a3b00;" if warnings else "")
         if warnings:
             self.warnings.setText("⚠ " + "\n⚠ ".join(warnings))
+        elif not live:
+            self.warnings.setText(
+                "Replaying: the weights as they were then. Gradients are shown during a run "
+                "and for its end; those of earlier moments are not kept."
+            )
         elif any(h.grad_norm is not None for h in health):
             self.warnings.setText("Gradients look healthy: no layer vanishing, exploding or dead.")
         else:

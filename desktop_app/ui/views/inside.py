@@ -25,6 +25,7 @@ from desktop_app.ui.views.activation_space import ActivationSpaceView
 from desktop_app.ui.views.gradient_health import GradientHealthView
 from desktop_app.ui.views.network_values import NetworkValuesView
 from desktop_app.ui.views.neuron_maps import NeuronMapsView
+from desktop_app.ui.views.replay_bar import ReplayBar
 
 TOP_SHARE = 0.55  # of the height: the network (and the neuron maps)
 
@@ -46,6 +47,7 @@ class InsideView(QWidget):
         self.neurons = NeuronMapsView()
         self.activations = ActivationSpaceView()
         self.class_names: list[str] = []
+        self.replay_bar = ReplayBar()
         self.sample_combo = QComboBox()
         self.sample_combo.setObjectName("insideSampleCombo")
         self.sample_combo.setAccessibleName("Sample shown in the network")
@@ -107,7 +109,8 @@ class InsideView(QWidget):
         self.splitter.setStretchFactor(1, 9)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.splitter)
+        layout.addWidget(self.replay_bar)
+        layout.addWidget(self.splitter, 1)
         self.sample = None
         self._fill_samples(0)
 
@@ -126,6 +129,7 @@ class InsideView(QWidget):
         self.activations.clear()
         self.step_label.setText("")
         self.readout.setText("")
+        self.replay_bar.set_epochs([])
 
     def start_run(self, info) -> None:
         """A run begins (run_reports.RunInfo): its layers, classes and data shape."""
@@ -135,7 +139,7 @@ class InsideView(QWidget):
         self.neurons.setVisible(info.n_features == 2)
 
     def show_look(self, look, input_names=None, class_names=None, live: bool = True) -> None:
-        """A run_reports.InsideLook: every view's latest numbers."""
+        """A core.inspect.look.InsideLook: every view's latest numbers."""
         if class_names is not None:
             self.class_names = list(class_names)
         self.show_sample(look.network, input_names, live)
@@ -152,7 +156,7 @@ class InsideView(QWidget):
             self._fill_samples(sample.rows)
         self.network.set_sample(sample, input_names)
         self.health.show_sample(sample, live=live)
-        self.step_label.setText(f"after step {sample.step:,}" if sample.step else "")
+        self.step_label.setText(f"at step {sample.step:,}" if sample.step else "initial weights")
 
     def _fill_samples(self, rows: int) -> None:
         current = self.sample_combo.currentIndex()
