@@ -240,7 +240,7 @@ class MainWindow(QMainWindow):
         c.epoch.connect(self.display.on_epoch)
         c.failed.connect(self.display.on_failed)
         self.plots.boundary.planeChosen.connect(c.set_plane)  # the running run's next grid
-        self.inside.activations.layerChosen.connect(c.set_activation_layer)
+        self.inside.layerChosen.connect(c.set_activation_layer)
         self.plots.boundary.planeChosen.connect(self.display.show_plane)  # a finished one
 
     def _restore_layout(self) -> None:
@@ -336,6 +336,7 @@ class MainWindow(QMainWindow):
         if self._closed or self._probe_started:
             return
         self._probe_started = True
+        self.inside.build()  # the hidden tab's views, once the window is on screen
 
         def probe(_progress, _cancelled):  # imports torch, which takes a second or more
             from desktop_app.core.devices import available_devices

@@ -200,7 +200,7 @@ class RunDisplay(QObject):
         computed here in the GUI thread (a few milliseconds; the replay's own model)."""
         if self.replay is None or self.history.live:
             return
-        layer = self.inside.activations.current_layer
+        layer = self.inside.current_layer
         try:
             frame = self.replay.frame(epoch, self.plots.boundary.choice, layer)
         except Exception:  # noqa: BLE001 - what is shown stays; nothing else is lost

@@ -99,6 +99,7 @@ def test_app_paints_before_torch_is_imported_then_lists_devices(tmp_path):
                     result["sklearn"] = "sklearn" in sys.modules
                     result["scans"] = scans[:5] + [len(scans)]
                     result["pyqtgraph"] = "pyqtgraph" in sys.modules
+                    result["inside_built"] = obj.inside.built
                     QTimer.singleShot(50, poll)
                 return False
 
@@ -140,6 +141,8 @@ def test_app_paints_before_torch_is_imported_then_lists_devices(tmp_path):
     # about 50 ms of the start. The window's modules (pyqtgraph's too) came after.
     assert result["pyqtgraph"] is True
     assert result["scans"] == [0], f"module sources read at startup: {result['scans']}"
+    # The hidden Inside the network tab builds its views after the first paint.
+    assert result["inside_built"] is False
     assert "cpu" in result["devices"]
     assert result["title"] == "Odyssey — Classic first example"
 

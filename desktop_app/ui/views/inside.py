@@ -10,7 +10,7 @@ objectNames: insideView, insideSampleCombo, insideReadout.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -39,15 +39,36 @@ LEGEND = (
 class InsideView(QWidget):
     """What the network looks like inside, live during a run and for a finished model."""
 
+    layerChosen = Signal(int)  # noqa: N815 (Qt naming): the activation space's layer
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("insideView")
+        self.replay_bar = ReplayBar()
+        self.class_names: list[str] = []
+        self.sample = None
+        self.built = False
+        self._pending_run = None  # what arrived before the views were built
+        self._pending_look = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(4, 4, 4, 4)
+        self._layout.addWidget(self.replay_bar)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self.build()
+        super().showEvent(event)
+
+    def build(self) -> None:
+        """Make the views (four plots and the network drawing, about 25 ms): the window
+        calls it after its first paint, so startup does not wait for a hidden tab."""
+        if self.built:
+            return
+        self.built = True
         self.network = NetworkValuesView()
         self.health = GradientHealthView()
         self.neurons = NeuronMapsView()
         self.activations = ActivationSpaceView()
-        self.class_names: list[str] = []
-        self.replay_bar = ReplayBar()
+        self.activations.layerChosen.connect(self.layerChosen)
         self.sample_combo = QComboBox()
         self.sample_combo.setObjectName("insideSampleCombo")
         self.sample_combo.setAccessibleName("Sample shown in the network")
@@ -107,21 +128,35 @@ class InsideView(QWidget):
         self.splitter.addWidget(self.bottom)
         self.splitter.setStretchFactor(0, 11)
         self.splitter.setStretchFactor(1, 9)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.replay_bar)
-        layout.addWidget(self.splitter, 1)
-        self.sample = None
+        self._layout.addWidget(self.splitter, 1)
+        self.splitter.show()  # now, if this view is on screen (a layout shows it later)
         self._fill_samples(0)
+        run, look = self._pending_run, self._pending_look
+        self._pending_run = self._pending_look = None
+        if run is not None:
+            self.start_run(run)
+        if look is not None:
+            self.show_look(*look)
+
+    @property
+    def current_layer(self) -> int | None:
+        """The hidden layer the activation space shows (0 = the first)."""
+        return self.activations.current_layer if self.built else None
 
     def stop_updates(self) -> None:
         """Stop the redraw timers (window closing)."""
+        if not self.built:
+            return
         self.health.plot.stop_updates()
         self.neurons.stop_updates()
         self.activations.stop_updates()
 
     # ------------------------------------------------------------------ data
     def clear(self) -> None:
+        self.replay_bar.set_epochs([])
+        if not self.built:
+            self._pending_run = self._pending_look = None
+            return
         self.sample = None
         self.network.set_sample(None)
         self.health.clear()
@@ -129,10 +164,12 @@ class InsideView(QWidget):
         self.activations.clear()
         self.step_label.setText("")
         self.readout.setText("")
-        self.replay_bar.set_epochs([])
 
     def start_run(self, info) -> None:
         """A run begins (run_reports.RunInfo): its layers, classes and data shape."""
+        if not self.built:
+            self._pending_run, self._pending_look = info, None
+            return
         self.class_names = list(info.class_names)
         self.activations.set_layers(info.hidden_layers, self.activations.current_layer or 0)
         self.neurons.prepare_for(info.n_features)
@@ -140,6 +177,9 @@ class InsideView(QWidget):
 
     def show_look(self, look, input_names=None, class_names=None, live: bool = True) -> None:
         """A core.inspect.look.InsideLook: every view's latest numbers."""
+        if not self.built:
+            self._pending_look = (look, input_names, class_names, live)
+            return
         if class_names is not None:
             self.class_names = list(class_names)
         self.show_sample(look.network, input_names, live)
