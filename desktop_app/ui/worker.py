@@ -137,9 +137,12 @@ class TrainingWorker(QObject):
             y_true, y_pred = actual_and_predicted(
                 trainer.model, d.prep, d.x_test, d.y_test, trainer.device, SCATTER_LIMIT
             )
+        model = _snapshot(trainer)
+        if model is not None and relay.weights is not None and len(relay.weights.snapshots) >= 2:
+            model.replay_weights = relay.weights  # saved with the model (epoch replay)
         return RunOutcome(
             run=result,
-            model=_snapshot(trainer),
+            model=model,
             y_true=y_true,
             y_pred=y_pred,
             boundary=relay.final_boundary,  # after early stopping restored the best

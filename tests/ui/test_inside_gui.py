@@ -164,3 +164,53 @@ def test_epoch_replay_shows_the_first_epochs_weights_again(qtbot, make_main_wind
 
     qtbot.mouseClick(find(w, QToolButton, "replayLatestButton"), Qt.MouseButton.LeftButton)
     assert label.text().startswith("after epoch 6")
+
+
+def test_a_saved_model_keeps_its_replay_and_an_old_file_says_it_has_none(
+    qtbot, make_main_window, monkeypatch, tmp_path
+):
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QFileDialog
+
+    from desktop_app.core.persistence.model_file import load_model, save_model
+    from desktop_app.core.specs.data import DataSpec
+    from desktop_app.core.specs.project import Project
+    from desktop_app.core.specs.train import TrainSpec
+
+    project = Project(
+        data=DataSpec(dataset="moons", n_samples=400),
+        train=TrainSpec(epochs=4, early_stopping=False),
+    )
+    w = make_main_window(project)
+    with qtbot.waitSignal(w.controller.finished, timeout=60_000) as done:
+        qtbot.mouseClick(find(w, QToolButton, "trainButton"), Qt.MouseButton.LeftButton)
+    kept = done.args[0].model.replay_weights
+    path = tmp_path / "moons.safetensors"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+    w.findChild(QAction, "actionSaveModel").trigger()
+    qtbot.waitUntil(lambda: not w.jobs.busy and path.exists(), timeout=60_000)
+
+    w2 = make_main_window()
+    w2.tabs.setCurrentWidget(w2.inside)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    w2.findChild(QAction, "actionLoadModel").trigger()
+    bar = w2.inside.replay_bar
+    qtbot.waitUntil(lambda: bar.slider.isEnabled(), timeout=60_000)
+    assert bar.epochs == [0, 1, 2, 3, 4]
+    assert w2.inside.sample is not None  # the loaded model's numbers, inside
+    bar.slider.setFocus()
+    qtbot.keyClick(bar.slider, Qt.Key.Key_Home)
+    qtbot.keyClick(bar.slider, Qt.Key.Key_Right)  # after epoch 1, as the run kept it
+    np.testing.assert_allclose(
+        w2.inside.sample.layers[0].weight, kept.nearest(1).weights["0.weight"], rtol=1e-6
+    )
+
+    # A file without snapshots (as older versions wrote) loads, and replay says why not.
+    old = load_model(path)
+    old.replay_weights = None
+    old_path = tmp_path / "old.safetensors"
+    save_model(old_path, old)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(old_path), ""))
+    w2.findChild(QAction, "actionLoadModel").trigger()
+    qtbot.waitUntil(lambda: not bar.slider.isEnabled(), timeout=60_000)
+    assert "keeps no snapshots" in find(w2, QLabel, "replayLabel").text()

@@ -57,8 +57,10 @@ class WeightHistory:
     def add(self, epoch: int, step: int, model) -> None:
         """Take a snapshot of `model` after `epoch` epochs (if the stride wants it). The
         newest epoch is always kept: it replaces the previous newest when off-stride."""
-        weights = {
-            k: v.detach().float().cpu().numpy().copy() for k, v in model.state_dict().items()
+        weights = {  # the floating-point state (batch norm's step counter is not needed)
+            k: v.detach().float().cpu().numpy().copy()
+            for k, v in model.state_dict().items()
+            if v.is_floating_point()
         }
         self.add_weights(epoch, step, weights)
 
@@ -134,7 +136,8 @@ class Replay:
         snap = self.weights.nearest(epoch)
         if snap is None:
             return None
-        self.model.load_state_dict({k: torch.from_numpy(v) for k, v in snap.weights.items()})
+        state = {k: torch.from_numpy(v) for k, v in snap.weights.items()}
+        self.model.load_state_dict(state, strict=False)  # all but batch norm's counter
         look = self.looker.look(self.model, step=snap.step, layer=layer)
         grid = None
         if self.boundary_source is not None:

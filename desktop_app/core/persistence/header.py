@@ -153,9 +153,9 @@ def read_sections(p: Path, metadata: dict[str, str]) -> dict:
     if version < 1 or (version < current and version not in persistence.MIGRATIONS):
         raise fail(p, f"model format {version} is not one Odyssey ever wrote")
     sections = {}
-    for key in (*_SECTIONS, "resume"):
+    for key in (*_SECTIONS, "resume", "replay"):
         if key not in metadata:
-            if key == "resume":
+            if key in ("resume", "replay"):  # optional (replay: since Odyssey 0.11)
                 continue
             raise fail(p, f"its metadata has no {key!r} entry")
         try:

@@ -55,6 +55,9 @@ class LoadedModel:
     app_version: str = ""
     format_version: int = persistence.MODEL_FORMAT_VERSION  # as written in the file
     path: Path | None = None
+    # core.inspect.replay.WeightHistory: the run's weights epoch by epoch (epoch replay),
+    # saved with the training state; None in files without it (and in older files).
+    replay_weights: object | None = None
 
     @property
     def n_parameters(self) -> int:
@@ -184,6 +187,14 @@ def _encode(m: LoadedModel, include_resume: bool) -> tuple[dict, dict[str, str]]
     if include_resume and r is not None:
         tensors.update(_resume_tensors_of(r, tensors))
         metadata["resume"] = dumps(_resume_meta_of(r, tensors))
+    snaps = getattr(m.replay_weights, "snapshots", None) or []
+    if include_resume and len(snaps) >= 2:
+        for i, snap in enumerate(snaps):
+            for k, v in snap.weights.items():
+                tensors[f"replay.{i}.{k}"] = torch.from_numpy(np.ascontiguousarray(v))
+        metadata["replay"] = dumps(
+            {"epochs": [s.epoch for s in snaps], "steps": [s.step for s in snaps]}
+        )
     return tensors, metadata
 
 
@@ -274,6 +285,12 @@ def load_model(path: str | Path) -> LoadedModel:
     expected["history.batch_loss"] = ((hist_meta["n_steps"],), "F64")
     expected["history.batch_lr"] = ((hist_meta["n_steps"],), "F64")
     expected["history.epochs"] = ((hist_meta["n_epochs"], len(hist_meta["epoch_columns"])), "F64")
+    replay_meta = replay_section(p, sections.get("replay"))
+    if replay_meta is not None:
+        floats = [k for k, v in skeleton.state_dict().items() if v.is_floating_point()]
+        for i in range(len(replay_meta["epochs"])):
+            for k in floats:
+                expected[f"replay.{i}.{k}"] = (model_shapes[k][0], "F32")
     saved_resume = None
     if "resume" in sections:
         saved_resume = resume_meta(p, sections["resume"], project, param_shapes)
@@ -301,7 +318,41 @@ def load_model(path: str | Path) -> LoadedModel:
         app_version=str(metadata.get("app_version", "")),
         format_version=int(metadata["format_version"]),
         path=p,
+        replay_weights=replay_from(replay_meta, tensors),
     )
+
+
+def replay_section(p: Path, raw) -> dict | None:
+    """The replay metadata, checked: epochs and steps, as many of each, at most
+    MAX_SNAPSHOTS (a damaged count cannot ask for thousands of tensors)."""
+    from desktop_app.core.inspect.replay import MAX_SNAPSHOTS
+
+    if raw is None:
+        return None
+    epochs, steps = raw.get("epochs"), raw.get("steps")
+    ok = (
+        isinstance(epochs, list)
+        and isinstance(steps, list)
+        and len(epochs) == len(steps)
+        and 2 <= len(epochs) <= MAX_SNAPSHOTS
+        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in epochs + steps)
+    )
+    if not ok:
+        raise fail(p, "its epoch-replay metadata is damaged (epochs and steps do not match)")
+    return {"epochs": epochs, "steps": steps}
+
+
+def replay_from(meta: dict | None, tensors: dict):
+    from desktop_app.core.inspect.replay import Snapshot, WeightHistory
+
+    if meta is None:
+        return None
+    history = WeightHistory()
+    for i, (epoch, step) in enumerate(zip(meta["epochs"], meta["steps"])):
+        prefix = f"replay.{i}."
+        weights = {k[len(prefix) :]: v.numpy() for k, v in tensors.items() if k.startswith(prefix)}
+        history.snapshots.append(Snapshot(epoch, step, weights))
+    return history
 
 
 def _plain(t: torch.Tensor) -> torch.Tensor:

@@ -9,6 +9,7 @@ banner; nothing here raises to the user.
 
 from __future__ import annotations
 
+import logging
 import re
 import textwrap
 from pathlib import Path
@@ -29,6 +30,8 @@ from desktop_app.ui.settings import AppSettings
 
 MODEL_FILTER = "Odyssey model (*.safetensors);;All files (*)"
 JOB = "model-file"
+
+log = logging.getLogger(__name__)
 
 
 class ModelCommands:
@@ -132,7 +135,7 @@ class ModelCommands:
 
     def _show(self, path: str, payload) -> None:
         """(GUI thread) Put a loaded model everywhere: panels, plots, results, Predict."""
-        loaded, y_true, y_pred, note, boundary = payload
+        loaded, y_true, y_pred, note, boundary, inside, replay = payload
         self.notifier.clear_status()
         if self.controller.busy:  # Train waits for model files; never mix two runs
             self.notifier.error("Training started while the model loaded; load it again.")
@@ -140,7 +143,9 @@ class ModelCommands:
         self.notifier.dismiss()
         self.session.replace(loaded.project)
         self.display.show_history(loaded)
-        outcome = RunOutcome(loaded.result, loaded, y_true, y_pred, boundary, Path(path).name, note)
+        outcome = RunOutcome(
+            loaded.result, loaded, y_true, y_pred, boundary, Path(path).name, note, inside, replay
+        )
         self.display.show_outcome(outcome, self.session.project)
         self.session.set_model(loaded)
         self._remember_folder(path)
@@ -232,29 +237,43 @@ def read_model(path: str):
                 f"prepared again ({error_message(exc)}); the metrics above come from "
                 "the model file."
             )
-    return loaded, y_true, y_pred, note, loaded_boundary(loaded)
+    return (loaded, y_true, y_pred, note, *loaded_views(loaded))
 
 
-def loaded_boundary(loaded):
-    """(job thread) A loaded model's decision boundary (fitted curve, heat map) over its
-    training data (prepared again), on the default plane, or None: nothing to draw, or no
-    data to span. RunDisplay redraws it on the plane the user chose."""
+def loaded_views(loaded):
+    """(job thread) What a loaded model shows besides its numbers, from its training
+    data prepared again: the decision boundary (fitted curve, heat map) on the default
+    plane (RunDisplay redraws it on the plane the user chose), the look inside the
+    network, and epoch replay when the file keeps snapshots. Each is None when there is
+    nothing to draw or the data cannot be prepared again (an imported table)."""
     from desktop_app.core.boundary import BoundarySource, unavailable_reason
 
     prep = loaded.preprocessing
-    if unavailable_reason(prep.task, prep.n_features):
-        return None
     try:
         from desktop_app.core.data import prepare
+        from desktop_app.core.inspect.look import Looker
+        from desktop_app.core.inspect.replay import Replay
         from desktop_app.core.prepared import same_preprocessing
 
         d = prepare(loaded.project.data)
         if not same_preprocessing(d.prep, prep):
-            return None
-        plane = BoundarySource.of(prep, d.x_train, d.y_train)
-        return plane.grid(loaded.model) if plane is not None else None
+            return None, None, None
+        source = None
+        if not unavailable_reason(prep.task, prep.n_features):
+            source = BoundarySource.of(prep, d.x_train, d.y_train)
+        boundary = source.grid(loaded.model) if source is not None else None
+        looker = Looker.of(d)
+        look = looker.look(loaded.model, step=loaded.result.steps)
+        replay = None
+        if loaded.replay_weights is not None:
+            m = loaded.project.model
+            replay = Replay(
+                loaded.replay_weights, m, prep.n_features, prep.n_outputs, looker, source
+            )
+        return boundary, look, replay
     except Exception:  # noqa: BLE001 - the rest of the model is shown regardless
-        return None
+        log.exception("could not prepare the loaded model's data for its views")
+        return None, None, None
 
 
 def regression_points(loaded) -> tuple[np.ndarray, np.ndarray]:
