@@ -86,6 +86,7 @@ class DecisionBoundaryPlot(LivePlot):
         self._drawn_points = None
         self._drawn_rect = None
         self._drawn_labels = None
+        self._drawn_aspect = None
         self._drawn_plane = None
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot_item.addItem(self.image)
@@ -224,6 +225,7 @@ class DecisionBoundaryPlot(LivePlot):
         self._drawn_plane = None
         self._drawn_rect = None
         self._drawn_labels = None
+        self._drawn_aspect = None
         self.readout_label.setText("")
         self._show_plot(False)
         self._set_note(note)
@@ -231,6 +233,7 @@ class DecisionBoundaryPlot(LivePlot):
     # ------------------------------------------------------------------ drawing
     def _draw_curve(self, g) -> None:
         self.plot_item.setAspectLocked(False)  # a curve: its axes have different units
+        self._drawn_aspect = False
         self.title_label.setText("<b>Fitted curve</b>")
         self._set_caption("")
         self.image.clear()
@@ -255,12 +258,15 @@ class DecisionBoundaryPlot(LivePlot):
         if isinstance(g, CurveGrid):
             self._draw_curve(g)
             return
-        self.plot_item.setAspectLocked(g.equal_scale, ratio=1.0)
+        if self._drawn_aspect != g.equal_scale:  # each call lays the view out again
+            self._drawn_aspect = g.equal_scale
+            self.plot_item.setAspectLocked(g.equal_scale, ratio=1.0)
         if g.choice != self._drawn_plane:  # another plane: its own view, from the start
             self._drawn_plane = g.choice
             if not self.following:
                 self.auto_range()
-        self.curve.setData([], [])
+        if self.curve.xData is not None and len(self.curve.xData):
+            self.curve.setData([], [])  # a fitted curve drawn before
         (x0, x1), (y0, y1) = g.x_range, g.y_range
         if isinstance(g, HeatGrid):
             self._set_title("Predicted value")
