@@ -137,7 +137,8 @@ def settle(app: QApplication, window, timeout_s: float = 60.0) -> None:
     while time.perf_counter() < end:
         app.processEvents()
         busy = preview is not None and preview.is_busy()
-        if not busy and not any(p.is_dirty for p in window.plots.all):
+        # A hidden plot (another tab shown) stays dirty until it is shown again.
+        if not busy and not any(p.is_dirty and p.isVisible() for p in window.plots.all):
             break
         time.sleep(0.01)
     app.processEvents()

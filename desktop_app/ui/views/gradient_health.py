@@ -144,6 +144,8 @@ class GradientHealthView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setWordWrap(False)
         self.table.setToolTip(
             "‖W‖: size of the layer's weights; ‖∇W‖: size of the gradient the last step "
             "used; ratio (the update ratio): how much a plain step of the learning rate would change "

@@ -185,6 +185,8 @@ class InsideView(QWidget):
         self.show_sample(look.network, input_names, live)
         if look.activations is not None:
             self.activations.show_space(look.activations, look.labels, self.class_names)
+            if not live and self.activations.isVisible():
+                self.activations.redraw_now()  # a replayed epoch: at once, not on the clock
         if look.neurons is not None:
             self.neurons.setVisible(True)
             self.neurons.show_maps(look.neurons)
