@@ -7,24 +7,10 @@ the test ran but could suggest none (the reason says why), 2 for bad input.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from desktop_app.cli.table import load_table_data
-from desktop_app.cli.train import load_project
-from desktop_app.core.errors import OdysseyError
-
-
-def check_csv_target(path: str) -> None:
-    """Fail before the test, not after it, when the CSV could not be written."""
-    p = Path(path)
-    folder = p.parent if str(p.parent) else Path(".")
-    if p.is_dir():
-        raise OdysseyError(f"--csv {path}: that is a folder; give a file name")
-    if not folder.is_dir():
-        raise OdysseyError(f"--csv {path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise OdysseyError(f"--csv {path}: folder {folder} is not writable")
+from desktop_app.cli.train import check_can_write, load_project
 
 
 def cmd_lr_find(args) -> int:
@@ -37,7 +23,7 @@ def cmd_lr_find(args) -> int:
 
     check_range(args.steps, 1e-7, 10.0)
     if args.csv:
-        check_csv_target(args.csv)
+        check_can_write(args.csv, "--csv")
     project = load_project(args.project, args.overrides, args.device)
     console = Console(highlight=False, width=120, soft_wrap=True)  # lines to copy stay whole
     console.print(f"[bold]Odyssey[/bold] — learning-rate test of {project.name}")

@@ -120,13 +120,14 @@ def cmd_train(args) -> int:
     return 0
 
 
-def check_can_write(path: str) -> None:
-    """Fail before a long run, not after it, when the model could not be saved."""
+def check_can_write(path: str, option: str = "--save") -> None:
+    """Fail before a long run, not after it, when its file (the model for --save, the
+    curve for lr-find's --csv) could not be written."""
     p = Path(path)
     folder = p.parent if str(p.parent) else Path(".")
     if p.is_dir():
-        raise OdysseyError(f"--save {path}: that is a folder; give a file name")
+        raise OdysseyError(f"{option} {path}: that is a folder; give a file name")
     if not folder.is_dir():
-        raise OdysseyError(f"--save {path}: folder {folder} does not exist")
+        raise OdysseyError(f"{option} {path}: folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
-        raise OdysseyError(f"--save {path}: folder {folder} is not writable")
+        raise OdysseyError(f"{option} {path}: folder {folder} is not writable")

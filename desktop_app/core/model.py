@@ -14,7 +14,7 @@ from torch import nn
 
 from desktop_app.core.specs.model import ModelSpec
 
-__all__ = ["build_model", "summary", "LayerRow"]
+__all__ = ["build_model", "summary", "LayerRow", "activation_name"]
 
 _ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -25,6 +25,15 @@ _ACTIVATIONS = {
     "sigmoid": nn.Sigmoid,
     "identity": nn.Identity,
 }
+
+
+def activation_name(module: nn.Module) -> str | None:
+    """The spec's name of an activation module build_model makes ("relu", ...), or None
+    for a module that is not one (a Linear, batch norm, dropout)."""
+    for name, cls in _ACTIVATIONS.items():
+        if type(module) is cls and name != "identity":
+            return name
+    return None
 
 
 def build_model(spec: ModelSpec, n_inputs: int, n_outputs: int) -> nn.Sequential:

@@ -119,21 +119,10 @@ def _blocks(model) -> list[list]:
 
 
 def _activation_name(block) -> str:
-    from torch import nn
+    from desktop_app.core.model import activation_name
 
-    kinds = {
-        nn.ReLU: "relu",
-        nn.LeakyReLU: "leaky_relu",
-        nn.ELU: "elu",
-        nn.GELU: "gelu",
-        nn.Tanh: "tanh",
-        nn.Sigmoid: "sigmoid",
-    }
-    for m in block[1:]:
-        for cls, name in kinds.items():
-            if isinstance(m, cls):
-                return name
-    return "identity"
+    names = [activation_name(m) for m in block[1:]]
+    return next((n for n in names if n is not None), "identity")
 
 
 def _pooled(w: np.ndarray, limit: int = WEIGHT_LIMIT) -> tuple[np.ndarray, bool]:

@@ -25,6 +25,7 @@ from desktop_app.core.catalog import BINARY, MULTICLASS, REGRESSION
 from desktop_app.core.inspect.step_loss import LossFormula, write_loss
 from desktop_app.core.inspect.step_sample import Sample
 from desktop_app.core.inspect.step_update import factor, number
+from desktop_app.core.model import activation_name
 from desktop_app.core.prepared import Preprocessing
 from desktop_app.core.specs.project import Project
 from desktop_app.core.training_parts import make_loss, make_optimizer
@@ -39,14 +40,6 @@ DERIVATIVES = {  # f'(z) as a learner reads it, by activation name
     "tanh": "f'(z) = 1 − tanh²(z) = 1 − a²",
     "sigmoid": "f'(z) = σ(z)·(1 − σ(z)) = a·(1 − a)",
     "identity": "f'(z) = 1",
-}
-_NAMES = {
-    nn.ReLU: "relu",
-    nn.LeakyReLU: "leaky_relu",
-    nn.ELU: "elu",
-    nn.GELU: "gelu",
-    nn.Tanh: "tanh",
-    nn.Sigmoid: "sigmoid",
 }
 
 
@@ -161,7 +154,7 @@ def _forward(groups, x: torch.Tensor):
                     f"units to 0 and multiplies the others by 1/(1 − p) = {number(1 / (1 - m.p))}."
                 )
             else:
-                act, act_name = m, _NAMES.get(type(m), type(m).__name__.lower())
+                act, act_name = m, activation_name(m) or type(m).__name__.lower()
         a = act(pre) if act is not None else pre
         if a is not z:
             a.retain_grad()
