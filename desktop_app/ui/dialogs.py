@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
+    QProgressDialog,
     QSizePolicy,
     QToolButton,
     QWidget,
@@ -83,3 +84,25 @@ def show_unexpected_error(parent: QWidget | None, summary: str, details: str) ->
     box.setDetailedText(details)
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
     box.exec()
+
+
+SHOW_PROGRESS_AFTER_MS = 300  # a quick job never flashes a progress dialog
+
+
+def progress_dialog(
+    parent: QWidget | None, text: str, name: str, accessible: str, title: str, cancel
+) -> QProgressDialog:
+    """A window-modal progress dialog (0 to 1000) for a background job, shown only when
+    the job takes longer than SHOW_PROGRESS_AFTER_MS; Cancel calls `cancel`. It stays
+    until closed (no auto-close or reset when the bar is full)."""
+    dialog = QProgressDialog(text, "Cancel", 0, 1000, parent)
+    dialog.setObjectName(name)
+    dialog.setAccessibleName(accessible)
+    dialog.setWindowTitle(title)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(SHOW_PROGRESS_AFTER_MS)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    dialog.setValue(0)
+    dialog.canceled.connect(cancel)
+    return dialog

@@ -15,19 +15,19 @@ history and plots stay as they were.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QProgressDialog
 
 from desktop_app.ui.action_state import Permissions
 from desktop_app.ui.commands.files import BUSY
 from desktop_app.ui.commands.notifier import Notifier
 from desktop_app.ui.commands.tables import TableCommands
+from desktop_app.ui.dialogs import progress_dialog
 from desktop_app.ui.jobs import JobRunner, error_message
 from desktop_app.ui.session import Session
 
 ACTION = "actionFindLearningRate"
 JOB = "lr-find"
-SHOW_PROGRESS_AFTER_MS = 300  # a quick test never flashes a dialog
 PANEL_LR_RANGE = (1e-6, 10.0)  # what the Optimizer panel's rate field holds
 
 
@@ -86,23 +86,14 @@ class LrFindCommands(QObject):
         return True
 
     def _progress_dialog(self) -> QProgressDialog:
-        dialog = QProgressDialog(
-            "Training a copy of the network at rising learning rates…",
-            "Cancel",
-            0,
-            1000,
+        return progress_dialog(
             self.notifier.parent,
+            "Training a copy of the network at rising learning rates…",
+            "lrFindProgress",
+            "Testing learning rates",
+            "Find learning rate",
+            self.cancel,
         )
-        dialog.setObjectName("lrFindProgress")
-        dialog.setAccessibleName("Testing learning rates")
-        dialog.setWindowTitle("Find learning rate")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(SHOW_PROGRESS_AFTER_MS)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        dialog.setValue(0)
-        dialog.canceled.connect(self.cancel)
-        return dialog
 
     @Slot()
     def cancel(self) -> None:

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Slot
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox, QWidget
 
 from desktop_app.core.errors import OdysseyError
 from desktop_app.core.specs.project import Project
@@ -24,12 +24,11 @@ from desktop_app.core.specs.table import TableSpec
 from desktop_app.ui.action_state import Permissions
 from desktop_app.ui.commands.files import BUSY
 from desktop_app.ui.commands.notifier import Notifier
+from desktop_app.ui.dialogs import progress_dialog
 from desktop_app.ui.jobs import error_message
 from desktop_app.ui.session import Session
 from desktop_app.ui.settings import AppSettings
 from desktop_app.ui.table_loader import LoadedTable, TableLoader
-
-SHOW_PROGRESS_AFTER_MS = 300  # a quick load never flashes a dialog
 
 
 def ask_use_new_content(parent: QWidget, message: str) -> bool:
@@ -145,17 +144,14 @@ class _TrainLoad(QObject):
         super().__init__(parent)
         self.tables, self.project, self.train = tables, project, train
         name = Path(project.data.table.path).name
-        dialog = QProgressDialog(f"Reading {name}…", "Cancel", 0, 1000, parent)
-        dialog.setObjectName("tableLoadProgress")
-        dialog.setAccessibleName("Reading the table")
-        dialog.setWindowTitle("Reading the table")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(SHOW_PROGRESS_AFTER_MS)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        dialog.setValue(0)
-        dialog.canceled.connect(self.cancel)
-        self.dialog = dialog
+        self.dialog = progress_dialog(
+            parent,
+            f"Reading {name}…",
+            "tableLoadProgress",
+            "Reading the table",
+            "Reading the table",
+            self.cancel,
+        )
 
     def start(self, accept_changed: bool = False) -> None:
         self.dialog.setValue(0)
