@@ -89,20 +89,46 @@ def show_unexpected_error(parent: QWidget | None, summary: str, details: str) ->
 SHOW_PROGRESS_AFTER_MS = 300  # a quick job never flashes a progress dialog
 
 
-def progress_dialog(
-    parent: QWidget | None, text: str, name: str, accessible: str, title: str, cancel
-) -> QProgressDialog:
-    """A window-modal progress dialog (0 to 1000) for a background job, shown only when
-    the job takes longer than SHOW_PROGRESS_AFTER_MS; Cancel calls `cancel`. It stays
-    until closed (no auto-close or reset when the bar is full)."""
-    dialog = QProgressDialog(text, "Cancel", 0, 1000, parent)
-    dialog.setObjectName(name)
-    dialog.setAccessibleName(accessible)
-    dialog.setWindowTitle(title)
-    dialog.setWindowModality(Qt.WindowModality.WindowModal)
-    dialog.setMinimumDuration(SHOW_PROGRESS_AFTER_MS)
-    dialog.setAutoClose(False)
-    dialog.setAutoReset(False)
-    dialog.setValue(0)
-    dialog.canceled.connect(cancel)
-    return dialog
+class JobProgress:
+    """A window-modal progress dialog (0 to 1000) for background jobs of one kind, shown
+    only when a job takes longer than SHOW_PROGRESS_AFTER_MS; Cancel calls `cancel`.
+
+    One dialog serves every job of its owner: `start` shows it afresh, `close` hides it.
+    It is never deleted while the app runs. A window-modal QProgressDialog processes
+    events inside setValue(), and deleting one progress dialog while the next one's
+    setValue() was running crashed the app (QProgressDialog::setValue on a destroyed
+    bar, seen on a busy machine when one job's end and the next job's progress met).
+    """
+
+    def __init__(
+        self, parent: QWidget | None, text: str, name: str, accessible: str, title: str, cancel
+    ):
+        dialog = QProgressDialog(text, "Cancel", 0, 1000, parent)
+        dialog.setObjectName(name)
+        dialog.setAccessibleName(accessible)
+        dialog.setWindowTitle(title)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(SHOW_PROGRESS_AFTER_MS)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.canceled.connect(cancel)
+        dialog.reset()  # hidden until a job runs long enough
+        self.dialog = dialog
+        self.running = False
+
+    def start(self, text: str | None = None) -> None:
+        """A new job: the dialog appears if it runs past the minimum duration."""
+        if text is not None:
+            self.dialog.setLabelText(text)
+        self.dialog.reset()
+        self.running = True
+        self.dialog.setValue(0)
+
+    def set_fraction(self, fraction: float) -> None:
+        if self.running:
+            self.dialog.setValue(int(1000 * fraction))  # may run the job's result handler
+
+    def close(self) -> None:
+        self.running = False
+        self.dialog.hide()
+        self.dialog.reset()

@@ -214,3 +214,27 @@ def test_the_action_waits_while_a_file_is_read_or_a_test_runs(job):
 def test_the_action_needs_a_project_that_can_train():
     facts = type("S", (), {"project": None, "model": None, "problem": "fix the rate"})()
     assert not enablement(RunState.IDLE, frozenset(), facts)["actionFindLearningRate"]
+
+
+def test_back_to_back_tests_share_one_progress_dialog_that_is_never_deleted(
+    qtbot, make_main_window, monkeypatch
+):
+    """A window-modal progress dialog runs the event loop inside setValue(); deleting
+    the last test's dialog there while the next test's one was updating crashed the app
+    (a segfault in QProgressDialog::setValue, on a busy machine). Every test now reuses
+    one dialog, shown at once here so that setValue() does process events."""
+    from PySide6.QtWidgets import QDialog, QProgressDialog
+
+    import desktop_app.ui.dialogs as dialogs
+
+    monkeypatch.setattr(dialogs, "SHOW_PROGRESS_AFTER_MS", 0)
+    w = make_main_window(Project().with_overrides(SMALL))
+    seen = []
+    for _ in range(3):
+        dialog = open_result(qtbot, w)
+        progress = w.findChildren(QProgressDialog, "lrFindProgress")
+        seen.append(progress)
+        assert not progress[0].isVisible()  # hidden again once the answer came
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda: not w.findChild(QDialog, "lrFindDialog"))
+    assert all(len(p) == 1 for p in seen) and seen[0][0] is seen[1][0] is seen[2][0]

@@ -16,13 +16,12 @@ history and plots stay as they were.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Slot
-from PySide6.QtWidgets import QProgressDialog
 
 from desktop_app.ui.action_state import Permissions
 from desktop_app.ui.commands.files import BUSY
 from desktop_app.ui.commands.notifier import Notifier
 from desktop_app.ui.commands.tables import TableCommands
-from desktop_app.ui.dialogs import progress_dialog
+from desktop_app.ui.dialogs import JobProgress
 from desktop_app.ui.jobs import JobRunner, error_message
 from desktop_app.ui.session import Session
 
@@ -46,7 +45,7 @@ class LrFindCommands(QObject):
         super().__init__(parent)
         self.session, self.permissions, self.jobs = session, permissions, jobs
         self.tables, self.notifier = tables, notifier
-        self.progress_dialog: QProgressDialog | None = None
+        self.progress: JobProgress | None = None  # one dialog for every test
         self.dialog = None  # views.lr_find.LrFindDialog of the last result
 
     @Slot()
@@ -81,12 +80,14 @@ class LrFindCommands(QObject):
 
         self.notifier.dismiss()
         self.notifier.status("Testing learning rates…")
-        self.progress_dialog = self._progress_dialog()
+        if self.progress is None:
+            self.progress = self._progress_dialog()
+        self.progress.start()
         self.jobs.submit(run, self._done, self._failed, self._progress, kind=JOB)
         return True
 
-    def _progress_dialog(self) -> QProgressDialog:
-        return progress_dialog(
+    def _progress_dialog(self) -> JobProgress:
+        return JobProgress(
             self.notifier.parent,
             "Training a copy of the network at rising learning rates…",
             "lrFindProgress",
@@ -100,15 +101,12 @@ class LrFindCommands(QObject):
         self.jobs.cancel(JOB)
 
     def _progress(self, fraction: float) -> None:
-        if self.progress_dialog is not None:
-            self.progress_dialog.setValue(int(1000 * fraction))
+        if self.progress is not None:
+            self.progress.set_fraction(fraction)
 
     def _finish(self) -> None:
-        dialog, self.progress_dialog = self.progress_dialog, None
-        if dialog is not None:
-            dialog.canceled.disconnect(self.cancel)
-            dialog.close()
-            dialog.deleteLater()
+        if self.progress is not None:
+            self.progress.close()
         self.notifier.clear_status()
 
     def _done(self, result) -> None:

@@ -24,7 +24,7 @@ from desktop_app.core.specs.table import TableSpec
 from desktop_app.ui.action_state import Permissions
 from desktop_app.ui.commands.files import BUSY
 from desktop_app.ui.commands.notifier import Notifier
-from desktop_app.ui.dialogs import progress_dialog
+from desktop_app.ui.dialogs import JobProgress
 from desktop_app.ui.jobs import error_message
 from desktop_app.ui.session import Session
 from desktop_app.ui.settings import AppSettings
@@ -65,6 +65,7 @@ class TableCommands:
         self.session, self.permissions, self.loader = session, permissions, loader
         self.notifier, self.settings, self.dataset_dock = notifier, settings, dataset_dock
         self.import_dialog = None  # import_dialog.ImportTableDialog, once opened
+        self.load_progress: JobProgress | None = None  # one dialog for every read
 
     # ------------------------------------------------------------------ import
     def import_table(self, path: str | Path | None = None):
@@ -143,18 +144,19 @@ class _TrainLoad(QObject):
         parent = tables.notifier.parent
         super().__init__(parent)
         self.tables, self.project, self.train = tables, project, train
-        name = Path(project.data.table.path).name
-        self.dialog = progress_dialog(
-            parent,
-            f"Reading {name}…",
-            "tableLoadProgress",
-            "Reading the table",
-            "Reading the table",
-            self.cancel,
-        )
+        if tables.load_progress is None:  # one dialog for every table read
+            tables.load_progress = JobProgress(
+                parent,
+                "Reading the table…",
+                "tableLoadProgress",
+                "Reading the table",
+                "Reading the table",
+                tables.loader.cancel,
+            )
+        self.progress = tables.load_progress
 
     def start(self, accept_changed: bool = False) -> None:
-        self.dialog.setValue(0)
+        self.progress.start(f"Reading {Path(self.project.data.table.path).name}…")
         self.tables.notifier.status(f"Reading {Path(self.project.data.table.path).name}…")
         self.tables.loader.load(
             self.project, self._done, self._failed, self._progress, accept_changed=accept_changed
@@ -165,12 +167,10 @@ class _TrainLoad(QObject):
         self.tables.loader.cancel()
 
     def _progress(self, fraction: float) -> None:
-        self.dialog.setValue(int(1000 * fraction))
+        self.progress.set_fraction(fraction)
 
     def _finish(self) -> None:
-        self.dialog.canceled.disconnect(self.cancel)
-        self.dialog.close()
-        self.dialog.deleteLater()
+        self.progress.close()
         self.tables.notifier.clear_status()
         self.setParent(None)
 
