@@ -14,7 +14,7 @@ from torch import nn
 
 from desktop_app.core.specs.model import ModelSpec
 
-__all__ = ["build_model", "summary", "LayerRow", "activation_name"]
+__all__ = ["build_model", "summary", "LayerRow", "activation_name", "layer_groups"]
 
 _ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -34,6 +34,20 @@ def activation_name(module: nn.Module) -> str | None:
         if type(module) is cls and name != "identity":
             return name
     return None
+
+
+def layer_groups(model: nn.Sequential) -> list[list[nn.Module]]:
+    """The network as a learner reads its layers: each Linear with the modules after it
+    (batch norm, activation, dropout) up to the next Linear."""
+    groups: list[list[nn.Module]] = []
+    for m in model:
+        if isinstance(m, nn.Linear):
+            groups.append([m])
+        elif groups:
+            groups[-1].append(m)
+        else:
+            raise ValueError(f"the network starts with {type(m).__name__}, not a Linear layer")
+    return groups
 
 
 def build_model(spec: ModelSpec, n_inputs: int, n_outputs: int) -> nn.Sequential:

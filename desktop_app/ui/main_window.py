@@ -26,18 +26,12 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
-from PySide6.QtWidgets import (
-    QApplication,
-    QDockWidget,
-    QMainWindow,
-    QMessageBox,
-    QStyle,
-    QTabWidget,
-)
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QStyle
 
 from desktop_app.core.specs.project import Project
 from desktop_app.ui.action_state import Permissions
 from desktop_app.ui.actions import ActionTargets, build_actions
+from desktop_app.ui.central_tabs import central_tabs
 from desktop_app.ui.commands.closing import CloseGuard
 from desktop_app.ui.commands.exports import HistoryExports
 from desktop_app.ui.commands.files import ProjectFiles, RecentFiles
@@ -99,14 +93,7 @@ class MainWindow(QMainWindow):
         self.plots = PlotsArea(self.history, self.settings)
         self.banner = self.plots.banner
         self.inside = InsideView()
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("centralTabs")
-        self.tabs.setAccessibleName("Training plots or the inside of the network")
-        self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.plots, "&Training")
-        self.tabs.addTab(self.inside, "&Inside the network")
-        self.tabs.setTabToolTip(0, "Loss, metric and learning rate as the run goes")
-        self.tabs.setTabToolTip(1, "Weights, activations and gradient health of the network, live")
+        self.tabs = central_tabs(self.plots, self.inside)
         self.setCentralWidget(self.tabs)
         self.status = RunStatusBar(self)
         self.setStatusBar(self.status)

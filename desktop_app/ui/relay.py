@@ -102,12 +102,8 @@ class EventRelay(Callback):
         self._rate_step = self._step
         self._rate_t = 0.0
         self._last_emit = self._t0
-        self._setup_boundary(trainer)
-        self._maybe_boundary(trainer, first=True)  # the initial weights' picture, at once
-        from desktop_app.core.inspect.replay import WeightHistory
-
-        self.weights = WeightHistory()
-        self.weights.add(trainer.epoch, trainer.global_step, trainer.model)
+        self._setup_views(trainer)
+        self._maybe_views(trainer, first=True)  # the initial weights' picture, at once
         self._early = trainer.early_stopping  # for the time left if it stops improving
         self.worker.started.emit(self.info)
 
@@ -133,20 +129,20 @@ class EventRelay(Callback):
         """After an engine event: while the run holds (stepping, slow motion) show exactly
         where it stands; otherwise coalesce."""
         held = self.timed.paused or self.timed.paced
-        self._maybe_boundary(trainer, first=first or held)
+        self._maybe_views(trainer, first=first or held)
         if held:
             self.flush()
         else:
             self._maybe_flush()
 
     def on_fit_end(self, trainer) -> None:
-        self._maybe_boundary(trainer, force=True)
+        self._maybe_views(trainer, force=True)
         self.flush(phase="evaluating")
 
     def on_exception(self, trainer, exc) -> None:
         self.flush()
 
-    # -- decision boundary (training thread)
+    # -- the views: decision boundary, inside the network, replay (training thread)
     def replay(self, trainer):
         """Epoch replay of this run (core.inspect.replay.Replay), or None."""
         if self.weights is None or len(self.weights.snapshots) < 2 or self._looker is None:
@@ -163,16 +159,19 @@ class EventRelay(Callback):
             self._source,
         )
 
-    def _setup_boundary(self, trainer) -> None:
+    def _setup_views(self, trainer) -> None:
         from desktop_app.core.boundary import BoundarySource
         from desktop_app.core.inspect.look import Looker
+        from desktop_app.core.inspect.replay import WeightHistory
 
         d = trainer.data
         self._source = BoundarySource.of(d.prep, d.x_train, d.y_train)
         self._looker = Looker.of(d)
+        self.weights = WeightHistory()  # epoch replay: the start, then every epoch's end
+        self.weights.add(trainer.epoch, trainer.global_step, trainer.model)
         self._last_boundary = time.perf_counter()
 
-    def _maybe_boundary(self, trainer, first: bool = False, force: bool = False) -> None:
+    def _maybe_views(self, trainer, first: bool = False, force: bool = False) -> None:
         """The boundary and the network's numbers, on one clock."""
         now = time.perf_counter()
         if not (force or first or now - self._last_boundary >= BOUNDARY_INTERVAL_S):

@@ -105,19 +105,6 @@ class NetworkSample:
         return health_warnings(self.health)
 
 
-def _blocks(model) -> list[list]:
-    """The model's modules grouped into layers, each starting at a Linear."""
-    from torch import nn
-
-    blocks: list[list] = []
-    for m in model:
-        if isinstance(m, nn.Linear) or not blocks:
-            blocks.append([m])
-        else:
-            blocks[-1].append(m)
-    return blocks
-
-
 def _activation_name(block) -> str:
     from desktop_app.core.model import activation_name
 
@@ -145,7 +132,9 @@ def inspect_network(model, probe, lr: float = 0.0, step: int = 0) -> NetworkSamp
     """
     import torch
 
-    blocks = _blocks(model)
+    from desktop_app.core.model import layer_groups
+
+    blocks = layer_groups(model)
     n = int(probe.shape[0])
     was_training = model.training
     model.eval()

@@ -25,7 +25,7 @@ from desktop_app.core.catalog import BINARY, MULTICLASS, REGRESSION
 from desktop_app.core.inspect.step_loss import LossFormula, write_loss
 from desktop_app.core.inspect.step_sample import Sample
 from desktop_app.core.inspect.step_update import factor, number
-from desktop_app.core.model import activation_name
+from desktop_app.core.model import activation_name, layer_groups
 from desktop_app.core.prepared import Preprocessing
 from desktop_app.core.specs.project import Project
 from desktop_app.core.training_parts import make_loss, make_optimizer
@@ -110,19 +110,6 @@ class StepThrough:
 
 
 # ---------------------------------------------------------------------- the computation
-def _groups(model: nn.Sequential) -> list[list[nn.Module]]:
-    """The network as layers: each Linear with the modules after it."""
-    groups: list[list[nn.Module]] = []
-    for m in model:
-        if isinstance(m, nn.Linear):
-            groups.append([m])
-        elif groups:
-            groups[-1].append(m)
-        else:
-            raise ValueError(f"the network starts with {type(m).__name__}, not a Linear layer")
-    return groups
-
-
 def _arr(t: torch.Tensor | None) -> np.ndarray | None:
     """One sample's (1, n) tensor as a float64 vector."""
     return None if t is None else t.detach().double().numpy().reshape(-1)
@@ -175,7 +162,7 @@ def step_through(
     t = project.train
     net = copy.deepcopy(model).to("cpu").float()
     net.eval()
-    groups = _groups(net)
+    groups = layer_groups(net)
     notes = []
     if any(isinstance(m, nn.BatchNorm1d) for m in net):
         notes.append(

@@ -76,7 +76,6 @@ class NetworkValuesView(QWidget):
         self.row: int | None = None  # the probe row shown (None: the batch mean)
         self.input_names: list[str] = []
         self._images: dict[int, QImage] = {}
-        self.paint_count = 0
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         return QSize(520, 360)
@@ -139,7 +138,6 @@ class NetworkValuesView(QWidget):
 
     # ------------------------------------------------------------------ painting
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        self.paint_count += 1
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         text = self.palette().windowText().color()

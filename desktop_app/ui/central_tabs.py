@@ -1,0 +1,18 @@
+"""The window's central area: the training plots and the inside of the network, as two
+tabs (Alt+T, Alt+I). Only the tab on screen draws; the other keeps what it was fed."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QTabWidget, QWidget
+
+
+def central_tabs(plots: QWidget, inside: QWidget) -> QTabWidget:
+    tabs = QTabWidget()
+    tabs.setObjectName("centralTabs")
+    tabs.setAccessibleName("Training plots or the inside of the network")
+    tabs.setDocumentMode(True)
+    tabs.addTab(plots, "&Training")
+    tabs.addTab(inside, "&Inside the network")
+    tabs.setTabToolTip(0, "Loss, metric and learning rate as the run goes")
+    tabs.setTabToolTip(1, "Weights, activations and gradient health of the network, live")
+    return tabs
