@@ -39,4 +39,4 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 # constraints.txt pins torch to the CPU build and PySide6 to 6.11.3 (6.12.0 crashes on 3.11).
-.venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[test,package]'
+.venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[test,package,cluster]'
