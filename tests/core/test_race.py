@@ -107,3 +107,34 @@ def test_vary_names_variants_by_what_differs_and_rejects_bad_input():
     ]:
         with pytest.raises(SpecError, match=words):
             vary_projects(tiny(), bad)
+
+
+@pytest.mark.parametrize("dataset", ["moons", "blobs", "sine"])
+def test_the_stacked_step_is_the_network_run_per_variant(dataset):
+    """The batched products of the hot loop give what functional_call under vmap gives,
+    and each variant's loss is its own network's loss on the batch."""
+    import torch
+
+    from desktop_app.core.model import build_model
+    from desktop_app.core.training_parts import make_loss
+    from desktop_app.core.variants.stacked import StackedNetwork, losses_fn
+
+    p = tiny(f"data.dataset={dataset}", "model.hidden.0.activation=tanh")
+    d = prepare(p.data)
+    torch.manual_seed(0)
+    model = build_model(p.model, d.n_features, d.n_outputs)
+    net = StackedNetwork(model, 3)
+    with torch.no_grad():
+        net.data.add_(torch.randn_like(net.data) * 0.1)  # three different networks
+    x = torch.from_numpy(d.x_train[:50])
+    classify = dataset == "blobs"
+    y = torch.from_numpy(d.y_train[:50])
+    y = y if classify else y.float().unsqueeze(1)
+    loss = make_loss(p)
+    got = losses_fn(net, loss)(x, y)
+    reference = net.forward(x)
+    for v in range(3):
+        net.load_into(v, model)
+        with torch.no_grad():
+            torch.testing.assert_close(reference[v], model(x), atol=1e-6, rtol=1e-5)
+            assert float(got[v]) == pytest.approx(float(loss(model(x), y)), abs=1e-6)

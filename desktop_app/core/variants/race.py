@@ -185,7 +185,7 @@ class VectorRace:
         base = build_model(p.model, d.n_features, d.n_outputs).to(self.device)
         self.models = [copy.deepcopy(base) for _ in projects]  # for evaluation and results
         self.net = StackedNetwork(base, n)
-        self.opt = StackedOptimizer(projects, self.net.flat)
+        self.opt = StackedOptimizer(projects, self.net)
         self.loss_fn = make_loss(p)
         self.generator = torch.Generator().manual_seed(t.seed)
         self.views = [_VariantView(m) for m in self.models]
@@ -217,8 +217,9 @@ class VectorRace:
         )
         n, bs = len(x_train), t.batch_size
         losses_of = losses_fn(self.net, self.loss_fn)
-        flat, opt, control = self.net.flat, self.opt, self.control
-        snapshot = flat.detach().clone()
+        net, opt, control = self.net, self.opt, self.control
+        snapshot = net.data.clone()  # the weights after the last block with finite losses
+        ones = torch.ones(len(self.projects), device=self.device)
         for epoch in range(1, t.epochs + 1):
             if not any(self.active) or control.stop_requested:
                 break
@@ -237,8 +238,8 @@ class VectorRace:
                     if control.stop_requested:
                         break
                 losses = losses_of(xb, yb)
-                flat.grad = None
-                losses.sum().backward()
+                net.zero_grad()
+                losses.backward(ones)  # the gradient of their sum: each variant's own
                 opt.step()
                 block.append(losses.detach())
                 seen += len(xb)
@@ -274,8 +275,7 @@ class VectorRace:
             if k:
                 self.observer.on_batch_end(v, BatchBlock(epoch, steps, col[:k], lrs))
             if bad.any():  # the Trainer's non-finite stop: last finite block's weights back
-                with torch.no_grad():
-                    self.net.flat[v].copy_(snapshot[v])
+                self.net.copy_variant(v, snapshot)
                 self._stop(v, "non_finite")
                 lr = self.projects[v].train.lr
                 self.errors[v] = (
@@ -284,8 +284,7 @@ class VectorRace:
                 )
             else:
                 sums[v] = float((col * sizes).sum())
-        with torch.no_grad():
-            snapshot.copy_(self.net.flat)
+        snapshot.copy_(self.net.data)
         return sums
 
     def _stop(self, v: int, reason: str) -> None:

@@ -1,11 +1,12 @@
 """Several copies of one network as one stacked parameter tensor, trained in one step.
 
-The variants' parameters live in one (V, P) leaf tensor; each step views it as the
-network's named parameters (V, *shape), runs the network on the batch for all variants at
-once with torch.func (functional_call under vmap), and sums the per-variant losses: the
+The variants' parameters live in one flat buffer (stacked with torch.func's
+stack_module_state), viewed as the network's parameters (V, *shape); each step runs the
+network on the batch for all variants at once (batched matrix products; see losses_fn for
+why not vmap in the hot loop) and sums the per-variant losses: the
 gradient of the sum with respect to a variant's row is that variant's own gradient, since
 the variants share nothing. The update is torch's Adam, AdamW or SGD written out on the
-(V, P) tensor with each variant's settings as a (V, 1) column, so that four learning rates
+flat buffer with each variant's settings spread over its elements, so that four learning rates
 cost one handful of tensor operations per step instead of four optimizers.
 
 What a run of the Trainer does, this does the same way (same formulas as torch.optim's
@@ -14,6 +15,8 @@ to float rounding.
 """
 
 from __future__ import annotations
+
+import copy
 
 import torch
 from torch import nn
@@ -25,105 +28,158 @@ EPS = 1e-8  # torch.optim's default, which the Trainer's optimizers use
 
 
 class StackedNetwork:
-    """V copies of `model` (all starting from its weights) as one (V, P) tensor."""
+    """V copies of `model` (all starting from its weights) in one flat buffer.
+
+    The buffer holds each parameter's (V, *shape) block in turn, so every stacked
+    parameter is a contiguous view of it (a leaf autograd accumulates into in place, no
+    per-step slicing), and its gradients land in one flat gradient buffer the optimizer
+    updates with a handful of operations for all variants and layers at once."""
 
     def __init__(self, model: nn.Module, n_variants: int):
         self.model = model
-        params, _buffers = stack_module_state([model] * n_variants)
-        self.names = list(params)
-        self.shapes = [params[n].shape[1:] for n in self.names]
-        self.sizes = [int(torch.Size(s).numel()) for s in self.shapes]
-        flat = torch.cat([params[n].detach().reshape(n_variants, -1) for n in self.names], 1)
-        self.flat = flat.clone().requires_grad_(True)
         self.n = n_variants
+        stacked, _buffers = stack_module_state([model] * n_variants)
+        self.names = list(stacked)
+        self.data = torch.cat([stacked[k].detach().reshape(-1) for k in self.names])
+        self.grad = torch.zeros_like(self.data)
+        self.leaves: list[torch.Tensor] = []
+        self.owner = torch.empty(len(self.data), dtype=torch.long)  # variant of each element
+        offset = 0
+        for k in self.names:
+            shape, size = stacked[k].shape, stacked[k].numel()
+            leaf = self.data[offset : offset + size].view(shape).requires_grad_(True)
+            leaf.grad = self.grad[offset : offset + size].view(shape)
+            self.leaves.append(leaf)
+            self.owner[offset : offset + size] = torch.arange(n_variants).repeat_interleave(
+                size // n_variants
+            )
+            offset += size
+        self.owner = self.owner.to(self.data.device)
 
         def one(p: dict, x: torch.Tensor) -> torch.Tensor:
             return functional_call(model, p, (x,))
 
         self._forward = vmap(one, in_dims=(0, None))
 
-    def params(self, flat: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """The named parameters of every variant, as views of the flat tensor."""
-        flat = self.flat if flat is None else flat
-        parts = flat.split(self.sizes, dim=1)
-        return {n: p.view(self.n, *s) for n, p, s in zip(self.names, parts, self.shapes)}
+    def per_element(self, values: list[float]) -> torch.Tensor:
+        """One value per variant, spread over the flat buffer (each element its variant's)."""
+        column = torch.tensor(values, dtype=self.data.dtype, device=self.data.device)
+        return column[self.owner]
+
+    def params(self) -> dict[str, torch.Tensor]:
+        """The stacked parameters by name, (V, *shape) each."""
+        return dict(zip(self.names, self.leaves))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(V, B, outputs) for a batch (B, inputs) shared by all variants."""
+        """(V, B, outputs) for a batch (B, inputs) shared by all variants, by
+        functional_call under vmap: the reference the hot loop's products are tested against."""
         return self._forward(self.params(), x)
+
+    def zero_grad(self) -> None:
+        self.grad.zero_()
 
     def load_into(self, variant: int, module: nn.Module) -> None:
         """Copy one variant's weights into a module of the same network."""
         with torch.no_grad():
-            row = self.flat[variant]
-            for p, part in zip(module.parameters(), row.split(self.sizes)):
-                p.copy_(part.view_as(p))
+            for p, leaf in zip(module.parameters(), self.leaves):
+                p.copy_(leaf[variant])
+
+    def copy_variant(self, variant: int, source: torch.Tensor) -> None:
+        """Set one variant's weights from `source`, a copy of the flat buffer."""
+        with torch.no_grad():
+            mask = self.owner == variant
+            self.data[mask] = source[mask]
 
 
 class StackedOptimizer:
-    """Adam, AdamW or SGD on a (V, P) tensor, each variant with its own settings."""
+    """Adam, AdamW or SGD on the flat buffer, each variant with its own settings."""
 
-    def __init__(self, projects: list[Project], flat: torch.Tensor):
+    def __init__(self, projects: list[Project], net: StackedNetwork):
         t0 = projects[0].train
         self.kind = t0.optimizer
-        dev = flat.device
+        self.net = net
 
         def column(name: str) -> torch.Tensor:
-            vals = [float(getattr(p.train, name)) for p in projects]
-            return torch.tensor(vals, dtype=flat.dtype, device=dev).unsqueeze(1)
+            return net.per_element([float(getattr(p.train, name)) for p in projects])
 
-        self.lr, self.wd = column("lr"), column("weight_decay")
-        self.active = torch.ones_like(self.lr)  # 0 for a variant that has stopped
-        self.flat = flat
+        self.base_lr, self.wd = column("lr"), column("weight_decay")
+        self.lr = self.base_lr.clone()  # 0 for a variant that has stopped
+        self.any_wd = bool((self.wd != 0).any())
         self.step_count = 0
         if self.kind == "sgd":
             self.momentum, self.nesterov = column("momentum"), column("nesterov")
             self.buf: torch.Tensor | None = None
         else:
             self.b1, self.b2 = column("beta1"), column("beta2")
-            self.m = torch.zeros_like(flat)
-            self.v = torch.zeros_like(flat)
+            self.w1, self.w2 = torch.rsub(self.b1, 1), torch.rsub(self.b2, 1)
+            self.b1_pow, self.b2_pow = torch.ones_like(self.b1), torch.ones_like(self.b2)
+            self.m = torch.zeros_like(net.data)
+            self.v = torch.zeros_like(net.data)
+        self._decay()
+
+    def _decay(self) -> None:
+        self.decay = torch.rsub(self.lr * self.wd, 1)  # AdamW's factor on the weights
 
     def stop(self, variant: int) -> None:
         """Freeze a variant: its weights stay as they are from now on."""
-        self.active[variant] = 0.0
+        self.lr[self.net.owner == variant] = 0.0
+        self._decay()
 
     @torch.no_grad()
     def step(self) -> None:
-        p, g = self.flat, self.flat.grad
-        lr = self.lr * self.active
+        """One update: the single-tensor formulas of torch.optim, for every element at once
+        (torch.rsub and in-place forms: at this size each call's overhead is the cost)."""
+        p, g, lr = self.net.data, self.net.grad, self.lr
         self.step_count += 1
         if self.kind == "sgd":
-            d = g + self.wd * p
+            d = g.add(self.wd * p) if self.any_wd else g
             if self.buf is None:
                 self.buf = d.clone()
             else:
                 self.buf.mul_(self.momentum).add_(d)
-            nest = self.nesterov
-            d = self.buf + nest * (d + self.momentum * self.buf - self.buf)
+            d = self.buf + self.nesterov * (d + self.momentum * self.buf - self.buf)
             p.sub_(lr * d)
             return
         if self.kind == "adamw":
-            p.mul_(1 - lr * self.wd)
-        else:  # adam: L2 penalty in the gradient
-            g = g + self.wd * p
-        self.m.lerp_(g, 1 - self.b1)
-        self.v.mul_(self.b2).add_((1 - self.b2) * g * g)
-        bc1 = 1 - self.b1**self.step_count
-        bc2 = 1 - self.b2**self.step_count
-        denom = (self.v.sqrt() / bc2.sqrt()).add_(EPS)
-        p.sub_((lr / bc1) * self.m / denom)
+            if self.any_wd:
+                p.mul_(self.decay)
+        elif self.any_wd:  # adam: L2 penalty in the gradient
+            g = g.add(self.wd * p)
+        self.m.lerp_(g, self.w1)
+        self.v.mul_(self.b2).addcmul_(g * self.w2, g)
+        self.b1_pow.mul_(self.b1)
+        self.b2_pow.mul_(self.b2)
+        step_size = lr / torch.rsub(self.b1_pow, 1)
+        denom = self.v.sqrt().div_(torch.rsub(self.b2_pow, 1).sqrt_()).add_(EPS)
+        p.sub_(step_size * self.m / denom)
 
 
 def losses_fn(stacked: StackedNetwork, loss_fn: nn.Module):
-    """x, y -> the (V,) losses of every variant on one batch."""
+    """x, y -> the (V,) losses of every variant on one batch (the mean over the batch,
+    as loss_fn gives it for one network).
 
-    def one(p: dict, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return loss_fn(functional_call(stacked.model, p, (x,)), y)
-
-    batched = vmap(one, in_dims=(0, None, None))
+    The network is run as batched matrix products on the stacked weights (baddbmm per
+    Linear layer, the activations elementwise): measured here on the default 20→10→1
+    network, batch 64, one CPU thread, a step for four variants took 215 µs of CPU this
+    way against 645 µs under vmap(functional_call) and 137 µs for one Trainer step.
+    StackedNetwork.forward (vmap) stays the reference it is tested against."""
+    layers = list(stacked.model)
+    v = stacked.n
+    each = copy.copy(loss_fn)
+    each.reduction = "none"
+    per_class = isinstance(loss_fn, nn.CrossEntropyLoss)
 
     def losses(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return batched(stacked.params(), x, y)
+        h = x.expand(v, *x.shape)
+        params = iter(stacked.leaves)
+        for layer in layers:
+            if isinstance(layer, nn.Linear):
+                w, b = next(params), next(params)
+                h = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))
+            else:
+                h = layer(h)
+        if per_class:  # (B, C, V) against (B, V): one loss per row and variant
+            return each(h.permute(1, 2, 0), y.unsqueeze(1).expand(len(y), v)).mean(0)
+        return each(h, y.expand(v, *y.shape)).mean(dim=(1, 2))
 
     return losses
