@@ -12,9 +12,10 @@ from desktop_app.cli.commands import cmd_datasets, cmd_info, cmd_init, cmd_predi
 from desktop_app.cli.lr_find import cmd_lr_find
 from desktop_app.cli.parser import build_parser
 from desktop_app.cli.train import cmd_train
+from desktop_app.cli.variants import cmd_baselines, cmd_race
 from desktop_app.core.errors import OdysseyError
 
-SUBCOMMANDS = ("train", "predict", "info", "init", "datasets", "lr-find")
+SUBCOMMANDS = ("train", "predict", "info", "init", "datasets", "lr-find", "baselines", "race")
 
 
 def run_cli(argv: list[str]) -> int:
@@ -29,6 +30,8 @@ def run_cli(argv: list[str]) -> int:
             "init": cmd_init,
             "datasets": cmd_datasets,
             "lr-find": cmd_lr_find,
+            "baselines": cmd_baselines,
+            "race": cmd_race,
         }
         return commands[args.command](args)
     except OdysseyError as exc:

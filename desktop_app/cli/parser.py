@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from desktop_app import __version__
+from desktop_app.cli.variants import add_parsers as add_variant_parsers
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,4 +141,5 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="test even though the project's table changed since it was imported",
     )
+    add_variant_parsers(sub, tr)  # train --repeats/--folds, baselines, race
     return ap

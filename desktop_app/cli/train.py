@@ -29,6 +29,10 @@ def cmd_train(args) -> int:
     from desktop_app.core.engine import Trainer
     from desktop_app.core.specs.model import count_parameters, output_activation
 
+    if args.repeats is not None or args.folds is not None:
+        from desktop_app.cli.variants import cmd_repeats
+
+        return cmd_repeats(args)
     loaded, epochs = None, args.epochs
     if epochs is not None and epochs <= 0:
         raise OdysseyError(f"--epochs {epochs}: give a number of epochs above 0")
