@@ -11,6 +11,7 @@ A failing store never fails the run: its errors are logged and the run goes on.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from desktop_app.core.callbacks import Callback
 from desktop_app.core.run_types import TrainResult
@@ -24,7 +25,7 @@ END_WAIT_SECONDS = 60.0
 class RunRecorder(Callback):
     def __init__(
         self,
-        store: RunStore,
+        store: RunStore | Callable[[], RunStore],
         *,
         kind: str = "run",
         source: str = "gui",
@@ -32,13 +33,18 @@ class RunRecorder(Callback):
         name: str | None = None,
         keep_model: bool = True,
     ):
-        self.store = store
+        """store: the store, or a function that opens it (called at train begin, in the
+        training thread: a GUI hands over a factory and never opens it itself)."""
+        self._store = store
+        self.store: RunStore | None = store if isinstance(store, RunStore) else None
         self.kind, self.source, self.group, self.name = kind, source, group, name
         self.keep_model = keep_model
         self.run_id: int | None = None
 
     def on_train_begin(self, trainer) -> None:
         try:
+            if self.store is None:
+                self.store = self._store()
             self.run_id = self.store.start_run(
                 trainer.project,
                 kind=self.kind,
@@ -47,7 +53,7 @@ class RunRecorder(Callback):
                 name=self.name,
             )
         except Exception:  # noqa: BLE001 - recording must not stop training
-            log.exception("could not record the run in %s", self.store.path)
+            log.exception("could not record the run")
             self.run_id = None
 
     def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:

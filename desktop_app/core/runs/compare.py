@@ -1,0 +1,98 @@
+"""Comparing runs: each run's settings as flat `path = value` pairs, the ones that differ
+between the runs shown, short column names for them, and curve labels that say what
+differs ("run 12 · lr=0.01"). Plain Python, for the runs panel and `odyssey runs`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Settings no comparison needs: bookkeeping, or named by the run itself.
+SKIPPED = ("format_version", "name", "data.table.sha256", "data.table.n_rows")
+MISSING = None  # a setting one run has and another lacks (fewer layers)
+
+
+def flatten_settings(project_data: dict) -> dict[str, Any]:
+    """{"train.lr": 0.01, "model.hidden.0.units": 10, ...} from a project's JSON data."""
+    out: dict[str, Any] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), v)
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            for i, v in enumerate(value):
+                walk(f"{prefix}.{i}", v)
+        else:
+            if isinstance(value, list):
+                value = ", ".join(str(v) for v in value)
+            if prefix not in SKIPPED:
+                out[prefix] = value
+
+    walk("", project_data)
+    return out
+
+
+def all_keys(settings: list[dict[str, Any]]) -> list[str]:
+    """Every setting path, in the order projects list them (first seen first)."""
+    seen: dict[str, None] = {}
+    for s in settings:
+        for k in s:
+            seen.setdefault(k, None)
+    return list(seen)
+
+
+def differing_keys(settings: list[dict[str, Any]]) -> list[str]:
+    """The setting paths whose values are not the same in every run (a path one run
+    lacks differs too)."""
+    if len(settings) < 2:
+        return []
+    keys = all_keys(settings)
+    out = []
+    for k in keys:
+        first = settings[0].get(k, MISSING)
+        if any(s.get(k, MISSING) != first for s in settings[1:]):
+            out.append(k)
+    return out
+
+
+def short_names(keys: list[str]) -> dict[str, str]:
+    """A column heading per path: its last part ("lr"), longer only where two would read
+    alike ("hidden.0.units" beside "hidden.1.units")."""
+    names: dict[str, str] = {}
+    parts = {k: k.split(".") for k in keys}
+    depth = dict.fromkeys(keys, 1)
+    while True:
+        for k in keys:
+            names[k] = ".".join(parts[k][-depth[k] :])
+        clashes: dict[str, list[str]] = {}
+        for k, n in names.items():
+            clashes.setdefault(n, []).append(k)
+        grown = False
+        for group in clashes.values():
+            if len(group) > 1:
+                for k in group:
+                    if depth[k] < len(parts[k]):
+                        depth[k] += 1
+                        grown = True
+        if not grown:
+            return names
+
+
+def format_value(value: Any) -> str:
+    if value is MISSING:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def curve_label(label: str, settings: dict[str, Any], keys: list[str], limit: int = 3) -> str:
+    """A legend entry: the run's name and what differs, e.g. "run 12 · lr=0.01"."""
+    names = short_names(keys)
+    bits = [f"{names[k]}={format_value(settings.get(k, MISSING))}" for k in keys[:limit]]
+    if len(keys) > limit:
+        bits.append("…")
+    return " · ".join([label, *bits]) if bits else label
