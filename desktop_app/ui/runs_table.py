@@ -12,6 +12,7 @@ fraction of the proxy's comparisons through data() (benchmarks/bench_runs.py).
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
@@ -59,6 +60,43 @@ def _seconds(s: float | None) -> str:
     return f"{s / 60:.1f} min" if s < 3600 else f"{s / 3600:.1f} h"
 
 
+@dataclass
+class PreparedRuns:
+    """Runs with their flattened settings and search text: worked out off the GUI thread
+    (prepare_runs in the loading job), then handed to the model as they are."""
+
+    runs: list[RunSummary]
+    settings: list[dict[str, Any]]
+    search: list[str]
+
+
+def prepare_runs(runs: list[RunSummary]) -> PreparedRuns:
+    settings = [flatten_settings(r.project_data) for r in runs]
+    return PreparedRuns(list(runs), settings, [search_text(r, s) for r, s in zip(runs, settings)])
+
+
+def search_text(r: RunSummary, s: dict) -> str:
+    """What the filter matches: id, name, kind, status, note, group, `lr=0.01` pairs."""
+    bits = [str(r.id), r.label, r.kind, r.status, r.note, r.group_id or ""]
+    bits += [f"{k.rsplit('.', 1)[-1]}={format_value(v)}" for k, v in s.items()]
+    return " ".join(bits).lower()
+
+
+_ROLES = frozenset(
+    {
+        int(Qt.ItemDataRole.DisplayRole),
+        int(Qt.ItemDataRole.EditRole),
+        int(Qt.ItemDataRole.CheckStateRole),
+        int(Qt.ItemDataRole.ToolTipRole),
+        int(Qt.ItemDataRole.TextAlignmentRole),
+        int(SORT_ROLE),
+        int(RUN_ID_ROLE),
+    }
+)
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
 class RunsTableModel(QAbstractTableModel):
     """Recorded runs as rows; see the module docstring for the columns."""
 
@@ -75,14 +113,16 @@ class RunsTableModel(QAbstractTableModel):
         self.differences_only = True
         self.checked: set[int] = set()
         self._visible: set[int] | None = None  # ids of the runs the filter shows (None: all)
+        self._cells: dict[tuple[int, int], str] = {}  # display text, worked out once
 
     # ------------------------------------------------------------------ contents
-    def set_runs(self, runs: list[RunSummary]) -> None:
+    def set_runs(self, runs: list[RunSummary] | PreparedRuns) -> None:
         """Show these runs (the ticks of runs still present stay)."""
+        prepared = runs if isinstance(runs, PreparedRuns) else prepare_runs(runs)
         self.beginResetModel()
-        self.runs = list(runs)
-        self.settings = [flatten_settings(r.project_data) for r in self.runs]
-        self.search = [self._search_text(r, s) for r, s in zip(self.runs, self.settings)]
+        self.runs, self.settings = prepared.runs, prepared.settings
+        self.search = prepared.search
+        self._cells = {}
         ids = {r.id for r in self.runs}
         self.checked &= ids
         self._visible = None
@@ -106,6 +146,7 @@ class RunsTableModel(QAbstractTableModel):
             return
         self.beginResetModel()
         self.keys, self.names = new, short_names(new)
+        self._cells = {}
         self.endResetModel()
 
     def _columns(self) -> None:
@@ -120,12 +161,6 @@ class RunsTableModel(QAbstractTableModel):
     def _compute_keys(self) -> list[str]:
         chosen = self._shown_settings()
         return differing_keys(chosen) if self.differences_only else all_keys(chosen)
-
-    @staticmethod
-    def _search_text(r: RunSummary, s: dict) -> str:
-        bits = [str(r.id), r.label, r.kind, r.status, r.note, r.group_id or ""]
-        bits += [f"{k.rsplit('.', 1)[-1]}={format_value(v)}" for k, v in s.items()]
-        return " ".join(bits).lower()
 
     def run_at(self, row: int) -> RunSummary:
         return self.runs[row]
@@ -145,7 +180,8 @@ class RunsTableModel(QAbstractTableModel):
         r = self.runs[row]
         for k, v in values.items():
             setattr(r, k, v)
-        self.search[row] = self._search_text(r, self.settings[row])
+        self.search[row] = search_text(r, self.settings[row])
+        self._cells = {k: v for k, v in self._cells.items() if k[0] != row}
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
     def remove_runs(self, run_ids: set[int]) -> None:
@@ -215,11 +251,16 @@ class RunsTableModel(QAbstractTableModel):
         return r.created
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
+        role = int(role)
+        if role not in _ROLES or not index.isValid():
             return None
         row, col = index.row(), index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, col)
+        if role == _DISPLAY:
+            key = (row, col)
+            text = self._cells.get(key)
+            if text is None:
+                text = self._cells[key] = self._display(row, col)
+            return text
         if role == Qt.ItemDataRole.EditRole:
             r = self.runs[row]
             return r.name if col == NAME else r.note if self._trailing(col) == "Note" else None
@@ -234,7 +275,7 @@ class RunsTableModel(QAbstractTableModel):
             return self._tooltip(row, col)
         if role == Qt.ItemDataRole.TextAlignmentRole and col >= len(LEADING):
             if isinstance(self.value(row, col), int | float):
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                return _RIGHT
         return None
 
     def _display(self, row: int, col: int) -> str:
@@ -313,6 +354,7 @@ class RunsTableModel(QAbstractTableModel):
         self.runs = [self.runs[i] for i in order_rows]
         self.settings = [self.settings[i] for i in order_rows]
         self.search = [self.search[i] for i in order_rows]
+        self._cells = {}
         where = {r.id: i for i, r in enumerate(self.runs)}
         self.changePersistentIndexList(
             old, [self.index(where[rid], i.column()) for rid, i in zip(old_ids, old)]
@@ -327,26 +369,29 @@ class RunsFilterProxy(QSortFilterProxyModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._words: list[str] = []
+        self._accepted: set[int] | None = None  # ids of the runs that match (None: all)
         self.setSortRole(SORT_ROLE)
 
     def set_text(self, text: str) -> None:
-        self.beginFilterChange()
-        self._words = text.lower().split()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         model = self.sourceModel()
-        if isinstance(model, RunsTableModel):
-            rows = (
-                None
-                if not self._words
-                else [self.mapToSource(self.index(i, 0)).row() for i in range(self.rowCount())]
-            )
-            model.set_visible_rows(rows)
+        words = text.lower().split()
+        accepted = None
+        if words:
+            accepted = {
+                r.id for r, t in zip(model.runs, model.search) if all(w in t for w in words)
+            }
+        self.beginFilterChange()
+        self._words, self._accepted = words, accepted
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        if accepted is None:
+            model.set_visible_rows(None)
+        else:
+            model.set_visible_rows([i for i, r in enumerate(model.runs) if r.id in accepted])
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        if not self._words:
+        if self._accepted is None:
             return True
-        text = self.sourceModel().search[source_row]
-        return all(w in text for w in self._words)
+        return self.sourceModel().runs[source_row].id in self._accepted
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
         self.sourceModel().sort(column, order)

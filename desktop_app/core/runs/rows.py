@@ -20,7 +20,7 @@ from desktop_app.core.runs.records import (
     best_of,
     data_hash,
     downsample,
-    floats_json,
+    floats_blob,
     plain,
 )
 from desktop_app.core.specs.project import Project
@@ -99,9 +99,9 @@ def write_history(c: sqlite3.Connection, run_id: int, epochs: list[dict], steps)
     if steps is not None:
         total, s, loss, lr = steps
         c.execute(
-            "INSERT OR REPLACE INTO run_steps (run_id, total, steps_json, losses_json, lrs_json) "
+            "INSERT OR REPLACE INTO run_steps (run_id, total, steps, losses, lrs) "
             "VALUES (?, ?, ?, ?, ?)",
-            (run_id, int(total), floats_json(s), floats_json(loss), floats_json(lr)),
+            (run_id, int(total), floats_blob(s), floats_blob(loss), floats_blob(lr)),
         )
 
 

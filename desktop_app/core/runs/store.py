@@ -25,7 +25,7 @@ from desktop_app.core.errors import OdysseyError
 from desktop_app.core.run_types import TrainResult
 from desktop_app.core.runs import location
 from desktop_app.core.runs.liveness import process_alive
-from desktop_app.core.runs.records import RunRecord, RunSummary, floats_from_json, plain
+from desktop_app.core.runs.records import RunRecord, RunSummary, floats_from_blob, plain
 from desktop_app.core.runs.rows import (
     SUMMARY_COLUMNS,
     check_kind,
@@ -310,14 +310,14 @@ class RunStore:
             )
         ]
         steps = c.execute(
-            "SELECT total, steps_json, losses_json, lrs_json FROM run_steps WHERE run_id = ?",
+            "SELECT total, steps, losses, lrs FROM run_steps WHERE run_id = ?",
             (run_id,),
         ).fetchone()
         if steps is not None:
             rec.step_total = int(steps[0])
-            rec.step_numbers = floats_from_json(steps[1])
-            rec.step_losses = floats_from_json(steps[2])
-            rec.step_lrs = floats_from_json(steps[3])
+            rec.step_numbers = floats_from_blob(steps[1])
+            rec.step_losses = floats_from_blob(steps[2])
+            rec.step_lrs = floats_from_blob(steps[3])
         return rec
 
     def count(self) -> int:

@@ -6,7 +6,7 @@ Recording: the controller asks `callbacks_for` for each run's extra engine callb
 the RunRecorder it gets opens the store in the training thread and writes there and in
 the store's writer thread, never in the GUI thread. When a run ends (finished, stopped
 or failed) the run list is read again as a "runs" job of the window's JobRunner (off
-the GUI thread); edits are queued to the store's writer without waiting. A ticked run's
+the GUI thread, which also flattens each run's settings for the table); edits are queued to the store's writer without waiting. A ticked run's
 curves are read in the GUI thread: one run's record is a few hundred kilobytes of JSON
 at most (2,000 step points, the epochs), about a millisecond to read.
 """
@@ -32,6 +32,7 @@ from desktop_app.ui.controller import TrainingController
 from desktop_app.ui.jobs import JobRunner, error_message
 from desktop_app.ui.panels.runs import RunsPanel
 from desktop_app.ui.run_display import RunDisplay
+from desktop_app.ui.runs_table import prepare_runs
 from desktop_app.ui.session import Session
 from desktop_app.ui.settings import AppSettings
 
@@ -115,7 +116,7 @@ class RecordedRuns(QObject):
     def reload(self) -> None:
         """Read the run list again, off the GUI thread."""
         self.jobs.submit(
-            lambda _progress, _cancelled: self.store().list_runs(),
+            lambda _progress, _cancelled: prepare_runs(self.store().list_runs()),
             self._on_loaded,
             self._on_load_failed,
             kind=JOB,

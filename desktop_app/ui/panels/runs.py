@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.runs.compare import curve_label
 from desktop_app.core.runs.records import RunRecord, RunSummary
 from desktop_app.ui.plots.run_curves import RunCurves
-from desktop_app.ui.runs_table import NAME, STAR, RunsFilterProxy, RunsTableModel
+from desktop_app.ui.runs_table import NAME, STAR, PreparedRuns, RunsFilterProxy, RunsTableModel
 
 MAX_CURVES = 10  # ticked runs beyond this are not overlaid (colours would repeat)
 
@@ -193,7 +193,7 @@ class RunsPanel(QWidget):
         self.settings_button.setMenu(menu)
 
     # ------------------------------------------------------------------ fed by the window
-    def set_runs(self, runs: list[RunSummary]) -> None:
+    def set_runs(self, runs: list[RunSummary] | PreparedRuns) -> None:
         """Show these runs (newest first unless the user sorted otherwise)."""
         header = self.table.horizontalHeader()
         self.model.set_runs(runs)
