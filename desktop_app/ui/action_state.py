@@ -18,6 +18,7 @@ The rules, in words:
 - Train and Find learning rate need a valid project that can train here (no problem
   left); Pause and Stop need a running or paused run. Step one
   batch / one epoch work on a paused run, or start one (like Train) when none is live.
+- Repeat…, Baselines and Race… need what Train needs and no other of them running.
 - Save model and Predict need a current model; Continue training needs one that was
   saved with its training state. One sample, step by step needs a current model and,
   like Predict, stays on during a run: it reads a copy of the last model, not the run.
@@ -87,6 +88,11 @@ def enablement(run: RunState, busy_jobs: frozenset[str], session: SessionFacts) 
         "actionStepBatch": run is RunState.PAUSED or (settled and trainable),
         "actionStepEpoch": run is RunState.PAUSED or (settled and trainable),
         "actionFindLearningRate": settled and trainable,  # trains a copy; Use edits the project
+        # Repeat, Baselines, Race (commands/variants.py): one group at a time.
+        **dict.fromkeys(
+            ("actionRepeat", "actionBaselines", "actionRace"),
+            settled and trainable and "variants" not in busy_jobs,
+        ),
         "actionNew": settled,
         "actionOpen": settled,
         "menuOpenRecent": settled,

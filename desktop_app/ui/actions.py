@@ -31,6 +31,7 @@ from desktop_app.ui.commands.lr_find import LrFindCommands
 from desktop_app.ui.commands.models import ModelCommands
 from desktop_app.ui.commands.run import RunCommands
 from desktop_app.ui.commands.tables import TableCommands
+from desktop_app.ui.commands.variants import VariantCommands, add_variant_actions
 from desktop_app.ui.controller import TrainingController
 
 SP = QStyle.StandardPixmap
@@ -81,6 +82,7 @@ class ActionTargets:
     reset_layout: Callable[[], None]
     about: Callable[[], None]
     inspect: InspectCommands
+    variants: VariantCommands | None = None  # Repeat…, Baselines, Race… (commands/variants.py)
 
 
 @dataclass
@@ -279,6 +281,8 @@ def build_actions(window: QMainWindow, t: ActionTargets) -> WindowActions:
         window, "Find &learning rate…", "actionFindLearningRate", tip, slot=_call(t.lr_find.find)
     )
     run_menu.addAction(actions["actionFindLearningRate"])
+    if t.variants is not None:
+        add_variant_actions(window, run_menu, actions, t.variants)
     run_menu.addSeparator()
     model_rows = (
         (

@@ -43,6 +43,7 @@ from desktop_app.ui.commands.opening import FileOpener, dropped_paths
 from desktop_app.ui.commands.recorded_runs import RecordedRuns
 from desktop_app.ui.commands.run import RunCommands
 from desktop_app.ui.commands.tables import TableCommands
+from desktop_app.ui.commands.variants import VariantCommands
 from desktop_app.ui.controller import TrainingController
 from desktop_app.ui.gc_policy import collect_in_gui_thread, freeze_long_lived
 from desktop_app.ui.jobs import JobRunner
@@ -162,6 +163,8 @@ class MainWindow(QMainWindow):
         self.recorded_runs = RecordedRuns(
             self.runs_panel, self.controller, self.files, self.models, self.jobs, notifier, self
         )
+        show_runs = lambda: self.tabs.setCurrentWidget(self.runs_panel)  # noqa: E731
+        self.variants = VariantCommands(self.recorded_runs, self.tables, show_runs, self)
         self.closing = CloseGuard(self.session, self.controller, self.files, notifier)
 
         acts = build_actions(
@@ -179,6 +182,7 @@ class MainWindow(QMainWindow):
                 reset_layout=self.reset_layout,
                 about=self.about,
                 inspect=self.inspect,
+                variants=self.variants,
             ),
         )
         self.actions = acts.actions
@@ -353,6 +357,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> bool:
         """Stop training and background work and wait for their threads."""
         self._shut_down = True  # closing now asks nothing more
+        self.variants.shutdown()  # a repeat or race stops; the job runner waits for it
         ok = self.controller.shutdown()
         self.tables.shutdown()
         ok = self.jobs.shutdown() and ok

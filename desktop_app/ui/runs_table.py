@@ -33,6 +33,7 @@ from desktop_app.core.runs.compare import (
     short_names,
 )
 from desktop_app.core.runs.records import RunSummary
+from desktop_app.core.variants.groups import is_group_row
 
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -290,6 +291,8 @@ class RunsTableModel(QAbstractTableModel):
         if col < n + len(self.keys):
             return format_value(self.value(row, col))
         t = self._trailing(col)
+        if is_group_row(r) and r.cell(t) is not None:  # a repeat group: mean ± sd
+            return r.cell(t)
         if t == "Best val (epoch)":
             if r.best_value is None:
                 return "—"

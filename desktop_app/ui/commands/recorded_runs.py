@@ -24,6 +24,7 @@ from desktop_app.core.runs.recorder import RunRecorder
 from desktop_app.core.runs.records import RunRecord, RunSummary
 from desktop_app.core.runs.store import KEEP_MODELS, RunStore
 from desktop_app.core.specs.project import Project
+from desktop_app.core.variants.groups import with_group_rows
 from desktop_app.ui.action_state import Permissions
 from desktop_app.ui.commands.files import BUSY, ProjectFiles
 from desktop_app.ui.commands.models import ModelCommands
@@ -31,6 +32,7 @@ from desktop_app.ui.commands.notifier import Notifier
 from desktop_app.ui.controller import TrainingController
 from desktop_app.ui.jobs import JobRunner, error_message
 from desktop_app.ui.panels.runs import RunsPanel
+from desktop_app.ui.plots.group_bands import GroupBands
 from desktop_app.ui.run_display import RunDisplay
 from desktop_app.ui.runs_table import prepare_runs
 from desktop_app.ui.session import Session
@@ -83,6 +85,7 @@ class RecordedRuns(QObject):
         p.recordingChanged.connect(self._on_recording)
         p.keepModelsChanged.connect(self._on_keep_models)
         p.folderChanged.connect(self._on_folder)
+        self.bands = GroupBands(panel.curves)  # repeat groups' mean ± sd
         self._show_settings()
 
     # ------------------------------------------------------------------ the store
@@ -116,7 +119,7 @@ class RecordedRuns(QObject):
     def reload(self) -> None:
         """Read the run list again, off the GUI thread."""
         self.jobs.submit(
-            lambda _progress, _cancelled: prepare_runs(self.store().list_runs()),
+            lambda _progress, _cancelled: prepare_runs(with_group_rows(self.store().list_runs())),
             self._on_loaded,
             self._on_load_failed,
             kind=JOB,
@@ -169,6 +172,7 @@ class RecordedRuns(QObject):
     # ------------------------------------------------------------------ curves
     @Slot(list)
     def _on_curves_wanted(self, ids: list) -> None:
+        ids = self.bands.show(self.panel.model, ids, self.store)  # repeat groups: bands
         records = []
         for run_id in ids:
             rec = self._records.get(run_id)

@@ -1,0 +1,182 @@
+"""Run ▸ Repeat…, Run ▸ Baselines and Run ▸ Race…, as a user starts them: the work runs in
+the background, its rows land in the Runs tab (a repeat group as one mean ± sd row with a
+band when ticked), and a race's curves are overlaid live in the race window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QTableView,
+    QWidget,
+)
+
+from desktop_app.core.runs.store import RunStore
+from desktop_app.core.specs.data import DataSpec
+from desktop_app.core.specs.model import LayerSpec, ModelSpec
+from desktop_app.core.specs.project import Project
+from desktop_app.core.specs.train import TrainSpec
+from desktop_app.core.variants.groups import is_group_row
+from desktop_app.ui.action_state import enablement
+from desktop_app.ui.run_state import RunState
+from desktop_app.ui.runs_table import SHOW, TRAILING
+
+TINY = Project(
+    name="Tiny",
+    data=DataSpec(dataset="moons", n_samples=160),
+    model=ModelSpec(hidden=[LayerSpec(units=4)]),
+    train=TrainSpec(batch_size=16, epochs=3, early_stopping=False, lr=0.01, device="cpu"),
+)
+
+
+def find(parent: QWidget, cls, name: str):
+    widget = parent.findChild(cls, name)
+    assert widget is not None, f"no {cls.__name__} named {name!r}"
+    return widget
+
+
+def click(qtbot, widget: QWidget) -> None:
+    assert widget.isEnabled(), f"{widget.objectName()} is disabled"
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def open_dialog(qtbot, w, action: str, name: str) -> QDialog:
+    w.actions[action].trigger()
+    qtbot.waitUntil(lambda: (d := w.findChild(QDialog, name)) is not None and d.isVisible())
+    dialog = w.findChild(QDialog, name)
+    g = dialog.frameGeometry()
+    assert g.width() <= 1366 and g.height() <= 768
+    return dialog
+
+
+def runs_table(qtbot, w, rows: int) -> QTableView:
+    table = find(w, QTableView, "runsTable")
+    qtbot.waitUntil(lambda: table.model().rowCount() == rows, timeout=20_000)
+    return table
+
+
+def column(table: QTableView, title: str) -> int:
+    m = table.model()
+    heads = [m.headerData(i, Qt.Orientation.Horizontal) for i in range(m.columnCount())]
+    return heads.index(title)
+
+
+def test_repeat_over_seeds_shows_one_group_row_with_mean_and_sd_and_a_band(qtbot, make_main_window):
+    w = make_main_window(TINY)
+    dialog = open_dialog(qtbot, w, "actionRepeat", "repeatDialog")
+    assert find(dialog, QRadioButton, "repeatSeedsRadio").isChecked()
+    spin = find(dialog, QSpinBox, "repeatCountSpin")
+    spin.setValue(3)
+    click(qtbot, find(dialog, QPushButton, "repeatStartButton"))
+    qtbot.waitUntil(lambda: w.variants.last is not None, timeout=60_000)
+    group = w.variants.last
+    assert [p.train.seed for p in group.projects] == [0, 1, 2]
+    assert "±" in w.statusBar().currentMessage()
+
+    table = runs_table(qtbot, w, rows=4)  # the group's row and its 3 runs
+    model = table.model()
+    rows = [model.mapToSource(model.index(i, 0)).row() for i in range(4)]
+    source = model.sourceModel()
+    group_rows = [r for r in rows if is_group_row(source.run_at(r))]
+    assert len(group_rows) == 1
+    row = group_rows[0]
+    tests = [r.test_metrics["accuracy"] for r in group.results]
+    test_text = source.index(row, column(table, "Test")).data()
+    assert test_text == f"{np.mean(tests):.4f} ± {np.std(tests, ddof=1):.4f}"
+    best_text = source.index(row, column(table, TRAILING[0])).data()
+    assert "±" in best_text
+
+    # Ticking the group draws its band: mean ± sd of the members' validation loss.
+    source.setData(
+        source.index(row, SHOW), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole
+    )
+    bands = w.recorded_runs.bands
+    group_id = source.run_at(row).id
+    qtbot.waitUntil(lambda: group_id in bands.shown)
+    x, lower, mean, upper = bands.band_data(group_id, "loss")
+    losses = np.array([[e["val_loss"] for e in r.history.epochs] for r in group.results])
+    np.testing.assert_allclose(mean, losses.mean(axis=0), atol=1e-9)
+    np.testing.assert_allclose(upper - mean, losses.std(axis=0, ddof=1), atol=1e-9)
+    assert x.tolist() == [1.0, 2.0, 3.0]
+    assert any("mean ± sd" in n for n in w.runs_panel.curves.legend_names("loss"))
+
+
+def test_repeat_over_folds_records_one_fold_run_each(qtbot, make_main_window):
+    w = make_main_window(TINY)
+    dialog = open_dialog(qtbot, w, "actionRepeat", "repeatDialog")
+    click(qtbot, find(dialog, QRadioButton, "repeatFoldsRadio"))
+    find(dialog, QSpinBox, "repeatCountSpin").setValue(2)
+    click(qtbot, find(dialog, QPushButton, "repeatStartButton"))
+    qtbot.waitUntil(lambda: w.variants.last is not None, timeout=60_000)
+    runs_table(qtbot, w, rows=3)
+    kinds = sorted(r.kind for r in RunStore.default().list_runs())
+    assert kinds == ["fold", "fold"]
+
+
+def test_baselines_land_in_the_runs_table(qtbot, make_main_window):
+    w = make_main_window(TINY)
+    w.actions["actionBaselines"].trigger()
+    qtbot.waitUntil(lambda: w.variants.last is not None, timeout=60_000)
+    runs_table(qtbot, w, rows=2)
+    runs = RunStore.default().list_runs()
+    assert sorted(r.kind for r in runs) == ["baseline", "baseline"]
+    by_name = {r.name.split(" (")[0]: r for r in runs}
+    assert set(by_name) == {"logistic regression", "gradient-boosted trees"}
+    for result in w.variants.last:
+        assert by_name[result.name].test_value == pytest.approx(result.test_metric)
+    assert "logistic regression test accuracy" in w.statusBar().currentMessage()
+
+
+def test_a_race_overlays_live_curves_and_records_each_variant(qtbot, make_main_window):
+    w = make_main_window(TINY)
+    dialog = open_dialog(qtbot, w, "actionRace", "raceDialog")
+    values = find(dialog, QLineEdit, "raceValuesEdit")
+    assert values.text() == "0.001, 0.003, 0.01, 0.03"  # suggested around the project's lr
+    values.setText("0.003, 0.03")
+    click(qtbot, find(dialog, QPushButton, "raceStartButton"))
+    qtbot.waitUntil(lambda: w.variants.last is not None, timeout=60_000)
+    window = find(w, QDialog, "raceWindow")
+    assert window.isVisible()
+    names = [label.text for _s, label in window.loss_plot.getPlotItem().legend.items]
+    assert names == ["lr=0.003", "lr=0.03"]
+    for curve in window.curves["val_loss"]:
+        x, y = curve.getData()
+        assert x.tolist() == [1.0, 2.0, 3.0] and np.isfinite(y).all()
+    assert "vectorised" in find(window, QLabel, "raceStatusLabel").text()
+    runs_table(qtbot, w, rows=2)
+    runs = RunStore.default().list_runs()
+    assert sorted(r.name for r in runs) == ["lr=0.003", "lr=0.03"]
+    assert {r.kind for r in runs} == {"race"} and len({r.group_id for r in runs}) == 1
+    click(qtbot, find(window, QPushButton, "raceCloseButton"))
+
+
+def test_a_bad_race_value_keeps_the_dialog_open_with_the_reason(qtbot, make_main_window):
+    w = make_main_window(TINY)
+    dialog = open_dialog(qtbot, w, "actionRace", "raceDialog")
+    find(dialog, QLineEdit, "raceValuesEdit").setText("0.01")
+    click(qtbot, find(dialog, QPushButton, "raceStartButton"))
+    assert dialog.isVisible()
+    assert "2 to 4 values" in find(dialog, QLabel, "raceProblemLabel").text()
+    find(dialog, QLineEdit, "raceValuesEdit").setText("-1, 0.1")
+    click(qtbot, find(dialog, QPushButton, "raceStartButton"))
+    assert "train.lr" in find(dialog, QLabel, "raceProblemLabel").text()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert w.variants.last is None
+
+
+@pytest.mark.parametrize("action", ["actionRepeat", "actionBaselines", "actionRace"])
+def test_the_variant_actions_wait_for_a_live_run_and_for_each_other(action):
+    class S:
+        project, model, problem = TINY, None, ""
+
+    assert enablement(RunState.IDLE, frozenset(), S())[action]
+    assert not enablement(RunState.RUNNING, frozenset(), S())[action]
+    assert not enablement(RunState.IDLE, frozenset({"variants"}), S())[action]
