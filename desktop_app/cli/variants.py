@@ -29,6 +29,9 @@ def _common(p) -> None:
         action="store_true",
         help="run even though the project's table changed since it was imported",
     )
+    p.add_argument(
+        "--no-record", action="store_true", help="do not record the runs in the run database"
+    )
 
 
 def add_parsers(sub, train) -> None:
@@ -76,6 +79,21 @@ def _project_and_data(args, console, quiet: bool):
     return project, prepare(project.data)
 
 
+def _store(args):
+    """The run store to record in, or None (--no-record, or it cannot be opened)."""
+    if getattr(args, "no_record", False):
+        return None
+    import sys
+
+    from desktop_app.core.runs.store import RunStore
+
+    try:
+        return RunStore.default()
+    except OdysseyError as exc:
+        print(f"odyssey: warning: not recording: {exc}", file=sys.stderr)
+        return None
+
+
 def _console():
     from rich.console import Console
 
@@ -114,7 +132,18 @@ def cmd_repeats(args) -> int:
                 f"{result.epochs_run} epochs, test {result.metric_name} {_fmt(m)}"
             )
 
-    group = run_repeats(project, plan, data, on_member=done)
+    store = _store(args)
+    gid, recorders = None, None
+    if store is not None:
+        from desktop_app.core.variants.record import repeat_recorders, start_repeat_group
+
+        gid = start_repeat_group(store, project, plan)
+        recorders = repeat_recorders(store, gid, plan, "cli")
+    group = run_repeats(project, plan, data, recorders, on_member=done)
+    if store is not None:
+        from desktop_app.core.variants.record import finish_repeat_group
+
+        finish_repeat_group(store, gid, group)
     s = group.summary
     table = Table(title=f"{what}: mean ± sd over {s.n_runs} runs")
     table.add_column("")
@@ -122,8 +151,10 @@ def cmd_repeats(args) -> int:
     for name, value in s.rows():
         table.add_row(name, value.text())
     console.print(table)
+    if gid is not None and not args.quiet:
+        console.print(f"recorded as group {gid} (odyssey runs --group {gid})")
     if args.json:
-        print(json.dumps({"kind": plan.kind, **s.to_dict()}))
+        print(json.dumps({"kind": plan.kind, "group": gid, **s.to_dict()}))
     return 0
 
 
@@ -140,6 +171,11 @@ def cmd_baselines(args) -> int:
             f"/ val {len(data.x_val)} / test {len(data.x_test)} rows"
         )
     results = run_baselines(project, data)
+    store, gid = _store(args), None
+    if store is not None:
+        from desktop_app.core.variants.record import record_baselines
+
+        gid, _ids = record_baselines(store, project, results, "cli")
     metric = results[0].metric_name
     table = Table(title="Baselines (same split and scaling as the network)")
     for col in ("model", "val loss", f"val {metric}", f"test {metric}", "time (s)"):
@@ -162,7 +198,7 @@ def cmd_baselines(args) -> int:
             }
             for r in results
         ]
-        print(json.dumps({"metric_name": metric, "baselines": rows}))
+        print(json.dumps({"metric_name": metric, "group": gid, "baselines": rows}))
     return 0
 
 
@@ -189,6 +225,11 @@ def cmd_race(args) -> int:
     if not args.quiet:
         console.print(f"[bold]Odyssey[/bold] — {project.name}: race of {', '.join(labels)}")
     race = run_race(projects, data, Report(), vectorise=not args.separate)
+    store, gid = _store(args), None
+    if store is not None:
+        from desktop_app.core.variants.record import record_race
+
+        gid, _ids = record_race(store, race, "cli")
     how = "in one vectorised step" if race.vectorised else f"one after another ({race.reason})"
     metric = next((r.metric_name for r in race.results if r is not None), "metric")
     table = Table(title=f"Race: {len(projects)} variants {how}, {race.seconds:.2f} s")
@@ -210,6 +251,7 @@ def cmd_race(args) -> int:
         )
     console.print(table)
     if args.json:
-        summary = {"vectorised": race.vectorised, "reason": race.reason, "seconds": race.seconds}
+        summary = {"vectorised": race.vectorised, "reason": race.reason, "group": gid}
+        summary["seconds"] = race.seconds
         print(json.dumps({**summary, "metric_name": metric, "variants": rows}))
     return 0 if any(r is not None for r in race.results) else 1

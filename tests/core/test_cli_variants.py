@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from desktop_app.cli.main import run_cli
+from desktop_app.core.runs.store import RunStore
 
 TINY = ["--set", "data.dataset=moons", "--set", "data.n_samples=240", "--set", "train.epochs=3"]
 
@@ -20,9 +21,15 @@ def test_train_repeats_prints_mean_and_sd_of_the_seeds(capsys):
     out, summary = last_json(capsys)
     assert "mean ± sd over 3 runs" in out and "seed 0" in out and "seed 2" in out
     assert summary["kind"] == "seeds" and summary["runs"] == 3
+    store = RunStore.default()
+    members = store.list_runs(group=summary["group"])
+    assert sorted(r.seed for r in members) == [0, 1, 2] and {r.kind for r in members} == {"repeat"}
+    info = store.get_group(summary["group"]).info
+    assert info["test_metric"]["mean"] == pytest.approx(summary["test_metric"]["mean"])
     tests = []
     for seed in range(3):  # the members are the ordinary runs of seeds 0, 1, 2
-        assert run_cli(["train", *TINY, "--set", f"train.seed={seed}", "--json", "--quiet"]) == 0
+        args = ["train", *TINY, "--set", f"train.seed={seed}", "--json", "--quiet", "--no-record"]
+        assert run_cli(args) == 0
         tests.append(last_json(capsys)[1]["test_metrics"]["accuracy"])
     assert summary["test_metric"]["mean"] == pytest.approx(np.mean(tests))
     assert summary["test_metric"]["sd"] == pytest.approx(np.std(tests, ddof=1))
@@ -57,6 +64,8 @@ def test_baselines_prints_both_models_on_the_projects_split(capsys):
     names = [b["estimator"] for b in summary["baselines"]]
     assert names == ["LogisticRegression", "HistGradientBoostingClassifier"]
     assert all(0 <= b["test_metric"] <= 1 for b in summary["baselines"])
+    rows = RunStore.default().list_runs(group=summary["group"])
+    assert sorted(r.kind for r in rows) == ["baseline", "baseline"]
 
 
 def test_race_prints_each_variant_and_how_it_ran(capsys):
@@ -66,7 +75,9 @@ def test_race_prints_each_variant_and_how_it_ran(capsys):
     assert summary["vectorised"] is True
     assert [v["variant"] for v in summary["variants"]] == ["lr=0.003", "lr=0.03"]
     assert "one vectorised step" in out
-    assert run_cli([*args, "--separate"]) == 0
+    rows = RunStore.default().list_runs(group=summary["group"])
+    assert sorted(r.name for r in rows) == ["lr=0.003", "lr=0.03"]
+    assert run_cli([*args, "--separate", "--no-record"]) == 0
     _, separate = last_json(capsys)
     assert separate["vectorised"] is False
     for a, b in zip(summary["variants"], separate["variants"]):
