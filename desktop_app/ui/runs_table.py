@@ -67,19 +67,31 @@ class PreparedRuns:
 
     runs: list[RunSummary]
     settings: list[dict[str, Any]]
-    search: list[str]
+    search: list[str]  # per run: its own words and the settings that differ
+    common: str  # the settings every run shares, as `lr=0.01` words
+    varying: list[str]  # the setting paths that differ between the runs
 
 
 def prepare_runs(runs: list[RunSummary]) -> PreparedRuns:
+    """Flatten each run's settings and build what the text filter matches. A setting the
+    runs share is written once (`common`), not a thousand times."""
     settings = [flatten_settings(r.project_data) for r in runs]
-    return PreparedRuns(list(runs), settings, [search_text(r, s) for r, s in zip(runs, settings)])
+    varying = differing_keys(settings)
+    common = " ".join(setting_words(settings[0], None, set(varying))) if settings else ""
+    search = [search_text(r, s, varying) for r, s in zip(runs, settings)]
+    return PreparedRuns(list(runs), settings, search, common.lower(), varying)
 
 
-def search_text(r: RunSummary, s: dict) -> str:
-    """What the filter matches: id, name, kind, status, note, group, `lr=0.01` pairs."""
+def setting_words(s: dict, keys: list[str] | None, skip: set[str] = frozenset()) -> list[str]:
+    chosen = s if keys is None else {k: s.get(k, MISSING) for k in keys}
+    return [f"{k.rsplit('.', 1)[-1]}={format_value(v)}" for k, v in chosen.items() if k not in skip]
+
+
+def search_text(r: RunSummary, s: dict, varying: list[str]) -> str:
+    """What the filter matches in one run: id, name, kind, status, note, group, and its
+    values of the settings that differ (`lr=0.01`)."""
     bits = [str(r.id), r.label, r.kind, r.status, r.note, r.group_id or ""]
-    bits += [f"{k.rsplit('.', 1)[-1]}={format_value(v)}" for k, v in s.items()]
-    return " ".join(bits).lower()
+    return " ".join(bits + setting_words(s, varying)).lower()
 
 
 _ROLES = frozenset(
@@ -108,6 +120,8 @@ class RunsTableModel(QAbstractTableModel):
         self.runs: list[RunSummary] = []
         self.settings: list[dict[str, Any]] = []
         self.search: list[str] = []
+        self.common = ""  # the settings every run shares, as filter words
+        self._varying: list[str] = []
         self.keys: list[str] = []  # the setting columns shown
         self.names: dict[str, str] = {}
         self.differences_only = True
@@ -121,7 +135,7 @@ class RunsTableModel(QAbstractTableModel):
         prepared = runs if isinstance(runs, PreparedRuns) else prepare_runs(runs)
         self.beginResetModel()
         self.runs, self.settings = prepared.runs, prepared.settings
-        self.search = prepared.search
+        self.search, self.common, self._varying = prepared.search, prepared.common, prepared.varying
         self._cells = {}
         ids = {r.id for r in self.runs}
         self.checked &= ids
@@ -180,7 +194,7 @@ class RunsTableModel(QAbstractTableModel):
         r = self.runs[row]
         for k, v in values.items():
             setattr(r, k, v)
-        self.search[row] = search_text(r, self.settings[row])
+        self.search[row] = search_text(r, self.settings[row], self._varying)
         self._cells = {k: v for k, v in self._cells.items() if k[0] != row}
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
@@ -378,7 +392,9 @@ class RunsFilterProxy(QSortFilterProxyModel):
         accepted = None
         if words:
             accepted = {
-                r.id for r, t in zip(model.runs, model.search) if all(w in t for w in words)
+                r.id
+                for r, t in zip(model.runs, model.search)
+                if all(w in t or w in model.common for w in words)
             }
         self.beginFilterChange()
         self._words, self._accepted = words, accepted
