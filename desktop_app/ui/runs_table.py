@@ -37,9 +37,19 @@ from desktop_app.core.runs.records import RunSummary
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
-SHOW, STAR, NAME, KIND, STATUS = range(5)
-LEADING = ("Show", "★", "Name", "Kind", "Status")
-TRAILING = ("Best val (epoch)", "Test", "Time", "Note", "When")
+# The settings' columns go between these: what a comparison reads first comes first.
+LEADING = ("Show", "★", "Name", "Status", "Best val (epoch)", "Test", "Time")
+TRAILING = ("Kind", "Note", "When")
+SHOW, STAR, NAME = 0, 1, 2
+HEADER_TIPS = {
+    "Show": "Tick to overlay a run's curves",
+    "★": "Starred runs keep their model files",
+    "Best val (epoch)": "The best validation value of the headline metric (accuracy, R²), "
+    "and the epoch it was reached",
+    "Test": "The test split's value of the headline metric",
+    "Time": "Training time",
+}
+_LEFT = frozenset({"Name", "Status", "Kind", "Note", "When"})
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -214,55 +224,51 @@ class RunsTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation != Qt.Orientation.Horizontal:
             return None
-        n = len(LEADING)
+        fixed = self.fixed(section)
         if role == Qt.ItemDataRole.DisplayRole:
-            if section < n:
-                return LEADING[section]
-            if section < n + len(self.keys):
-                return self.names[self.keys[section - n]]
-            return TRAILING[section - n - len(self.keys)]
-        if role == Qt.ItemDataRole.ToolTipRole and n <= section < n + len(self.keys):
-            return self.keys[section - n]
+            return fixed if fixed is not None else self.names[self._key(section)]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS.get(fixed) if fixed is not None else self._key(section)
         return None
+
+    def fixed(self, column: int) -> str | None:
+        """The name of a fixed column, or None for a setting's column."""
+        n = len(LEADING)
+        if column < n:
+            return LEADING[column]
+        i = column - n - len(self.keys)
+        return TRAILING[i] if 0 <= i < len(TRAILING) else None
+
+    def _key(self, column: int) -> str:
+        return self.keys[column - len(LEADING)]
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.column() == SHOW:
+        fixed = self.fixed(index.column())
+        if fixed == "Show":
             f |= Qt.ItemFlag.ItemIsUserCheckable
-        if self._trailing(index.column()) == "Note" or index.column() == NAME:
+        if fixed in ("Name", "Note"):
             f |= Qt.ItemFlag.ItemIsEditable
         return f
-
-    def _trailing(self, column: int) -> str | None:
-        i = column - len(LEADING) - len(self.keys)
-        return TRAILING[i] if 0 <= i < len(TRAILING) else None
 
     def value(self, row: int, column: int) -> Any:
         """The plain value of a cell (what sorting compares)."""
         r = self.runs[row]
-        if column == SHOW:
-            return r.id
-        if column == STAR:
-            return int(r.starred)
-        if column == NAME:
-            return r.label
-        if column == KIND:
-            return r.kind
-        if column == STATUS:
-            return r.status
-        n = len(LEADING)
-        if column < n + len(self.keys):
-            return self.settings[row].get(self.keys[column - n], MISSING)
-        t = self._trailing(column)
-        if t == "Best val (epoch)":
-            return r.best_value
-        if t == "Test":
-            return r.test_value
-        if t == "Time":
-            return r.seconds
-        if t == "Note":
-            return r.note
-        return r.created
+        fixed = self.fixed(column)
+        if fixed is None:
+            return self.settings[row].get(self._key(column), MISSING)
+        return {
+            "Show": r.id,
+            "★": int(r.starred),
+            "Name": r.label,
+            "Status": r.status,
+            "Best val (epoch)": r.best_value,
+            "Test": r.test_value,
+            "Time": r.seconds,
+            "Kind": r.kind,
+            "Note": r.note,
+            "When": r.created,
+        }[fixed]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         role = int(role)
@@ -275,10 +281,11 @@ class RunsTableModel(QAbstractTableModel):
             if text is None:
                 text = self._cells[key] = self._display(row, col)
             return text
+        fixed = self.fixed(col)
         if role == Qt.ItemDataRole.EditRole:
             r = self.runs[row]
-            return r.name if col == NAME else r.note if self._trailing(col) == "Note" else None
-        if role == Qt.ItemDataRole.CheckStateRole and col == SHOW:
+            return r.name if fixed == "Name" else r.note if fixed == "Note" else None
+        if role == Qt.ItemDataRole.CheckStateRole and fixed == "Show":
             on = self.runs[row].id in self.checked
             return Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
         if role == SORT_ROLE:
@@ -286,49 +293,45 @@ class RunsTableModel(QAbstractTableModel):
         if role == RUN_ID_ROLE:
             return self.runs[row].id
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, col)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col >= len(LEADING):
+            return self._tooltip(row, fixed)
+        if role == Qt.ItemDataRole.TextAlignmentRole and fixed not in _LEFT:
             if isinstance(self.value(row, col), int | float):
                 return _RIGHT
         return None
 
     def _display(self, row: int, col: int) -> str:
         r = self.runs[row]
-        if col == SHOW:
-            return str(r.id)
-        if col == STAR:
-            return "★" if r.starred else "☆"
-        if col in (NAME, KIND, STATUS):
-            return str(self.value(row, col))
-        n = len(LEADING)
-        if col < n + len(self.keys):
+        fixed = self.fixed(col)
+        if fixed is None:
             return format_value(self.value(row, col))
-        t = self._trailing(col)
-        if t == "Best val (epoch)":
+        if fixed == "★":
+            return "★" if r.starred else "☆"
+        if fixed == "Best val (epoch)":
             if r.best_value is None:
                 return "—"
             return f"{r.best_value:.4f}" + (f" ({r.best_epoch})" if r.best_epoch else "")
-        if t == "Test":
+        if fixed == "Test":
             return "—" if r.test_value is None else f"{r.test_value:.4f}"
-        if t == "Time":
+        if fixed == "Time":
             return _seconds(r.seconds)
-        if t == "Note":
+        if fixed == "Note":
             return r.note.splitlines()[0] if r.note else ""
-        return time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))
+        if fixed == "When":
+            return time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))
+        return str(self.value(row, col))
 
-    def _tooltip(self, row: int, col: int) -> str | None:
+    def _tooltip(self, row: int, fixed: str | None) -> str | None:
         r = self.runs[row]
-        t = self._trailing(col)
         metric = r.metric_name or "metric"
-        if t == "Best val (epoch)":
+        if fixed == "Best val (epoch)":
             return f"best validation {metric}, and the epoch it was reached"
-        if t == "Test":
+        if fixed == "Test":
             return f"test {metric}"
-        if t == "Note":
+        if fixed == "Note":
             return r.note or "double-click to write a note"
-        if col == STATUS and r.message:
+        if fixed == "Status" and r.message:
             return r.message
-        if col == SHOW:
+        if fixed == "Show":
             return "tick to overlay this run's curves"
         return None
 
@@ -336,21 +339,26 @@ class RunsTableModel(QAbstractTableModel):
         if not index.isValid():
             return False
         r = self.runs[index.row()]
-        if role == Qt.ItemDataRole.CheckStateRole and index.column() == SHOW:
+        fixed = self.fixed(index.column())
+        if role == Qt.ItemDataRole.CheckStateRole and fixed == "Show":
             on = Qt.CheckState(value) == Qt.CheckState.Checked
             (self.checked.add if on else self.checked.discard)(r.id)
             self.dataChanged.emit(index, index, [role])
             self.checkedChanged.emit()
             return True
-        if role == Qt.ItemDataRole.EditRole:
-            field = "name" if index.column() == NAME else "note"
-            if field == "note" and self._trailing(index.column()) != "Note":
-                return False
+        if role == Qt.ItemDataRole.EditRole and fixed in ("Name", "Note"):
+            field = fixed.lower()
             text = str(value).strip() if field == "name" else str(value)
             self.update_run(r.id, **{field: text})
             self.edited.emit(r.id, field, text)
             return True
         return False
+
+    def column_of(self, name: str) -> int:
+        """The index of a fixed column by its heading."""
+        if name in LEADING:
+            return LEADING.index(name)
+        return len(LEADING) + len(self.keys) + TRAILING.index(name)
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
         """Sort the rows by a column's plain values (missing ones last)."""
