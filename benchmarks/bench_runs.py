@@ -100,7 +100,7 @@ def build_store(folder: Path, n: int) -> None:
     rng = np.random.default_rng(0)
     results = [fake_result(i, rng) for i in range(20)]
     for i in range(n):
-        store.record_result(results[i % 20], name=f"run {i}" if i % 7 == 0 else None)
+        store.record_result(results[i % 20], name=f"trial {i}" if i % 7 == 0 else None)
     store.close()
 
 

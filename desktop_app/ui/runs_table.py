@@ -38,9 +38,19 @@ from desktop_app.core.variants.groups import is_group_row
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
-SHOW, STAR, NAME, KIND, STATUS = range(5)
-LEADING = ("Show", "★", "Name", "Kind", "Status")
-TRAILING = ("Best val (epoch)", "Test", "Time", "Note", "When")
+# The settings' columns go between these: what a comparison reads first comes first.
+LEADING = ("Show", "★", "Name", "Status", "Best val (epoch)", "Test", "Time")
+TRAILING = ("Kind", "Note", "When")
+SHOW, STAR, NAME = 0, 1, 2
+HEADER_TIPS = {
+    "Show": "Tick to overlay a run's curves",
+    "★": "Starred runs keep their model files",
+    "Best val (epoch)": "The best validation value of the headline metric (accuracy, R²), "
+    "and the epoch it was reached",
+    "Test": "The test split's value of the headline metric",
+    "Time": "Training time",
+}
+_LEFT = frozenset({"Name", "Status", "Kind", "Note", "When"})
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -68,19 +78,31 @@ class PreparedRuns:
 
     runs: list[RunSummary]
     settings: list[dict[str, Any]]
-    search: list[str]
+    search: list[str]  # per run: its own words and the settings that differ
+    common: str  # the settings every run shares, as `lr=0.01` words
+    varying: list[str]  # the setting paths that differ between the runs
 
 
 def prepare_runs(runs: list[RunSummary]) -> PreparedRuns:
+    """Flatten each run's settings and build what the text filter matches. A setting the
+    runs share is written once (`common`), not a thousand times."""
     settings = [flatten_settings(r.project_data) for r in runs]
-    return PreparedRuns(list(runs), settings, [search_text(r, s) for r, s in zip(runs, settings)])
+    varying = differing_keys(settings)
+    common = " ".join(setting_words(settings[0], None, set(varying))) if settings else ""
+    search = [search_text(r, s, varying) for r, s in zip(runs, settings)]
+    return PreparedRuns(list(runs), settings, search, common.lower(), varying)
 
 
-def search_text(r: RunSummary, s: dict) -> str:
-    """What the filter matches: id, name, kind, status, note, group, `lr=0.01` pairs."""
+def setting_words(s: dict, keys: list[str] | None, skip: set[str] = frozenset()) -> list[str]:
+    chosen = s if keys is None else {k: s.get(k, MISSING) for k in keys}
+    return [f"{k.rsplit('.', 1)[-1]}={format_value(v)}" for k, v in chosen.items() if k not in skip]
+
+
+def search_text(r: RunSummary, s: dict, varying: list[str]) -> str:
+    """What the filter matches in one run: id, name, kind, status, note, group, and its
+    values of the settings that differ (`lr=0.01`)."""
     bits = [str(r.id), r.label, r.kind, r.status, r.note, r.group_id or ""]
-    bits += [f"{k.rsplit('.', 1)[-1]}={format_value(v)}" for k, v in s.items()]
-    return " ".join(bits).lower()
+    return " ".join(bits + setting_words(s, varying)).lower()
 
 
 _ROLES = frozenset(
@@ -109,6 +131,8 @@ class RunsTableModel(QAbstractTableModel):
         self.runs: list[RunSummary] = []
         self.settings: list[dict[str, Any]] = []
         self.search: list[str] = []
+        self.common = ""  # the settings every run shares, as filter words
+        self._varying: list[str] = []
         self.keys: list[str] = []  # the setting columns shown
         self.names: dict[str, str] = {}
         self.differences_only = True
@@ -122,7 +146,7 @@ class RunsTableModel(QAbstractTableModel):
         prepared = runs if isinstance(runs, PreparedRuns) else prepare_runs(runs)
         self.beginResetModel()
         self.runs, self.settings = prepared.runs, prepared.settings
-        self.search = prepared.search
+        self.search, self.common, self._varying = prepared.search, prepared.common, prepared.varying
         self._cells = {}
         ids = {r.id for r in self.runs}
         self.checked &= ids
@@ -181,7 +205,7 @@ class RunsTableModel(QAbstractTableModel):
         r = self.runs[row]
         for k, v in values.items():
             setattr(r, k, v)
-        self.search[row] = search_text(r, self.settings[row])
+        self.search[row] = search_text(r, self.settings[row], self._varying)
         self._cells = {k: v for k, v in self._cells.items() if k[0] != row}
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
@@ -201,55 +225,51 @@ class RunsTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation != Qt.Orientation.Horizontal:
             return None
-        n = len(LEADING)
+        fixed = self.fixed(section)
         if role == Qt.ItemDataRole.DisplayRole:
-            if section < n:
-                return LEADING[section]
-            if section < n + len(self.keys):
-                return self.names[self.keys[section - n]]
-            return TRAILING[section - n - len(self.keys)]
-        if role == Qt.ItemDataRole.ToolTipRole and n <= section < n + len(self.keys):
-            return self.keys[section - n]
+            return fixed if fixed is not None else self.names[self._key(section)]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS.get(fixed) if fixed is not None else self._key(section)
         return None
+
+    def fixed(self, column: int) -> str | None:
+        """The name of a fixed column, or None for a setting's column."""
+        n = len(LEADING)
+        if column < n:
+            return LEADING[column]
+        i = column - n - len(self.keys)
+        return TRAILING[i] if 0 <= i < len(TRAILING) else None
+
+    def _key(self, column: int) -> str:
+        return self.keys[column - len(LEADING)]
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.column() == SHOW:
+        fixed = self.fixed(index.column())
+        if fixed == "Show":
             f |= Qt.ItemFlag.ItemIsUserCheckable
-        if self._trailing(index.column()) == "Note" or index.column() == NAME:
+        if fixed in ("Name", "Note"):
             f |= Qt.ItemFlag.ItemIsEditable
         return f
-
-    def _trailing(self, column: int) -> str | None:
-        i = column - len(LEADING) - len(self.keys)
-        return TRAILING[i] if 0 <= i < len(TRAILING) else None
 
     def value(self, row: int, column: int) -> Any:
         """The plain value of a cell (what sorting compares)."""
         r = self.runs[row]
-        if column == SHOW:
-            return r.id
-        if column == STAR:
-            return int(r.starred)
-        if column == NAME:
-            return r.label
-        if column == KIND:
-            return r.kind
-        if column == STATUS:
-            return r.status
-        n = len(LEADING)
-        if column < n + len(self.keys):
-            return self.settings[row].get(self.keys[column - n], MISSING)
-        t = self._trailing(column)
-        if t == "Best val (epoch)":
-            return r.best_value
-        if t == "Test":
-            return r.test_value
-        if t == "Time":
-            return r.seconds
-        if t == "Note":
-            return r.note
-        return r.created
+        fixed = self.fixed(column)
+        if fixed is None:
+            return self.settings[row].get(self._key(column), MISSING)
+        return {
+            "Show": r.id,
+            "★": int(r.starred),
+            "Name": r.label,
+            "Status": r.status,
+            "Best val (epoch)": r.best_value,
+            "Test": r.test_value,
+            "Time": r.seconds,
+            "Kind": r.kind,
+            "Note": r.note,
+            "When": r.created,
+        }[fixed]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         role = int(role)
@@ -262,10 +282,11 @@ class RunsTableModel(QAbstractTableModel):
             if text is None:
                 text = self._cells[key] = self._display(row, col)
             return text
+        fixed = self.fixed(col)
         if role == Qt.ItemDataRole.EditRole:
             r = self.runs[row]
-            return r.name if col == NAME else r.note if self._trailing(col) == "Note" else None
-        if role == Qt.ItemDataRole.CheckStateRole and col == SHOW:
+            return r.name if fixed == "Name" else r.note if fixed == "Note" else None
+        if role == Qt.ItemDataRole.CheckStateRole and fixed == "Show":
             on = self.runs[row].id in self.checked
             return Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
         if role == SORT_ROLE:
@@ -273,51 +294,47 @@ class RunsTableModel(QAbstractTableModel):
         if role == RUN_ID_ROLE:
             return self.runs[row].id
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, col)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col >= len(LEADING):
+            return self._tooltip(row, fixed)
+        if role == Qt.ItemDataRole.TextAlignmentRole and fixed not in _LEFT:
             if isinstance(self.value(row, col), int | float):
                 return _RIGHT
         return None
 
     def _display(self, row: int, col: int) -> str:
         r = self.runs[row]
-        if col == SHOW:
-            return str(r.id)
-        if col == STAR:
-            return "★" if r.starred else "☆"
-        if col in (NAME, KIND, STATUS):
-            return str(self.value(row, col))
-        n = len(LEADING)
-        if col < n + len(self.keys):
+        fixed = self.fixed(col)
+        if fixed is None:
             return format_value(self.value(row, col))
-        t = self._trailing(col)
-        if is_group_row(r) and r.cell(t) is not None:  # a repeat group: mean ± sd
-            return r.cell(t)
-        if t == "Best val (epoch)":
+        if fixed == "★":
+            return "★" if r.starred else "☆"
+        if is_group_row(r) and r.cell(fixed) is not None:  # a repeat group: mean ± sd
+            return r.cell(fixed)
+        if fixed == "Best val (epoch)":
             if r.best_value is None:
                 return "—"
             return f"{r.best_value:.4f}" + (f" ({r.best_epoch})" if r.best_epoch else "")
-        if t == "Test":
+        if fixed == "Test":
             return "—" if r.test_value is None else f"{r.test_value:.4f}"
-        if t == "Time":
+        if fixed == "Time":
             return _seconds(r.seconds)
-        if t == "Note":
+        if fixed == "Note":
             return r.note.splitlines()[0] if r.note else ""
-        return time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))
+        if fixed == "When":
+            return time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))
+        return str(self.value(row, col))
 
-    def _tooltip(self, row: int, col: int) -> str | None:
+    def _tooltip(self, row: int, fixed: str | None) -> str | None:
         r = self.runs[row]
-        t = self._trailing(col)
         metric = r.metric_name or "metric"
-        if t == "Best val (epoch)":
+        if fixed == "Best val (epoch)":
             return f"best validation {metric}, and the epoch it was reached"
-        if t == "Test":
+        if fixed == "Test":
             return f"test {metric}"
-        if t == "Note":
+        if fixed == "Note":
             return r.note or "double-click to write a note"
-        if col == STATUS and r.message:
+        if fixed == "Status" and r.message:
             return r.message
-        if col == SHOW:
+        if fixed == "Show":
             return "tick to overlay this run's curves"
         return None
 
@@ -325,21 +342,26 @@ class RunsTableModel(QAbstractTableModel):
         if not index.isValid():
             return False
         r = self.runs[index.row()]
-        if role == Qt.ItemDataRole.CheckStateRole and index.column() == SHOW:
+        fixed = self.fixed(index.column())
+        if role == Qt.ItemDataRole.CheckStateRole and fixed == "Show":
             on = Qt.CheckState(value) == Qt.CheckState.Checked
             (self.checked.add if on else self.checked.discard)(r.id)
             self.dataChanged.emit(index, index, [role])
             self.checkedChanged.emit()
             return True
-        if role == Qt.ItemDataRole.EditRole:
-            field = "name" if index.column() == NAME else "note"
-            if field == "note" and self._trailing(index.column()) != "Note":
-                return False
+        if role == Qt.ItemDataRole.EditRole and fixed in ("Name", "Note"):
+            field = fixed.lower()
             text = str(value).strip() if field == "name" else str(value)
             self.update_run(r.id, **{field: text})
             self.edited.emit(r.id, field, text)
             return True
         return False
+
+    def column_of(self, name: str) -> int:
+        """The index of a fixed column by its heading."""
+        if name in LEADING:
+            return LEADING.index(name)
+        return len(LEADING) + len(self.keys) + TRAILING.index(name)
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
         """Sort the rows by a column's plain values (missing ones last)."""
@@ -381,7 +403,9 @@ class RunsFilterProxy(QSortFilterProxyModel):
         accepted = None
         if words:
             accepted = {
-                r.id for r, t in zip(model.runs, model.search) if all(w in t for w in words)
+                r.id
+                for r, t in zip(model.runs, model.search)
+                if all(w in t or w in model.common for w in words)
             }
         self.beginFilterChange()
         self._words, self._accepted = words, accepted

@@ -26,7 +26,7 @@ from desktop_app.core.specs.train import TrainSpec
 from desktop_app.core.variants.groups import is_group_row
 from desktop_app.ui.action_state import enablement
 from desktop_app.ui.run_state import RunState
-from desktop_app.ui.runs_table import SHOW, TRAILING
+from desktop_app.ui.runs_table import SHOW
 
 TINY = Project(
     name="Tiny",
@@ -90,7 +90,7 @@ def test_repeat_over_seeds_shows_one_group_row_with_mean_and_sd_and_a_band(qtbot
     tests = [r.test_metrics["accuracy"] for r in group.results]
     test_text = source.index(row, column(table, "Test")).data()
     assert test_text == f"{np.mean(tests):.4f} ± {np.std(tests, ddof=1):.4f}"
-    best_text = source.index(row, column(table, TRAILING[0])).data()
+    best_text = source.index(row, column(table, "Best val (epoch)")).data()
     assert "±" in best_text
 
     # Ticking the group draws its band: mean ± sd of the members' validation loss.

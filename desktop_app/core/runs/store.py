@@ -24,7 +24,7 @@ from typing import Any
 from desktop_app.core.errors import OdysseyError
 from desktop_app.core.run_types import TrainResult
 from desktop_app.core.runs import location
-from desktop_app.core.runs.liveness import process_alive
+from desktop_app.core.runs.liveness import mark_interrupted
 from desktop_app.core.runs.records import RunRecord, RunSummary, floats_from_blob, plain
 from desktop_app.core.runs.rows import (
     SUMMARY_COLUMNS,
@@ -32,6 +32,7 @@ from desktop_app.core.runs.rows import (
     insert_run,
     project_fields,
     result_fields,
+    runs_query,
     save_model_file,
     summary_from_row,
     update_run,
@@ -42,7 +43,6 @@ from desktop_app.core.runs.writer import Writer, connect
 from desktop_app.core.specs.project import Project
 
 KEEP_MODELS = 20  # model files kept for the newest runs (starred ones are always kept)
-STALE_SECONDS = 6 * 3600  # a 'running' row with no sign of life this long is interrupted
 
 
 class RunNotFound(OdysseyError, KeyError):
@@ -83,7 +83,7 @@ class RunStore:
         try:
             conn = self._conn()
             migrate(conn, where=str(self.path))
-            self._mark_interrupted(conn)
+            mark_interrupted(conn)
         except sqlite3.DatabaseError as exc:
             raise OdysseyError(
                 f"the run database {self.path} cannot be read ({exc}); move it aside to "
@@ -270,29 +270,7 @@ class RunStore:
         limit: int | None = None,
     ) -> list[RunSummary]:
         """Runs, newest first, without their curves."""
-        where, args = [], []
-        if kind is not None:
-            kinds = [kind] if isinstance(kind, str) else list(kind)
-            where.append(f"kind IN ({', '.join('?' * len(kinds))})")
-            args += kinds
-        if group is not None:
-            where.append("group_id = ?")
-            args.append(group)
-        if status is not None:
-            where.append("status = ?")
-            args.append(status)
-        if starred is not None:
-            where.append("starred = ?")
-            args.append(int(starred))
-        if text:
-            where.append("(name LIKE ? OR note LIKE ? OR CAST(id AS TEXT) = ?)")
-            args += [f"%{text}%", f"%{text}%", text.strip()]
-        sql = f"SELECT {SUMMARY_COLUMNS} FROM runs"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY id DESC"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+        sql, args = runs_query(kind, group, status, starred, text, limit)
         return [summary_from_row(r) for r in self._conn().execute(sql, args)]
 
     def get_run(self, run_id: int) -> RunRecord:
@@ -431,29 +409,3 @@ class RunStore:
         except OSError:
             return False
         return True
-
-    # ------------------------------------------------------------------ crash recovery
-    def _mark_interrupted(self, conn: sqlite3.Connection) -> None:
-        """Runs left 'running' by a process that is gone (or silent for hours) were
-        interrupted: say so, keeping what they recorded."""
-        host, now = socket.gethostname(), time.time()
-        rows = conn.execute(
-            "SELECT id, pid, host, heartbeat FROM runs WHERE status = 'running'"
-        ).fetchall()
-        gone = []
-        for run_id, pid, row_host, beat in rows:
-            stale = beat is None or now - beat > STALE_SECONDS
-            dead = row_host == host and pid is not None and not process_alive(int(pid))
-            if stale or dead:
-                gone.append(run_id)
-        if gone:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(
-                "UPDATE runs SET status = 'interrupted', message = COALESCE(message, ?) "
-                "WHERE id = ? AND status = 'running'",
-                [
-                    ("the run ended before it finished (the program was closed or crashed)", i)
-                    for i in gone
-                ],
-            )
-            conn.execute("COMMIT")

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QToolButton,
@@ -37,6 +38,8 @@ from desktop_app.core.runs.records import RunRecord, RunSummary
 from desktop_app.ui.plots.run_curves import RunCurves
 from desktop_app.ui.runs_table import NAME, STAR, PreparedRuns, RunsFilterProxy, RunsTableModel
 
+# Widths of the leading columns: Show, ★, Name, Status, Best val (epoch), Test, Time.
+WIDTHS = (56, 26, 110, 70, 116, 60, 60)
 MAX_CURVES = 10  # ticked runs beyond this are not overlaid (colours would repeat)
 
 
@@ -91,11 +94,16 @@ class RunsPanel(QWidget):
             "runsOpenModel", "Open model", "Load the selected run's kept model file"
         )
         self.refresh = self._button("runsRefresh", "Refresh", "Read the run list again")
-        self.settings_button = self._button("runsSettings", "Settings", "Recording settings")
+        self.settings_button = self._button("runsSettings", "⚙", "Recording settings")
+        self.settings_button.setAccessibleName("Recording settings")
         self.settings_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self._settings_menu()
         self.count = QLabel()
         self.count.setObjectName("runsCount")
+        self.count.setToolTip(
+            "Tick runs to overlay their curves; double-click a name or a note to edit it"
+        )
+        self.count.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         self.table = QTableView()
         self.table.setObjectName("runsTable")
@@ -116,9 +124,12 @@ class RunsPanel(QWidget):
         header.setStretchLastSection(True)
         self.curves = RunCurves()
 
+        # Two rows, so that the tab is no wider than the plots it sits beside.
         bar = QHBoxLayout()
         bar.addWidget(self.filter, 1)
-        bar.addWidget(self.differences)
+        for w in (self.differences, self.refresh, self.settings_button):
+            bar.addWidget(w)
+        edits = QHBoxLayout()
         for b in (
             self.star,
             self.rename,
@@ -126,10 +137,9 @@ class RunsPanel(QWidget):
             self.delete,
             self.open_project,
             self.open_model,
-            self.refresh,
-            self.settings_button,
         ):
-            bar.addWidget(b)
+            edits.addWidget(b)
+        edits.addWidget(self.count, 1)
         split = QSplitter(Qt.Orientation.Vertical)
         split.setObjectName("runsSplitter")
         split.addWidget(self.table)
@@ -139,7 +149,7 @@ class RunsPanel(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(4, 4, 4, 4)
         box.addLayout(bar)
-        box.addWidget(self.count)
+        box.addLayout(edits)
         box.addWidget(split, 1)
 
         self.filter.textChanged.connect(self._on_filter)
@@ -246,6 +256,9 @@ class RunsPanel(QWidget):
 
     @Slot()
     def _after_reset(self) -> None:
+        header = self.table.horizontalHeader()
+        for i, width in enumerate(WIDTHS):  # a reset forgets the sizes: these fit the text
+            header.resizeSection(i, width)
         self._update_buttons()
 
     @Slot()
@@ -275,7 +288,7 @@ class RunsPanel(QWidget):
             self.starRequested.emit(r.id, on)
 
     def _note_column(self) -> int:
-        return self.model.columnCount() - 2
+        return self.model.column_of("Note")
 
     def _edit(self, column: int) -> None:
         current = self.table.currentIndex()
@@ -354,6 +367,4 @@ class RunsPanel(QWidget):
         text = f"{total} run{'s' if total != 1 else ''}"
         if shown != total:
             text += f", {shown} shown"
-        self.count.setText(
-            text + " · tick runs to overlay their curves; double-click a name or note to edit it"
-        )
+        self.count.setText(text + " · tick to overlay curves")

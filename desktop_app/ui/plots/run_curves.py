@@ -68,7 +68,9 @@ class RunCurves(QWidget):
         item.setLabel("bottom", "epoch")
         item.setLabel("left", y)
         item.showGrid(x=True, y=True, alpha=0.2)
-        item.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        backdrop = pg.mkColor(pg.getConfigOption("background"))
+        backdrop.setAlpha(210)  # legible over the curves it covers
+        item.addLegend(offset=(-5, 5), labelTextSize="8pt", brush=pg.mkBrush(backdrop))
         return w
 
     @property
