@@ -37,6 +37,7 @@ def assert_same_run(raced, alone, tol=1e-5):
     [
         ("adam", "train.lr=0.001,0.003,0.01,0.03", ["train.weight_decay=0.001"]),
         ("adamw", "train.weight_decay=0,0.01,0.1", ["train.lr=0.02"]),
+        ("adam", "train.beta1=0.8,0.9,0.95", ["train.beta2=0.99"]),
         ("sgd", "train.momentum=0.3,0.6,0.9", ["train.nesterov=true", "train.lr=0.05"]),
         ("sgd", "train.lr=0.01,0.1", ["train.momentum=0"]),
     ],
@@ -138,3 +139,14 @@ def test_the_stacked_step_is_the_network_run_per_variant(dataset):
         with torch.no_grad():
             torch.testing.assert_close(reference[v], model(x), atol=1e-6, rtol=1e-5)
             assert float(got[v]) == pytest.approx(float(loss(model(x), y)), abs=1e-6)
+
+
+@pytest.mark.parametrize("dataset", ["blobs", "sine"])
+def test_multiclass_and_regression_races_equal_separate_runs(dataset):
+    base = tiny(f"data.dataset={dataset}", "train.patience=2", "train.epochs=4")
+    projects = vary_projects(base, "train.lr=0.003,0.03")
+    data = prepare(base.data)
+    race = run_race(projects, data)
+    assert race.vectorised
+    for raced, p in zip(race.results, projects):
+        assert_same_run(raced, Trainer(p, data).fit())

@@ -19,15 +19,16 @@ import numpy as np
 import torch
 
 from desktop_app.core.callbacks import Callback, EarlyStopping, StoppingCriteria
-from desktop_app.core.catalog import MULTICLASS
+from desktop_app.core.catalog import BINARY, MULTICLASS
 from desktop_app.core.data import prepare
 from desktop_app.core.devices import cpu_threads_for, resolve_device
 from desktop_app.core.engine import Trainer
 from desktop_app.core.errors import SpecError, TrainingError
-from desktop_app.core.evaluation import evaluate, loss_and_metric, targets_tensor
+from desktop_app.core.evaluation import evaluate, targets_tensor
 from desktop_app.core.history import History
 from desktop_app.core.metrics import HEADLINE
 from desktop_app.core.model import build_model
+from desktop_app.core.outputs import predicted_classes, to_probabilities
 from desktop_app.core.prepared import PreparedData
 from desktop_app.core.run_types import BatchBlock, Control, RunTiming, Status, TrainResult
 from desktop_app.core.specs.messages import batch_problem
@@ -287,22 +288,46 @@ class VectorRace:
         snapshot.copy_(self.net.data)
         return sums
 
+    @torch.no_grad()
+    def _outputs(self, x: torch.Tensor) -> torch.Tensor | None:
+        if len(x) == 0:
+            return None
+        chunk = 65536
+        return torch.cat([self.net.outputs(x[i : i + chunk]) for i in range(0, len(x), chunk)], 1)
+
+    @torch.no_grad()
+    def _loss_and_metric(self, out, v: int, y: torch.Tensor):
+        """evaluation.loss_and_metric on variant v's outputs (None, None for no rows)."""
+        if out is None:
+            return None, None
+        o = out[v]
+        loss = float(self.loss_fn(o, y))
+        task = self.data.task
+        if task in (BINARY, MULTICLASS):
+            predicted = predicted_classes(to_probabilities(o, task), task)
+            return loss, float((predicted.to(y.dtype) == y.reshape(-1)).float().mean())
+        ss_res = float(((o - y) ** 2).sum())
+        ss_tot = float(((y - y.mean()) ** 2).sum())
+        return loss, 1.0 - ss_res / ss_tot if ss_tot > 0 else None
+
     def _stop(self, v: int, reason: str) -> None:
         self.active[v] = False
         self.opt.stop(v)
         self.views[v].stop_reason = reason
 
     def _epoch_end(self, epoch, train_losses, epoch_start, x_train, y_train, x_val, y_val):
-        task, limit = self.data.task, 20000
+        limit = 20000  # the Trainer's: train metric on a fixed subset
         seconds = time.perf_counter() - epoch_start
+        # Every variant's outputs in one batched forward, then each variant's numbers
+        # exactly as the Trainer's evaluation computes them (loss_and_metric).
+        train_out = self._outputs(x_train[:limit])
+        val_out = self._outputs(x_val)
         for v, model in enumerate(self.models):
             if not self.active[v]:
                 continue
-            self.net.load_into(v, model)
-            _, train_metric = loss_and_metric(
-                model, self.loss_fn, task, x_train[:limit], y_train[:limit]
-            )
-            val_loss, val_metric = loss_and_metric(model, self.loss_fn, task, x_val, y_val)
+            self.net.load_into(v, model)  # what early stopping keeps as the best weights
+            _, train_metric = self._loss_and_metric(train_out, v, y_train[:limit])
+            val_loss, val_metric = self._loss_and_metric(val_out, v, y_val)
             logs = {
                 "epoch": epoch,
                 "step": self.steps[v],

@@ -17,6 +17,7 @@ to float rounding.
 from __future__ import annotations
 
 import copy
+import math
 
 import torch
 from torch import nn
@@ -75,6 +76,20 @@ class StackedNetwork:
         functional_call under vmap: the reference the hot loop's products are tested against."""
         return self._forward(self.params(), x)
 
+    def outputs(self, x: torch.Tensor, layers: list | None = None) -> torch.Tensor:
+        """(V, B, outputs) for a batch (B, inputs): the network as batched matrix
+        products on the stacked weights (baddbmm per Linear layer, the activations
+        elementwise), the hot loop's forward (see losses_fn)."""
+        h = x.expand(self.n, *x.shape)
+        params = iter(self.leaves)
+        for layer in layers if layers is not None else self.model:
+            if isinstance(layer, nn.Linear):
+                w, b = next(params), next(params)
+                h = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))
+            else:
+                h = layer(h)
+        return h
+
     def zero_grad(self) -> None:
         self.grad.zero_()
 
@@ -108,8 +123,13 @@ class StackedOptimizer:
         self.step_count = 0
         if self.kind == "sgd":
             self.momentum, self.nesterov = column("momentum"), column("nesterov")
+            self.any_nesterov = any(p.train.nesterov for p in projects)
             self.buf: torch.Tensor | None = None
         else:
+            # The betas are most often the same for every variant: then the bias
+            # corrections are plain numbers and the step takes half the operations.
+            betas = {(p.train.beta1, p.train.beta2) for p in projects}
+            self.betas = next(iter(betas)) if len(betas) == 1 else None
             self.b1, self.b2 = column("beta1"), column("beta2")
             self.w1, self.w2 = torch.rsub(self.b1, 1), torch.rsub(self.b2, 1)
             self.b1_pow, self.b2_pow = torch.ones_like(self.b1), torch.ones_like(self.b2)
@@ -137,7 +157,10 @@ class StackedOptimizer:
                 self.buf = d.clone()
             else:
                 self.buf.mul_(self.momentum).add_(d)
-            d = self.buf + self.nesterov * (d + self.momentum * self.buf - self.buf)
+            if self.any_nesterov:
+                d = self.buf + self.nesterov * (d + self.momentum * self.buf - self.buf)
+            else:
+                d = self.buf
             p.sub_(lr * d)
             return
         if self.kind == "adamw":
@@ -145,6 +168,14 @@ class StackedOptimizer:
                 p.mul_(self.decay)
         elif self.any_wd:  # adam: L2 penalty in the gradient
             g = g.add(self.wd * p)
+        if self.betas is not None:  # shared betas: scalar bias corrections
+            b1, b2 = self.betas
+            t = self.step_count
+            self.m.lerp_(g, 1 - b1)
+            self.v.mul_(b2).addcmul_(g, g, value=1 - b2)
+            denom = self.v.sqrt().div_(math.sqrt(1 - b2**t)).add_(EPS)
+            p.addcdiv_(self.m * lr, denom, value=-1 / (1 - b1**t))
+            return
         self.m.lerp_(g, self.w1)
         self.v.mul_(self.b2).addcmul_(g * self.w2, g)
         self.b1_pow.mul_(self.b1)
@@ -170,14 +201,7 @@ def losses_fn(stacked: StackedNetwork, loss_fn: nn.Module):
     per_class = isinstance(loss_fn, nn.CrossEntropyLoss)
 
     def losses(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        h = x.expand(v, *x.shape)
-        params = iter(stacked.leaves)
-        for layer in layers:
-            if isinstance(layer, nn.Linear):
-                w, b = next(params), next(params)
-                h = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))
-            else:
-                h = layer(h)
+        h = stacked.outputs(x, layers)
         if per_class:  # (B, C, V) against (B, V): one loss per row and variant
             return each(h.permute(1, 2, 0), y.unsqueeze(1).expand(len(y), v)).mean(0)
         return each(h, y.expand(v, *y.shape)).mean(dim=(1, 2))
