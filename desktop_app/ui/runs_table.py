@@ -248,8 +248,8 @@ class RunsTableModel(QAbstractTableModel):
         fixed = self.fixed(index.column())
         if fixed == "Show":
             f |= Qt.ItemFlag.ItemIsUserCheckable
-        if fixed in ("Name", "Note"):
-            f |= Qt.ItemFlag.ItemIsEditable
+        if fixed in ("Name", "Note") and not is_group_row(self.runs[index.row()]):
+            f |= Qt.ItemFlag.ItemIsEditable  # (a repeat group's row is not a stored run)
         return f
 
     def value(self, row: int, column: int) -> Any:

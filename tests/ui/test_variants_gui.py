@@ -11,10 +11,12 @@ from PySide6.QtWidgets import (
     QDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QSpinBox,
     QTableView,
+    QToolButton,
     QWidget,
 )
 
@@ -108,16 +110,30 @@ def test_repeat_over_seeds_shows_one_group_row_with_mean_and_sd_and_a_band(qtbot
     assert any("mean ± sd" in n for n in w.runs_panel.curves.legend_names("loss"))
 
 
-def test_repeat_over_folds_records_one_fold_run_each(qtbot, make_main_window):
+def test_repeat_over_folds_records_one_fold_run_each_and_deletes_as_a_group(
+    qtbot, make_main_window, monkeypatch
+):
     w = make_main_window(TINY)
     dialog = open_dialog(qtbot, w, "actionRepeat", "repeatDialog")
     click(qtbot, find(dialog, QRadioButton, "repeatFoldsRadio"))
     find(dialog, QSpinBox, "repeatCountSpin").setValue(2)
     click(qtbot, find(dialog, QPushButton, "repeatStartButton"))
     qtbot.waitUntil(lambda: w.variants.last is not None, timeout=60_000)
-    runs_table(qtbot, w, rows=3)
-    kinds = sorted(r.kind for r in RunStore.default().list_runs())
-    assert kinds == ["fold", "fold"]
+    table = runs_table(qtbot, w, rows=3)
+    store = RunStore.default()
+    assert sorted(r.kind for r in store.list_runs()) == ["fold", "fold"]
+    # Deleting the group's row deletes its runs.
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    proxy = table.model()
+    row = next(
+        i
+        for i in range(proxy.rowCount())
+        if is_group_row(proxy.sourceModel().run_at(proxy.mapToSource(proxy.index(i, 0)).row()))
+    )
+    rect = table.visualRect(proxy.index(row, column(table, "Name")))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    click(qtbot, find(w, QToolButton, "runsDelete"))
+    qtbot.waitUntil(lambda: store.list_runs() == [] and proxy.rowCount() == 0, timeout=10_000)
 
 
 def test_baselines_land_in_the_runs_table(qtbot, make_main_window):

@@ -127,6 +127,7 @@ class RecordedRuns(QObject):
         )
 
     def _on_loaded(self, runs) -> None:
+        self.bands.note_groups(runs)
         self.loaded = True
         self.panel.set_runs(runs)
 
@@ -164,10 +165,16 @@ class RecordedRuns(QObject):
 
     @Slot(list)
     def _on_delete(self, ids: list) -> None:
+        group_row = any(i < 0 for i in ids)
+        ids = self.bands.expand(ids)  # a repeat group's row stands for its runs
         for i in ids:
             self._records.pop(i, None)
-        self._edit("delete the runs", lambda s: s.delete(ids, wait=False))
         self.notifier.status(f"Deleted {len(ids)} run(s)", 5000)
+        if group_row:  # its members leave the table once the deletion is written
+            delete = lambda _p, _c: self.store().delete(ids)  # noqa: E731
+            self.jobs.submit(delete, lambda _r: self.reload(), self._on_load_failed, kind=JOB)
+            return
+        self._edit("delete the runs", lambda s: s.delete(ids, wait=False))
 
     # ------------------------------------------------------------------ curves
     @Slot(list)

@@ -28,6 +28,25 @@ class GroupBands:
         self._items: dict[int, list[tuple[pg.PlotWidget, object]]] = {}
         self.labels: dict[int, str] = {}
         self._records: dict[int, RunRecord] = {}  # members read so far
+        self.members: dict[int, list[int]] = {}  # group row id -> its runs' ids
+
+    def note_groups(self, runs) -> None:
+        """Remember which runs each repeat group's row stands for (runs: what the table
+        is given: a list of RunSummary or a PreparedRuns)."""
+        from desktop_app.core.variants.groups import is_group_row
+
+        rows = getattr(runs, "runs", runs)
+        self.members = {r.id: list(r.group_members) for r in rows if is_group_row(r)}
+
+    def expand(self, ids: list[int]) -> list[int]:
+        """`ids` with each group row's id replaced by its members' (what deleting the
+        group's row deletes)."""
+        out: list[int] = []
+        for run_id in ids:
+            for i in self.members.get(run_id, [run_id] if run_id >= 0 else []):
+                if i not in out:
+                    out.append(i)
+        return out
 
     @property
     def shown(self) -> list[int]:
