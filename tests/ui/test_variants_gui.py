@@ -196,3 +196,34 @@ def test_the_variant_actions_wait_for_a_live_run_and_for_each_other(action):
     assert enablement(RunState.IDLE, frozenset(), S())[action]
     assert not enablement(RunState.RUNNING, frozenset(), S())[action]
     assert not enablement(RunState.IDLE, frozenset({"variants"}), S())[action]
+
+
+def test_a_table_project_is_read_first_then_its_baselines_and_folds_run(
+    qtbot, make_main_window, tmp_path
+):
+    from desktop_app.core.specs.table import TableSpec
+    from desktop_app.core.tabular.prepare import load_project_data, table_project
+
+    rng = np.random.default_rng(0)
+    rows = [f"{a:.3f},{b:.3f},{int(a + b > 0)}" for a, b in rng.standard_normal((200, 2))]
+    (tmp_path / "t.csv").write_text("a,b,label\n" + "\n".join(rows) + "\n")
+    spec = TableSpec(path=str(tmp_path / "t.csv"), target="label")
+    base = table_project(spec).with_overrides(["train.batch_size=16", "train.epochs=2"])
+    project, data = load_project_data(base)
+    w = make_main_window(project)
+    w.actions["actionBaselines"].trigger()
+    qtbot.waitUntil(lambda: w.variants.last is not None, timeout=60_000)
+    # the same rows as the network: the table's test split, as prepared for a run
+    assert len(w.variants.last) == 2
+    logistic = w.variants.last[0]
+    from sklearn.linear_model import LogisticRegression
+
+    direct = LogisticRegression(max_iter=1000).fit(data.x_train, data.y_train)
+    assert logistic.test_metric == pytest.approx(direct.score(data.x_test, data.y_test))
+    w.variants.last = None
+    dialog = open_dialog(qtbot, w, "actionRepeat", "repeatDialog")
+    click(qtbot, find(dialog, QRadioButton, "repeatFoldsRadio"))
+    find(dialog, QSpinBox, "repeatCountSpin").setValue(2)
+    click(qtbot, find(dialog, QPushButton, "repeatStartButton"))
+    qtbot.waitUntil(lambda: w.variants.last is not None, timeout=60_000)
+    assert w.variants.last.summary.n_runs == 2
