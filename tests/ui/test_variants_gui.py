@@ -227,3 +227,48 @@ def test_a_table_project_is_read_first_then_its_baselines_and_folds_run(
     click(qtbot, find(dialog, QPushButton, "repeatStartButton"))
     qtbot.waitUntil(lambda: w.variants.last is not None, timeout=60_000)
     assert w.variants.last.summary.n_runs == 2
+
+
+def test_stop_ends_a_race_and_its_variants_are_kept_as_stopped(qtbot, make_main_window):
+    long = TINY.model_copy(update={"train": TINY.train.model_copy(update={"epochs": 100_000})})
+    w = make_main_window(long)
+    dialog = open_dialog(qtbot, w, "actionRace", "raceDialog")
+    find(dialog, QLineEdit, "raceValuesEdit").setText("0.003, 0.03")
+    click(qtbot, find(dialog, QPushButton, "raceStartButton"))
+    window = w.findChild(QDialog, "raceWindow")
+    qtbot.waitUntil(
+        lambda: (
+            window.curves["val_loss"][1].getData()[0] is not None
+            and len(window.curves["val_loss"][1].getData()[0]) >= 2
+        ),
+        timeout=30_000,
+    )
+    assert not w.actions["actionRace"].isEnabled()  # one group at a time
+    click(qtbot, find(window, QPushButton, "raceStopButton"))
+    qtbot.waitUntil(lambda: w.variants.last is not None, timeout=30_000)
+    race = w.variants.last
+    assert [r.stop_reason for r in race.results] == ["user", "user"]
+    assert all(2 <= r.epochs_run < 100_000 for r in race.results)
+    assert not find(window, QPushButton, "raceStopButton").isEnabled()
+    qtbot.waitUntil(lambda: w.actions["actionRace"].isEnabled())
+
+
+def test_cancel_ends_a_repeat_after_the_member_it_stopped(qtbot, make_main_window):
+    from PySide6.QtWidgets import QProgressDialog
+
+    long = TINY.model_copy(update={"train": TINY.train.model_copy(update={"epochs": 100_000})})
+    w = make_main_window(long)
+    dialog = open_dialog(qtbot, w, "actionRepeat", "repeatDialog")
+    find(dialog, QSpinBox, "repeatCountSpin").setValue(3)
+    click(qtbot, find(dialog, QPushButton, "repeatStartButton"))
+    progress = w.findChild(QProgressDialog, "variantsProgress")
+    qtbot.waitUntil(lambda: progress.isVisible(), timeout=30_000)
+    store = RunStore.default()
+    qtbot.waitUntil(lambda: store.list_runs() != [], timeout=30_000)  # the first member runs
+    click(qtbot, progress.findChild(QPushButton))
+    qtbot.waitUntil(lambda: "Cancelled" in w.statusBar().currentMessage(), timeout=30_000)
+    store.flush()
+    runs = store.list_runs()
+    assert [(r.kind, r.status) for r in runs] == [("repeat", "stopped")]  # one of three
+    assert w.variants.last is None
+    qtbot.waitUntil(lambda: w.actions["actionRepeat"].isEnabled())

@@ -99,6 +99,11 @@ class VariantCommands(QObject):
         self.control.stop()
         self.jobs.cancel(JOB)
 
+    @Slot()
+    def stop_race(self) -> None:
+        """Stop: every variant ends where it is, and the race's results are kept."""
+        self.control.stop()
+
     def _on_progress(self, fraction: float) -> None:
         if self.progress is not None:
             self.progress.set_fraction(fraction)
@@ -297,7 +302,7 @@ class VariantCommands(QObject):
         if self.race_window is not None:
             self.race_window.close()
         window = RaceWindow(labels, feed, self.notifier.parent)
-        window.stopRequested.connect(self.cancel)
+        window.stopRequested.connect(self.stop_race)
         self.race_window = window
         self._submit(run, self._race_done, "Racing " + ", ".join(labels) + "…", "Race", False)
         window.show()
