@@ -107,8 +107,9 @@ def build_store(folder: Path, n: int) -> None:
 def one_round(app, folder: Path) -> dict:
     """Open, sort, filter and tick once, in a fresh panel; milliseconds of each."""
     from desktop_app.core.runs.store import RunStore
+    from desktop_app.core.runs.table_rows import prepare_runs
     from desktop_app.ui.panels.runs import RunsPanel
-    from desktop_app.ui.runs_table import SORT_ROLE, RunsTableModel, prepare_runs
+    from desktop_app.ui.runs_table import SORT_ROLE, RunsTableModel
 
     out: dict = {}
     panel = RunsPanel()

@@ -12,7 +12,6 @@ fraction of the proxy's comparisons through data() (benchmarks/bench_runs.py).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
@@ -28,11 +27,11 @@ from desktop_app.core.runs.compare import (
     MISSING,
     all_keys,
     differing_keys,
-    flatten_settings,
     format_value,
     short_names,
 )
 from desktop_app.core.runs.records import RunSummary
+from desktop_app.core.runs.table_rows import PreparedRuns, prepare_runs, search_text
 
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -68,40 +67,6 @@ def _seconds(s: float | None) -> str:
     if s < 60:
         return f"{s:.2f} s" if s < 10 else f"{s:.1f} s"
     return f"{s / 60:.1f} min" if s < 3600 else f"{s / 3600:.1f} h"
-
-
-@dataclass
-class PreparedRuns:
-    """Runs with their flattened settings and search text: worked out off the GUI thread
-    (prepare_runs in the loading job), then handed to the model as they are."""
-
-    runs: list[RunSummary]
-    settings: list[dict[str, Any]]
-    search: list[str]  # per run: its own words and the settings that differ
-    common: str  # the settings every run shares, as `lr=0.01` words
-    varying: list[str]  # the setting paths that differ between the runs
-
-
-def prepare_runs(runs: list[RunSummary]) -> PreparedRuns:
-    """Flatten each run's settings and build what the text filter matches. A setting the
-    runs share is written once (`common`), not a thousand times."""
-    settings = [flatten_settings(r.project_data) for r in runs]
-    varying = differing_keys(settings)
-    common = " ".join(setting_words(settings[0], None, set(varying))) if settings else ""
-    search = [search_text(r, s, varying) for r, s in zip(runs, settings)]
-    return PreparedRuns(list(runs), settings, search, common.lower(), varying)
-
-
-def setting_words(s: dict, keys: list[str] | None, skip: set[str] = frozenset()) -> list[str]:
-    chosen = s if keys is None else {k: s.get(k, MISSING) for k in keys}
-    return [f"{k.rsplit('.', 1)[-1]}={format_value(v)}" for k, v in chosen.items() if k not in skip]
-
-
-def search_text(r: RunSummary, s: dict, varying: list[str]) -> str:
-    """What the filter matches in one run: id, name, kind, status, note, group, and its
-    values of the settings that differ (`lr=0.01`)."""
-    bits = [str(r.id), r.label, r.kind, r.status, r.note, r.group_id or ""]
-    return " ".join(bits + setting_words(s, varying)).lower()
 
 
 _ROLES = frozenset(
@@ -304,6 +269,9 @@ class RunsTableModel(QAbstractTableModel):
         fixed = self.fixed(col)
         if fixed is None:
             return format_value(self.value(row, col))
+        own = getattr(r, "cell", None)  # a row that stands for a group says its own cells
+        if own is not None and own(fixed) is not None:  # (mean ± sd: core.variants)
+            return own(fixed)
         if fixed == "★":
             return "★" if r.starred else "☆"
         if fixed == "Best val (epoch)":
