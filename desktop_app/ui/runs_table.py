@@ -48,6 +48,19 @@ HEADER_TIPS = {
     "Test": "The test split's value of the headline metric",
     "Time": "Training time",
 }
+# A fixed column's plain value (what sorting compares), from a run.
+_FIELDS = {
+    "Show": lambda r: r.id,
+    "★": lambda r: int(r.starred),
+    "Name": lambda r: r.label,
+    "Status": lambda r: r.status,
+    "Best val (epoch)": lambda r: r.best_value,
+    "Test": lambda r: r.test_value,
+    "Time": lambda r: r.seconds,
+    "Kind": lambda r: r.kind,
+    "Note": lambda r: r.note,
+    "When": lambda r: r.created,
+}
 _LEFT = frozenset({"Name", "Status", "Kind", "Note", "When"})
 Index = QModelIndex | QPersistentModelIndex
 
@@ -222,18 +235,7 @@ class RunsTableModel(QAbstractTableModel):
         fixed = self.fixed(column)
         if fixed is None:
             return self.settings[row].get(self._key(column), MISSING)
-        return {
-            "Show": r.id,
-            "★": int(r.starred),
-            "Name": r.label,
-            "Status": r.status,
-            "Best val (epoch)": r.best_value,
-            "Test": r.test_value,
-            "Time": r.seconds,
-            "Kind": r.kind,
-            "Note": r.note,
-            "When": r.created,
-        }[fixed]
+        return _FIELDS[fixed](r)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         role = int(role)
