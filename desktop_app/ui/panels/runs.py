@@ -209,7 +209,7 @@ class RunsPanel(QWidget):
         header = self.table.horizontalHeader()
         self.model.set_runs(runs)
         self.proxy.set_text(self.filter.text())
-        if header.sortIndicatorSection() > 0:
+        if 0 <= header.sortIndicatorSection() < self.model.columnCount():
             self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
         self._update_count()
         self._on_checked()
