@@ -12,7 +12,6 @@ fraction of the proxy's comparisons through data() (benchmarks/bench_runs.py).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
@@ -28,12 +27,11 @@ from desktop_app.core.runs.compare import (
     MISSING,
     all_keys,
     differing_keys,
-    flatten_settings,
     format_value,
     short_names,
 )
 from desktop_app.core.runs.records import RunSummary
-from desktop_app.core.variants.groups import is_group_row
+from desktop_app.core.runs.table_rows import PreparedRuns, prepare_runs, search_text
 
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -49,6 +47,19 @@ HEADER_TIPS = {
     "and the epoch it was reached",
     "Test": "The test split's value of the headline metric",
     "Time": "Training time",
+}
+# A fixed column's plain value (what sorting compares), from a run.
+_FIELDS = {
+    "Show": lambda r: r.id,
+    "★": lambda r: int(r.starred),
+    "Name": lambda r: r.label,
+    "Status": lambda r: r.status,
+    "Best val (epoch)": lambda r: r.best_value,
+    "Test": lambda r: r.test_value,
+    "Time": lambda r: r.seconds,
+    "Kind": lambda r: r.kind,
+    "Note": lambda r: r.note,
+    "When": lambda r: r.created,
 }
 _LEFT = frozenset({"Name", "Status", "Kind", "Note", "When"})
 Index = QModelIndex | QPersistentModelIndex
@@ -69,40 +80,6 @@ def _seconds(s: float | None) -> str:
     if s < 60:
         return f"{s:.2f} s" if s < 10 else f"{s:.1f} s"
     return f"{s / 60:.1f} min" if s < 3600 else f"{s / 3600:.1f} h"
-
-
-@dataclass
-class PreparedRuns:
-    """Runs with their flattened settings and search text: worked out off the GUI thread
-    (prepare_runs in the loading job), then handed to the model as they are."""
-
-    runs: list[RunSummary]
-    settings: list[dict[str, Any]]
-    search: list[str]  # per run: its own words and the settings that differ
-    common: str  # the settings every run shares, as `lr=0.01` words
-    varying: list[str]  # the setting paths that differ between the runs
-
-
-def prepare_runs(runs: list[RunSummary]) -> PreparedRuns:
-    """Flatten each run's settings and build what the text filter matches. A setting the
-    runs share is written once (`common`), not a thousand times."""
-    settings = [flatten_settings(r.project_data) for r in runs]
-    varying = differing_keys(settings)
-    common = " ".join(setting_words(settings[0], None, set(varying))) if settings else ""
-    search = [search_text(r, s, varying) for r, s in zip(runs, settings)]
-    return PreparedRuns(list(runs), settings, search, common.lower(), varying)
-
-
-def setting_words(s: dict, keys: list[str] | None, skip: set[str] = frozenset()) -> list[str]:
-    chosen = s if keys is None else {k: s.get(k, MISSING) for k in keys}
-    return [f"{k.rsplit('.', 1)[-1]}={format_value(v)}" for k, v in chosen.items() if k not in skip]
-
-
-def search_text(r: RunSummary, s: dict, varying: list[str]) -> str:
-    """What the filter matches in one run: id, name, kind, status, note, group, and its
-    values of the settings that differ (`lr=0.01`)."""
-    bits = [str(r.id), r.label, r.kind, r.status, r.note, r.group_id or ""]
-    return " ".join(bits + setting_words(s, varying)).lower()
 
 
 _ROLES = frozenset(
@@ -248,8 +225,8 @@ class RunsTableModel(QAbstractTableModel):
         fixed = self.fixed(index.column())
         if fixed == "Show":
             f |= Qt.ItemFlag.ItemIsUserCheckable
-        if fixed in ("Name", "Note") and not is_group_row(self.runs[index.row()]):
-            f |= Qt.ItemFlag.ItemIsEditable  # (a repeat group's row is not a stored run)
+        if fixed in ("Name", "Note") and not hasattr(self.runs[index.row()], "cell"):
+            f |= Qt.ItemFlag.ItemIsEditable  # (a group's row is not a stored run)
         return f
 
     def value(self, row: int, column: int) -> Any:
@@ -258,18 +235,7 @@ class RunsTableModel(QAbstractTableModel):
         fixed = self.fixed(column)
         if fixed is None:
             return self.settings[row].get(self._key(column), MISSING)
-        return {
-            "Show": r.id,
-            "★": int(r.starred),
-            "Name": r.label,
-            "Status": r.status,
-            "Best val (epoch)": r.best_value,
-            "Test": r.test_value,
-            "Time": r.seconds,
-            "Kind": r.kind,
-            "Note": r.note,
-            "When": r.created,
-        }[fixed]
+        return _FIELDS[fixed](r)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         role = int(role)
@@ -305,10 +271,11 @@ class RunsTableModel(QAbstractTableModel):
         fixed = self.fixed(col)
         if fixed is None:
             return format_value(self.value(row, col))
+        own = getattr(r, "cell", None)  # a row that stands for a group says its own cells
+        if own is not None and own(fixed) is not None:  # (mean ± sd: core.variants)
+            return own(fixed)
         if fixed == "★":
             return "★" if r.starred else "☆"
-        if is_group_row(r) and r.cell(fixed) is not None:  # a repeat group: mean ± sd
-            return r.cell(fixed)
         if fixed == "Best val (epoch)":
             if r.best_value is None:
                 return "—"

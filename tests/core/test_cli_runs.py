@@ -48,3 +48,14 @@ def test_runs_lists_best_value_epoch_test_metric_and_time(capsys):
     out = capsys.readouterr().out
     assert "run 2" in out and "run 1" not in out and "accuracy" in out
     assert run_cli(["runs", "--limit", "0"]) == 2
+
+
+def test_a_data_folder_that_cannot_be_made_warns_and_trains_anyway(capsys, monkeypatch, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("ODYSSEY_DATA_DIR", str(blocker / "odyssey"))
+    assert run_cli(["train", *TINY, "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "not recording this run" in err and "cannot create the run folder" in err
+    assert run_cli(["runs"]) == 2
+    assert "ODYSSEY_DATA_DIR" in capsys.readouterr().err

@@ -108,6 +108,13 @@ def test_train_runs_are_recorded_compared_and_overlaid(qtbot, make_main_window, 
     qtbot.waitUntil(lambda: len(curves.shown) == 2)
     assert sorted(curves.legend_names("loss")) == ["run 1 · lr=0.01", "run 2 · lr=0.1"]
     assert curves.colour_of(1) != curves.colour_of(2)
+    epoch_x = curves.loss.getPlotItem().listDataItems()[0].getData()[0]
+    assert len(epoch_x) == 2  # two epochs
+    find(w, QCheckBox, "runCurvesSteps").click()  # the per-step training loss instead
+    steps = RunStore.default().get_run(1).step_total
+    lengths = sorted(len(i.getData()[0]) for i in curves.loss.getPlotItem().listDataItems())
+    assert lengths == [steps, steps] and steps > 2
+    assert sorted(curves.legend_names("loss")) == ["run 1 · lr=0.01", "run 2 · lr=0.1"]
 
     # The filter keeps what it matches.
     find(w, QLineEdit, "runsFilter").setText("lr=0.1")

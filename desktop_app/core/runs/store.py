@@ -24,6 +24,7 @@ from typing import Any
 from desktop_app.core.errors import OdysseyError
 from desktop_app.core.run_types import TrainResult
 from desktop_app.core.runs import location
+from desktop_app.core.runs.kept_models import prune_models, remove_kept_model
 from desktop_app.core.runs.liveness import mark_interrupted
 from desktop_app.core.runs.records import RunRecord, RunSummary, floats_from_blob, plain
 from desktop_app.core.runs.rows import (
@@ -43,6 +44,11 @@ from desktop_app.core.runs.writer import Writer, connect
 from desktop_app.core.specs.project import Project
 
 KEEP_MODELS = 20  # model files kept for the newest runs (starred ones are always kept)
+
+
+def resolved(run_id: int | Future) -> int:
+    """A run id, or the Future of one queued before (resolved: the queue is in order)."""
+    return int(run_id.result(60) if isinstance(run_id, Future) else run_id)
 
 
 class RunNotFound(OdysseyError, KeyError):
@@ -126,9 +132,12 @@ class RunStore:
         source: str = "gui",
         group: str | None = None,
         name: str | None = None,
-    ) -> int:
+        wait: bool = True,
+    ) -> int | Future:
         """Write a run's row with status running (and this process's id) and return its
-        id. Waits for the insert: call it before the loop, not inside it."""
+        id; wait=False: queue it and return a Future of the id, which add_epoch,
+        finish_run and fail_run take as they take an id (the recorder does this, so the
+        run never waits on the disk)."""
         check_kind(kind, source)
         row = {
             **project_fields(project),
@@ -142,28 +151,30 @@ class RunStore:
             "pid": os.getpid(),
             "host": socket.gethostname(),
         }
-        return self.writer.call(lambda c: insert_run(c, row))
+        future = self.writer.submit(lambda c: insert_run(c, row))
+        return future.result(60) if wait else future
 
-    def add_epoch(self, run_id: int, logs: dict) -> Future:
+    def add_epoch(self, run_id: int | Future, logs: dict) -> Future:
         """Queue one epoch's record of a running run (also its sign of life)."""
         epoch = int(logs.get("epoch") or 0)
         text = json.dumps(plain(dict(logs)))
         now = time.time()
 
         def write(c: sqlite3.Connection) -> None:
+            rid = resolved(run_id)
             c.execute(
                 "INSERT OR REPLACE INTO run_epochs (run_id, epoch, logs_json) VALUES (?, ?, ?)",
-                (run_id, epoch, text),
+                (rid, epoch, text),
             )
             c.execute(
-                "UPDATE runs SET heartbeat = ?, epochs_run = ? WHERE id = ?", (now, epoch, run_id)
+                "UPDATE runs SET heartbeat = ?, epochs_run = ? WHERE id = ?", (now, epoch, rid)
             )
 
         return self.writer.submit(write)
 
     def finish_run(
         self,
-        run_id: int,
+        run_id: int | Future,
         result: TrainResult,
         *,
         model: Any | None = None,
@@ -173,24 +184,24 @@ class RunStore:
         is saved to the data folder's models/ by the writer thread; `model_path` records
         a file kept elsewhere instead."""
         fields, epochs, steps = result_fields(result)
-        target = self.model_file(run_id) if model is not None else None
-        path = str(target) if target is not None else (str(model_path) if model_path else None)
 
         def write(c: sqlite3.Connection) -> None:
+            rid = resolved(run_id)
+            target = self.model_file(rid) if model is not None else None
+            path = str(target) if target is not None else (str(model_path) if model_path else None)
             if target is not None:
                 save_model_file(target, model)
-            write_history(c, run_id, epochs, steps)
-            update_run(c, run_id, {**fields, "model_path": path, "heartbeat": time.time()})
+            write_history(c, rid, epochs, steps)
+            update_run(c, rid, {**fields, "model_path": path, "heartbeat": time.time()})
             if target is not None:
                 self._prune_models(c)
 
         return self.writer.submit(write)
 
-    def fail_run(self, run_id: int, message: str, status: str = "failed") -> Future:
+    def fail_run(self, run_id: int | Future, message: str, status: str = "failed") -> Future:
         """Queue a run's end without a result (an error, an interrupt)."""
-        return self.writer.submit(
-            lambda c: update_run(c, run_id, {"status": status, "message": str(message)[:2000]})
-        )
+        values = {"status": status, "message": str(message)[:2000]}
+        return self.writer.submit(lambda c: update_run(c, resolved(run_id), values))
 
     def record_result(
         self,
@@ -319,7 +330,7 @@ class RunStore:
             for i in ids:
                 row = c.execute("SELECT model_path FROM runs WHERE id = ?", (i,)).fetchone()
                 if row and row[0]:
-                    self._remove_kept_model(row[0])
+                    remove_kept_model(row[0], self.models_dir)
                 c.execute("DELETE FROM runs WHERE id = ?", (i,))
 
         return self._wait(self.writer.submit(write), wait)
@@ -390,22 +401,4 @@ class RunStore:
         return self.models_dir / f"run-{int(run_id):06d}.safetensors"
 
     def _prune_models(self, c: sqlite3.Connection) -> None:
-        """Delete kept model files beyond the newest keep_models runs (not starred ones)."""
-        rows = c.execute(
-            "SELECT id, model_path FROM runs WHERE model_path IS NOT NULL AND starred = 0 "
-            "ORDER BY id DESC"
-        ).fetchall()
-        for run_id, path in rows[self.keep_models :]:
-            if self._remove_kept_model(path):
-                c.execute("UPDATE runs SET model_path = NULL WHERE id = ?", (run_id,))
-
-    def _remove_kept_model(self, path: str) -> bool:
-        """Delete a model file if it is one of ours (in models/); never a user's file."""
-        p = Path(path)
-        try:
-            if p.resolve().parent != self.models_dir.resolve():
-                return False
-            p.unlink(missing_ok=True)
-        except OSError:
-            return False
-        return True
+        prune_models(c, self.models_dir, self.keep_models)

@@ -23,6 +23,7 @@ from desktop_app.core.runs.location import data_dir
 from desktop_app.core.runs.recorder import RunRecorder
 from desktop_app.core.runs.records import RunRecord, RunSummary
 from desktop_app.core.runs.store import KEEP_MODELS, RunStore
+from desktop_app.core.runs.table_rows import prepare_runs
 from desktop_app.core.specs.project import Project
 from desktop_app.core.variants.groups import with_group_rows
 from desktop_app.ui.action_state import Permissions
@@ -34,7 +35,6 @@ from desktop_app.ui.jobs import JobRunner, error_message
 from desktop_app.ui.panels.runs import RunsPanel
 from desktop_app.ui.plots.group_bands import GroupBands
 from desktop_app.ui.run_display import RunDisplay
-from desktop_app.ui.runs_table import prepare_runs
 from desktop_app.ui.session import Session
 from desktop_app.ui.settings import AppSettings
 

@@ -35,8 +35,9 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.runs.compare import curve_label
 from desktop_app.core.runs.records import RunRecord, RunSummary
+from desktop_app.core.runs.table_rows import PreparedRuns
 from desktop_app.ui.plots.run_curves import RunCurves
-from desktop_app.ui.runs_table import NAME, STAR, PreparedRuns, RunsFilterProxy, RunsTableModel
+from desktop_app.ui.runs_table import NAME, STAR, RunsFilterProxy, RunsTableModel
 
 # Widths of the leading columns: Show, ★, Name, Status, Best val (epoch), Test, Time.
 WIDTHS = (56, 26, 110, 70, 116, 60, 60)
@@ -208,7 +209,7 @@ class RunsPanel(QWidget):
         header = self.table.horizontalHeader()
         self.model.set_runs(runs)
         self.proxy.set_text(self.filter.text())
-        if header.sortIndicatorSection() > 0:
+        if 0 <= header.sortIndicatorSection() < self.model.columnCount():
             self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
         self._update_count()
         self._on_checked()
