@@ -28,6 +28,20 @@ from desktop_app.core.specs.project import Project
 EPS = 1e-8  # torch.optim's default, which the Trainer's optimizers use
 
 
+def _to_leaf(t: torch.Tensor, how: str | None) -> torch.Tensor:
+    """A stacked parameter (V, *shape) in the layout its leaf keeps."""
+    if how == "weight":
+        return t.transpose(1, 2).contiguous()
+    return t.unsqueeze(1) if how == "bias" else t
+
+
+def _from_leaf(leaf: torch.Tensor, how: str | None) -> torch.Tensor:
+    """A leaf as the module's stacked parameter (V, *shape): a view."""
+    if how == "weight":
+        return leaf.transpose(1, 2)
+    return leaf.squeeze(1) if how == "bias" else leaf
+
+
 class StackedNetwork:
     """V copies of `model` (all starting from its weights) in one flat buffer.
 
@@ -36,18 +50,26 @@ class StackedNetwork:
     per-step slicing), and its gradients land in one flat gradient buffer the optimizer
     updates with a handful of operations for all variants and layers at once."""
 
-    def __init__(self, model: nn.Module, n_variants: int):
+    def __init__(self, model: nn.Sequential, n_variants: int):
         self.model = model
         self.n = n_variants
         stacked, _buffers = stack_module_state([model] * n_variants)
         self.names = list(stacked)
-        self.data = torch.cat([stacked[k].detach().reshape(-1) for k in self.names])
+        # A Linear layer's leaves are kept as the batched product takes them: its weight
+        # transposed, (V, in, out), its bias (V, 1, out); other parameters as they are.
+        layout = {}
+        for i, layer in enumerate(model):
+            if isinstance(layer, nn.Linear):
+                layout[f"{i}.weight"], layout[f"{i}.bias"] = "weight", "bias"
+        self.layout = [layout.get(k) for k in self.names]
+        blocks = [_to_leaf(stacked[k].detach(), how) for k, how in zip(self.names, self.layout)]
+        self.data = torch.cat([blk.reshape(-1) for blk in blocks])
         self.grad = torch.zeros_like(self.data)
         self.leaves: list[torch.Tensor] = []
         self.owner = torch.empty(len(self.data), dtype=torch.long)  # variant of each element
         offset = 0
-        for k in self.names:
-            shape, size = stacked[k].shape, stacked[k].numel()
+        for blk in blocks:
+            shape, size = blk.shape, blk.numel()
             leaf = self.data[offset : offset + size].view(shape).requires_grad_(True)
             leaf.grad = self.grad[offset : offset + size].view(shape)
             self.leaves.append(leaf)
@@ -56,6 +78,14 @@ class StackedNetwork:
             )
             offset += size
         self.owner = self.owner.to(self.data.device)
+        # The forward as steps: (weight, bias) of a Linear layer, or a parameter-free module.
+        by_name = dict(zip(self.names, self.leaves))
+        self.plan: list = [
+            (by_name[f"{i}.weight"], by_name[f"{i}.bias"])
+            if isinstance(layer, nn.Linear)
+            else layer
+            for i, layer in enumerate(model)
+        ]
 
         def one(p: dict, x: torch.Tensor) -> torch.Tensor:
             return functional_call(model, p, (x,))
@@ -68,26 +98,23 @@ class StackedNetwork:
         return column[self.owner]
 
     def params(self) -> dict[str, torch.Tensor]:
-        """The stacked parameters by name, (V, *shape) each."""
-        return dict(zip(self.names, self.leaves))
+        """The stacked parameters by name in the module's shapes, (V, *shape) each."""
+        return {
+            k: _from_leaf(leaf, how) for k, leaf, how in zip(self.names, self.leaves, self.layout)
+        }
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(V, B, outputs) for a batch (B, inputs) shared by all variants, by
         functional_call under vmap: the reference the hot loop's products are tested against."""
         return self._forward(self.params(), x)
 
-    def outputs(self, x: torch.Tensor, layers: list | None = None) -> torch.Tensor:
+    def outputs(self, x: torch.Tensor) -> torch.Tensor:
         """(V, B, outputs) for a batch (B, inputs): the network as batched matrix
-        products on the stacked weights (baddbmm per Linear layer, the activations
+        products on the stacked weights (one baddbmm per Linear layer, the activations
         elementwise), the hot loop's forward (see losses_fn)."""
         h = x.expand(self.n, *x.shape)
-        params = iter(self.leaves)
-        for layer in layers if layers is not None else self.model:
-            if isinstance(layer, nn.Linear):
-                w, b = next(params), next(params)
-                h = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))
-            else:
-                h = layer(h)
+        for step in self.plan:
+            h = torch.baddbmm(step[1], h, step[0]) if type(step) is tuple else step(h)
         return h
 
     def zero_grad(self) -> None:
@@ -96,8 +123,8 @@ class StackedNetwork:
     def load_into(self, variant: int, module: nn.Module) -> None:
         """Copy one variant's weights into a module of the same network."""
         with torch.no_grad():
-            for p, leaf in zip(module.parameters(), self.leaves):
-                p.copy_(leaf[variant])
+            for p, leaf, how in zip(module.parameters(), self.leaves, self.layout):
+                p.copy_(_from_leaf(leaf, how)[variant])
 
     def copy_variant(self, variant: int, source: torch.Tensor) -> None:
         """Set one variant's weights from `source`, a copy of the flat buffer."""
@@ -194,14 +221,13 @@ def losses_fn(stacked: StackedNetwork, loss_fn: nn.Module):
     network, batch 64, one CPU thread, a step for four variants took 215 µs of CPU this
     way against 645 µs under vmap(functional_call) and 137 µs for one Trainer step.
     StackedNetwork.forward (vmap) stays the reference it is tested against."""
-    layers = list(stacked.model)
     v = stacked.n
     each = copy.copy(loss_fn)
     each.reduction = "none"
     per_class = isinstance(loss_fn, nn.CrossEntropyLoss)
 
     def losses(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        h = stacked.outputs(x, layers)
+        h = stacked.outputs(x)
         if per_class:  # (B, C, V) against (B, V): one loss per row and variant
             return each(h.permute(1, 2, 0), y.unsqueeze(1).expand(len(y), v)).mean(0)
         return each(h, y.expand(v, *y.shape)).mean(dim=(1, 2))
