@@ -272,3 +272,23 @@ def test_cancel_ends_a_repeat_after_the_member_it_stopped(qtbot, make_main_windo
     assert [(r.kind, r.status) for r in runs] == [("repeat", "stopped")]  # one of three
     assert w.variants.last is None
     qtbot.waitUntil(lambda: w.actions["actionRepeat"].isEnabled())
+
+
+def test_a_race_of_different_layers_runs_them_one_after_another(qtbot, make_main_window):
+    w = make_main_window(TINY)
+    dialog = open_dialog(qtbot, w, "actionRace", "raceDialog")
+    combo = dialog.findChild(QWidget, "raceFieldCombo")
+    combo.setCurrentIndex(combo.findData("model.hidden.0.units"))
+    assert find(dialog, QLineEdit, "raceValuesEdit").text() == "2, 4, 8"  # around 4 units
+    click(qtbot, find(dialog, QPushButton, "raceStartButton"))
+    qtbot.waitUntil(lambda: w.variants.last is not None, timeout=60_000)
+    race = w.variants.last
+    assert not race.vectorised and race.labels == [
+        "model.hidden.0.units=2",
+        "model.hidden.0.units=4",
+        "model.hidden.0.units=8",
+    ]
+    window = find(w, QDialog, "raceWindow")
+    assert "one after another" in find(window, QLabel, "raceStatusLabel").text()
+    for curve in window.curves["val_metric"]:
+        assert curve.getData()[0].tolist() == [1.0, 2.0, 3.0]
