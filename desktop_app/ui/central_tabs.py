@@ -1,7 +1,10 @@
 """The window's central area: the training plots and the inside of the network, as two
-tabs (Alt+T, Alt+I). Only the tab on screen draws; the other keeps what it was fed."""
+tabs (Alt+T, Alt+I). Only the tab on screen draws; the other keeps what it was fed, and a
+running run computes only the live views of the tab on screen."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtWidgets import QTabWidget, QWidget
 
@@ -16,3 +19,14 @@ def central_tabs(plots: QWidget, inside: QWidget) -> QTabWidget:
     tabs.setTabToolTip(0, "Loss, metric and learning rate as the run goes")
     tabs.setTabToolTip(1, "Weights, activations and gradient health of the network, live")
     return tabs
+
+
+def report_shown_views(tabs: QTabWidget, set_views_shown: Callable[..., None]) -> None:
+    """Tell the run which live views are on screen, now and at each change of tab: the
+    boundary is on the first tab, the inside of the network on the second."""
+
+    def shown(index: int) -> None:
+        set_views_shown(boundary=index == 0, inside=index == 1)
+
+    tabs.currentChanged.connect(shown)
+    shown(tabs.currentIndex())
