@@ -4,7 +4,7 @@ delete, and reopen a run's project or model, as a user does it."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -73,6 +73,15 @@ def cell(table: QTableView, row: int, column: int):
     return table.model().index(row, column)
 
 
+def tick(qtbot, table: QTableView, row: int) -> None:
+    """Click the row's tick box (at the left of its Show cell)."""
+    rect = table.visualRect(cell(table, row, SHOW))
+    box = QPoint(rect.left() + 12, rect.center().y())
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=box)
+    state = table.model().data(cell(table, row, SHOW), Qt.ItemDataRole.CheckStateRole)
+    assert state == Qt.CheckState.Checked
+
+
 def select_row(qtbot, table: QTableView, row: int) -> None:
     rect = table.visualRect(cell(table, row, NAME))
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
@@ -99,11 +108,7 @@ def test_train_runs_are_recorded_compared_and_overlaid(qtbot, make_main_window, 
 
     # Tick both: their curves overlaid, named by the run and what differs.
     for row in (0, 1):
-        rect = table.visualRect(cell(table, row, SHOW))
-        table.model().setData(
-            cell(table, row, SHOW), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole
-        )
-        assert rect.isValid()
+        tick(qtbot, table, row)
     curves = w.runs_panel.curves
     qtbot.waitUntil(lambda: len(curves.shown) == 2)
     assert sorted(curves.legend_names("loss")) == ["run 1 · lr=0.01", "run 2 · lr=0.1"]
