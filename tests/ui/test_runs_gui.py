@@ -3,11 +3,14 @@ delete, and reopen a run's project or model, as a user does it."""
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
+    QFileDialog,
     QLineEdit,
     QMessageBox,
     QTableView,
@@ -87,7 +90,9 @@ def select_row(qtbot, table: QTableView, row: int) -> None:
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 
 
-def test_train_runs_are_recorded_compared_and_overlaid(qtbot, make_main_window, monkeypatch):
+def test_train_runs_are_recorded_compared_and_overlaid(
+    qtbot, make_main_window, monkeypatch, tmp_path
+):
     w = make_main_window(TINY)
     train(qtbot, w)
     set_lr(qtbot, w, "0.1")
@@ -126,6 +131,15 @@ def test_train_runs_are_recorded_compared_and_overlaid(qtbot, make_main_window, 
     assert table.model().rowCount() == 1
     find(w, QLineEdit, "runsFilter").clear()
     assert table.model().rowCount() == 2
+
+    # Export what is shown: results and the differing settings, as CSV.
+    out = tmp_path / "runs.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    click(qtbot, find(w, QToolButton, "runsExport"))
+    qtbot.waitUntil(out.exists, timeout=10_000)
+    rows = list(csv.DictReader(out.open()))
+    assert [(r["id"], r["train.lr"]) for r in rows] == [("2", "0.1"), ("1", "0.01")]
+    assert all(r["best_val"] and r["test"] for r in rows)
 
     store = RunStore.default()
     runs = store.list_runs()
