@@ -3,8 +3,7 @@ the ticked ones overlaid.
 
 A panel: it shows runs and emits what the user asked for (rename, note, star, delete,
 open a run's project or model, save the runs as CSV, change the recording settings); the
-window's
-RecordedRuns (ui/commands/recorded_runs.py) does it and feeds the panel back.
+window's RecordedRuns (ui/commands/recorded_runs.py) does it and feeds the panel back.
 
 objectNames: runsPanel, runsFilter, runsDifferencesOnly, runsStar, runsRename, runsNote,
 runsDelete, runsOpenProject, runsOpenModel, runsRefresh, runsExport, runsSettings,
