@@ -9,10 +9,11 @@ the project is edited afterwards, that they come from the previous run.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -39,10 +40,21 @@ CLASSIFICATION = {
         True,
     ),
     "f1": ("F1 score", "Harmonic mean of precision and recall (macro average).", True),
+    "balanced_accuracy": (
+        "Balanced accuracy",
+        "Mean of the classes' recalls: accuracy as if every class were equally common.",
+        True,
+    ),
     "roc_auc": (
         "ROC AUC",
         "Chance that a random positive is ranked above a random negative (1 is "
         "perfect, 0.5 is guessing); one-vs-rest for several classes.",
+        False,
+    ),
+    "average_precision": (
+        "PR AUC",
+        "Area under the precision-recall curve (average precision; class 1 for two "
+        "classes, the mean over classes for several).",
         False,
     ),
     "log_loss": (
@@ -86,7 +98,10 @@ def format_metric(name: str, value, percent: bool) -> str:
 
 
 class ResultsPanel(QWidget):
-    """Shows the outcome of the last finished run."""
+    """Shows the outcome of the last finished run. `evaluationRequested(outcome)`: the
+    user asked for the Evaluation window (button resultsEvaluate)."""
+
+    evaluationRequested = Signal(object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -133,11 +148,23 @@ class ResultsPanel(QWidget):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack.addWidget(self.empty)
 
+        self.evaluate_button = QPushButton("Evaluate…")
+        self.evaluate_button.setObjectName("resultsEvaluate")
+        self.evaluate_button.setAccessibleName("Evaluate the model in detail")
+        self.evaluate_button.setToolTip(
+            "Open the Evaluation window: per-class table, decision threshold, ROC and "
+            "precision-recall curves or residuals, the rows it gets wrong, and which "
+            "columns it relies on."
+        )
+        self.evaluate_button.clicked.connect(lambda: self.evaluationRequested.emit(self.outcome))
+        self.evaluate_button.hide()
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.status_label)
         layout.addWidget(self.summary_label)
         layout.addLayout(self.form)
+        layout.addWidget(self.evaluate_button)
         layout.addWidget(self.stack, 1)
         self._show_rows(())
 
@@ -175,6 +202,7 @@ class ResultsPanel(QWidget):
         for label in self.metric_labels.values():
             label.setText("–")
         self._show_rows(())
+        self.evaluate_button.hide()
         self.empty.setText(EMPTY_TEXT)
         self.stack.setCurrentWidget(self.empty)
         if self._confusion is not None:  # hidden now; nor kept to show again
@@ -191,7 +219,8 @@ class ResultsPanel(QWidget):
         m = outcome.run.test_metrics
         for name, (_title, _tip, pct) in table.items():
             self.metric_labels[name].setText(format_metric(name, m.get(name), pct))
-        self._show_rows(tuple(table) if m else ())
+        self._show_rows(tuple(n for n in table if n in m) if m else ())
+        self.evaluate_button.setVisible(bool(m) and outcome.model is not None)
         self._set_status()
         reason = REASONS.get(outcome.run.stop_reason, outcome.run.stop_reason)
         best = ""

@@ -80,7 +80,9 @@ def test_roc_auc_equals_roc_auc_score():
         )
     yb, pb = random_outputs(300, 2, seed=3)
     ev = evaluate_outputs(prep_for("binary", 2), np.zeros((300, 3), np.float32), yb, pb[:, 1])
-    assert len(ev.curves) == 1 and ev.roc_auc == pytest.approx(skm.roc_auc_score(yb, pb[:, 1]))
+    assert len(ev.plotted_curves) == 1 and ev.roc_auc == pytest.approx(
+        skm.roc_auc_score(yb, pb[:, 1])
+    )
 
 
 @pytest.mark.parametrize("threshold", [0.0, 0.1, 0.35, 0.5, 0.77, 0.999, 1.0])

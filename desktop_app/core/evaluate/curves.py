@@ -29,14 +29,13 @@ class ClassCurve:
 def class_curves(
     y_true: np.ndarray, full: np.ndarray, class_names: list[str], max_points: int = 2000
 ) -> list[ClassCurve]:
-    """Curves of every class (n, k probabilities); for two classes only class 1's, the
-    usual ROC curve of a binary model."""
+    """Curves of every class (n, k probabilities), each against the rest (for two
+    classes, class 1's is the usual ROC curve of a binary model)."""
     from sklearn import metrics as skm
 
     y = np.asarray(y_true).reshape(-1)
-    which = [1] if len(class_names) == 2 else range(len(class_names))
     out = []
-    for c in which:
+    for c in range(len(class_names)):
         is_c = y == c
         n_c = int(is_c.sum())
         empty = np.zeros(0)

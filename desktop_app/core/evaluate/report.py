@@ -58,6 +58,11 @@ class Evaluation:
     def classify(self) -> bool:
         return self.task != REGRESSION
 
+    @property
+    def plotted_curves(self) -> list[ClassCurve]:
+        """The curves to draw: class 1's for two classes (the other mirrors it)."""
+        return self.curves[1:] if len(self.class_names) == 2 else self.curves
+
     def predicted(self, threshold: float = 0.5) -> np.ndarray:
         """Predicted class indices; for two classes, class 1 where P(class 1) >= threshold."""
         if self.task == BINARY:
@@ -144,7 +149,7 @@ def evaluate_outputs(
     ev.table = class_table(y_true, pred, names)
     ev.matrix = confusion(y_true, pred, len(names))
     ev.curves = class_curves(y_true, full, names)
-    ev.roc_auc = ev.curves[0].roc_auc if len(names) == 2 else macro_roc_auc(ev.curves)
+    ev.roc_auc = ev.curves[1].roc_auc if len(names) == 2 else macro_roc_auc(ev.curves)
     if task == BINARY:
         ev.threshold = ThresholdCounts(y_true, full[:, 1])
     return ev
@@ -164,6 +169,21 @@ def predictor(model, prep: Preprocessing, device="cpu") -> Predict:
         return out
 
     return predict
+
+
+def test_split_of(loaded) -> tuple[np.ndarray, np.ndarray]:
+    """A saved model's test split, prepared again from its project's data (generated
+    again, or its table read again), checked to be the split it was trained with."""
+    from desktop_app.core.data import prepare
+    from desktop_app.core.prepared import same_preprocessing
+
+    d = prepare(loaded.project.data)
+    if not same_preprocessing(d.prep, loaded.preprocessing):
+        raise DataError(
+            "the model's data no longer prepares as it did when it was trained (the table "
+            "or its settings changed), so its test split cannot be rebuilt"
+        )
+    return d.x_test, d.y_test
 
 
 def evaluate_split(model, prep: Preprocessing, x: np.ndarray, y: np.ndarray, device="cpu"):
