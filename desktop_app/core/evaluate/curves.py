@@ -52,7 +52,8 @@ def class_curves(
                 *thin(fpr, tpr, max_points),
                 float(skm.auc(fpr, tpr)),
                 *thin(recall, precision, max_points),
-                float(skm.average_precision_score(is_c, scores)),
+                # scikit-learn's average_precision_score, from the curve at hand
+                float(-np.sum(np.diff(recall) * precision[:-1])),
             )
         )
     return out

@@ -95,21 +95,21 @@ class Evaluation:
         loss."""
         rows = np.asarray(rows, dtype=np.int64)
         header = ["test row", *self.raw.names]
-        cols = [[fmt(v) for v in values[rows]] for values in self.raw.values]
+        cols = [fmt(values[rows]) for values in self.raw.values]
         if self.classify:
             names = np.array(self.class_names, dtype=object)
             header += ["true class", "predicted class"]
             header += [f"P({c})" for c in self.class_names]
             header += ["loss (cross-entropy)"]
-            cols.append(list(names[self.y_true[rows]]))
-            cols.append(list(names[self.predicted(threshold)[rows]]))
-            cols += [[fmt(v) for v in self.outputs[rows, k]] for k in range(len(names))]
+            cols.append(fmt(names[self.y_true[rows]]))
+            cols.append(fmt(names[self.predicted(threshold)[rows]]))
+            cols += [fmt(self.outputs[rows, k]) for k in range(len(names))]
         else:
             header += ["actual", "predicted", "error (actual − predicted)", "squared error"]
-            cols.append([fmt(v) for v in self.y_true[rows]])
-            cols.append([fmt(v) for v in self.outputs[rows]])
-            cols.append([fmt(v) for v in self.residuals[rows]])
-        cols.append([fmt(v) for v in self.losses[rows]])
+            cols.append(fmt(self.y_true[rows]))
+            cols.append(fmt(self.outputs[rows]))
+            cols.append(fmt(self.residuals[rows]))
+        cols.append(fmt(self.losses[rows]))
         body = [[str(r + 1) for r in rows], *cols]
         return Listing(header, [list(cells) for cells in zip(*body)])
 

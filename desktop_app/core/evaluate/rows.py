@@ -77,15 +77,12 @@ def largest(losses: np.ndarray, n: int) -> np.ndarray:
     return part[np.lexsort((part, -losses[part]))]
 
 
-def fmt(v) -> str:
-    """A value for a listing: numbers to 6 significant digits (the prepared rows are
-    float32, so more digits would show rounding, not data)."""
-    if isinstance(v, str):
-        return v
-    f = float(v)
-    if f != f:
-        return ""
-    return f"{f:.6g}"
+def fmt(values: np.ndarray) -> list[str]:
+    """A column of a listing as text: numbers to 6 significant digits (the prepared rows
+    are float32, so more digits would show rounding, not data); text as it is."""
+    if values.dtype == object:
+        return [str(v) for v in values.tolist()]
+    return ["" if v != v else f"{v:.6g}" for v in values.astype(np.float64).tolist()]
 
 
 @dataclass
