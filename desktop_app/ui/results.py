@@ -98,10 +98,11 @@ def format_metric(name: str, value, percent: bool) -> str:
 
 
 class ResultsPanel(QWidget):
-    """Shows the outcome of the last finished run. `evaluationRequested(outcome)`: the
-    user asked for the Evaluation window (button resultsEvaluate)."""
+    """Shows the outcome of the last finished run. `evaluationRequested(outcome, cell)`:
+    the user asked for the Evaluation window (button resultsEvaluate; cell None), or
+    clicked a cell (true class, predicted class) of the confusion matrix."""
 
-    evaluationRequested = Signal(object)
+    evaluationRequested = Signal(object, object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -156,7 +157,9 @@ class ResultsPanel(QWidget):
             "precision-recall curves or residuals, the rows it gets wrong, and which "
             "columns it relies on."
         )
-        self.evaluate_button.clicked.connect(lambda: self.evaluationRequested.emit(self.outcome))
+        self.evaluate_button.clicked.connect(
+            lambda: self.evaluationRequested.emit(self.outcome, None)
+        )
         self.evaluate_button.hide()
 
         layout = QVBoxLayout(self)
@@ -173,6 +176,11 @@ class ResultsPanel(QWidget):
     def confusion(self) -> ConfusionMatrixPlot:
         if self._confusion is None:
             self._confusion = ConfusionMatrixPlot()
+            self._confusion.plot_widget.setToolTip(
+                "Rows: true class; columns: predicted class. Click a cell to list its test "
+                "rows in the Evaluation window."
+            )
+            self._confusion.cellClicked.connect(self._on_cell_clicked)
             self.stack.addWidget(self._confusion)
         return self._confusion
 
@@ -182,6 +190,10 @@ class ResultsPanel(QWidget):
             self._scatter = PredictedActualPlot()
             self.stack.addWidget(self._scatter)
         return self._scatter
+
+    def _on_cell_clicked(self, true_class: int, predicted_class: int) -> None:
+        if self.outcome is not None and self.outcome.model is not None:
+            self.evaluationRequested.emit(self.outcome, (true_class, predicted_class))
 
     # ------------------------------------------------------------------ state
     @property

@@ -259,4 +259,57 @@ def test_evaluate_button_opens_the_window_after_a_run(qtbot, main_window):
     assert (dialog.classes.confusion.matrix == np.array(m)).all()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert w.evaluation.dialog is dialog  # the same model: the same window
+    # A click on a cell of the Results panel's matrix lists that cell in the window.
+    click_cell(qtbot, w.results_panel.confusion, 1, 0)
+    assert dialog.tabs.currentWidget() is dialog.classes
+    assert dialog.classes.cell == (1, 0)
+    view = find(dialog, QTableView, "evalCellRows")
+    assert view.model().rowCount() == min(m[1][0], 1000)
     qtbot.waitUntil(lambda: dialog.importance.dependence is not None, timeout=30_000)
+
+
+@pytest.mark.parametrize("which", ["saved", "older version"])
+def test_a_model_file_is_evaluated_on_its_test_split_prepared_again(
+    qtbot, make_main_window, moons, tmp_path, which
+):
+    from pathlib import Path
+
+    from desktop_app.core.persistence.model_file import load_model, save_model
+
+    if which == "saved":
+        path = tmp_path / "moons.safetensors"
+        loaded, d = moons
+        save_model(path, loaded)
+    else:  # written before the per-class metrics existed
+        path = Path(__file__).parents[1] / "core" / "fixtures" / "main_2_epochs.safetensors"
+    saved = load_model(path)
+    w = make_main_window()
+    w.models.load_file(path, confirmed=True)
+    qtbot.waitUntil(lambda: w.session.model is not None and not w.jobs.busy, timeout=60_000)
+    button = find(w, QPushButton, "resultsEvaluate")
+    balanced = find(w, QLabel, "metric_balanced_accuracy")
+    assert balanced.isVisibleTo(w) == ("balanced_accuracy" in saved.test_metrics)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    dialog = w.evaluation.dialog
+    qtbot.waitUntil(lambda: dialog.evaluation is not None, timeout=60_000)
+    cm = np.array(saved.test_metrics["confusion_matrix"])
+    assert (dialog.classes.confusion.matrix == cm).all()
+    assert dialog.evaluation.roc_auc == pytest.approx(saved.test_metrics["roc_auc"], abs=1e-6)
+    qtbot.waitUntil(lambda: dialog.importance.dependence is not None, timeout=60_000)
+
+
+def test_a_model_whose_data_changed_says_why_it_cannot_be_evaluated(qtbot, moons):
+    import dataclasses
+
+    from desktop_app.ui.evaluation.dialog import EvaluationDialog
+
+    loaded, _d = moons
+    other = loaded.project.with_overrides(["data.n_samples=500"])  # another split
+    changed = dataclasses.replace(loaded, project=other)
+    dialog = EvaluationDialog(changed)
+    qtbot.addWidget(dialog, before_close_func=lambda d: d.shutdown())
+    dialog.show()
+    status = find(dialog, QLabel, "evalStatus")
+    qtbot.waitUntil(lambda: "Could not evaluate" in status.text(), timeout=30_000)
+    assert "test split cannot be rebuilt" in status.text()
+    assert not find(dialog, QTabWidget, "evalTabs").isEnabled()

@@ -13,8 +13,10 @@ class EvaluationCommands:
         self.notifier = notifier
         self.dialog = None  # ui.evaluation.dialog.EvaluationDialog, once opened
 
-    def open(self, outcome):
-        """The Evaluation window for a run_reports.RunOutcome; returns it (None: no model)."""
+    def open(self, outcome, cell: tuple[int, int] | None = None):
+        """The Evaluation window for a run_reports.RunOutcome, listing the rows of a
+        confusion-matrix cell (true class, predicted class) if given; returns it (None:
+        no model)."""
         model = getattr(outcome, "model", None)
         if model is None:
             self.notifier.error(
@@ -25,6 +27,8 @@ class EvaluationCommands:
 
         old = self.dialog
         if old is not None and old.loaded is model:
+            if cell is not None:
+                old.show_cell(cell)
             old.show()
             old.raise_()
             old.activateWindow()
@@ -34,6 +38,8 @@ class EvaluationCommands:
             old.close()
             old.deleteLater()
         dialog = EvaluationDialog(model, outcome.test_split, self.notifier.parent)
+        if cell is not None:
+            dialog.show_cell(cell)
         self.dialog = dialog
         dialog.show()
         return dialog

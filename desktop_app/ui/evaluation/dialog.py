@@ -43,6 +43,7 @@ class EvaluationDialog(QDialog):
         self.loaded = loaded
         self.test_split = test_split
         self.evaluation = None  # core.evaluate.report.Evaluation, once computed
+        self.pending_cell: tuple[int, int] | None = None  # to list once evaluated
         self.setWindowTitle(f"Evaluation of “{loaded.project.name}” on its test split")
         self.jobs = JobRunner(self, "evaluationJobs")
         self.resize(1120, 680)  # fits 1366x768 with the task bar and title
@@ -123,8 +124,22 @@ class EvaluationDialog(QDialog):
         self.tabs.addTab(self.losses, "&Largest losses")
         self.tabs.addTab(self.importance, "&What it relies on")
         self.report(f"Evaluated on {ev.n_rows:,} test rows.")
+        if self.pending_cell is not None:
+            self.show_cell(self.pending_cell)
         prep = self.loaded.preprocessing
         self.importance.start(predictor(self.loaded.model, prep), prep, x, y)
+
+    def show_cell(self, cell: tuple[int, int]) -> None:
+        """List a confusion-matrix cell's rows (once the evaluation is there)."""
+        ev = self.evaluation
+        if ev is None:
+            self.pending_cell = cell
+            return
+        self.pending_cell = None
+        n = len(ev.class_names)
+        if ev.classify and 0 <= cell[0] < n and 0 <= cell[1] < n:
+            self.tabs.setCurrentWidget(self.classes)
+            self.classes.show_cell(*cell)
 
     def _on_failed(self, exc) -> None:
         self.progress.hide()
