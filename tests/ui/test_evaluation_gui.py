@@ -313,3 +313,30 @@ def test_a_model_whose_data_changed_says_why_it_cannot_be_evaluated(qtbot, moons
     qtbot.waitUntil(lambda: "Could not evaluate" in status.text(), timeout=30_000)
     assert "test split cannot be rebuilt" in status.text()
     assert not find(dialog, QTabWidget, "evalTabs").isEnabled()
+
+
+def test_every_control_of_the_window_is_named(qtbot, open_dialog, moons):
+    from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QTabBar, QToolButton
+
+    loaded, d = moons
+    dialog = open_dialog(loaded, d, wait_importance=False)
+    kinds = (
+        QPushButton,
+        QToolButton,
+        QCheckBox,
+        QSlider,
+        QAbstractSpinBox,
+        QComboBox,
+        QTableView,
+        QTabWidget,
+    )
+    unnamed = [
+        f"{type(c).__name__} {c.objectName()!r}"
+        for kind in kinds
+        for c in dialog.findChildren(kind)
+        if not isinstance(c.parent(), QTabBar)
+        and not c.objectName().startswith("qt_")
+        and not (c.objectName() and c.accessibleName())
+    ]
+    assert unnamed == []
+    assert dialog.width() <= 1366 and dialog.height() <= 700
