@@ -231,3 +231,23 @@ def test_listing_csv_text_round_trips():
     expected = np.flatnonzero((y == 1) & (p[:, 1] >= 0.3))
     assert [int(r[0]) - 1 for r in rows[1:]] == list(expected)
     assert all(r[rows[0].index("predicted class")] == "c1" for r in rows[1:])
+
+
+def test_regression_importance_starts_from_the_test_r2():
+    from desktop_app.core.engine import Trainer
+
+    project = Project().with_overrides(
+        ["data.dataset=friedman1", "data.n_samples=400", "train.epochs=20", "train.device=cpu"]
+    )
+    trainer = Trainer(project)
+    result = trainer.fit()
+    d = trainer.data
+    ev = evaluate_split(trainer.model, d.prep, d.x_test, d.y_test)
+    predict = predictor(trainer.model, d.prep)
+    imp = permutation_importance(
+        predict, d.task, d.x_test, ev.y_true, column_groups(d.prep), repeats=2
+    )
+    assert imp.metric == "r2"
+    assert imp.baseline == pytest.approx(result.test_metrics["r2"], abs=1e-4)
+    # friedman1: x6..x10 are noise, x4 is among the strongest inputs
+    assert imp.mean[3] > max(imp.mean[5:])

@@ -224,7 +224,7 @@ def test_curves_largest_losses_and_importance(qtbot, open_dialog, iris, tmp_path
 
 def test_regression_shows_residuals_and_errors(qtbot, open_dialog):
     loaded, d = trained(FRIEDMAN)
-    dialog = open_dialog(loaded, d, wait_importance=False)
+    dialog = open_dialog(loaded, d)
     prep = loaded.preprocessing
     out = predict_prepared(loaded.model, "regression", d.x_test, "cpu")
     actual = d.y_test.astype(np.float64) * prep.target_scale + prep.target_mean
@@ -237,6 +237,9 @@ def test_regression_shows_residuals_and_errors(qtbot, open_dialog):
     tabs = find(dialog, QTabWidget, "evalTabs")
     titles = [tabs.tabText(i) for i in range(tabs.count())]
     assert titles == ["&Residuals", "&Largest losses", "&What it relies on"]  # no threshold
+    r2 = skm.r2_score(actual, predicted)
+    assert dialog.importance.importance.baseline == pytest.approx(r2, abs=1e-4)
+    assert f"R² ({r2:.3f})" in find(dialog, QLabel, "evalImportanceStatus").text()
 
 
 def test_evaluate_button_opens_the_window_after_a_run(qtbot, main_window):

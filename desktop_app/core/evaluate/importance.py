@@ -111,7 +111,9 @@ def permutation_importance(
     progress: Progress = None,
     cancel: Cancel = None,
 ) -> Importance:
-    """Shuffle each column group's values across the rows `repeats` times."""
+    """Shuffle each column group's values across the rows `repeats` times. y: what
+    `predict` is scored against: class indices, or values in the target's units (an
+    Evaluation's y_true), not the standardised targets of PreparedData."""
     rows = sample_rows(len(x), max_rows, seed)
     xs = np.ascontiguousarray(x[rows], dtype=np.float32)
     ys = np.asarray(y)[rows]

@@ -170,9 +170,8 @@ class ClassesTab(QWidget):
             f"ROC AUC {num(ev.roc_auc)}",
             f"{ev.n_rows:,} test rows",
         ]
-        if ev.threshold is not None:
-            parts.insert(0, f"At threshold {t:.3f}:")
-        self.summary.setText(" · ".join(parts))
+        at = f"At threshold {t:.3f}: " if ev.threshold is not None else ""
+        self.summary.setText(at + " · ".join(parts))
         self._fill_table(table)
         if self.cell is not None:
             self.show_cell(*self.cell)

@@ -107,7 +107,7 @@ class EvaluationDialog(QDialog):
     def _on_evaluated(self, result) -> None:
         from desktop_app.core.evaluate.report import predictor
 
-        ev, x, y = result
+        ev, x, _y = result
         self.evaluation = ev
         self.progress.hide()
         self.tabs.setEnabled(True)
@@ -127,7 +127,8 @@ class EvaluationDialog(QDialog):
         if self.pending_cell is not None:
             self.show_cell(self.pending_cell)
         prep = self.loaded.preprocessing
-        self.importance.start(predictor(self.loaded.model, prep), prep, x, y)
+        # Targets in the predictor's units: classes, or values in the target's units.
+        self.importance.start(predictor(self.loaded.model, prep), prep, x, ev.y_true)
 
     def show_cell(self, cell: tuple[int, int]) -> None:
         """List a confusion-matrix cell's rows (once the evaluation is there)."""

@@ -140,7 +140,7 @@ class ImportanceTab(QWidget):
         if prep.task == REGRESSION:
             names, shown = ["predicted value"], [0]
         else:
-            names = list(prep.class_names)
+            names = [f"P({c})" for c in prep.class_names]
             shown = [1] if prep.task == BINARY else list(range(len(names)))
 
         def compute(_progress, _cancelled):

@@ -115,9 +115,14 @@ class ListingBox(QWidget):
     def ask_export(self) -> None:
         if self.make_full is None:
             return
-        default = str(Path.home() / f"{self.key}.csv")
+        from desktop_app.ui.settings import AppSettings
+
+        settings = AppSettings()
+        folder = settings.recent("export_folder", str(Path.home()))
+        default = str(Path(folder) / f"{self.key}.csv")
         path, _ = QFileDialog.getSaveFileName(self, f"Export {self.title}", default, "CSV (*.csv)")
         if path:
+            settings.set_recent("export_folder", str(Path(path).parent))
             self.export(path if path.lower().endswith(".csv") else path + ".csv")
 
     def export(self, path: str) -> None:

@@ -91,11 +91,17 @@ class ImportancePlot(LivePlot):
         self.names: list[str] = []
         self.mean = np.zeros(0)
         self.std = np.zeros(0)
-        self.bars = pg.BarGraphItem(x0=[], y=[], width=[], height=0.7, brush=pg.mkBrush(BLUE))
-        self.errors = pg.ErrorBarItem(x=np.zeros(0), y=np.zeros(0), pen=pg.mkPen("k"))
+        self.bars = pg.BarGraphItem(
+            x0=[], y=[], width=[], height=0.7, brush=pg.mkBrush(86, 180, 233), pen=None
+        )
+        self.errors = pg.ErrorBarItem(x=np.zeros(0), y=np.zeros(0), pen=pg.mkPen("k", width=2))
+        self.errors.setZValue(5)  # over the bars
         self.plot_item.addItem(self.bars)
         self.plot_item.addItem(self.errors)
         self.plot_item.invertY(True)
+        # Room for the column names (cut at 18 characters): pyqtgraph sizes an axis for
+        # numbers and may leave longer tick labels out.
+        self.plot_item.getAxis("left").setWidth(125)
         self.zero = pg.InfiniteLine(0, angle=90, pen=pg.mkPen(GREY, width=1))
         self.plot_item.addItem(self.zero)
 
@@ -146,6 +152,7 @@ class DependencePlot(LivePlot):
         super().__init__("evalDependence", "Partial dependence (test)", "", "mean prediction")
         self.log_check.hide()
         self.pd = None
+        self.show_outputs: list[int] = []
         self.items = []
 
     def set_dependence(self, pd, show_outputs: list[int]) -> None:
