@@ -343,3 +343,43 @@ def test_every_control_of_the_window_is_named(qtbot, open_dialog, moons):
     ]
     assert unnamed == []
     assert dialog.width() <= 1366 and dialog.height() <= 700
+
+
+def test_a_table_model_lists_its_categories_and_groups_them(qtbot, open_dialog, tmp_path):
+    from desktop_app.core.engine import Trainer
+    from desktop_app.core.specs.data import DataSpec
+    from desktop_app.core.specs.table import TableSpec
+    from desktop_app.core.specs.train import TrainSpec
+    from desktop_app.core.tabular.prepare import load_project_data
+
+    rng = np.random.default_rng(3)
+    n = 300
+    size = rng.normal(size=n)
+    colour = rng.choice(["red", "green", "blue"], size=n)
+    path = tmp_path / "shapes.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["size", "colour", "label"])
+        for s, c in zip(size, colour):
+            w.writerow([f"{s:.3f}", c, "big" if s > 0 else "small"])
+    project = Project(
+        name="shapes",
+        data=DataSpec(dataset="table", table=TableSpec(path=str(path), target="label")),
+        train=TrainSpec(batch_size=16, epochs=5, early_stopping=False),
+    )
+    project, data = load_project_data(project)
+    trainer = Trainer(project, data=data)
+    trainer.fit()
+    dialog = open_dialog(trainer.checkpoint(), data)
+    combo = find(dialog, QComboBox, "evalDependenceColumn")
+    assert [combo.itemText(i) for i in range(combo.count())] == ["size", "colour"]
+    tabs = find(dialog, QTabWidget, "evalTabs")
+    tabs.setCurrentWidget(dialog.losses)
+    view = find(dialog, QTableView, "evalLossRows")
+    assert set(column(view, "colour")) <= {"red", "green", "blue"}
+    assert set(column(view, "true class")) <= {"big", "small"}
+    assert dialog.importance.importance.names == ["size", "colour"]
+    combo.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: dialog.importance.dependence.column == "colour", timeout=10_000)
+    assert dialog.importance.dependence.labels == data.prep.raw_columns[1].categories
+    assert sorted(dialog.importance.dependence.labels) == ["blue", "green", "red"]
