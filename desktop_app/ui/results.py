@@ -1,9 +1,13 @@
 """The results panel: test metrics of the last run, and its confusion matrix or scatter.
 
 Metric labels have objectNames `metric_<name>` (metric_accuracy, metric_precision,
-metric_recall, metric_f1, metric_roc_auc, metric_log_loss; metric_mse, metric_rmse,
-metric_mae, metric_r2). `resultsStatus` says which run the numbers belong to and, once
-the project is edited afterwards, that they come from the previous run.
+metric_recall, metric_f1, metric_balanced_accuracy, metric_roc_auc,
+metric_average_precision, metric_log_loss; metric_mse, metric_rmse, metric_mae,
+metric_r2); a metric the outcome lacks (an older model file) is hidden. The
+`resultsEvaluate` button, and a click on a confusion-matrix cell, ask for the
+Evaluation window (`evaluationRequested`). `resultsStatus` says which run the numbers
+belong to and, once the project is edited afterwards, that they come from the previous
+run.
 """
 
 from __future__ import annotations

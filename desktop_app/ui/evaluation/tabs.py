@@ -114,6 +114,7 @@ class LossesTab(QWidget):
         self.count.setRange(1, 1)
         self.count.setValue(100)
         self.count.valueChanged.connect(self.refresh)
+        self.top = None  # indices of the rows listed (they do not depend on the threshold)
         self.rows = ListingBox("evalLoss", "Largest losses", jobs, report)
         top = QHBoxLayout()
         top.addWidget(QLabel("Rows with the largest loss:"))
@@ -133,16 +134,20 @@ class LossesTab(QWidget):
 
     @Slot(float)
     def set_threshold(self, t: float) -> None:
+        """Only the predicted class of the rows changes with the threshold."""
         self.threshold = t
-        if self.ev is not None and self.ev.threshold is not None:
-            self.refresh()
+        if self.ev is not None and self.ev.threshold is not None and self.top is not None:
+            self._show(self.top)
 
     @Slot()
     def refresh(self) -> None:
-        ev, t = self.ev, self.threshold
-        if ev is None:
+        if self.ev is None:
             return
-        top = ev.largest_losses(self.count.value())
+        self.top = self.ev.largest_losses(self.count.value())
+        self._show(self.top)
+
+    def _show(self, top) -> None:
+        ev, t = self.ev, self.threshold
         what = "cross-entropy of the true class" if ev.classify else "squared error"
         caption = f"<b>{len(top):,} test rows with the largest loss</b> ({what}), largest first"
         self.rows.show_rows(
