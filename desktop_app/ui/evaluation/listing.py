@@ -78,7 +78,9 @@ class ListingBox(QWidget):
         self.view = named(QTableView(), f"{key}Rows", title, f"{title}: one test row a line.")
         self.view.setModel(self.model)
         self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setResizeContentsPrecision(40)  # fit columns to 40 rows, not all of them
         self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.export_button = named(
             QPushButton("Export CSV…"),
