@@ -269,6 +269,15 @@ def test_evaluate_button_opens_the_window_after_a_run(qtbot, main_window):
     view = find(dialog, QTableView, "evalCellRows")
     assert view.model().rowCount() == min(m[1][0], 1000)
     qtbot.waitUntil(lambda: dialog.importance.dependence is not None, timeout=30_000)
+    # Closed and opened again on the same model: the same window, still working.
+    qtbot.mouseClick(find(dialog, QPushButton, "evalClose"), Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert w.evaluation.dialog is dialog and dialog.isVisible()
+    combo = find(dialog, QComboBox, "evalDependenceColumn")
+    combo.setCurrentIndex((combo.currentIndex() + 1) % combo.count())
+    chosen = combo.currentText()
+    qtbot.waitUntil(lambda: dialog.importance.dependence.column == chosen, timeout=30_000)
 
 
 @pytest.mark.parametrize("which", ["saved", "older version"])

@@ -148,7 +148,10 @@ class EvaluationDialog(QDialog):
 
     # ------------------------------------------------------------------ closing
     def shutdown(self) -> bool:
-        """Cancel the jobs and wait for their threads (before the window goes)."""
+        """Cancel the jobs and wait for their threads: when the main window closes or
+        another model's evaluation replaces this one. Closing this window only hides it
+        (its jobs end on their own within seconds); opened again on the same model, it
+        shows what it computed."""
         ok = self.jobs.shutdown()
         for plot in (
             self.classes.confusion,
@@ -162,7 +165,3 @@ class EvaluationDialog(QDialog):
         ):
             plot.stop_updates()
         return ok
-
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        self.shutdown()
-        super().closeEvent(event)
