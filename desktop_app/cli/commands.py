@@ -114,12 +114,17 @@ def cmd_info(args) -> int:
             f"trained: {s['epochs_trained']} epochs, {s['steps_trained']:,} steps{best}; "
             f"can continue training: {'yes' if s['can_resume'] else 'no'}"
         )
+        from desktop_app.cli.class_table import class_table_lines, headline_items
+
         metrics = [
             f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
-            for k, v in s["test_metrics"].items()
-            if k != "confusion_matrix"
+            for k, v in headline_items(s["test_metrics"])
         ]
         print(f"test metrics: {', '.join(metrics) if metrics else 'none'}")
+        lines = class_table_lines(s["test_metrics"], s["classes"])
+        if lines:
+            print("per class (test split; AUCs of each class against the rest):")
+            print("\n".join(lines))
         if "confusion_matrix" in s["test_metrics"]:
             print(f"confusion matrix: {s['test_metrics']['confusion_matrix']}")
     return 0

@@ -25,11 +25,16 @@ def print_metrics(console, result, task: str) -> None:
     table = Table(title="Test metrics")
     table.add_column("metric")
     table.add_column("value", justify="right")
-    for key, value in result.test_metrics.items():
-        if key == "confusion_matrix":
-            continue
+    from desktop_app.cli.class_table import class_table_lines, headline_items
+
+    for key, value in headline_items(result.test_metrics):
         table.add_row(key, "-" if value is None else f"{value:.4f}")
     console.print(table)
+    lines = class_table_lines(result.test_metrics, result.class_names)
+    if lines:
+        console.print("per class (AUCs of each class against the rest):")
+        for line in lines:
+            console.print(line, highlight=False, markup=False)
     cm = result.test_metrics.get("confusion_matrix")
     if cm is not None:
         console.print("confusion matrix (rows: true class, columns: predicted):")

@@ -50,7 +50,60 @@ def classification_metrics(
         out["roc_auc"] = float(skm.roc_auc_score(y_true, full, multi_class="ovr", labels=labels))
     else:
         out["roc_auc"] = None  # one-vs-rest needs every class in the test split
+    out.update(class_summary(y_true, y_pred, full, n_classes))
     return out
+
+
+def class_summary(y_true: np.ndarray, y_pred: np.ndarray, full: np.ndarray, n_classes: int) -> dict:
+    """The per-class table and the areas under the curves, as flat lists of numbers (one
+    per class), so that a model file keeps them in its test metrics and older versions of
+    Odyssey, which accept only numbers and lists there, still open the file.
+
+    balanced_accuracy: mean recall over the classes present in the test split;
+    class_roc_auc / class_average_precision: each class against the rest (None for a
+    class absent from the test split); average_precision: the area under the
+    precision-recall curve (scikit-learn's average precision) of class 1 for two
+    classes, else the mean over the classes present.
+    """
+    from sklearn import metrics as skm
+
+    labels = list(range(n_classes))
+    p, r, f, support = skm.precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, zero_division=0
+    )
+    present = support > 0
+    roc, ap = [], []
+    for c in labels:
+        is_c = y_true == c
+        both = 0 < int(is_c.sum()) < len(y_true)
+        roc.append(float(skm.roc_auc_score(is_c, full[:, c])) if both else None)
+        ap.append(float(skm.average_precision_score(is_c, full[:, c])) if both else None)
+    defined = [v for v in ap if v is not None]
+    if n_classes == 2:
+        average_precision = ap[1]
+    else:
+        average_precision = float(np.mean(defined)) if defined else None
+    return {
+        "balanced_accuracy": float(r[present].mean()) if present.any() else None,
+        "average_precision": average_precision,
+        "class_precision": [float(v) for v in p],
+        "class_recall": [float(v) for v in r],
+        "class_f1": [float(v) for v in f],
+        "class_support": [int(v) for v in support],
+        "class_roc_auc": roc,
+        "class_average_precision": ap,
+    }
+
+
+# Test metrics that hold one value per class (lists), not one number.
+PER_CLASS = (
+    "class_precision",
+    "class_recall",
+    "class_f1",
+    "class_support",
+    "class_roc_auc",
+    "class_average_precision",
+)
 
 
 def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:

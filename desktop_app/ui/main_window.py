@@ -33,6 +33,7 @@ from desktop_app.ui.action_state import Permissions
 from desktop_app.ui.actions import ActionTargets, build_actions
 from desktop_app.ui.central_tabs import central_tabs, report_shown_views
 from desktop_app.ui.commands.closing import CloseGuard
+from desktop_app.ui.commands.evaluation import EvaluationCommands
 from desktop_app.ui.commands.exports import HistoryExports
 from desktop_app.ui.commands.files import ProjectFiles, RecentFiles
 from desktop_app.ui.commands.inspect import InspectCommands
@@ -158,6 +159,8 @@ class MainWindow(QMainWindow):
         )
         self.lr_find = LrFindCommands(self.session, allowed, self.jobs, self.tables, notifier, self)
         self.inspect = InspectCommands(self.session, allowed, notifier)
+        self.evaluation = EvaluationCommands(notifier)
+        self.results_panel.evaluationRequested.connect(self.evaluation.open)
         self.opener = FileOpener(self.files, self.models, self.tables, allowed, notifier)
         recent.open_path = self.opener.open
         self.recorded_runs = RecordedRuns(
@@ -365,6 +368,7 @@ class MainWindow(QMainWindow):
         self.recorded_runs.shutdown()
         ok = self.models.shutdown() and ok
         ok = self.inspect.shutdown() and ok
+        ok = self.evaluation.shutdown() and ok
         self.dataset_panel.shutdown()
         self.plots.stop_updates()
         self.inside.stop_updates()

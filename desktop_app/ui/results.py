@@ -1,18 +1,23 @@
 """The results panel: test metrics of the last run, and its confusion matrix or scatter.
 
 Metric labels have objectNames `metric_<name>` (metric_accuracy, metric_precision,
-metric_recall, metric_f1, metric_roc_auc, metric_log_loss; metric_mse, metric_rmse,
-metric_mae, metric_r2). `resultsStatus` says which run the numbers belong to and, once
-the project is edited afterwards, that they come from the previous run.
+metric_recall, metric_f1, metric_balanced_accuracy, metric_roc_auc,
+metric_average_precision, metric_log_loss; metric_mse, metric_rmse, metric_mae,
+metric_r2); a metric the outcome lacks (an older model file) is hidden. The
+`resultsEvaluate` button, and a click on a confusion-matrix cell, ask for the
+Evaluation window (`evaluationRequested`). `resultsStatus` says which run the numbers
+belong to and, once the project is edited afterwards, that they come from the previous
+run.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -39,10 +44,21 @@ CLASSIFICATION = {
         True,
     ),
     "f1": ("F1 score", "Harmonic mean of precision and recall (macro average).", True),
+    "balanced_accuracy": (
+        "Balanced accuracy",
+        "Mean of the classes' recalls: accuracy as if every class were equally common.",
+        True,
+    ),
     "roc_auc": (
         "ROC AUC",
         "Chance that a random positive is ranked above a random negative (1 is "
         "perfect, 0.5 is guessing); one-vs-rest for several classes.",
+        False,
+    ),
+    "average_precision": (
+        "PR AUC",
+        "Area under the precision-recall curve (average precision; class 1 for two "
+        "classes, the mean over classes for several).",
         False,
     ),
     "log_loss": (
@@ -86,7 +102,11 @@ def format_metric(name: str, value, percent: bool) -> str:
 
 
 class ResultsPanel(QWidget):
-    """Shows the outcome of the last finished run."""
+    """Shows the outcome of the last finished run. `evaluationRequested(outcome, cell)`:
+    the user asked for the Evaluation window (button resultsEvaluate; cell None), or
+    clicked a cell (true class, predicted class) of the confusion matrix."""
+
+    evaluationRequested = Signal(object, object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -133,11 +153,25 @@ class ResultsPanel(QWidget):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack.addWidget(self.empty)
 
+        self.evaluate_button = QPushButton("Evaluate…")
+        self.evaluate_button.setObjectName("resultsEvaluate")
+        self.evaluate_button.setAccessibleName("Evaluate the model in detail")
+        self.evaluate_button.setToolTip(
+            "Open the Evaluation window: per-class table, decision threshold, ROC and "
+            "precision-recall curves or residuals, the rows it gets wrong, and which "
+            "columns it relies on."
+        )
+        self.evaluate_button.clicked.connect(
+            lambda: self.evaluationRequested.emit(self.outcome, None)
+        )
+        self.evaluate_button.hide()
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.status_label)
         layout.addWidget(self.summary_label)
         layout.addLayout(self.form)
+        layout.addWidget(self.evaluate_button)
         layout.addWidget(self.stack, 1)
         self._show_rows(())
 
@@ -146,6 +180,11 @@ class ResultsPanel(QWidget):
     def confusion(self) -> ConfusionMatrixPlot:
         if self._confusion is None:
             self._confusion = ConfusionMatrixPlot()
+            self._confusion.plot_widget.setToolTip(
+                "Rows: true class; columns: predicted class. Click a cell to list its test "
+                "rows in the Evaluation window."
+            )
+            self._confusion.cellClicked.connect(self._on_cell_clicked)
             self.stack.addWidget(self._confusion)
         return self._confusion
 
@@ -155,6 +194,10 @@ class ResultsPanel(QWidget):
             self._scatter = PredictedActualPlot()
             self.stack.addWidget(self._scatter)
         return self._scatter
+
+    def _on_cell_clicked(self, true_class: int, predicted_class: int) -> None:
+        if self.outcome is not None and self.outcome.model is not None:
+            self.evaluationRequested.emit(self.outcome, (true_class, predicted_class))
 
     # ------------------------------------------------------------------ state
     @property
@@ -175,6 +218,7 @@ class ResultsPanel(QWidget):
         for label in self.metric_labels.values():
             label.setText("–")
         self._show_rows(())
+        self.evaluate_button.hide()
         self.empty.setText(EMPTY_TEXT)
         self.stack.setCurrentWidget(self.empty)
         if self._confusion is not None:  # hidden now; nor kept to show again
@@ -191,7 +235,8 @@ class ResultsPanel(QWidget):
         m = outcome.run.test_metrics
         for name, (_title, _tip, pct) in table.items():
             self.metric_labels[name].setText(format_metric(name, m.get(name), pct))
-        self._show_rows(tuple(table) if m else ())
+        self._show_rows(tuple(n for n in table if n in m) if m else ())
+        self.evaluate_button.setVisible(bool(m) and outcome.model is not None)
         self._set_status()
         reason = REASONS.get(outcome.run.stop_reason, outcome.run.stop_reason)
         best = ""

@@ -77,6 +77,9 @@ class RunOutcome:
     plot_note: str = ""  # why the results plot is missing, when it is
     inside: object | None = None  # core.inspect.look.InsideLook of the final model
     replay: object | None = None  # core.inspect.replay.Replay: the run epoch by epoch
+    # The prepared (x_test, y_test) of a run just finished, for the Evaluation window;
+    # None for a model file (the window prepares its data again).
+    test_split: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def user_message(exc: BaseException) -> str:

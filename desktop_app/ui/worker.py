@@ -149,7 +149,16 @@ class TrainingWorker(QObject):
             boundary=relay.final_boundary,  # after early stopping restored the best
             inside=relay.final_inside,
             replay=_replay(relay, trainer),
+            test_split=_test_split(d),
         )
+
+
+def _test_split(d) -> tuple | None:
+    """The test split, as its own arrays: a table's split is a view of every row."""
+    if not len(d.x_test):
+        return None
+    x = d.x_test if d.x_test.base is None else d.x_test.copy()
+    return x, d.y_test.copy()
 
 
 def _replay(relay: EventRelay, trainer) -> object | None:

@@ -58,7 +58,8 @@ SCRIPT = textwrap.dedent(
                     while owner is not None and not owner.objectName():
                         owner = owner.parentWidget()
                     where = owner.objectName() if owner is not None else "?"
-                    if not where.startswith(("importPreviewTable", "predictionsTable")):
+                    wide = ("importPreviewTable", "predictionsTable", "evalCellRows", "evalLossRows")
+                    if not where.startswith(wide):
                         problems.append(f"{step}: horizontal scroll bar in {where}")
 
     def later(ms, fn):
@@ -109,7 +110,21 @@ SCRIPT = textwrap.dedent(
 
     def predict():
         w.actions["actionPredict"].trigger()
-        later(500, lambda: (check("Predict"), w.models.predict_dialog.close(), later(200, import_table)))
+        later(500, lambda: (check("Predict"), w.models.predict_dialog.close(), later(200, evaluation)))
+
+    def evaluation():
+        QTest.mouseClick(w.results_panel.evaluate_button, Qt.MouseButton.LeftButton)
+        later(3000, evaluation_tabs)
+
+    def evaluation_tabs():
+        dialog = w.evaluation.dialog
+        for i in range(dialog.tabs.count()):
+            dialog.tabs.setCurrentIndex(i)
+            app.processEvents()
+            QTest.qWait(200)
+            check("Evaluation: " + dialog.tabs.tabText(i).replace("&", ""))
+        dialog.close()
+        later(200, import_table)
 
     def import_table():
         w.tables.import_table(table)
@@ -177,6 +192,10 @@ def test_window_and_dialogs_fit_a_1366x768_screen(tmp_path, screen, scale):
         "hovered every plot",
         "Continue training",
         "Predict",
+        "Evaluation: Classes",
+        "Evaluation: ROC and PR curves",
+        "Evaluation: Largest losses",
+        "Evaluation: What it relies on",
         "Import table",
         "About",
         "Rename",

@@ -1,9 +1,14 @@
-"""The test split's confusion matrix as a labelled heat map (rows: true, columns: predicted)."""
+"""The test split's confusion matrix as a labelled heat map (rows: true, columns: predicted).
+
+A click on a cell emits `cellClicked(true_class, predicted_class)` and outlines the cell
+(the Evaluation window lists that cell's test rows).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
 
 from desktop_app.ui.plots.base import LivePlot
 
@@ -13,10 +18,10 @@ MAX_TEXT_CLASSES = 20  # beyond this, counts are read from the hover read-out
 class ConfusionMatrixPlot(LivePlot):
     """Cell colour: share of the true class's test samples; cell text: the count."""
 
-    def __init__(self, parent=None):
-        super().__init__(
-            "confusion", "Confusion matrix (test)", "predicted class", "true class", parent
-        )
+    cellClicked = Signal(int, int)  # true class (row), predicted class (column)
+
+    def __init__(self, parent=None, key: str = "confusion"):
+        super().__init__(key, "Confusion matrix (test)", "predicted class", "true class", parent)
         self.log_check.hide()
         self.legend.hide()
         self.matrix = np.zeros((0, 0), dtype=np.int64)
@@ -30,6 +35,13 @@ class ConfusionMatrixPlot(LivePlot):
         self.plot_item.setAspectLocked(False)
         self.plot_item.showGrid(x=False, y=False)
         self.texts: list[pg.TextItem] = []
+        self.selected: tuple[int, int] | None = None
+        self.outline = pg.QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
+        self.outline.setPen(pg.mkPen("#D55E00", width=3))
+        self.outline.setZValue(20)
+        self.outline.hide()
+        self.plot_item.addItem(self.outline)
+        self.plot_widget.scene().sigMouseClicked.connect(self._on_clicked)
 
     def set_matrix(self, matrix, class_names: list[str]) -> None:
         m = np.asarray(matrix, dtype=np.int64)
@@ -38,6 +50,8 @@ class ConfusionMatrixPlot(LivePlot):
         self.class_names = list(class_names)[:n] + [
             f"class {i}" for i in range(len(class_names), n)
         ]
+        if self.selected is not None and max(self.selected) >= n:
+            self.select(None)
         self.mark_dirty()
         self.redraw_now()
 
@@ -70,6 +84,32 @@ class ConfusionMatrixPlot(LivePlot):
 
     def readout(self, x: float) -> str | None:
         return None  # rows/columns need both coordinates; see cell_text
+
+    def cell_at(self, scene_pos) -> tuple[int, int] | None:
+        """(row, column) of the cell under a scene position, or None."""
+        n = self.matrix.shape[0] if self.matrix.ndim == 2 else 0
+        if n == 0 or not self.plot_item.vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        p = self.plot_item.vb.mapSceneToView(scene_pos)
+        c, r = int(np.floor(p.x())), int(np.floor(p.y()))
+        return (r, c) if 0 <= r < n and 0 <= c < n else None
+
+    def select(self, cell: tuple[int, int] | None) -> None:
+        """Outline a cell (None: no cell)."""
+        self.selected = cell
+        if cell is None:
+            self.outline.hide()
+        else:
+            self.outline.setRect(cell[1], cell[0], 1, 1)
+            self.outline.show()
+
+    def _on_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        cell = self.cell_at(event.scenePos())
+        if cell is not None:
+            self.select(cell)
+            self.cellClicked.emit(*cell)
 
     def _on_mouse_moved(self, pos) -> None:
         n = self.matrix.shape[0] if self.matrix.ndim == 2 else 0

@@ -12,8 +12,8 @@ from desktop_app.ui.plots.parts import GREY
 class PredictedActualPlot(LivePlot):
     """Points on the diagonal are perfect predictions; spread around it is the error."""
 
-    def __init__(self, parent=None):
-        super().__init__("predicted", "Predicted vs actual (test)", "actual", "predicted", parent)
+    def __init__(self, parent=None, key: str = "predicted"):
+        super().__init__(key, "Predicted vs actual (test)", "actual", "predicted", parent)
         self.log_check.hide()
         self.y_true = np.zeros(0)
         self.y_pred = np.zeros(0)
