@@ -9,12 +9,13 @@ from __future__ import annotations
 import sys
 
 from desktop_app.cli.commands import cmd_datasets, cmd_info, cmd_init, cmd_predict
+from desktop_app.cli.export import cmd_export
 from desktop_app.cli.lr_find import cmd_lr_find
 from desktop_app.cli.parser import build_parser
 from desktop_app.cli.train import cmd_train
 from desktop_app.core.errors import OdysseyError
 
-SUBCOMMANDS = ("train", "predict", "info", "init", "datasets", "lr-find")
+SUBCOMMANDS = ("train", "predict", "info", "init", "datasets", "lr-find", "export")
 
 
 def run_cli(argv: list[str]) -> int:
@@ -29,6 +30,7 @@ def run_cli(argv: list[str]) -> int:
             "init": cmd_init,
             "datasets": cmd_datasets,
             "lr-find": cmd_lr_find,
+            "export": cmd_export,
         }
         return commands[args.command](args)
     except OdysseyError as exc:

@@ -23,6 +23,7 @@ from string import Template
 from desktop_app.core.catalog import CATALOG, REGRESSION, TABLE
 from desktop_app.core.export import script_parts as parts
 from desktop_app.core.export.script_loop import loop_parts
+from desktop_app.core.export.script_save import TEST_AND_SAVE
 from desktop_app.core.metrics import HEADLINE
 from desktop_app.core.persistence.atomic import write_text_atomic
 from desktop_app.core.specs.project import Project
@@ -86,7 +87,7 @@ def render_script(project: Project, data=None, base_dir=None, script_name="train
         schedule=_schedule(project),
     )
     loop = Template(parts.LOOP).substitute(**loop_parts(project.train))
-    tail = Template(parts.TEST_AND_SAVE).substitute(
+    tail = Template(TEST_AND_SAVE).substitute(
         version=__version__,
         model_name=Path(script_name).stem + ".safetensors",
         n_outputs=n_outputs,
@@ -97,7 +98,12 @@ def render_script(project: Project, data=None, base_dir=None, script_name="train
 
 
 def write_script(
-    project: Project, path: str | Path, base_dir=None, progress=None, cancel=None
+    project: Project,
+    path: str | Path,
+    base_dir=None,
+    progress=None,
+    cancel=None,
+    accept_changed: bool = False,
 ) -> Path:
     """Render (reading a table project's file first) and write the script atomically."""
     target = Path(path)
@@ -107,7 +113,7 @@ def write_script(
     if project.data.dataset == TABLE:
         from desktop_app.core.tabular.prepare import load_project_data
 
-        project, data = load_project_data(project, base_dir, progress, cancel)
+        project, data = load_project_data(project, base_dir, progress, cancel, accept_changed)
     text = render_script(project, data, base_dir, script_name=target.name)
     write_text_atomic(target, text)
     return target
