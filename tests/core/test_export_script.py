@@ -185,3 +185,41 @@ def test_cli_writes_the_script_of_a_project_file(tmp_path, capsys):
     text = (tmp_path / "t.py").read_text(encoding="utf-8")
     assert text == render_script(project, script_name="t.py")
     compile(text, "t.py", "exec")  # valid Python
+
+
+MORE = {  # every catalog dataset and the remaining options, once each (slow: 14 runs)
+    "classification": [
+        "data.n_samples=150",
+        "train.monitor=val_metric",
+        "train.restore_best=false",
+    ],
+    "circles": ["data.n_samples=150", "data.standardize=false", "train.min_delta=0.01"],
+    "blobs": ["data.n_samples=150", "data.n_classes=4", "train.schedule=cosine"],
+    "xor": ["data.n_samples=150", "train.optimizer=rmsprop", "train.train_loss_goal=0.6"],
+    "sine": ["data.n_samples=150", "train.loss=mae", "train.schedule=exponential"],
+    "regression": ["data.n_samples=150", "train.schedule=multistep", "train.milestones=[1,2]"],
+    "wine": ["train.optimizer=adagrad", "data.test_fraction=0", "train.val_loss_goal=0.5"],
+    "breast_cancer": ["train.schedule=step", "train.step_size=1", "train.max_seconds=600"],
+    "digits": ['model.hidden=[{"units": 8, "activation": "gelu"}]', "train.epochs=2"],
+    "diabetes": ['model.hidden=[{"units": 8, "activation": "elu", "dropout": 0.3}]'],
+    "moons": [
+        "data.n_samples=150",
+        "data.val_fraction=0",
+        "train.early_stopping=false",
+        "train.schedule=plateau",
+        'model.hidden=[{"units": 6, "activation": "leaky_relu"}, {"units": 4, '
+        '"activation": "sigmoid"}, {"units": 3, "activation": "identity"}]',
+    ],
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dataset", list(MORE))
+def test_script_reproduces_every_dataset_and_option(dataset, tmp_path):
+    project = Project().with_overrides(
+        ["train.device=cpu", "train.batch_size=16", "train.epochs=3", f"data.dataset={dataset}"]
+        + MORE[dataset]
+    )
+    trainer = odyssey_run(project)
+    _, _, loaded = run_script(project, tmp_path)
+    assert_same_run(trainer, loaded)
