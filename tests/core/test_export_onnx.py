@@ -163,3 +163,17 @@ def test_cli_refuses_onnx_of_a_project_file(tmp_path, capsys):
     assert run_cli(["export", str(project), "--onnx", str(tmp_path / "x.onnx")]) == 2
     err = capsys.readouterr().err
     assert "not a model file" in err and not (tmp_path / "x.onnx").exists()
+
+
+def test_without_its_test_rows_the_check_uses_rows_around_the_training_data(exported, tmp_path):
+    loaded, _, folder = exported
+    if loaded.preprocessing.raw_columns is None:
+        pytest.skip("a table whose file is gone")
+    moved = folder / "animals.csv"
+    moved.rename(folder / "elsewhere.csv")
+    try:
+        report = export_onnx(loaded, tmp_path / "again.onnx")
+    finally:
+        (folder / "elsewhere.csv").rename(moved)
+    assert report.rows_source.startswith("rows drawn around the training data")
+    assert report.max_difference <= 1e-5 and "rows drawn" in report.summary()

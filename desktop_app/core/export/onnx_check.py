@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from desktop_app.core.catalog import REGRESSION, TABLE
+from desktop_app.core.catalog import REGRESSION
 from desktop_app.core.errors import OdysseyError
 
 if TYPE_CHECKING:  # pragma: no cover
     from desktop_app.core.persistence.model_file import LoadedModel
 
 MAX_ROWS = 1000  # rows checked at most
-MAX_REGENERATE = 200_000  # a catalog dataset larger than this is not regenerated
+MAX_REGENERATE = 200_000  # larger datasets and tables are not regenerated or re-read
 SAMPLED_ROWS = 256
 
 
@@ -32,7 +32,7 @@ def verification_rows(loaded: LoadedModel) -> tuple[np.ndarray, str]:
 
     prep, spec = loaded.preprocessing, loaded.project.data
     data = None
-    if spec.dataset == TABLE or spec.total_samples <= MAX_REGENERATE:
+    if spec.total_samples <= MAX_REGENERATE:  # a table's rows as counted at its last load
         try:
             from desktop_app.core.data import prepare
 
