@@ -223,3 +223,8 @@ def test_script_reproduces_every_dataset_and_option(dataset, tmp_path):
     trainer = odyssey_run(project)
     _, _, loaded = run_script(project, tmp_path)
     assert_same_run(trainer, loaded)
+
+
+def test_any_project_name_gives_valid_python(tmp_path):
+    project = Project(name='a "quoted\\ name"""\nover two lines')
+    compile(render_script(project), "train.py", "exec")

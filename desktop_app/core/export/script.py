@@ -63,7 +63,7 @@ def render_script(project: Project, data=None, base_dir=None, script_name="train
     else:
         data_code, table_prep = _catalog_section(project), ""
     header = Template(parts.HEADER).substitute(
-        name=project.name.replace('"', "'"),
+        name=project.name.replace('"', "'").replace("\\", "/"),
         version=__version__,
         script_name=script_name,
         project_json=json.dumps(project.model_dump(mode="json"), indent=2, ensure_ascii=False),
