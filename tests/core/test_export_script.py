@@ -226,5 +226,9 @@ def test_script_reproduces_every_dataset_and_option(dataset, tmp_path):
 
 
 def test_any_project_name_gives_valid_python(tmp_path):
-    project = Project(name='a "quoted\\ name"""\nover two lines')
-    compile(render_script(project), "train.py", "exec")
+    import warnings
+
+    project = Project(name='a "quoted\\d name"""\nover two lines')
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an invalid escape would be a SyntaxWarning
+        compile(render_script(project), "train.py", "exec")
