@@ -5,6 +5,8 @@ metadata, a table's encoding described; `odyssey export --onnx` prints one line.
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 
@@ -111,6 +113,9 @@ def test_one_file_with_names_in_its_metadata_and_a_dynamic_batch(exported):
     loaded, report, folder = exported
     prep = loaded.preprocessing
     assert sorted(p.name for p in folder.iterdir() if "onnx" in p.name) == ["model.onnx"]
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(report.path.stat().st_mode) == 0o666 & ~umask  # not mkstemp's 0600
     model = onnx.load(str(report.path), load_external_data=False)
     assert all(t.data_location != onnx.TensorProto.EXTERNAL for t in model.graph.initializer)
     meta = {p.key: p.value for p in model.metadata_props}

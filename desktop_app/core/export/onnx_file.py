@@ -7,10 +7,10 @@ or the value in the target's units for regression. The standardisation, the outp
 sigmoid/softmax and regression's un-scaling are part of the graph. The batch dimension
 is dynamic (named "batch"). Weights are stored inside the file (no ``.onnx.data``).
 
-Exported with torch.export (``torch.onnx.export(dynamo=True)``), written to a temporary
+Exported with torch.export (``torch.onnx.export(dynamo=True)``), saved to a scratch
 file beside the target, checked with onnxruntime against Odyssey's own predictions
-(onnx_check), and only then moved into place: a file that does not match is never left
-behind. The exporters' console noise is kept out (quiet).
+(onnx_check), and only then written to the target (persistence.atomic): a file that
+does not match is never left behind. The exporters' console noise is kept out (quiet).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from desktop_app.core.catalog import BINARY, MULTICLASS, REGRESSION
 from desktop_app.core.errors import OdysseyError
 from desktop_app.core.export.quiet import quiet
+from desktop_app.core.persistence.atomic import write_bytes_atomic
 
 if TYPE_CHECKING:  # pragma: no cover - torch stays off the startup path
     from torch import nn
@@ -199,8 +200,9 @@ def export_onnx(loaded: LoadedModel, path: str | Path, progress: Progress = None
                 f"the exported model's outputs differ from PyTorch's by up to {diff:.3g} "
                 f"(more than {TOLERANCE:g}), so no file was written; please report this model"
             )
-        size = tmp.stat().st_size
-        os.replace(tmp, target)
+        data = tmp.read_bytes()
+        write_bytes_atomic(target, data)  # the usual permissions, flushed, then in place
+        size = len(data)
     except OSError as exc:
         raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
     finally:
