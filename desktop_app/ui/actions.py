@@ -363,6 +363,8 @@ def _add_export_menu(window: QMainWindow, file_menu, actions: dict, exports: Mod
     ):
         actions[name] = make_action(window, text, name, tip, slot=_call(fn))
         menu.addAction(actions[name])
-    before = file_menu.actions()[-2]  # the separator above Quit
+    items = file_menu.actions()
+    at = items.index(actions["actionQuit"])
+    before = items[at - 1] if at and items[at - 1].isSeparator() else items[at]
     file_menu.insertMenu(before, menu)
     actions["menuExport"] = menu.menuAction()

@@ -30,7 +30,9 @@ def answer_save_dialog(monkeypatch, path):
     return asked
 
 
-def test_export_onnx_from_the_menu_after_training(qtbot, make_main_window, monkeypatch, tmp_path):
+def test_export_onnx_from_the_menu_after_training(
+    qtbot, make_main_window, monkeypatch, tmp_path, capfd
+):
     w = make_main_window(Project().with_overrides(TINY))
     onnx = export_menu_action(w, "actionExportOnnx")
     assert not onnx.isEnabled()  # no model yet
@@ -50,6 +52,8 @@ def test_export_onnx_from_the_menu_after_training(qtbot, make_main_window, monke
     assert str(tmp_path / "moons.onnx") in text and (tmp_path / "moons.onnx").is_file()
     assert "largest difference" in detail and "within 1e-05" in detail
     assert onnx.isEnabled() and not w.banner.text()
+    err = capfd.readouterr().err.lower()
+    assert "onnx" not in err and "torchvision" not in err  # the exporter's noise stays out
 
 
 def test_export_script_from_the_menu(qtbot, make_main_window, monkeypatch, tmp_path):
