@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from desktop_app.cli.commands import cmd_datasets, cmd_info, cmd_init, cmd_predict
+from desktop_app.cli.export import cmd_export
 from desktop_app.cli.lr_find import cmd_lr_find
 from desktop_app.cli.parser import build_parser
 from desktop_app.cli.runs import cmd_runs
@@ -26,6 +27,7 @@ SUBCOMMANDS = (
     "runs",
     "baselines",
     "race",
+    "export",
 )
 
 
@@ -44,6 +46,7 @@ def run_cli(argv: list[str]) -> int:
             "runs": cmd_runs,
             "baselines": cmd_baselines,
             "race": cmd_race,
+            "export": cmd_export,
         }
         return commands[args.command](args)
     except OdysseyError as exc:

@@ -112,6 +112,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("datasets", help="list the dataset catalog")
 
+    ex = sub.add_parser(
+        "export",
+        help="export a model to ONNX, or a project to a standalone training script",
+        description="--onnx: one self-contained ONNX file (raw inputs in, probabilities or "
+        "values out, checked against PyTorch with onnxruntime). --script: a PyTorch + "
+        "scikit-learn script that reproduces the project's run and saves a model file.",
+    )
+    ex.add_argument("source", help="a model file (.safetensors), or a project (.json) for --script")
+    what = ex.add_mutually_exclusive_group(required=True)
+    what.add_argument("--onnx", metavar="OUT.onnx", help="write the model as ONNX here")
+    what.add_argument("--script", metavar="TRAIN.py", help="write the training script here")
+    ex.add_argument(
+        "--accept-changed",
+        action="store_true",
+        help="export the script even though the project's table changed since it was imported",
+    )
+
     lr = sub.add_parser(
         "lr-find",
         help="find a learning rate: the range test from the project's initial weights",

@@ -22,6 +22,8 @@ The rules, in words:
 - Save model and Predict need a current model; Continue training needs one that was
   saved with its training state. One sample, step by step needs a current model and,
   like Predict, stays on during a run: it reads a copy of the last model, not the run.
+- Export ▸ ONNX needs a current model, Export ▸ Python script a valid project; both wait
+  while an export ("export" job) runs, and stay on during a run (they read copies).
 """
 
 from __future__ import annotations
@@ -103,6 +105,10 @@ def enablement(run: RunState, busy_jobs: frozenset[str], session: SessionFacts) 
         "actionContinueTraining": settled and resumable,
         "actionPredict": has_model,
         "actionStepThrough": has_model,
+        # Export: the model (a CPU copy) or the project; one export at a time.
+        "actionExportOnnx": has_model and "export" not in busy_jobs,
+        "actionExportScript": session.project is not None and "export" not in busy_jobs,
+        "menuExport": True,
         **dict.fromkeys(ALWAYS, True),
     }
     return Enablement(actions, panels_editable=not live, paused=run is RunState.PAUSED)

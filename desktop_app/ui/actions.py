@@ -7,7 +7,7 @@ beside paceSpin (slow motion, steps per second; 0 is full speed).
 File menu: actionNew (Ctrl+N), actionOpen (Ctrl+O), menuOpenRecent (actionRecent<i>,
 actionClearRecent), actionSave (Ctrl+S), actionSaveAs (Ctrl+Shift+S), actionRename,
 actionImportTable (Ctrl+I), actionLoadModel, actionSaveModel, actionExportCsv,
-actionExportSteps, actionQuit (Ctrl+Q).
+actionExportSteps, menuExport (actionExportOnnx, actionExportScript), actionQuit (Ctrl+Q).
 Run menu also: actionFindLearningRate, actionContinueTraining, actionPredict,
 actionStepThrough. View: the docks' toggles,
 actionResetLayout; Help: actionAbout. `WindowActions.actions` maps every action's
@@ -22,12 +22,21 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSpinBox, QStyle, QToolBar
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QSpinBox,
+    QStyle,
+    QToolBar,
+)
 
 from desktop_app.ui.commands.exports import HistoryExports
 from desktop_app.ui.commands.files import ProjectFiles, RecentFiles
 from desktop_app.ui.commands.inspect import InspectCommands
 from desktop_app.ui.commands.lr_find import LrFindCommands
+from desktop_app.ui.commands.model_exports import ModelExports
 from desktop_app.ui.commands.models import ModelCommands
 from desktop_app.ui.commands.run import RunCommands
 from desktop_app.ui.commands.tables import TableCommands
@@ -82,6 +91,7 @@ class ActionTargets:
     reset_layout: Callable[[], None]
     about: Callable[[], None]
     inspect: InspectCommands
+    model_exports: ModelExports
     variants: VariantCommands | None = None  # Repeat…, Baselines, Race… (commands/variants.py)
 
 
@@ -273,6 +283,8 @@ def build_actions(window: QMainWindow, t: ActionTargets) -> WindowActions:
             file_menu.addMenu(t.recent.menu)
             actions["menuOpenRecent"] = t.recent.menu.menuAction()
 
+    _add_export_menu(window, file_menu, actions, t.model_exports)
+
     run_menu = window.menuBar().addMenu("&Run")
     for a in (train, pause, stop, step_batch, step_epoch):
         run_menu.addAction(a)
@@ -332,3 +344,31 @@ def build_actions(window: QMainWindow, t: ActionTargets) -> WindowActions:
         actions[name] = make_action(window, text, name, tip, slot=_call(fn))
         menu.addAction(actions[name])
     return WindowActions(train, pause, stop, actions, toolbar, message, message_action)
+
+
+def _add_export_menu(window: QMainWindow, file_menu, actions: dict, exports: ModelExports) -> None:
+    """File ▸ Export ▸ ONNX… / Python script…, placed before the separator above Quit."""
+    menu = QMenu("&Export", file_menu)
+    menu.setObjectName("menuExport")
+    for text, name, tip, fn in (
+        (
+            "&ONNX…",
+            "actionExportOnnx",
+            "Save the current model as one ONNX file (raw inputs in, probabilities or values "
+            "out), checked against PyTorch with onnxruntime",
+            exports.onnx,
+        ),
+        (
+            "&Python script…",
+            "actionExportScript",
+            "Save a standalone PyTorch + scikit-learn script that reproduces this project's run",
+            exports.script,
+        ),
+    ):
+        actions[name] = make_action(window, text, name, tip, slot=_call(fn))
+        menu.addAction(actions[name])
+    items = file_menu.actions()
+    at = items.index(actions["actionQuit"])
+    before = items[at - 1] if at and items[at - 1].isSeparator() else items[at]
+    file_menu.insertMenu(before, menu)
+    actions["menuExport"] = menu.menuAction()

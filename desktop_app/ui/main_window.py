@@ -38,6 +38,7 @@ from desktop_app.ui.commands.exports import HistoryExports
 from desktop_app.ui.commands.files import ProjectFiles, RecentFiles
 from desktop_app.ui.commands.inspect import InspectCommands
 from desktop_app.ui.commands.lr_find import LrFindCommands
+from desktop_app.ui.commands.model_exports import ModelExports
 from desktop_app.ui.commands.models import ModelCommands
 from desktop_app.ui.commands.notifier import WindowNotifier
 from desktop_app.ui.commands.opening import FileOpener, dropped_paths
@@ -185,6 +186,9 @@ class MainWindow(QMainWindow):
                 reset_layout=self.reset_layout,
                 about=self.about,
                 inspect=self.inspect,
+                model_exports=ModelExports(
+                    self.session, allowed, self.jobs, notifier, self.settings
+                ),
                 variants=self.variants,
             ),
         )
