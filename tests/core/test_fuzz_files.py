@@ -253,8 +253,8 @@ def test_metadata_entries(valid, tmp_path, key, raw, fragment):
         ),
         (
             "resume",
-            lambda d: d["scheduler"].update(milestones=[1, 2]),
-            "schedule setting 'milestones' has the wrong kind of value",
+            lambda d: d["scheduler"].update(last_epoch=1.5),
+            "schedule counter 'last_epoch' must be a whole number",
         ),
         ("resume", lambda d: d["early_stopping"].update(wait=-1), "early-stopping counters"),
     ],
