@@ -13,6 +13,7 @@ from desktop_app.cli.lr_find import cmd_lr_find
 from desktop_app.cli.parser import build_parser
 from desktop_app.cli.train import cmd_train
 from desktop_app.core.errors import OdysseyError
+from desktop_app.core.printable import printable
 
 SUBCOMMANDS = ("train", "predict", "info", "init", "datasets", "lr-find")
 
@@ -32,7 +33,7 @@ def run_cli(argv: list[str]) -> int:
         }
         return commands[args.command](args)
     except OdysseyError as exc:
-        print(f"odyssey: error: {exc}", file=sys.stderr)
+        print(f"odyssey: error: {printable(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("odyssey: interrupted", file=sys.stderr)

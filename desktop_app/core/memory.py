@@ -46,3 +46,19 @@ def _size(n: float) -> str:
             return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
         n /= 1024
     return f"{n:,.1f} PB"
+
+
+OUT_OF_MEMORY = (  # the words README.md documents
+    "The computer ran out of memory during training (or while building the network): "
+    "use fewer samples, a smaller network or a smaller batch size"
+)
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether `exc` is the CPU running out of memory: Python's MemoryError, or torch's
+    allocator, which raises a RuntimeError with its own text ("DefaultCPUAllocator:
+    can't allocate memory: you tried to allocate ...")."""
+    if isinstance(exc, MemoryError):
+        return True
+    text = str(exc).lower() if isinstance(exc, RuntimeError) else ""
+    return "can't allocate memory" in text or "defaultcpuallocator" in text

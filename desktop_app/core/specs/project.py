@@ -53,6 +53,11 @@ class Project(Spec):
             problem = batch_problem(self.train.batch_size, n_train)
             if problem:
                 raise ValueError(problem)
+        if self.train.batch_size < 2 and any(h.batch_norm for h in self.model.hidden):
+            raise ValueError(
+                "batch norm needs batches of at least 2 rows (it normalises over the "
+                "batch); raise train.batch_size or turn batch norm off"
+            )
         if self.train.early_stopping and self.data.val_fraction == 0:
             raise ValueError(
                 "early stopping watches the validation split, which is empty; set "

@@ -82,6 +82,12 @@ class TrainSpec(Spec):
     def _check(self) -> TrainSpec:
         if self.nesterov and self.optimizer == "sgd" and self.momentum == 0:
             raise ValueError("Nesterov momentum needs a momentum above 0")
+        if self.schedule == "plateau" and self.gamma >= 1:  # torch needs a factor below 1
+            raise ValueError(
+                f"train.gamma {self.gamma:g}: the plateau schedule multiplies the learning "
+                "rate by gamma when the loss stops improving, so gamma must be below 1 "
+                "(e.g. 0.1)"
+            )
         if any(m <= 0 for m in self.milestones) or self.milestones != sorted(self.milestones):
             raise ValueError(
                 f"milestones {self.milestones} must be positive epochs in increasing order"
