@@ -11,6 +11,7 @@ import sys
 from desktop_app.cli.commands import cmd_datasets, cmd_info, cmd_init, cmd_predict
 from desktop_app.cli.lr_find import cmd_lr_find
 from desktop_app.cli.parser import build_parser
+from desktop_app.cli.signals import sigterm_as_exit
 from desktop_app.cli.train import cmd_train
 from desktop_app.core.errors import OdysseyError
 from desktop_app.core.printable import printable
@@ -31,7 +32,8 @@ def run_cli(argv: list[str]) -> int:
             "datasets": cmd_datasets,
             "lr-find": cmd_lr_find,
         }
-        return commands[args.command](args)
+        with sigterm_as_exit():  # kill: temporary files are removed as for Ctrl+C
+            return commands[args.command](args)
     except OdysseyError as exc:
         print(f"odyssey: error: {printable(exc)}", file=sys.stderr)
         return 2
