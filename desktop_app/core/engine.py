@@ -33,7 +33,12 @@ from desktop_app.core.callbacks import Callback, EarlyStopping, StoppingCriteria
 from desktop_app.core.catalog import MULTICLASS
 from desktop_app.core.data import prepare
 from desktop_app.core.devices import cpu_threads_for, resolve_device
-from desktop_app.core.errors import NonFiniteLossError, OdysseyError, TrainingError
+from desktop_app.core.errors import (
+    NonFiniteLossError,
+    OdysseyError,
+    PreparationStopped,
+    TrainingError,
+)
 from desktop_app.core.evaluation import evaluate, loss_and_metric, targets_tensor
 from desktop_app.core.history import History
 from desktop_app.core.memory import OUT_OF_MEMORY, out_of_memory, training_memory_problem
@@ -108,8 +113,10 @@ class Trainer:
             return
         p = self.project
         t = p.train
-        if self.data is None:
-            self.data = prepare(p.data)
+        if self.data is None:  # Stop (or closing the window) is heard between blocks
+            if self.control.stop_requested:
+                raise PreparationStopped()
+            self.data = prepare(p.data, cancel=lambda: self.control.stop_requested)
         d = self.data
         problem = batch_problem(t.batch_size, len(d.x_train))
         if problem:

@@ -5,6 +5,7 @@ import csv
 import importlib.abc
 import json
 import sys
+import time
 
 import pytest
 import torch
@@ -13,9 +14,11 @@ import desktop_app.core.engine as engine
 from desktop_app.__main__ import main
 from desktop_app.cli.main import run_cli
 from desktop_app.core.catalog import split_sizes
+from desktop_app.core.data import prepare
 from desktop_app.core.engine import Trainer
-from desktop_app.core.errors import NonFiniteLossError, SpecError, TrainingError
+from desktop_app.core.errors import NonFiniteLossError, PreparationStopped, SpecError, TrainingError
 from desktop_app.core.persistence.model_file import save_model
+from desktop_app.core.specs.data import DataSpec
 from desktop_app.core.specs.project import Project
 
 MOONS = ["data.dataset=moons", "data.n_samples=100", "train.device=cpu", "train.epochs=2"]
@@ -137,3 +140,21 @@ def test_ctrl_c_while_the_commands_load_ends_without_a_traceback(monkeypatch, ca
     monkeypatch.setattr(sys, "meta_path", [Interrupt(), *sys.meta_path])
     assert main(["train"]) == 130
     assert capsys.readouterr().err.strip() == "odyssey: interrupted"
+
+
+def test_stop_is_heard_between_blocks_of_rows():
+    calls = []
+
+    def cancel():
+        calls.append(1)
+        return len(calls) > 2
+
+    spec = DataSpec(dataset="moons", n_samples=2_000_000)
+    start = time.perf_counter()
+    try:
+        prepare(spec, cancel=cancel)
+    except PreparationStopped:
+        pass
+    else:
+        raise AssertionError("prepare did not stop")
+    assert time.perf_counter() - start < 30
