@@ -31,6 +31,9 @@ _DTYPE_BYTES = {
 }  # fmt: skip
 
 _SECTIONS = ("project", "preprocessing", "history", "test_metrics")
+# A project file may hold at most 10 MB; so may the project inside a model file (one of
+# 1.5 million layers took a second and 330 MB just to parse before it was refused).
+MAX_SECTION_CHARS = {"project": 10_000_000, "history": 100_000, "test_metrics": 1_000_000}
 
 
 def migrate(sections: dict, version: int) -> dict:
@@ -166,6 +169,8 @@ def read_sections(p: Path, metadata: dict[str, str]) -> dict:
             if key in ("resume", "replay"):  # optional (replay: since Odyssey 0.11)
                 continue
             raise fail(p, f"its metadata has no {key!r} entry")
+        if len(metadata[key]) > MAX_SECTION_CHARS.get(key, MAX_HEADER_BYTES):
+            raise fail(p, f"its {key!r} metadata is too large (a damaged or hostile file)")
         try:
             value = json.loads(metadata[key], parse_constant=_reject_constant)
         except (ValueError, RecursionError):
