@@ -41,7 +41,12 @@ from desktop_app.core.errors import (
 )
 from desktop_app.core.evaluation import evaluate, loss_and_metric, targets_tensor
 from desktop_app.core.history import History
-from desktop_app.core.memory import OUT_OF_MEMORY, out_of_memory, training_memory_problem
+from desktop_app.core.memory import (
+    OUT_OF_MEMORY,
+    data_memory_problem,
+    out_of_memory,
+    training_memory_problem,
+)
 from desktop_app.core.metrics import HEADLINE
 from desktop_app.core.model import build_model
 from desktop_app.core.prepared import PreparedData, same_preprocessing
@@ -116,6 +121,9 @@ class Trainer:
         if self.data is None:  # Stop (or closing the window) is heard between blocks
             if self.control.stop_requested:
                 raise PreparationStopped()
+            problem = data_memory_problem(p.data.total_samples, p.data.features)
+            if p.data.table is None and problem:  # before generating it
+                raise TrainingError(problem)
             self.data = prepare(p.data, cancel=lambda: self.control.stop_requested)
         d = self.data
         problem = batch_problem(t.batch_size, len(d.x_train))

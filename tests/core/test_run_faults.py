@@ -158,3 +158,27 @@ def test_stop_is_heard_between_blocks_of_rows():
     else:
         raise AssertionError("prepare did not stop")
     assert time.perf_counter() - start < 30
+
+
+def test_a_dataset_too_big_for_this_computer_is_refused_before_generating(monkeypatch):
+    from desktop_app.core import memory
+
+    monkeypatch.setattr(memory, "physical_memory", lambda: 1 << 30)
+    project = Project().with_overrides(
+        ["data.dataset=classification", "data.n_samples=10000000", "data.n_features=100"]
+    )
+    with pytest.raises(TrainingError, match="use fewer samples or features"):
+        Trainer(project).fit()
+
+
+def test_a_model_file_bigger_than_half_the_memory_is_refused_before_reading(tmp_path, monkeypatch):
+    from desktop_app.core import memory
+    from desktop_app.core.errors import FileFormatError
+    from desktop_app.core.persistence.model_file import load_model
+
+    trainer = Trainer(Project().with_overrides(MOONS))
+    trainer.fit(1)
+    save_model(tmp_path / "m.safetensors", trainer)
+    monkeypatch.setattr(memory, "physical_memory", lambda: 2000)
+    with pytest.raises(FileFormatError, match="more than half of this computer's memory"):
+        load_model(tmp_path / "m.safetensors")

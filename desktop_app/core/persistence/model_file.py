@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from desktop_app.core import persistence
 from desktop_app.core.history import EPOCH_KEYS, History
+from desktop_app.core.memory import file_memory_problem
 from desktop_app.core.persistence.atomic import write_bytes_atomic
 from desktop_app.core.persistence.checks import (
     RUN_STATE_PREFIXES,
@@ -271,7 +272,7 @@ def load_model(path: str | Path) -> LoadedModel:
     from desktop_app.core.model import build_model
 
     p = Path(path)
-    infos, metadata, _ = read_header(p)
+    infos, metadata, size = read_header(p)
     sections = read_sections(p, metadata)
     project = project_from(p, sections)
     prep = preprocessing_from(p, sections["preprocessing"], project)
@@ -308,6 +309,9 @@ def load_model(path: str | Path) -> LoadedModel:
         saved_resume = resume_meta(p, sections["resume"], project, param_shapes)
         expected.update(resume_tensors(saved_resume, model_shapes, param_shapes, infos))
     check_tensors(p, infos, expected)
+    problem = file_memory_problem(size)  # the budget, before a byte of tensor data is read
+    if problem:
+        raise fail(p, problem)
     tensors = read_tensors(p, list(infos))
     model = build_model(project.model, prep.n_features, prep.n_outputs)
     try:
