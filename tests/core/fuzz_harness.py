@@ -71,7 +71,7 @@ def _set(doc, path, value):
     target[path[-1]] = value
 
 
-ODD_VALUES = ["10", True, False, None, [], {}, 1.5, -1, 0, 10**30, 1e308, "", "x" * 5000]
+ODD_VALUES = ["10", True, False, None, [], {}, 1.5, -1, 0, 10**30, 10**400, 1e308, "", "x" * 5000]
 ODD_TEXT = ["\x1b]0;pwned\x07", "[/x]", "Iris [v2]", "a\nb", "\x00", "‮evil", "~nosuchuser_z"]
 ENCODINGS = ["rot13", "base64", "hex", "zlib", "bz2", "uu", "quopri", "idna", "punycode",
              "utf-8", "latin-1", "", "x" * 300, "utf_8_sig", "mbcs"]  # fmt: skip

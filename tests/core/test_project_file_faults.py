@@ -159,3 +159,27 @@ def test_old_valid_projects_still_load(tmp_path):
     assert load_project(write(tmp_path, old)).train.epochs == 5
     with pytest.raises(SpecError):
         Project.from_json('{"train": {"epochs": "5"}}')
+
+
+@pytest.mark.parametrize(
+    "place",
+    [
+        ("format_version",),
+        ("train", "step_size"),
+        ("train", "plateau_patience"),
+        ("train", "milestones"),
+        ("table", "n_rows"),
+    ],
+)
+def test_numbers_too_large_to_compute_with_are_refused_in_short(tmp_path, place):
+    """A 4,200-digit format_version came back as a 4,346-character message; a 400-digit
+    row count raised OverflowError (found by the fuzz benchmark)."""
+    huge = 10**400
+    if place[0] == "table":
+        d = table_project(n_rows=huge)
+    else:
+        d = default()
+        target = d if len(place) == 1 else d[place[0]]
+        target[place[-1]] = [huge] if place[-1] == "milestones" else huge
+    message = refused(write(tmp_path, d))
+    assert len(message) < 400, message

@@ -26,7 +26,7 @@ MAX_PROJECT_BYTES = 10_000_000
 class Project(Spec):
     """Everything needed to reproduce a run: data, model and training choices."""
 
-    format_version: int = Field(FORMAT_VERSION, ge=1)
+    format_version: int = Field(FORMAT_VERSION, ge=1, le=1_000_000)
     name: str = Field("Classic first example", max_length=200)
     data: DataSpec = Field(default_factory=DataSpec)
     model: ModelSpec = Field(default_factory=ModelSpec)
@@ -119,6 +119,8 @@ class Project(Spec):
             return cls.model_validate(data, strict=True)
         except ValidationError as exc:
             raise SpecError(format_validation_error(exc, source)) from None
+        except (OverflowError, RecursionError):  # a number too large for arithmetic
+            raise SpecError(f"invalid {source}: a number in it is far too large") from None
 
     @classmethod
     def from_json(cls, text: str, source: str = "project") -> Project:

@@ -17,6 +17,7 @@ ColumnType = Literal["numeric", "categorical", "boolean"]
 TableTask = Literal["auto", "binary", "multiclass", "regression"]
 MissingPolicy = Literal["drop", "mean", "median", "most_frequent"]
 DELIMITERS = (",", ";", "\t", "|")
+MAX_COUNT = 10**12  # rows, inputs or classes recorded at a load; more is damage
 
 
 class TableSpec(Spec):
@@ -48,9 +49,15 @@ class TableSpec(Spec):
         None, pattern=r"^[0-9a-f]{64}$", description="Content hash recorded at import."
     )
     # Recorded by the loader (a summary of the content the hash describes).
-    n_rows: int | None = Field(None, ge=0, description="Usable rows at the last load.")
-    n_inputs: int | None = Field(None, ge=0, description="Model inputs after encoding.")
-    n_classes: int | None = Field(None, ge=0, description="Target classes (0: regression).")
+    n_rows: int | None = Field(
+        None, ge=0, le=MAX_COUNT, description="Usable rows at the last load."
+    )
+    n_inputs: int | None = Field(
+        None, ge=0, le=MAX_COUNT, description="Model inputs after encoding."
+    )
+    n_classes: int | None = Field(
+        None, ge=0, le=MAX_COUNT, description="Target classes (0: regression)."
+    )
     inferred_task: Literal["binary", "multiclass", "regression"] | None = None
 
     @model_validator(mode="after")
