@@ -177,3 +177,19 @@ def test_metrics_the_window_cannot_show_are_refused(tmp_path, adam, metrics, fra
 def test_a_valid_file_still_loads_and_continues(tmp_path, adam, onecycle):
     for source in (adam, onecycle):
         continues(changed(tmp_path, source, "history", lambda h: None))
+
+
+@pytest.mark.parametrize(
+    "section, change",
+    [
+        ("preprocessing", lambda d: d["mean"].__setitem__(0, 10**400)),
+        ("preprocessing", lambda d: d["mean"].__setitem__(0, 1e308)),
+        ("test_metrics", lambda d: d.update(accuracy=10**400)),
+        ("resume", lambda d: d["optimizer"]["param_groups"][0].update(lr=10**400)),
+    ],
+)
+def test_numbers_too_large_for_a_float_are_refused(tmp_path, adam, section, change):
+    """math.isfinite raised OverflowError on a 400-digit integer (found by the fuzz
+    benchmark); 1e308 became infinity once stored as float32."""
+    with pytest.raises(FileFormatError):
+        load_model(changed(tmp_path, adam, section, change))

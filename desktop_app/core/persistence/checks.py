@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover - torch stays off the startup path
 
 
 MAX_COUNT = 10**15  # epochs and steps; anything larger is damage, not training
+FLOAT32_MAX = 3.4e38
 
 
 def project_from(p: Path, sections: dict) -> Project:
@@ -39,7 +40,14 @@ def is_number(v: Any) -> bool:
 
 
 def is_finite_number(v: Any) -> bool:
-    return is_number(v) and math.isfinite(v)
+    """A number that is finite as a float: math.isfinite raises OverflowError on an
+    integer of hundreds of digits, which JSON can hold."""
+    if not is_number(v):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 def preprocessing_from(p: Path, d: dict, project: Project) -> Preprocessing:
@@ -68,8 +76,8 @@ def preprocessing_from(p: Path, d: dict, project: Project) -> Preprocessing:
         if values is not None and (
             not isinstance(values, list)
             or len(values) != len(names)
-            or not all(is_finite_number(v) for v in values)
-        ):
+            or not all(is_finite_number(v) and abs(v) < FLOAT32_MAX for v in values)
+        ):  # kept as float32: 1e308 would become infinity
             raise bad(f"{key} must hold one finite number per feature ({len(names)})")
     if scale is not None and not all(v > 0 for v in scale):
         raise bad("scale values must be positive")

@@ -189,7 +189,7 @@ def _merge_scheduler(sched, saved: Any) -> dict | None:
         merged["_last_lr"] = lrs
     if "best" in fresh and "best" in saved:  # the plateau's best loss so far (may be inf)
         best = saved["best"]
-        if not is_number(best) or math.isnan(best):
+        if not (is_finite_number(best) or (isinstance(best, float) and math.isinf(best))):
             raise ValueError("the plateau schedule's best value is not a number")
         merged["best"] = best
     return merged
