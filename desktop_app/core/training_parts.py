@@ -112,7 +112,10 @@ def make_scheduler(project: Project, optimizer, steps_per_epoch: int):
         return s.CosineAnnealingLR(optimizer, T_max=t.epochs, eta_min=t.min_lr), False
     if t.schedule == "onecycle":
         total = t.epochs * steps_per_epoch
-        return s.OneCycleLR(optimizer, max_lr=t.lr, total_steps=total), True
+        # One-cycle also cycles momentum, which Adagrad has none of (torch raised
+        # "optimizer must support momentum or beta1" on every such project).
+        cycle = t.optimizer != "adagrad"
+        return s.OneCycleLR(optimizer, max_lr=t.lr, total_steps=total, cycle_momentum=cycle), True
     return (
         s.ReduceLROnPlateau(
             optimizer, mode="min", factor=t.gamma, patience=t.plateau_patience, min_lr=t.min_lr

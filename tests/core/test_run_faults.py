@@ -182,3 +182,19 @@ def test_a_model_file_bigger_than_half_the_memory_is_refused_before_reading(tmp_
     monkeypatch.setattr(memory, "physical_memory", lambda: 2000)
     with pytest.raises(FileFormatError, match="more than half of this computer's memory"):
         load_model(tmp_path / "m.safetensors")
+
+
+def test_one_cycle_with_adagrad_trains():
+    """torch's one-cycle cycles momentum by default, which Adagrad lacks: every such
+    project raised ValueError (found by a sweep of valid projects)."""
+    project = Project().with_overrides(
+        [*MOONS, "train.optimizer=adagrad", "train.schedule=onecycle"]
+    )
+    assert Trainer(project).fit().epochs_run == 2
+
+
+@pytest.mark.parametrize("setting", ["weight_decay=1e308", "min_lr=1e308", "l1=1e308"])
+def test_penalties_too_large_for_float32_are_refused(setting):
+    """RMSprop raised "value cannot be converted to type float without overflow"."""
+    with pytest.raises(SpecError, match=setting.split("=")[0]):
+        Project().with_overrides([*MOONS, f"train.{setting}"])

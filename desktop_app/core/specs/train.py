@@ -42,15 +42,15 @@ class TrainSpec(Spec):
     nesterov: bool = False
     beta1: float = Field(0.9, ge=0, lt=1)
     beta2: float = Field(0.999, ge=0, lt=1)
-    weight_decay: float = Field(0.0, ge=0)
-    l1: float = Field(0.0, ge=0, description="L1 penalty on the weights.")
+    weight_decay: float = Field(0.0, ge=0, le=10_000)
+    l1: float = Field(0.0, ge=0, le=10_000, description="L1 penalty on the weights.")
     schedule: ScheduleName = "constant"
     step_size: int = Field(
         10, gt=0, le=1_000_000, description="Epochs between drops (step schedule)."
     )
     milestones: list[int] = Field(default_factory=lambda: [30, 60])
     gamma: float = Field(0.1, gt=0, le=1, description="Factor applied at each drop.")
-    min_lr: float = Field(0.0, ge=0, description="Floor for cosine and plateau schedules.")
+    min_lr: float = Field(0.0, ge=0, le=100, description="Floor for cosine and plateau schedules.")
     plateau_patience: int = Field(5, ge=0, le=1_000_000)
     batch_size: int = Field(64, gt=0, le=10_000_000)
     epochs: int = Field(100, gt=0, le=1_000_000, description="Maximum epochs.")
