@@ -455,7 +455,7 @@ def test_fuzz_hostile_families_under_a_memory_cap(valid, tmp_path):
 @pytest.mark.slow
 def test_fuzz_hostile_families_at_length(valid, tmp_path):
     results, figures, failed = _fuzz_run(
-        valid[0], tmp_path, seed=2026, n_projects=600, n_models=400
+        valid[0], tmp_path, seed=2026, n_projects=600, n_models=400, resume=True
     )
     print(json.dumps(figures, indent=1))
     assert not failed, failed[:20]
