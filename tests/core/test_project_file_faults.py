@@ -183,3 +183,13 @@ def test_numbers_too_large_to_compute_with_are_refused_in_short(tmp_path, place)
         target[place[-1]] = [huge] if place[-1] == "milestones" else huge
     message = refused(write(tmp_path, d))
     assert len(message) < 400, message
+
+
+def test_a_project_file_over_10_mb_says_so(tmp_path):
+    d = default()
+    d["model"]["hidden"] = [{"units": 10}] * 1_000_000  # 15 MB
+    refused(write(tmp_path, d), "too large to be a project file (over 10 MB)")
+
+
+def test_a_nul_byte_in_the_file_name_is_a_message(tmp_path):
+    refused(str(tmp_path / "p\x00.json"), "not a usable file name")

@@ -141,9 +141,7 @@ class Project(Spec):
         p = Path(path)
         try:
             raw = read_regular(p, MAX_PROJECT_BYTES)
-            if raw is None:
-                raise SpecError(f"{p} is too large to be a project file (over 10 MB)")
-            text = raw.decode("utf-8-sig")
+            text = None if raw is None else raw.decode("utf-8-sig")
         except FileNotFoundError:
             raise SpecError(f"project file {p} does not exist") from None
         except IsADirectoryError:
@@ -154,6 +152,8 @@ class Project(Spec):
             raise SpecError(f"cannot read project file {p}: {exc.strerror}") from None
         except ValueError:  # a NUL byte in the path
             raise SpecError(f"{quoted(str(p))} is not a usable file name") from None
+        if text is None:
+            raise SpecError(f"{p} is too large to be a project file (over 10 MB)")
         # A table path is relative to the project file's folder; in memory it is absolute.
         return cls.from_json(text, source=str(p)).with_table_path_resolved(p.parent)
 
