@@ -6,6 +6,14 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl+C while the imports ran, before run_cli's handler
+        print("odyssey: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
     import multiprocessing
 
     multiprocessing.freeze_support()  # a frozen (PyInstaller) build re-enters here

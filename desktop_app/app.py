@@ -131,5 +131,8 @@ def run_app(argv: list[str]) -> int:
     window = create_main_window(argv)
     window.show()
     code = int(app.exec())
-    window.shutdown()  # however the loop ended, no thread may outlive the window
+    # However the loop ended, no thread may outlive the window: Python destroying a
+    # QThread that still runs aborts the process. Wait as long as it takes.
+    while not window.shutdown():
+        log.warning("waiting for background work to finish before Odyssey exits")
     return code

@@ -6,7 +6,9 @@ import json
 import sys
 from pathlib import Path
 
+from desktop_app.cli.safe_output import literal
 from desktop_app.core.errors import OdysseyError
+from desktop_app.core.printable import printable
 
 
 def cmd_init(args) -> int:
@@ -66,15 +68,15 @@ def cmd_predict(args) -> int:
         return 0
     shown = rows.columns if len(rows.columns) <= 6 else []
     where = [rows.header.index(c) for c in shown]
-    table = Table(title=f"Predictions of {Path(args.model).name}")
+    table = Table(title=f"Predictions of {literal(Path(args.model).name)}")
     for col in ["row", *shown, *result.columns()]:
-        table.add_column(col, justify="right")
+        table.add_column(literal(col), justify="right")
     limit = 50
     for i in range(min(len(result), limit)):
-        values = [rows.cells[i][j].strip() for j in where]
+        values = [literal(rows.cells[i][j].strip()) for j in where]
         pred = result.row(i)
         if result.task != "regression":
-            pred = [pred[0], *(f"{float(v):.4f}" for v in pred[1:])]
+            pred = [literal(pred[0]), *(f"{float(v):.4f}" for v in pred[1:])]
         else:
             pred = [f"{float(pred[0]):.6g}"]
         table.add_row(str(i + 1), *values, *pred)
@@ -89,28 +91,28 @@ def cmd_info(args) -> int:
 
     s = file_summary(args.path)
     if args.json:
-        print(json.dumps(s))
+        print(json.dumps(s))  # JSON escapes control characters itself
         return 0
     if s["kind"] == "model":
-        print(
+        _say(
             f"model file: {s['path']} ({s['file_bytes']:,} bytes, model format "
             f"{s['format_version']}, written by Odyssey {s['app_version'] or '?'})"
         )
     else:
-        print(f"project file: {s['path']} (project format {s['project_format_version']})")
-    print(f"project: {s['name']}")
-    print(f"dataset: {s['dataset']} ({s['task']})")
+        _say(f"project file: {s['path']} (project format {s['project_format_version']})")
+    _say(f"project: {s['name']}")
+    _say(f"dataset: {s['dataset']} ({s['task']})")
     if s["kind"] == "model":
         if s.get("table"):
-            print(f"table: {s['table']}; columns: {_short_list(s['columns'])}")
-        print(f"features: {_short_list(s['features'])}")
+            _say(f"table: {s['table']}; columns: {_short_list(s['columns'])}")
+        _say(f"features: {_short_list(s['features'])}")
         if s["classes"]:
-            print(f"classes: {_short_list(s['classes'])}")
-    print(f"network: {s['architecture']} ({s['parameters']:,} parameters)")
-    print(f"training: {s['training']}")
+            _say(f"classes: {_short_list(s['classes'])}")
+    _say(f"network: {s['architecture']} ({s['parameters']:,} parameters)")
+    _say(f"training: {s['training']}")
     if s["kind"] == "model":
         best = f", best epoch {s['best_epoch']}" if s["best_epoch"] else ""
-        print(
+        _say(
             f"trained: {s['epochs_trained']} epochs, {s['steps_trained']:,} steps{best}; "
             f"can continue training: {'yes' if s['can_resume'] else 'no'}"
         )
@@ -120,14 +122,21 @@ def cmd_info(args) -> int:
             f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
             for k, v in headline_items(s["test_metrics"])
         ]
-        print(f"test metrics: {', '.join(metrics) if metrics else 'none'}")
+        _say(f"test metrics: {', '.join(metrics) if metrics else 'none'}")
         lines = class_table_lines(s["test_metrics"], s["classes"])
         if lines:
-            print("per class (test split; AUCs of each class against the rest):")
-            print("\n".join(lines))
+            _say("per class (test split; AUCs of each class against the rest):")
+            for line in lines:
+                _say(line)  # class names come from the file: escaped
         if "confusion_matrix" in s["test_metrics"]:
-            print(f"confusion matrix: {s['test_metrics']['confusion_matrix']}")
+            _say(f"confusion matrix: {s['test_metrics']['confusion_matrix']}")
     return 0
+
+
+def _say(line: str) -> None:
+    """Print one line of `info`: names come from the file, so terminal escape codes in
+    them (which could retitle or clear the terminal) are shown as escapes."""
+    print(printable(line))
 
 
 def _short_list(items: list[str], n: int = 10) -> str:

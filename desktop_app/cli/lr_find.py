@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from desktop_app.cli.safe_output import literal
 from desktop_app.cli.table import load_table_data
 from desktop_app.cli.train import check_can_write, load_project
 
@@ -26,7 +27,7 @@ def cmd_lr_find(args) -> int:
         check_can_write(args.csv, "--csv")
     project = load_project(args.project, args.overrides, args.device)
     console = Console(highlight=False, width=120, soft_wrap=True)  # lines to copy stay whole
-    console.print(f"[bold]Odyssey[/bold] — learning-rate test of {project.name}")
+    console.print(f"[bold]Odyssey[/bold] — learning-rate test of {literal(project.name)}")
     if project.data.table is not None:
         project, data = load_table_data(project, args, console, quiet=False)
     else:
@@ -52,7 +53,7 @@ def cmd_lr_find(args) -> int:
         from desktop_app.core.persistence.atomic import write_text_atomic
 
         write_text_atomic(Path(args.csv), result.to_csv())
-        console.print(f"wrote {len(result.lrs)} steps to {args.csv}")
+        console.print(f"wrote {len(result.lrs)} steps to {literal(args.csv)}")
     if result.suggestion is None:
         console.print(f"No rate to suggest: {result.reason}.")
         return 1

@@ -13,9 +13,11 @@ from desktop_app.cli.export import cmd_export
 from desktop_app.cli.lr_find import cmd_lr_find
 from desktop_app.cli.parser import build_parser
 from desktop_app.cli.runs import cmd_runs
+from desktop_app.cli.signals import sigterm_as_exit
 from desktop_app.cli.train import cmd_train
 from desktop_app.cli.variants import cmd_baselines, cmd_race
 from desktop_app.core.errors import OdysseyError
+from desktop_app.core.printable import printable
 
 SUBCOMMANDS = (
     "train",
@@ -48,9 +50,10 @@ def run_cli(argv: list[str]) -> int:
             "race": cmd_race,
             "export": cmd_export,
         }
-        return commands[args.command](args)
+        with sigterm_as_exit():  # kill: temporary files are removed as for Ctrl+C
+            return commands[args.command](args)
     except OdysseyError as exc:
-        print(f"odyssey: error: {exc}", file=sys.stderr)
+        print(f"odyssey: error: {printable(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("odyssey: interrupted", file=sys.stderr)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from desktop_app.cli.progress import ConsoleProgress, print_metrics
 from desktop_app.cli.runs import cli_recorder
+from desktop_app.cli.safe_output import literal
 from desktop_app.cli.table import load_table_data, table_project_from_args
 from desktop_app.core.errors import OdysseyError
 
@@ -71,7 +72,7 @@ def cmd_train(args) -> int:
     console = Console(stderr=False, highlight=False, width=120)
     quiet = args.quiet
     if not quiet:
-        console.print(f"[bold]Odyssey[/bold] — {project.name}")
+        console.print(f"[bold]Odyssey[/bold] — {literal(project.name)}")
     if project.data.table is not None:
         project, data = load_table_data(project, args, console, quiet)
     else:
@@ -90,7 +91,7 @@ def cmd_train(args) -> int:
             ]
         )
         console.print(
-            f"data: {project.data.dataset} ({task}), train {len(data.x_train)} / val "
+            f"data: {literal(project.data.dataset)} ({task}), train {len(data.x_train)} / val "
             f"{len(data.x_val)} / test {len(data.x_test)}; model: {sizes} "
             f"({output_activation(task)} output, {n_params:,} parameters); "
             f"{project.train.optimizer} lr {project.train.lr:g}, loss {project.loss}, "
@@ -106,7 +107,7 @@ def cmd_train(args) -> int:
         )
         if not quiet:
             console.print(
-                f"resuming {args.resume} after epoch {trainer.epoch} (step "
+                f"resuming {literal(args.resume)} after epoch {trainer.epoch} (step "
                 f"{trainer.global_step}) for {epochs} more epochs"
             )
     else:
@@ -122,7 +123,7 @@ def cmd_train(args) -> int:
 
         save_model(args.save, trainer.checkpoint())
         if not quiet:
-            console.print(f"saved the model to {args.save}")
+            console.print(f"saved the model to {literal(args.save)}")
     if args.json:
         summary = result.summary()
         summary["task"] = task

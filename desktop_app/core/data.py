@@ -3,10 +3,13 @@ table (core.tabular), then split and standardise (core.prepared)."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 import numpy as np
 
 from desktop_app.core.catalog import CATALOG, REGRESSION, TABLE
-from desktop_app.core.errors import DataError
+from desktop_app.core.errors import DataError, PreparationStopped
 from desktop_app.core.prepared import PreparedData, prepare_arrays
 from desktop_app.core.specs.data import DataSpec
 
@@ -102,14 +105,47 @@ def _spiral(n: int, k: int, noise: float, rng: np.random.Generator):
     return np.concatenate(xs), np.concatenate(ys)
 
 
-def prepare(spec: DataSpec) -> PreparedData:
+def prepare(spec: DataSpec, cancel: Callable[[], bool] | None = None) -> PreparedData:
     """Generate or load the dataset, split it and fit the preprocessing.
 
     A table is read from its (absolute or cwd-relative) path; to load a project's table
-    with progress, cancel and the project's checks, use tabular.prepare.load_project_data."""
+    with progress, cancel and the project's checks, use tabular.prepare.load_project_data.
+    cancel: asked between the stages and the blocks of rows; True raises
+    PreparationStopped."""
     if spec.dataset == TABLE:
         from desktop_app.core.tabular.prepare import prepare_table
 
         return prepare_table(spec)
-    x, y, feature_names, class_names = generate(spec)
-    return prepare_arrays(x, y, spec, feature_names, class_names, spec.task)
+    x, y, feature_names, class_names = _stoppable(lambda: generate(spec), cancel)
+    return prepare_arrays(x, y, spec, feature_names, class_names, spec.task, cancel=cancel)
+
+
+def _stoppable(work: Callable, cancel: Callable[[], bool] | None):
+    """work() (one scikit-learn call, which cannot be interrupted: ten million samples
+    take tens of seconds), with `cancel` asked every 50 ms while it runs.
+
+    On cancel the call is left to finish in its daemon thread and its result dropped,
+    so the training thread returns at once: closing the window used to wait 30 s twice
+    for it, then abort ("QThread: Destroyed while thread ... is still running").
+    """
+    if cancel is None:
+        return work()
+    if cancel():
+        raise PreparationStopped()
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller
+            outcome["error"] = exc
+
+    helper = threading.Thread(target=run, name="odyssey-generate", daemon=True)
+    helper.start()
+    while helper.is_alive():
+        helper.join(0.05)
+        if helper.is_alive() and cancel():
+            raise PreparationStopped()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]

@@ -33,10 +33,20 @@ from desktop_app.core.callbacks import Callback, EarlyStopping, StoppingCriteria
 from desktop_app.core.catalog import MULTICLASS
 from desktop_app.core.data import prepare
 from desktop_app.core.devices import cpu_threads_for, resolve_device
-from desktop_app.core.errors import NonFiniteLossError, OdysseyError, TrainingError
+from desktop_app.core.errors import (
+    NonFiniteLossError,
+    OdysseyError,
+    PreparationStopped,
+    TrainingError,
+)
 from desktop_app.core.evaluation import evaluate, loss_and_metric, targets_tensor
 from desktop_app.core.history import History
-from desktop_app.core.memory import training_memory_problem
+from desktop_app.core.memory import (
+    OUT_OF_MEMORY,
+    data_memory_problem,
+    out_of_memory,
+    training_memory_problem,
+)
 from desktop_app.core.metrics import HEADLINE
 from desktop_app.core.model import build_model
 from desktop_app.core.prepared import PreparedData, same_preprocessing
@@ -46,6 +56,8 @@ from desktop_app.core.specs.messages import batch_problem
 from desktop_app.core.specs.model import count_parameters
 from desktop_app.core.specs.project import Project
 from desktop_app.core.training_parts import (
+    all_finite,
+    drops_a_single_row,
     fast_forward,
     fast_step,
     make_loss,
@@ -107,8 +119,13 @@ class Trainer:
             return
         p = self.project
         t = p.train
-        if self.data is None:
-            self.data = prepare(p.data)
+        if self.data is None:  # Stop (or closing the window) is heard between blocks
+            if self.control.stop_requested:
+                raise PreparationStopped()
+            problem = data_memory_problem(p.data.total_samples, p.data.features)
+            if p.data.table is None and problem:  # before generating it
+                raise TrainingError(problem)
+            self.data = prepare(p.data, cancel=lambda: self.control.stop_requested)
         d = self.data
         problem = batch_problem(t.batch_size, len(d.x_train))
         if problem:
@@ -331,6 +348,8 @@ class Trainer:
                     "the device ran out of memory; use a smaller batch size or network, "
                     "or train on the CPU"
                 )
+            elif out_of_memory(exc):
+                exc = TrainingError(OUT_OF_MEMORY)
             for cb in getattr(self, "_all_callbacks", []):
                 try:
                     cb.on_exception(self, exc)
@@ -382,12 +401,15 @@ class Trainer:
         snapshot = [s.detach().clone() for s in state_tensors]  # last weights with finite loss
         group = opt.param_groups[0]
         last_epoch = self.epoch + epochs
+        drop_one = drops_a_single_row(model, n, bs)
         while self.epoch < last_epoch and not self.stop_training:
             epoch = self.epoch + 1
             epoch_start = time.perf_counter()
             self._emit("on_epoch_begin", epoch)
             model.train()
             perm = torch.randperm(n, generator=self.generator).to(self.device)
+            if drop_one:
+                perm = perm[:-1]
             # One gather per epoch, then batches are views: no per-step indexing.
             x_batches = x_train.index_select(0, perm).split(bs)
             y_batches = y_train.index_select(0, perm).split(bs)
@@ -479,6 +501,12 @@ class Trainer:
             if i:  # the steps that did run reach the observers: the user sees it explode
                 self._emit("on_batch_end", finite)
             raise NonFiniteLossError(epoch, int(steps[i]), float(lrs[i]))
+        if not all_finite(state_tensors):  # finite losses, but the last step made NaN weights
+            with torch.no_grad():
+                for s, keep in zip(state_tensors, snapshot):
+                    s.copy_(keep)
+            self.stop_reason = "non_finite"
+            raise NonFiniteLossError(epoch, self.global_step, float(lrs[-1]))
         with torch.no_grad():
             for s, keep in zip(state_tensors, snapshot):
                 keep.copy_(s)

@@ -27,6 +27,13 @@ class TrainingError(OdysseyError):
     """Training could not go on (non-finite loss, out of memory, ...)."""
 
 
+class PreparationStopped(TrainingError):
+    """Stop was pressed (or the window closed) while the data was being prepared."""
+
+    def __init__(self) -> None:
+        super().__init__("Stopped before training began, while the data was being prepared.")
+
+
 class NonFiniteLossError(TrainingError):
     """The loss became NaN or infinite; the last finite weights were kept."""
 

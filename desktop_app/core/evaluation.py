@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from desktop_app.core.catalog import BINARY, MULTICLASS, REGRESSION
+from desktop_app.core.errors import TrainingError
 from desktop_app.core.metrics import classification_metrics, regression_metrics
 from desktop_app.core.outputs import predicted_classes, to_probabilities
 from desktop_app.core.prepared import PreparedData
@@ -16,6 +17,11 @@ from desktop_app.core.prepared import PreparedData
 def evaluate(model: nn.Module, d: PreparedData, x: np.ndarray, y: np.ndarray, device) -> dict:
     """Metrics of a model on prepared (already standardised) rows."""
     out = predict_prepared(model, d.task, x, device)
+    if not np.isfinite(out).all():  # scikit-learn would raise on NaN
+        raise TrainingError(
+            "the network's outputs on the test split are not finite numbers (its weights "
+            "overflowed); try a lower learning rate, gradient clipping or standardised inputs"
+        )
     if d.task == REGRESSION:
         scale, mean = d.prep.target_scale, d.prep.target_mean
         return regression_metrics(np.asarray(y) * scale + mean, out * scale + mean)

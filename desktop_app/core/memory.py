@@ -46,3 +46,50 @@ def _size(n: float) -> str:
             return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
         n /= 1024
     return f"{n:,.1f} PB"
+
+
+OUT_OF_MEMORY = (  # the words README.md documents
+    "The computer ran out of memory during training (or while building the network): "
+    "use fewer samples, a smaller network or a smaller batch size"
+)
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether `exc` is the CPU running out of memory: Python's MemoryError, or torch's
+    allocator, which raises a RuntimeError with its own text ("DefaultCPUAllocator:
+    can't allocate memory: you tried to allocate ...")."""
+    if isinstance(exc, MemoryError):
+        return True
+    text = str(exc).lower() if isinstance(exc, RuntimeError) else ""
+    return "can't allocate memory" in text or "defaultcpuallocator" in text
+
+
+# Generating a catalog dataset holds it as float64 (scikit-learn), then float32 splits.
+DATA_BYTES_PER_VALUE = 8 + 4 + 4
+
+
+def data_memory_problem(n_rows: int, n_features: int, memory: int | None = None) -> str | None:
+    """Why a generated dataset of n_rows × n_features cannot be held here, or None; said
+    before generation starts (ten million rows of 10,000 features is 800 GB)."""
+    memory = physical_memory() if memory is None else memory
+    if memory is None:
+        return None
+    need = n_rows * max(n_features, 1) * DATA_BYTES_PER_VALUE
+    if need <= memory:
+        return None
+    return (
+        f"the dataset has {n_rows:,} samples of {n_features:,} features: generating and "
+        f"splitting it needs about {_size(need)}, and this computer has {_size(memory)}; "
+        "use fewer samples or features"
+    )
+
+
+def file_memory_problem(n_bytes: int, memory: int | None = None) -> str | None:
+    """Why a model file's tensors (n_bytes) are too large to load here, or None."""
+    memory = physical_memory() if memory is None else memory
+    if memory is None or n_bytes <= memory // 2:
+        return None
+    return (
+        f"its tensors take {_size(n_bytes)}, more than half of this computer's memory "
+        f"({_size(memory)})"
+    )

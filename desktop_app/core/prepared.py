@@ -6,12 +6,13 @@ the model predicts later). A leaf: the catalog (core.data) and the table reader
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from desktop_app.core.catalog import BINARY, MULTICLASS, split_sizes
-from desktop_app.core.errors import DataError
+from desktop_app.core.errors import DataError, PreparationStopped
 from desktop_app.core.specs.data import DataSpec
 
 
@@ -185,6 +186,7 @@ def prepare_arrays(
     task: str,
     indices: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     owned: bool = False,
+    cancel: Callable[[], bool] | None = None,
 ) -> PreparedData:
     """Split raw arrays (stratified for classification) and fit the preprocessing.
 
@@ -193,8 +195,16 @@ def prepare_arrays(
     it and are scaled in place (a table orders its rows by split, so nothing is copied).
     Peak memory is x plus its three splits (x alone when owned): scaling works in place
     and in row blocks.
+    cancel: asked between blocks; True raises PreparationStopped (Stop, or the window
+    closing, must not wait for millions of rows).
     """
+
+    def check() -> None:
+        if cancel is not None and cancel():
+            raise PreparationStopped()
+
     x = np.asarray(x, dtype=np.float32)
+    check()
     classify = task in (BINARY, MULTICLASS)
     y = np.asarray(y, dtype=np.int64 if classify else np.float32)
     train_idx, val_idx, test_idx = indices if indices is not None else split_indices(y, spec, task)
@@ -207,9 +217,12 @@ def prepare_arrays(
         prep.mean, prep.scale = mean.astype(np.float32), scale.astype(np.float32)
         for a in (x_train, x_val, x_test):  # copies, or owned views: scale in place
             for start in range(0, len(a), _BLOCK_ROWS):
+                if start % (64 * _BLOCK_ROWS) == 0:
+                    check()
                 block = a[start : start + _BLOCK_ROWS]
                 block -= prep.mean
                 block /= prep.scale
+    check()
     if not classify:
         prep.target_mean = float(y_train.mean())
         prep.target_scale = float(y_train.std()) or 1.0

@@ -112,10 +112,32 @@ def make_scheduler(project: Project, optimizer, steps_per_epoch: int):
         return s.CosineAnnealingLR(optimizer, T_max=t.epochs, eta_min=t.min_lr), False
     if t.schedule == "onecycle":
         total = t.epochs * steps_per_epoch
-        return s.OneCycleLR(optimizer, max_lr=t.lr, total_steps=total), True
+        # One-cycle also cycles momentum, which Adagrad has none of (torch raised
+        # "optimizer must support momentum or beta1" on every such project).
+        cycle = t.optimizer != "adagrad"
+        return s.OneCycleLR(optimizer, max_lr=t.lr, total_steps=total, cycle_momentum=cycle), True
     return (
         s.ReduceLROnPlateau(
             optimizer, mode="min", factor=t.gamma, patience=t.plateau_patience, min_lr=t.min_lr
         ),
         False,
     )
+
+
+def all_finite(tensors: list[torch.Tensor]) -> bool:
+    """Whether every value of every tensor is finite, with one read back from the device.
+
+    A step can turn finite weights into NaN while the loss it was computed from is still
+    finite; if it was the run's last, test evaluation handed NaN to scikit-learn."""
+    floats = [t for t in tensors if t.is_floating_point()]
+    if not floats:
+        return True
+    return bool(torch.stack([torch.isfinite(t).all() for t in floats]).all())
+
+
+def drops_a_single_row(model: nn.Module, n_rows: int, batch_size: int) -> bool:
+    """Whether an epoch should leave out one row: batch norm cannot train on a batch of
+    one (torch raises "Expected more than 1 value per channel"), which the epoch's last
+    batch is when n_rows % batch_size == 1. Rows are shuffled each epoch, so every row
+    still takes part over a run."""
+    return n_rows % batch_size == 1 and any(isinstance(m, nn.BatchNorm1d) for m in model.modules())

@@ -411,6 +411,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._closed = True
+        self.hide()  # gone at once, even while shutdown waits for the worker to stop
         self.shutdown()
         self.save_settings()
         super().closeEvent(event)

@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from desktop_app.core.errors import SpecError
-from desktop_app.core.specs.project import Project
+from desktop_app.core.specs.project import MAX_PROJECT_BYTES, Project
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,9 @@ class AppSettings:
         """The project open when Odyssey last closed, or None (also if it is damaged)."""
         text = self._s.value("project/last")
         if not isinstance(text, str) or not text.strip():
+            return None
+        if len(text) > MAX_PROJECT_BYTES:  # read at every launch: never a slow start
+            log.warning("ignoring the saved project: it is over %d bytes", MAX_PROJECT_BYTES)
             return None
         try:
             return Project.from_json(text, source="the last project in the settings")

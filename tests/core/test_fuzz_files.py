@@ -253,8 +253,8 @@ def test_metadata_entries(valid, tmp_path, key, raw, fragment):
         ),
         (
             "resume",
-            lambda d: d["scheduler"].update(milestones=[1, 2]),
-            "schedule setting 'milestones' has the wrong kind of value",
+            lambda d: d["scheduler"].update(last_epoch=1.5),
+            "schedule counter 'last_epoch' must be a whole number",
         ),
         ("resume", lambda d: d["early_stopping"].update(wait=-1), "early-stopping counters"),
     ],
@@ -419,3 +419,43 @@ def test_fuzz_mutated_table_preprocessing(valid_table, tmp_path, data):
             predict_raw(loaded, [{"age": 30, "color": "red", "member": "yes"}])
         except OdysseyError:
             pass
+
+
+# ---------------------------------------------------------------- families, memory-capped
+# Seeded cases over the families of issue 15 (bombs, loose types, non-finite numbers,
+# encodings, table paths, damaged training state and metrics), each loaded in a child
+# process under RLIMIT_AS, so that a bomb fails the test instead of taking the machine.
+# Continue after a load is checked in-process above (test_fuzz_mutated_metadata) and in
+# the slow run; benchmarks/bench_fuzz_files.py runs thousands and prints the figures.
+
+
+def _fuzz_run(valid_bytes, tmp_path, seed, n_projects, n_models, resume):
+    import fuzz_harness
+
+    valid = tmp_path / "valid.safetensors"
+    valid.write_bytes(valid_bytes)
+    cases = fuzz_harness.write_cases(tmp_path, seed, n_projects, n_models, valid)
+    results = fuzz_harness.run_cases(cases, tmp_path, resume=resume)
+    figures = fuzz_harness.summary(results)
+    failed = [
+        f"{r['kind']}/{r['family']}: {r['detail']}" for r in results if r["outcome"] != "clean"
+    ]
+    return results, figures, failed
+
+
+def test_fuzz_hostile_families_under_a_memory_cap(valid, tmp_path):
+    results, figures, failed = _fuzz_run(
+        valid[0], tmp_path, seed=15, n_projects=24, n_models=20, resume=False
+    )
+    assert len(results) == 44
+    assert not failed, failed
+    assert {r["family"] for r in results} >= {"history_bomb", "many_layers", "deep_nesting"}
+
+
+@pytest.mark.slow
+def test_fuzz_hostile_families_at_length(valid, tmp_path):
+    results, figures, failed = _fuzz_run(
+        valid[0], tmp_path, seed=2026, n_projects=600, n_models=400, resume=True
+    )
+    print(json.dumps(figures, indent=1))
+    assert not failed, failed[:20]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.errors import FileFormatError, OdysseyError, SpecError
+from desktop_app.core.metrics import PER_CLASS
 from desktop_app.core.persistence.header import fail
 
 if TYPE_CHECKING:  # pragma: no cover - torch stays off the startup path
@@ -23,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover - torch stays off the startup path
 
 
 MAX_COUNT = 10**15  # epochs and steps; anything larger is damage, not training
+FLOAT32_MAX = 3.4e38
 
 
 def project_from(p: Path, sections: dict) -> Project:
@@ -39,7 +41,14 @@ def is_number(v: Any) -> bool:
 
 
 def is_finite_number(v: Any) -> bool:
-    return is_number(v) and math.isfinite(v)
+    """A number that is finite as a float: math.isfinite raises OverflowError on an
+    integer of hundreds of digits, which JSON can hold."""
+    if not is_number(v):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 def preprocessing_from(p: Path, d: dict, project: Project) -> Preprocessing:
@@ -68,8 +77,8 @@ def preprocessing_from(p: Path, d: dict, project: Project) -> Preprocessing:
         if values is not None and (
             not isinstance(values, list)
             or len(values) != len(names)
-            or not all(is_finite_number(v) for v in values)
-        ):
+            or not all(is_finite_number(v) and abs(v) < FLOAT32_MAX for v in values)
+        ):  # kept as float32: 1e308 would become infinity
             raise bad(f"{key} must hold one finite number per feature ({len(names)})")
     if scale is not None and not all(v > 0 for v in scale):
         raise bad("scale values must be positive")
@@ -118,6 +127,10 @@ def history_meta(p: Path, d: dict) -> dict:
         not isinstance(d.get("metric_name"), str)
         or not isinstance(cols, list)
         or not all(isinstance(c, str) for c in cols)
+        # Without an epoch column the table holds no bytes, whatever rows it claims: a
+        # 23 KB file claiming 10**15 empty rows looped 10**15 times.
+        or "epoch" not in cols
+        or len(set(cols)) != len(cols)
         or not all(isinstance(c, int) and not isinstance(c, bool) for c in counts)
         or not all(0 <= c <= MAX_COUNT for c in counts)
     ):
@@ -135,32 +148,74 @@ def history_from(p: Path, meta: dict, tensors: dict) -> History:
         tensors["history.batch_loss"].numpy(),
         tensors["history.batch_lr"].numpy(),
     )
-    table = tensors["history.epochs"].numpy()
+    import numpy as np
+
+    table = tensors["history.epochs"].numpy().astype(np.float64)
     cols = meta["epoch_columns"]
-    for row in table:
+    for key in ("epoch", "step"):  # the window plots against these: whole numbers
+        if key in cols:
+            column = table[:, cols.index(key)]
+            if (
+                not (np.isfinite(column).all() and (column >= 0).all())
+                or (column != np.round(column)).any()
+            ):
+                raise fail(p, f"its history is damaged (the {key} numbers are not whole numbers)")
+    values = {k: table[:, cols.index(k)].tolist() if k in cols else None for k in EPOCH_KEYS}
+    for i in range(len(table)):
         rec: dict[str, Any] = {}
         for key in EPOCH_KEYS:
-            v = float(row[cols.index(key)]) if key in cols else math.nan
+            v = math.nan if values[key] is None else values[key][i]
             if math.isnan(v):
                 rec[key] = None
             elif key in ("epoch", "step"):
-                rec[key] = int(v) if math.isfinite(v) and v == int(v) else None
+                rec[key] = int(v)
             else:
                 rec[key] = v
         h.epochs.append(rec)
     return h
 
 
-def metrics_from(p: Path, d: dict) -> dict:
-    def ok(v: Any, depth: int = 0) -> bool:
-        if v is None or is_number(v):
-            return True
-        return isinstance(v, list) and depth < 3 and all(ok(x, depth + 1) for x in v)
+def metrics_from(p: Path, d: dict, n_classes: int) -> dict:
+    """Test metrics the window can show: numbers (or null), a confusion matrix of
+    counts with one row and one column per class, and the per-class lists (one number,
+    or null, per class; counts for the support)."""
+
+    def count(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 0
 
     for key, value in d.items():
-        if not ok(value):
+        if key == "confusion_matrix":
+            square = (
+                n_classes >= 2
+                and isinstance(value, list)
+                and len(value) == n_classes
+                and all(isinstance(r, list) and len(r) == n_classes for r in value)
+            )
+            if not square or not all(count(v) for r in value for v in r):
+                raise fail(
+                    p,
+                    f"its confusion matrix is damaged (it must hold {n_classes} rows of "
+                    f"{n_classes} counts)",
+                )
+        elif key in PER_CLASS:
+            per_class = isinstance(value, list) and len(value) == n_classes
+            fits = count if key == "class_support" else (lambda v: v is None or is_finite_number(v))
+            if not per_class or not all(fits(v) for v in value):
+                raise fail(
+                    p, f"its test metric {key!r} is damaged (it must hold {n_classes} numbers)"
+                )
+        elif not (value is None or is_finite_number(value)):
             raise fail(p, f"its test metric {key[:40]!r} is not a number")
     return dict(d)
+
+
+def network_tensor_count(spec) -> int:
+    """How many tensors build_model's network holds, counted from the spec alone."""
+    # Linear: weight and bias; BatchNorm1d: weight, bias, running mean, var and count.
+    return 2 + sum(2 + (5 if layer.batch_norm else 0) for layer in spec.hidden)
+
+
+RUN_STATE_PREFIXES = ("history.", "optimizer.", "resume.", "rng.", "replay.")
 
 
 def check_tensors(p: Path, infos: dict, expected: dict) -> None:

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
 from desktop_app.core import persistence
 from desktop_app.core.errors import FileFormatError
+from desktop_app.core.printable import quoted
+from desktop_app.core.regular_file import NotARegularFile, open_regular
 
 MAX_HEADER_BYTES = 100_000_000  # the limit the safetensors library itself enforces
 
@@ -28,6 +31,9 @@ _DTYPE_BYTES = {
 }  # fmt: skip
 
 _SECTIONS = ("project", "preprocessing", "history", "test_metrics")
+# A project file may hold at most 10 MB; so may the project inside a model file (one of
+# 1.5 million layers took a second and 330 MB just to parse before it was refused).
+MAX_SECTION_CHARS = {"project": 10_000_000, "history": 100_000, "test_metrics": 1_000_000}
 
 
 def migrate(sections: dict, version: int) -> dict:
@@ -44,10 +50,8 @@ def fail(path: Path, problem: str) -> FileFormatError:
 def read_header(p: Path) -> tuple[dict, dict, int]:
     """Tensor entries, metadata and file size, checked before anything is parsed further."""
     try:
-        if p.is_dir():
-            raise fail(p, "it is a folder, not a model file")
-        size = p.stat().st_size
-        with open(p, "rb") as f:
+        with open_regular(p) as f:  # a FIFO would block here forever
+            size = os.fstat(f.fileno()).st_size
             first = f.read(8)
             if size == 0:
                 raise fail(p, "the file is empty")
@@ -71,8 +75,14 @@ def read_header(p: Path) -> tuple[dict, dict, int]:
             raw = f.read(n)
     except FileNotFoundError:
         raise fail(p, "the file does not exist") from None
+    except IsADirectoryError:
+        raise fail(p, "it is a folder, not a model file") from None
+    except NotARegularFile as exc:
+        raise fail(p, exc.strerror) from None
     except OSError as exc:
         raise fail(p, f"it cannot be read ({exc.strerror or exc})") from None
+    except ValueError:  # a NUL byte in the path
+        raise fail(p, "that is not a usable file name") from None
     try:
         header = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -91,15 +101,16 @@ def read_header(p: Path) -> tuple[dict, dict, int]:
         offsets = info.get("data_offsets") if isinstance(info, dict) else None
         dtype = info.get("dtype") if isinstance(info, dict) else None
         if (
-            dtype not in _DTYPE_BYTES
+            not isinstance(dtype, str)  # a list would be unhashable below
+            or dtype not in _DTYPE_BYTES
             or not _int_list(shape)
             or not _int_list(offsets)
             or len(offsets) != 2
             or offsets[0] > offsets[1]
         ):
-            raise fail(p, f"the header entry for tensor {name!r} is damaged")
+            raise fail(p, f"the header entry for tensor {quoted(name)} is damaged")
         if math.prod(shape) * _DTYPE_BYTES[dtype] != offsets[1] - offsets[0]:
-            raise fail(p, f"tensor {name!r}: its size does not match its shape")
+            raise fail(p, f"tensor {quoted(name)}: its size does not match its shape")
         infos[name] = (tuple(shape), dtype)
         spans.append(tuple(offsets))
     spans.sort()
@@ -158,6 +169,8 @@ def read_sections(p: Path, metadata: dict[str, str]) -> dict:
             if key in ("resume", "replay"):  # optional (replay: since Odyssey 0.11)
                 continue
             raise fail(p, f"its metadata has no {key!r} entry")
+        if len(metadata[key]) > MAX_SECTION_CHARS.get(key, MAX_HEADER_BYTES):
+            raise fail(p, f"its {key!r} metadata is too large (a damaged or hostile file)")
         try:
             value = json.loads(metadata[key], parse_constant=_reject_constant)
         except (ValueError, RecursionError):

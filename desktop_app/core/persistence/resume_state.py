@@ -84,9 +84,26 @@ def resume_meta(p: Path, d: dict, project: Project, param_shapes: list[tuple]) -
     return out
 
 
+# What training changes in an optimizer's settings, and the range each may hold: the
+# learning rate (schedules move it, never above the spec's limit of 100) and the
+# momentum one-cycle moves. Everything else (amsgrad, centered, nesterov, eps, weight
+# decay, ...) follows from the project, so it is taken from a freshly built optimizer:
+# a flipped flag in a file made Continue crash at its first step.
+_GROUP_VALUES = {"lr": (0.0, 100.0), "momentum": (0.0, 1.0), "betas": (0.0, 1.0)}
+# What a schedule counts; its structure (step size, milestones, total steps, factor,
+# mode) comes from the project. Counters are whole numbers, _last_lr learning rates.
+_SCHEDULE_COUNTERS = ("last_epoch", "_step_count", "num_bad_epochs", "cooldown_counter")
+
+
+def _in_range(value: Any, low: float, high: float) -> bool:
+    if isinstance(value, tuple | list):
+        return all(_in_range(v, low, high) for v in value)
+    return is_finite_number(value) and low <= value <= high
+
+
 def _merge_groups(fresh: list[dict], saved: Any) -> list[dict]:
-    """The saved optimizer hyperparameters, limited to keys (and kinds of value) that an
-    optimizer built from the same project holds; keys a newer torch added keep theirs."""
+    """A freshly built optimizer's settings, with the values training changes (the
+    learning rate, one-cycle's momentum) restored from the file within their ranges."""
     if not isinstance(saved, list) or len(saved) != len(fresh):
         raise ValueError("optimizer param_groups do not match the project's optimizer")
     merged = []
@@ -94,11 +111,15 @@ def _merge_groups(fresh: list[dict], saved: Any) -> list[dict]:
         if not isinstance(s, dict) or s.get("params") != f["params"]:
             raise ValueError("optimizer param_groups do not match the network")
         group = dict(f)
-        for key, value in s.items():
-            if key in f and key != "params":
-                if not _same_kind(f[key], value):
-                    raise ValueError(f"optimizer setting {key!r} has the wrong kind of value")
-                group[key] = value
+        for key, (low, high) in _GROUP_VALUES.items():
+            if key not in f or key not in s:
+                continue
+            value = s[key]
+            if not _same_kind(f[key], value) or not _in_range(value, low, high):
+                raise ValueError(
+                    f"optimizer setting {key!r} has the wrong kind of value or is out of range"
+                )
+            group[key] = value
         merged.append(group)
     return merged
 
@@ -148,11 +169,29 @@ def _merge_scheduler(sched, saved: Any) -> dict | None:
         raise ValueError("the schedule state is not a table")
     fresh = sched.state_dict()
     merged = {}
-    for key, value in saved.items():
-        if key in fresh:
-            if not _same_kind(fresh[key], value):
-                raise ValueError(f"schedule setting {key!r} has the wrong kind of value")
+    for key in _SCHEDULE_COUNTERS:
+        if key in fresh and key in saved:
+            value = saved[key]
+            if not isinstance(value, int) or isinstance(value, bool) or value < -1:
+                raise ValueError(f"schedule counter {key!r} must be a whole number")
+            if value > MAX_COUNT:
+                raise ValueError(f"schedule counter {key!r} is out of range")
             merged[key] = value
+    total = fresh.get("total_steps")
+    if isinstance(total, int) and merged.get("last_epoch", 0) > total:
+        raise ValueError(
+            f"the one-cycle schedule has run {merged['last_epoch']} steps of its {total}"
+        )
+    if "_last_lr" in fresh and "_last_lr" in saved:
+        lrs = saved["_last_lr"]
+        if not _same_kind(fresh["_last_lr"], lrs) or not _in_range(lrs, 0.0, 100.0):
+            raise ValueError("the schedule's learning rates are out of range")
+        merged["_last_lr"] = lrs
+    if "best" in fresh and "best" in saved:  # the plateau's best loss so far (may be inf)
+        best = saved["best"]
+        if not (is_finite_number(best) or (isinstance(best, float) and math.isinf(best))):
+            raise ValueError("the plateau schedule's best value is not a number")
+        merged["best"] = best
     return merged
 
 
@@ -202,6 +241,16 @@ def resume_from(p: Path, meta: dict, tensors: dict, model_shapes: dict) -> Train
             torch.Generator().set_state(tensors[name])
         except (RuntimeError, ValueError, TypeError):
             raise fail(p, f"its random-number state {name!r} is damaged") from None
+    for name, t in tensors.items():  # moments: finite, and squares never negative
+        if name.startswith("optimizer.state."):
+            square = name.rsplit(".", 1)[-1] in (
+                "exp_avg_sq",
+                "max_exp_avg_sq",
+                "square_avg",
+                "sum",
+            )
+            if not bool(torch.isfinite(t).all()) or (square and bool((t < 0).any())):
+                raise fail(p, f"its training state is damaged (tensor {name!r} is not valid)")
     state: dict[int, dict] = {}
     for i, spec in meta["state_layout"].items():
         state[i] = {

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from desktop_app.core.errors import FileFormatError
 from desktop_app.core.persistence.model_file import load_model
 from desktop_app.core.persistence.projects import load_project
+from desktop_app.core.regular_file import open_regular
 from desktop_app.core.tabular.detect import TABLE_SUFFIXES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,9 +27,9 @@ def file_summary(path: str | Path) -> dict:
     is_model = p.suffix.lower() == ".safetensors"
     if not is_model and p.suffix.lower() != ".json":
         try:
-            with open(p, "rb") as f:
+            with open_regular(p) as f:  # a FIFO would block a plain open forever
                 head = f.read(64)
-        except OSError:
+        except (OSError, ValueError):
             head = b"{"  # load_project reports it
         is_model = not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
         # A safetensors file starts with its header's length (8 bytes), then "{".

@@ -11,4 +11,5 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No infinities or NaN anywhere: every number a project holds is a finite choice.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from desktop_app.core.catalog import BINARY, CATALOG, MULTICLASS, REGRESSION, TABLE, TABLE_INFO
+from desktop_app.core.printable import quoted
 from desktop_app.core.specs.base import Spec
 from desktop_app.core.specs.messages import split_problem
 from desktop_app.core.specs.table import TableSpec
@@ -37,13 +38,13 @@ class DataSpec(Spec):
                 )
         elif self.table is not None:
             raise ValueError(
-                f"data.table is set but dataset is {self.dataset!r}; set dataset to "
+                f"data.table is set but dataset is {quoted(self.dataset)}; set dataset to "
                 '"table" to train on the table, or remove data.table'
             )
         info = CATALOG.get(self.dataset)
         if info is None and self.dataset != TABLE:
             raise ValueError(
-                f"dataset {self.dataset!r} is unknown; choose one of: {', '.join(CATALOG)}"
+                f"dataset {quoted(self.dataset)} is unknown; choose one of: {', '.join(CATALOG)}"
             )
         if self.val_fraction + self.test_fraction >= 1:
             raise ValueError(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from desktop_app.core.catalog import split_sizes
+from desktop_app.core.printable import quoted, shortened
 
 
 def split_problem(n_total: int, val_fraction: float, test_fraction: float) -> str | None:
@@ -32,7 +33,7 @@ def batch_problem(batch_size: int, n_train: int) -> str | None:
 def format_validation_error(exc: ValidationError, source: str) -> str:
     lines = []
     for err in exc.errors():
-        loc = ".".join(str(x) for x in err["loc"])
+        loc = shortened(".".join(str(x) for x in err["loc"]), 120)
         msg = err["msg"]
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
@@ -46,8 +47,9 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
         if isinstance(given, dict | list) or err["type"] == "value_error":
             lines.append(f"{loc}: {msg}" if loc else msg)
         else:
-            lines.append(f"{loc} = {given!r}: {msg}" if loc else msg)
-    return f"invalid {source}: " + "; ".join(lines)
+            lines.append(f"{loc} = {quoted(given)}: {msg}" if loc else msg)
+    more = f"; … ({len(lines) - 10} more problems)" if len(lines) > 10 else ""
+    return f"invalid {source}: " + "; ".join(lines[:10]) + more
 
 
 def validation_message(exc: ValidationError) -> str:

@@ -12,6 +12,9 @@ from desktop_app.core.specs.base import Spec
 Activation = Literal["relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid", "identity"]
 
 ACTIVATIONS: tuple[str, ...] = Activation.__args__  # type: ignore[attr-defined]
+# Far beyond any network this app trains well; a file claiming a million layers would
+# build a million modules (7.6 GB) before any memory check could count them.
+MAX_HIDDEN_LAYERS = 1000
 
 
 class LayerSpec(Spec):
@@ -26,7 +29,9 @@ class LayerSpec(Spec):
 class ModelSpec(Spec):
     """A multi-layer perceptron; input and output sizes follow from the data and task."""
 
-    hidden: list[LayerSpec] = Field(default_factory=lambda: [LayerSpec(units=10)])
+    hidden: list[LayerSpec] = Field(
+        default_factory=lambda: [LayerSpec(units=10)], max_length=MAX_HIDDEN_LAYERS
+    )
 
 
 def count_parameters(spec: ModelSpec, n_inputs: int, n_outputs: int) -> int:

@@ -11,6 +11,8 @@ from pydantic import Field, ValidationError, model_validator
 
 from desktop_app.core.catalog import TABLE, TASKS, split_sizes
 from desktop_app.core.errors import SpecError
+from desktop_app.core.printable import quoted
+from desktop_app.core.regular_file import read_regular
 from desktop_app.core.specs.base import Spec
 from desktop_app.core.specs.data import DataSpec
 from desktop_app.core.specs.messages import batch_problem, format_validation_error, split_problem
@@ -18,12 +20,13 @@ from desktop_app.core.specs.model import ModelSpec
 from desktop_app.core.specs.train import LOSSES_FOR_TASK, TrainSpec
 
 FORMAT_VERSION = 1
+MAX_PROJECT_BYTES = 10_000_000
 
 
 class Project(Spec):
     """Everything needed to reproduce a run: data, model and training choices."""
 
-    format_version: int = FORMAT_VERSION
+    format_version: int = Field(FORMAT_VERSION, ge=1, le=1_000_000)
     name: str = Field("Classic first example", max_length=200)
     data: DataSpec = Field(default_factory=DataSpec)
     model: ModelSpec = Field(default_factory=ModelSpec)
@@ -41,7 +44,7 @@ class Project(Spec):
         if loss != "auto" and task in TASKS and loss not in LOSSES_FOR_TASK[task]:
             raise ValueError(
                 f"train.loss {loss!r} does not fit the {task} task of dataset "
-                f"{self.data.dataset!r}; use one of: auto, {', '.join(LOSSES_FOR_TASK[task])}"
+                f"{quoted(self.data.dataset)}; use one of: auto, {', '.join(LOSSES_FOR_TASK[task])}"
             )
         n_train, n_val, _ = split_sizes(
             self.data.total_samples, self.data.val_fraction, self.data.test_fraction
@@ -50,6 +53,11 @@ class Project(Spec):
             problem = batch_problem(self.train.batch_size, n_train)
             if problem:
                 raise ValueError(problem)
+        if self.train.batch_size < 2 and any(h.batch_norm for h in self.model.hidden):
+            raise ValueError(
+                "batch norm needs batches of at least 2 rows (it normalises over the "
+                "batch); raise train.batch_size or turn batch norm off"
+            )
         if self.train.early_stopping and self.data.val_fraction == 0:
             raise ValueError(
                 "early stopping watches the validation split, which is empty; set "
@@ -107,28 +115,33 @@ class Project(Spec):
     def from_dict(cls, data: Any, source: str = "project") -> Project:
         if not isinstance(data, dict):
             raise SpecError(f"{source}: expected a JSON object, got {type(data).__name__}")
-        try:
-            return cls.model_validate(data)
+        try:  # strict: a file's "10" is not the number 10, nor true the version 1
+            return cls.model_validate(data, strict=True)
         except ValidationError as exc:
             raise SpecError(format_validation_error(exc, source)) from None
+        except (OverflowError, RecursionError):  # a number too large for arithmetic
+            raise SpecError(f"invalid {source}: a number in it is far too large") from None
 
     @classmethod
     def from_json(cls, text: str, source: str = "project") -> Project:
         try:
-            data = json.loads(text)
+            data = json.loads(text.removeprefix("\ufeff"))  # Notepad's byte-order mark
         except json.JSONDecodeError as exc:
             raise SpecError(
                 f"{source} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
             ) from None
+        except RecursionError:
+            raise SpecError(f"{source} is not a project: its JSON is nested too deeply") from None
+        except ValueError as exc:  # e.g. an integer of thousands of digits
+            raise SpecError(f"{source} is not a valid project file ({str(exc)[:120]})") from None
         return cls.from_dict(data, source)
 
     @classmethod
     def load(cls, path: str | Path) -> Project:
         p = Path(path)
         try:
-            if p.stat().st_size > 10_000_000:
-                raise SpecError(f"{p} is too large to be a project file (over 10 MB)")
-            text = p.read_text(encoding="utf-8")
+            raw = read_regular(p, MAX_PROJECT_BYTES)
+            text = None if raw is None else raw.decode("utf-8-sig")
         except FileNotFoundError:
             raise SpecError(f"project file {p} does not exist") from None
         except IsADirectoryError:
@@ -137,6 +150,10 @@ class Project(Spec):
             raise SpecError(f"{p} is not a text (UTF-8) project file") from None
         except OSError as exc:
             raise SpecError(f"cannot read project file {p}: {exc.strerror}") from None
+        except ValueError:  # a NUL byte in the path
+            raise SpecError(f"{quoted(str(p))} is not a usable file name") from None
+        if text is None:
+            raise SpecError(f"{p} is too large to be a project file (over 10 MB)")
         # A table path is relative to the project file's folder; in memory it is absolute.
         return cls.from_json(text, source=str(p)).with_table_path_resolved(p.parent)
 
@@ -145,7 +162,9 @@ class Project(Spec):
         data = self.model_dump(mode="json")
         for item in assignments:
             if "=" not in item:
-                raise SpecError(f"--set {item!r}: expected field.path=value, e.g. train.lr=0.01")
+                raise SpecError(
+                    f"--set {quoted(item)}: expected field.path=value, e.g. train.lr=0.01"
+                )
             path, raw = item.split("=", 1)
             keys = path.strip().split(".")
             target = data
@@ -157,17 +176,17 @@ class Project(Spec):
                 ):
                     target = target[k]
                 else:
-                    raise SpecError(f"--set {item!r}: {path!r} is not a field of the project")
+                    raise SpecError(f"--set {quoted(item)}: {path!r} is not a field of the project")
             last = keys[-1]
             if isinstance(target, list):
                 if not (last.isdigit() and int(last) < len(target)):
-                    raise SpecError(f"--set {item!r}: {path!r} is not a field of the project")
+                    raise SpecError(f"--set {quoted(item)}: {path!r} is not a field of the project")
                 last = int(last)
             elif last not in target:
-                raise SpecError(f"--set {item!r}: {path!r} is not a field of the project")
+                raise SpecError(f"--set {quoted(item)}: {path!r} is not a field of the project")
             try:
                 value = json.loads(raw)
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):  # not JSON: the text itself
                 value = raw
             target[last] = value
         return Project.from_dict(data, source="project")

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import codecs
 import os
+from collections import Counter
 from pathlib import Path, PurePath
 from typing import Literal
 
 from pydantic import Field, model_validator
 
+from desktop_app.core.printable import quoted
 from desktop_app.core.specs.base import Spec
 
 ColumnType = Literal["numeric", "categorical", "boolean"]
 TableTask = Literal["auto", "binary", "multiclass", "regression"]
 MissingPolicy = Literal["drop", "mean", "median", "most_frequent"]
 DELIMITERS = (",", ";", "\t", "|")
+MAX_COUNT = 10**12  # rows, inputs or classes recorded at a load; more is damage
 
 
 class TableSpec(Spec):
@@ -46,31 +49,44 @@ class TableSpec(Spec):
         None, pattern=r"^[0-9a-f]{64}$", description="Content hash recorded at import."
     )
     # Recorded by the loader (a summary of the content the hash describes).
-    n_rows: int | None = Field(None, ge=0, description="Usable rows at the last load.")
-    n_inputs: int | None = Field(None, ge=0, description="Model inputs after encoding.")
-    n_classes: int | None = Field(None, ge=0, description="Target classes (0: regression).")
+    n_rows: int | None = Field(
+        None, ge=0, le=MAX_COUNT, description="Usable rows at the last load."
+    )
+    n_inputs: int | None = Field(
+        None, ge=0, le=MAX_COUNT, description="Model inputs after encoding."
+    )
+    n_classes: int | None = Field(
+        None, ge=0, le=MAX_COUNT, description="Target classes (0: regression)."
+    )
     inferred_task: Literal["binary", "multiclass", "regression"] | None = None
 
     @model_validator(mode="after")
     def _check(self) -> TableSpec:
+        problem = _path_problem(self.path)
+        if problem:
+            raise ValueError(problem)
         if self.encoding is not None:
-            try:
+            try:  # codecs.lookup alone accepts rot13, base64, hex: not text encodings
                 codecs.lookup(self.encoding)
-            except LookupError:
+                "".encode(self.encoding)
+                b"".decode(self.encoding)
+            except (LookupError, ValueError, TypeError):
                 raise ValueError(
-                    f"encoding {self.encoding!r} is unknown; use e.g. utf-8, cp1252 or latin-1"
+                    f"encoding {quoted(self.encoding)} is unknown or not a text encoding; "
+                    "use e.g. utf-8, cp1252 or latin-1"
                 ) from None
         if self.features is not None:
             if not self.features:
                 raise ValueError("features is empty; name at least one column, or leave it empty")
             if self.target in self.features:
                 raise ValueError(
-                    f"the target column {self.target!r} is also listed as a feature; "
+                    f"the target column {quoted(self.target)} is also listed as a feature; "
                     "remove it from features"
                 )
-            dup = sorted({f for f in self.features if self.features.count(f) > 1})
+            dup = sorted(f for f, n in Counter(self.features).items() if n > 1)
             if dup:
-                raise ValueError(f"features lists {', '.join(map(repr, dup))} more than once")
+                names = ", ".join(quoted(d) for d in dup[:5]) + (", …" if len(dup) > 5 else "")
+                raise ValueError(f"features lists {names} more than once")
         return self
 
     @property
@@ -100,3 +116,21 @@ class TableSpec(Spec):
         except ValueError:  # another drive (Windows): keep it absolute
             return self
         return self.model_copy(update={"path": PurePath(rel).as_posix()})
+
+
+def _path_problem(path: str) -> str | None:
+    """Why a table path cannot name a file, said at validation rather than as a
+    traceback when the file is opened (os functions refuse a NUL byte; expanduser
+    raises for a ~user that does not exist)."""
+    if "\x00" in path:
+        return f"the table path {quoted(path)} holds a NUL character; give the file's path"
+    if path.startswith("~"):
+        try:
+            Path(path).expanduser()
+        except RuntimeError:
+            user = PurePath(path).parts[0]
+            return (
+                f"the table path {quoted(path)} starts with {quoted(user)}, but there is no "
+                "such user's home folder; give the file's full path"
+            )
+    return None

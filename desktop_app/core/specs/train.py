@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from desktop_app.core.catalog import BINARY, MULTICLASS, REGRESSION
 from desktop_app.core.errors import SpecError
+from desktop_app.core.printable import quoted
 from desktop_app.core.specs.base import Spec
 
 LossName = Literal["auto", "bce", "cross_entropy", "mse", "mae", "huber"]
@@ -41,14 +42,16 @@ class TrainSpec(Spec):
     nesterov: bool = False
     beta1: float = Field(0.9, ge=0, lt=1)
     beta2: float = Field(0.999, ge=0, lt=1)
-    weight_decay: float = Field(0.0, ge=0)
-    l1: float = Field(0.0, ge=0, description="L1 penalty on the weights.")
+    weight_decay: float = Field(0.0, ge=0, le=10_000)
+    l1: float = Field(0.0, ge=0, le=10_000, description="L1 penalty on the weights.")
     schedule: ScheduleName = "constant"
-    step_size: int = Field(10, gt=0, description="Epochs between drops (step schedule).")
+    step_size: int = Field(
+        10, gt=0, le=1_000_000, description="Epochs between drops (step schedule)."
+    )
     milestones: list[int] = Field(default_factory=lambda: [30, 60])
     gamma: float = Field(0.1, gt=0, le=1, description="Factor applied at each drop.")
-    min_lr: float = Field(0.0, ge=0, description="Floor for cosine and plateau schedules.")
-    plateau_patience: int = Field(5, ge=0)
+    min_lr: float = Field(0.0, ge=0, le=100, description="Floor for cosine and plateau schedules.")
+    plateau_patience: int = Field(5, ge=0, le=1_000_000)
     batch_size: int = Field(64, gt=0, le=10_000_000)
     epochs: int = Field(100, gt=0, le=1_000_000, description="Maximum epochs.")
     early_stopping: bool = True
@@ -82,9 +85,18 @@ class TrainSpec(Spec):
     def _check(self) -> TrainSpec:
         if self.nesterov and self.optimizer == "sgd" and self.momentum == 0:
             raise ValueError("Nesterov momentum needs a momentum above 0")
-        if any(m <= 0 for m in self.milestones) or self.milestones != sorted(self.milestones):
+        if self.schedule == "plateau" and self.gamma >= 1:  # torch needs a factor below 1
             raise ValueError(
-                f"milestones {self.milestones} must be positive epochs in increasing order"
+                f"train.gamma {self.gamma:g}: the plateau schedule multiplies the learning "
+                "rate by gamma when the loss stops improving, so gamma must be below 1 "
+                "(e.g. 0.1)"
+            )
+        if any(not 0 < m <= 1_000_000 for m in self.milestones) or self.milestones != sorted(
+            self.milestones
+        ):
+            raise ValueError(
+                f"milestones {quoted(self.milestones)} must be epochs from 1 to 1,000,000 in "
+                "increasing order"
             )
         return self
 
