@@ -14,7 +14,15 @@ Prints one JSON object:
   naive_csv_s (csv.reader + float() per cell, measured on the first 100,000 rows and
   scaled up), with load/baseline ratios.
 
-Usage: python benchmarks/bench_import.py [--rows N] [--cols N] [--keep]
+- pandas_alone_s: pandas.read_csv of the same file (C parser, float32 columns, the
+  category column as a categorical) in its own process: the floor a pandas-based
+  reader can reach, with no hash, detection, encoding, split or scaling.
+- with --compare CHECKOUT: the same load with another checkout's desktop_app (e.g. the
+  main branch before the reader moved to pandas), run alternately in the same session
+  (--repeat N times each; the best of each is reported), and speedup = its total / ours.
+
+Usage: python benchmarks/bench_import.py [--rows N] [--cols N] [--keep] [--file PATH]
+       [--compare CHECKOUT] [--repeat N]
 """
 
 from __future__ import annotations
@@ -37,6 +45,12 @@ from desktop_app.core.specs.table import TableSpec
 from desktop_app.core.specs.train import TrainSpec
 from desktop_app.core.tabular.prepare import load_project_data, table_project
 import sklearn.model_selection  # imported by the split; keep it out of the measurement
+t_import = time.perf_counter()
+try:
+    import pandas  # imported by the reader once per process; measured apart
+except ImportError:
+    pass
+import_s = time.perf_counter() - t_import
 
 def rss_mb():
     with open("/proc/self/statm") as f:
@@ -66,7 +80,19 @@ print(json.dumps({
     "rss_before_mb": round(before, 1),
     "peak_extra_mb": round(peak - before, 1),
     "peak_ratio": round((peak - before) / (nbytes / 2**20), 2),
+    "pandas_import_s": round(import_s, 2),
 }))
+"""
+
+PANDAS_ALONE = r"""
+import json, resource, sys, time
+import numpy as np, pandas as pd
+path, cols = sys.argv[1], int(sys.argv[2])
+dtype = {f"x{i + 1}": np.float32 for i in range(cols - 2)}
+dtype.update({"colour": "category", "target": np.float32})
+t0 = time.perf_counter()
+frame = pd.read_csv(path, dtype=dtype, engine="c")
+print(json.dumps({"pandas_alone_s": round(time.perf_counter() - t0, 2), "rows": len(frame)}))
 """
 
 
@@ -120,24 +146,47 @@ def naive_csv_seconds(path: Path, rows: int, sample: int = 100_000) -> float:
     return elapsed * rows / max(len(out), 1)
 
 
+def _child(code: str, argv: list[str], checkout: str) -> dict:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": checkout}
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, env=env
+    )
+    if proc.returncode != 0:
+        sys.exit(f"load failed ({checkout}):\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--cols", type=int, default=50)
     ap.add_argument("--keep", action="store_true", help="keep the generated file")
+    ap.add_argument("--file", help="use this table (written by an earlier --keep run)")
+    ap.add_argument("--compare", help="another checkout whose desktop_app to time too")
+    ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="odyssey-bench-import-"))
-    path = folder / "table.csv"
-    t = time.perf_counter()
-    write_table(path, args.rows, args.cols)
-    gen_s = time.perf_counter() - t
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, env=env
-    )
-    if proc.returncode != 0:
-        sys.exit(f"load failed:\n{proc.stderr}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    if args.file:
+        path, folder, gen_s = Path(args.file), None, 0.0
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="odyssey-bench-import-"))
+        path = folder / "table.csv"
+        t = time.perf_counter()
+        write_table(path, args.rows, args.cols)
+        gen_s = time.perf_counter() - t
+    ours = str(Path(__file__).resolve().parent.parent)
+    runs: dict[str, list[dict]] = {"ours": [], "compare": [], "pandas": []}
+    for _ in range(args.repeat):
+        runs["ours"].append(_child(CHILD, [str(path)], ours))
+        if args.compare:
+            runs["compare"].append(_child(CHILD, [str(path)], args.compare))
+        runs["pandas"].append(_child(PANDAS_ALONE, [str(path), str(args.cols)], ours))
+    result = min(runs["ours"], key=lambda r: r["total_s"])
+    result["pandas_alone_s"] = min(r["pandas_alone_s"] for r in runs["pandas"])
+    result["load_vs_pandas_alone"] = round(result["total_s"] / result["pandas_alone_s"], 2)
+    if runs["compare"]:
+        other = min(runs["compare"], key=lambda r: r["total_s"])
+        result["compare"] = {k: other[k] for k in ("read_s", "prepare_s", "total_s", "peak_ratio")}
+        result["speedup"] = round(other["total_s"] / result["total_s"], 2)
     io_s = io_seconds(path)
     naive_s = naive_csv_seconds(path, args.rows)
     result.update(
@@ -152,7 +201,9 @@ def main() -> None:
             "rows_per_s": round(result["rows"] / result["total_s"]),
         }
     )
-    if not args.keep:
+    if folder is None:
+        pass
+    elif not args.keep:
         path.unlink()
         folder.rmdir()
     else:

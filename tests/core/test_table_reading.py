@@ -1,0 +1,57 @@
+"""The table reader on pandas' C parser: what the first megabyte cannot show (a late
+non-UTF-8 byte, a ragged or badly quoted row far down), read again carefully when a
+numeric column holds padded gaps, and the line numbers messages give."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from desktop_app.core.errors import DataError
+from desktop_app.core.specs.table import TableSpec
+from desktop_app.core.tabular import columns
+from desktop_app.core.tabular.reader import load_table
+
+
+def big_ascii(path, n: int, tail: bytes = b"") -> None:
+    """n rows of a numeric table (over a megabyte when n > 40,000), then tail."""
+    body = "".join(f"{i},{i % 7}.5,{i % 2}\n" for i in range(n))
+    path.write_bytes(b"a,b,y\n" + body.encode() + tail)
+
+
+def test_a_non_utf8_byte_after_the_first_megabyte_reads_the_file_as_cp1252(tmp_path):
+    path = tmp_path / "late.csv"
+    text = "a,b,y\n" + "".join(
+        f"{i},{i % 7}.5,{'ja' if i % 2 else 'nein'}\n" for i in range(90_000)
+    )
+    path.write_bytes(text.encode() + "5,2.5,nein\xe9\n".encode("cp1252"))
+    raw = load_table(TableSpec(path=str(path), target="y"))
+    assert raw.spec.encoding == "cp1252" and raw.n_rows == 90_001
+    assert "nein\xe9" in raw.categories["y"]
+    assert any("not valid UTF-8" in n for n in raw.notes)
+
+
+def test_a_ragged_row_far_down_names_its_line(tmp_path):
+    path = tmp_path / "ragged.csv"
+    big_ascii(path, 60_000, b"1,2,3,4\n")
+    with pytest.raises(DataError, match="line 60002 has 4 fields but the header has 3"):
+        load_table(TableSpec(path=str(path), target="y"))
+
+
+def test_an_unclosed_quote_is_reported_without_quoting_the_file(tmp_path):
+    path = tmp_path / "quote.csv"
+    big_ascii(path, 60_000, b'1,"oops,0\n2,3,1\n')
+    with pytest.raises(DataError, match="line 60002.*a quote that is never closed") as info:
+        load_table(TableSpec(path=str(path), target="y"))
+    assert "oops" not in str(info.value)
+
+
+def test_padded_gaps_in_a_numeric_column_are_read_carefully(tmp_path, monkeypatch):
+    monkeypatch.setattr(columns, "CHUNK_LINES", 7)
+    rows = [f"{i},{' NA ' if i % 5 == 0 else f' {i * 0.5} '},{i % 2}" for i in range(40)]
+    path = tmp_path / "padded.csv"
+    path.write_text("a,b,y\n" + "\n".join(rows) + "\n")
+    raw = load_table(TableSpec(path=str(path), target="y"))
+    b = raw.columns["b"]
+    assert np.isnan(b[::5]).all() and b[1] == 0.5 and raw.n_rows == 40
+    assert raw.lines[[0, 39]].tolist() == [2, 41]
