@@ -147,6 +147,37 @@ class ImportForm:
             "category column always takes its most frequent category).",
             MISSING,
         )
+        self.sense_label = QLabel()
+        self.sense_label.setObjectName("importSenseLabel")
+        self.sense_label.setAccessibleName("What Odyssey noticed in the data")
+        self.sense_label.setWordWrap(True)
+        self.sense_label.setTextFormat(Qt.TextFormat.RichText)
+        self.keep_button = describe(
+            QPushButton("Use the left-out columns"),
+            "importKeepLeftOutButton",
+            "Use the left-out columns",
+            "Tick the columns left out as likely leakage, identifiers or mostly empty, "
+            "to use them as features after all.",
+        )
+        self.fill_button = describe(
+            QPushButton("Fill gaps instead"),
+            "importFillGapsButton",
+            "Fill gaps instead of dropping rows",
+            "Fill empty cells with the column's median (most frequent category) instead "
+            "of dropping the rows that have them.",
+        )
+        self.weight_check = describe(
+            QCheckBox("Weight the loss by class"),
+            "importClassWeightCheck",
+            "Weight the loss by class",
+            "Count each class's rows by n / (classes × its count) in the loss, so that a "
+            "rare class matters as much as a common one (training: class weight balanced).",
+        )
+        sense_buttons = QHBoxLayout()
+        for widget in (self.keep_button, self.fill_button, self.weight_check):
+            widget.setVisible(False)
+            sense_buttons.addWidget(widget)
+        sense_buttons.addStretch(1)
         self.val_spin = describe(
             make_double_spin(0, 95, 5, 1, " %"),
             "importValSpin",
@@ -214,6 +245,8 @@ class ImportForm:
         form.addRow("Task", self.task_combo)
         form.addRow(self.inferred_label)
         form.addRow("Missing values", self.missing_combo)
+        form.addRow(self.sense_label)
+        form.addRow(sense_buttons)
         form.addRow("Validation", self.val_spin)
         form.addRow("Test", self.test_spin)
         lower = QSplitter(Qt.Orientation.Horizontal)

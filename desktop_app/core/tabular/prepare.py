@@ -178,7 +178,13 @@ def _prepare(
             else:
                 blocks[i] = b[:, keep]
         y = y[~gaps]
-        raw.notes.append(f"dropped {n_gaps:,} rows with empty feature cells")
+        note = f"dropped {n_gaps:,} rows with empty feature cells"
+        if n_gaps > 0.1 * raw.n_rows:
+            note += (
+                f" ({n_gaps / raw.n_rows:.0%} of the rows); fill them instead (missing values: "
+                "median, mean or most frequent; command line: --missing median)"
+            )
+        raw.notes.append(note)
     del gaps, gap_parts
     n = len(y)
     check(n, task)

@@ -41,6 +41,10 @@ class TablePreview:
     sheets: list[str] = field(default_factory=list)  # a workbook: all its worksheets
     _values: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
+    def values(self, name: str) -> list[str]:
+        """A column's cells in the rows kinds were detected on (strings)."""
+        return self._values[name]
+
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]

@@ -1,0 +1,72 @@
+"""Data sense in the Import table dialog: a copy of the target, an identifier and a
+mostly-empty column are unticked with the reason shown; one click uses them after all;
+rows that would be dropped are said before Import with Fill as the fix; an imbalanced
+target offers loss weighting by class, which the imported project keeps."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QPushButton
+
+from desktop_app.core.specs.project import Project
+from desktop_app.core.specs.train import TrainSpec
+
+FAST = Project(train=TrainSpec(epochs=2, batch_size=16, early_stopping=False, device="cpu"))
+
+
+def table(path, n: int = 240):
+    rng = np.random.default_rng(0)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    y = (x1 + 0.8 * rng.normal(size=n) > 1.6).astype(int)  # about one row in ten is 1
+    lines = ["id,x1,x2,sparse,outcome,y"]
+    for i in range(n):
+        sparse = f"{rng.normal():.3f}" if i % 4 == 0 else ""
+        lines.append(f"{i + 1},{x1[i]:.4f},{x2[i]:.4f},{sparse},{'yes' if y[i] else 'no'},{y[i]}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def find(parent, cls, name: str):
+    widget = parent.findChild(cls, name)
+    assert widget is not None, f"no {cls.__name__} named {name!r}"
+    return widget
+
+
+def click(qtbot, widget) -> None:
+    assert widget.isEnabled() and widget.isVisible(), widget.objectName()
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def test_the_dialog_leaves_out_what_data_sense_finds_and_offers_the_fixes(
+    qtbot, make_main_window, tmp_path
+):
+    w = make_main_window(FAST)
+    dialog = w.tables.import_table(str(table(tmp_path / "t.csv")))
+    qtbot.waitUntil(lambda: not dialog.previews.busy and dialog.preview is not None, timeout=10_000)
+    assert find(dialog, QComboBox, "targetCombo").currentData() == "y"
+    assert dialog.form.columns.checked() == ["x1", "x2"]
+    note = find(dialog, QLabel, "importSenseLabel").text()
+    assert "&#x27;outcome&#x27; alone predicts the target" in note or "'outcome' alone" in note
+    assert "identifier" in note and "75% empty" in note and "imbalanced" in note
+    assert note.count("left out") == 3
+    assert not find(dialog, QPushButton, "importFillGapsButton").isVisible()
+
+    # One click uses them after all; then keeping 'sparse' would drop most rows: said so.
+    click(qtbot, find(dialog, QPushButton, "importKeepLeftOutButton"))
+    assert dialog.form.columns.checked() == ["id", "x1", "x2", "sparse", "outcome"]
+    assert "would drop 75% of the rows" in find(dialog, QLabel, "importSenseLabel").text()
+    click(qtbot, find(dialog, QPushButton, "importFillGapsButton"))
+    assert find(dialog, QComboBox, "missingCombo").currentData() == "median"
+    assert "would drop" not in find(dialog, QLabel, "importSenseLabel").text()
+    for name in ("id", "sparse", "outcome"):
+        dialog.form.columns.set_checked(name, False)
+
+    weight = find(dialog, QCheckBox, "importClassWeightCheck")
+    assert weight.isVisible() and not weight.isChecked()
+    click(qtbot, weight)
+    with qtbot.waitSignal(dialog.imported, timeout=30_000):
+        click(qtbot, find(dialog, QPushButton, "importOkButton"))
+    project = w.session.project
+    assert project.data.table.features == ["x1", "x2"]
+    assert project.train.class_weight == "balanced"
