@@ -55,3 +55,34 @@ def test_padded_gaps_in_a_numeric_column_are_read_carefully(tmp_path, monkeypatc
     b = raw.columns["b"]
     assert np.isnan(b[::5]).all() and b[1] == 0.5 and raw.n_rows == 40
     assert raw.lines[[0, 39]].tolist() == [2, 41]
+
+
+def test_a_file_that_is_no_table_is_never_quoted_in_the_message(tmp_path):
+    path = tmp_path / "passwd"
+    path.write_text("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin\n")
+    for target in ("y", "root"):
+        with pytest.raises(DataError) as info:
+            load_table(TableSpec(path=str(path), target=target))
+        assert "root:x" not in str(info.value) and "one column only" in str(info.value)
+
+
+def test_a_header_field_over_the_csv_module_limit_gets_a_message(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_bytes(b"a," + b"h" * 140_000 + b",y\n1,2,0\n3,4,1\n")
+    with pytest.raises(DataError, match="line 1 holds a value longer than 32,767 characters"):
+        load_table(TableSpec(path=str(path), target="y"))
+
+
+def test_a_workbook_that_would_unzip_past_the_budget_is_refused_before_reading(
+    tmp_path, monkeypatch
+):
+    import zipfile
+
+    from desktop_app.core.tabular import limits
+
+    monkeypatch.setattr(limits, "MAX_WORKBOOK_BYTES", 4 << 20)
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", b" " * (8 << 20))
+    with pytest.raises(DataError, match=r"would unzip to .* save the table as CSV"):
+        load_table(TableSpec(path=str(path), target="y"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QPushButton
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QPushButton, QToolButton
 
 from desktop_app.core.specs.project import Project
 from desktop_app.core.specs.train import TrainSpec
@@ -70,3 +70,35 @@ def test_the_dialog_leaves_out_what_data_sense_finds_and_offers_the_fixes(
     project = w.session.project
     assert project.data.table.features == ["x1", "x2"]
     assert project.train.class_weight == "balanced"
+
+
+def test_a_project_whose_table_is_outside_its_folder_asks_before_reading_it(
+    qtbot, make_main_window, monkeypatch, tmp_path
+):
+    from desktop_app.core.specs.data import DataSpec
+    from desktop_app.core.specs.table import TableSpec
+    from desktop_app.ui.commands import tables
+    from desktop_app.ui.run_state import RunState
+
+    elsewhere, folder = tmp_path / "elsewhere", tmp_path / "project"
+    elsewhere.mkdir()
+    folder.mkdir()
+    csv_path = table(elsewhere / "t.csv")
+    spec = TableSpec(path=str(csv_path), target="y", features=["x1", "x2"])
+    project = FAST.model_copy(update={"data": DataSpec(dataset="table", table=spec)})
+    file = folder / "p.json"
+    file.write_text(project.to_json())
+    w = make_main_window(FAST)
+    asked = []
+
+    def answer(parent, path, where):
+        asked.append((path, where))
+        return False
+
+    monkeypatch.setattr(tables, "ask_read_outside", answer)
+    assert w.opener.open(file)
+    qtbot.waitUntil(lambda: w.session.path == file, timeout=5000)
+    click(qtbot, find(w, QToolButton, "trainButton"))
+    assert asked == [(csv_path, folder)]
+    assert w.controller.state is RunState.IDLE and not w.table_loader.busy
+    assert "not read" in w.statusBar().currentMessage()

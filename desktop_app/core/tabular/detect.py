@@ -217,7 +217,10 @@ def sniff(path, sample: bytes, complete: bool, delimiter, encoding, header):
     if delimiter is None:
         delimiter = _sniff_delimiter(head)
     if header is None:
-        rows = [r for r in csv.reader(head, delimiter=delimiter) if r]
+        try:
+            rows = [r for r in csv.reader(head, delimiter=delimiter) if r]
+        except csv.Error:  # a field over the csv module's limit: the reader explains
+            rows = []
         header = detect_header(rows)
     return Dialect(delimiter, encoding, header, note), lines
 
@@ -434,10 +437,26 @@ def empty_file_message(path) -> str:
     )
 
 
+def shown_names(names: list[str], limit: int = 20, quote: bool = True) -> str:
+    """Column names for a message: each cut to 40 characters, at most `limit` of them,
+    and none from a file of one column (the text of a file that is no table, such as a
+    system file a project's path points at, is never echoed)."""
+    if len(names) < 2:
+        return (
+            "one column only (its name is not shown: the file may not be a table, or its "
+            "delimiter is not comma, semicolon, tab or pipe)"
+        )
+    cut = [n if len(n) <= 40 else n[:40] + "…" for n in names[:limit]]
+    if quote:
+        cut = [repr(n) for n in cut]
+    return ", ".join(cut) + (" …" if len(names) > limit else "")
+
+
 def header_only_message(path, names: list[str]) -> str:
-    shown = ", ".join(names[:8]) + ("…" if len(names) > 8 else "")
     return (
-        f"{path} has a header row ({shown}) but no data rows; choose the file that holds the data"
+        f"{path} has a header row ({shown_names(names, 8, quote=False)}) but no data rows; "
+        "choose the "
+        "file that holds the data"
     )
 
 

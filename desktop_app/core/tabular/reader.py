@@ -46,6 +46,11 @@ from desktop_app.core.tabular.detect import (
     scan,
     sniff,
 )
+from desktop_app.core.tabular.limits import (
+    cell_too_long,
+    check_first_line,
+    check_rows,
+)
 from desktop_app.core.tabular.preview import TablePreview, make_preview, unknown_column
 
 
@@ -69,8 +74,10 @@ def preview_table(
         sample = f.read(SAMPLE_BYTES)
     complete = len(sample) == size
     check_not_binary(path, sample)
+    check_first_line(path, sample, complete)
     dialect, lines = sniff(path, sample, complete, delimiter, encoding, header)
     rows, row_lines = _parse_lines(path, lines, dialect.delimiter, 1)
+    check_rows(path, rows, row_lines)
     names, rows, row_lines = _take_header(path, rows, row_lines, dialect.header)
     check_ragged(path, rows, row_lines, len(names), dialect.delimiter)
     if complete:
@@ -291,7 +298,9 @@ def _attempt(path, size, sample, delimiter, encoding, note, header, careful, rep
     dialect = Dialect(
         dialect.delimiter, dialect.encoding, dialect.header, note or dialect.encoding_note
     )
+    check_first_line(path, sample, complete)
     rows, row_lines = _parse_lines(path, lines, dialect.delimiter, 1)
+    check_rows(path, rows, row_lines)
     if not complete and len(rows) > 2:
         rows, row_lines = rows[:-1], row_lines[:-1]  # may be cut in a quoted field
     table = Columns(
@@ -460,7 +469,7 @@ def _choose_columns(path: Path, spec: TableSpec, names, infos, delimiter: str) -
         return list(spec.features)
     feats = [n for n in names if n != spec.target and infos[n].kind in FEATURE_KINDS]
     if not feats:
-        others = [f"{n} ({infos[n].kind})" for n in names if n != spec.target]
+        others = [f"{n[:40]} ({infos[n].kind})" for n in names if n != spec.target][:20]
         raise DataError(
             f"{path} has no usable feature columns besides the target {spec.target!r}"
             + (f" (the others: {', '.join(others[:10])})" if others else "")
@@ -515,6 +524,8 @@ def _csv_rows(path, lines, text, d, start):
             rows.append(row)
             row_lines.append(first_line)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise DataError(cell_too_long(path, f"line {start + reader.line_num - 1}")) from None
         raise DataError(
             f"{path}: line {start + reader.line_num - 1} cannot be read as "
             f"{DELIMITER_NAMES.get(d, repr(d))}-separated values ({exc}); check its quotes"
