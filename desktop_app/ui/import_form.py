@@ -44,8 +44,9 @@ MISSING = (
     ("most_frequent", "Fill with the most frequent value"),
 )
 TABLE_FILTER = (
-    "Tables (*.csv *.tsv *.txt *.xlsx *.xlsm);;Text tables (*.csv *.tsv *.txt);;"
-    "Excel workbooks (*.xlsx *.xlsm);;All files (*)"
+    "Tables (*.csv *.tsv *.txt *.xlsx *.xlsm *.parquet *.feather);;Text tables (*.csv *.tsv "
+    "*.txt);;Excel workbooks (*.xlsx *.xlsm);;Parquet and Feather (*.parquet *.feather);;"
+    "All files (*)"
 )
 ENCODING_DEBOUNCE_MS = 400
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")  # as core.tabular.detect's (read cell by cell)

@@ -10,7 +10,7 @@ import pytest
 from desktop_app.core.errors import DataError
 from desktop_app.core.specs.table import TableSpec
 from desktop_app.core.tabular import columns
-from desktop_app.core.tabular.reader import load_table
+from desktop_app.core.tabular.reader import load_table, preview_table
 
 
 def big_ascii(path, n: int, tail: bytes = b"") -> None:
@@ -86,3 +86,32 @@ def test_a_workbook_that_would_unzip_past_the_budget_is_refused_before_reading(
         z.writestr("xl/worksheets/sheet1.xml", b" " * (8 << 20))
     with pytest.raises(DataError, match=r"would unzip to .* save the table as CSV"):
         load_table(TableSpec(path=str(path), target="y"))
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".feather"])
+def test_parquet_and_feather_open_when_pyarrow_is_installed(tmp_path, suffix):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    frame = pd.DataFrame(
+        {
+            "size": np.arange(40, dtype=np.float64) / 4,
+            "colour": pd.Categorical(["red", "green"] * 20),
+            "member": [True, False, False, True] * 10,
+            "y": ["a", "b"] * 20,
+        }
+    )
+    frame.loc[3, "size"] = np.nan
+    path = tmp_path / f"t{suffix}"
+    frame.to_parquet(path) if suffix == ".parquet" else frame.to_feather(path)
+    pv = preview_table(path)
+    kinds = {c.name: c.kind for c in pv.columns}
+    assert kinds == {
+        "size": "numeric",
+        "colour": "categorical",
+        "member": "boolean",
+        "y": "categorical",
+    }
+    raw = load_table(TableSpec(path=str(path), target="y"))
+    assert raw.n_rows == 40 and np.isnan(raw.columns["size"][3])
+    assert raw.columns["size"][4] == 1.0 and raw.categories["colour"] == ["green", "red"]
+    assert raw.columns["member"][:4].tolist() == [1, 0, 0, 1] and len(raw.spec.sha256) == 64

@@ -54,7 +54,9 @@ _DELIMITER_PRIORITY = {"\t": 3, ";": 2, "|": 1, ",": 0}
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")  # read with openpyxl (core.tabular.excel)
 # Every file a user may hand Odyssey as a table (.xls and .parquet get a message saying
 # how to convert them).
-TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet")
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet", ".feather")
+# Read with pyarrow when it is installed (core.tabular.arrow_files); not a core dependency.
+ARROW_SUFFIXES = (".parquet", ".feather", ".arrow")
 
 _SAVE_AS = "save it as an Excel workbook (.xlsx) or as CSV, and import that file"
 
@@ -64,12 +66,6 @@ _NOT_CSV = {
     ".xlsb": "an Excel binary workbook (.xlsb), which Odyssey does not read; open it in "
     f"Excel and {_SAVE_AS}",
     ".ods": f"an OpenDocument spreadsheet, which Odyssey does not read; {_SAVE_AS}",
-    ".parquet": "a Parquet file, which Odyssey does not read (that would need pyarrow, tens "
-    "of megabytes). Convert it to CSV, e.g. in Python with pandas: "
-    "pandas.read_parquet('data.parquet').to_csv('data.csv', index=False), or with DuckDB: "
-    "COPY (SELECT * FROM 'data.parquet') TO 'data.csv'; then import the CSV file",
-    ".feather": "a Feather file, which Odyssey does not read; convert it to CSV (e.g. "
-    "pandas.read_feather('data.feather').to_csv('data.csv', index=False)) and import that",
     ".json": "a JSON file; Odyssey reads tables from CSV, TSV or Excel (.xlsx) files. "
     "Export it as CSV and import that file",
 }

@@ -3,43 +3,30 @@ block by block, with progress and cancel."""
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import itertools
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-
-import numpy as np
 
 from desktop_app.core.errors import DataError
 from desktop_app.core.prepared import Preprocessing
 from desktop_app.core.specs.table import TableSpec
-from desktop_app.core.tabular import columns
 from desktop_app.core.tabular.columns import (
-    Columns,
     RawTable,
     check_ragged,
-    ragged_message,
 )
+from desktop_app.core.tabular.csv_chunks import parse_lines, read_text_table
 from desktop_app.core.tabular.detect import (
+    ARROW_SUFFIXES,
     DELIMITER_NAMES,
     FEATURE_KINDS,
     MAX_CATEGORIES,
-    MISSING,
     SAMPLE_BYTES,
     WORKBOOK_SUFFIXES,
     Cancel,
-    Cancelled,
     ColumnInfo,
-    Dialect,
     Progress,
-    TableChangedError,
     check_file,
     check_not_binary,
     column_names,
-    decode_error_in_file,
     empty_file_message,
     header_only_message,
     open_binary,
@@ -47,7 +34,6 @@ from desktop_app.core.tabular.detect import (
     sniff,
 )
 from desktop_app.core.tabular.limits import (
-    cell_too_long,
     check_first_line,
     check_rows,
 )
@@ -69,6 +55,10 @@ def preview_table(
         from desktop_app.core.tabular.excel import preview_workbook
 
         return preview_workbook(path, max_rows, header, column_types)
+    if path.suffix.lower() in ARROW_SUFFIXES:
+        from desktop_app.core.tabular.arrow_files import preview_arrow
+
+        return preview_arrow(path, max_rows, column_types)
     size = check_file(path)
     with open_binary(path) as f:
         sample = f.read(SAMPLE_BYTES)
@@ -76,7 +66,7 @@ def preview_table(
     check_not_binary(path, sample)
     check_first_line(path, sample, complete)
     dialect, lines = sniff(path, sample, complete, delimiter, encoding, header)
-    rows, row_lines = _parse_lines(path, lines, dialect.delimiter, 1)
+    rows, row_lines = parse_lines(path, lines, dialect.delimiter, 1)
     check_rows(path, rows, row_lines)
     names, rows, row_lines = _take_header(path, rows, row_lines, dialect.header)
     check_ragged(path, rows, row_lines, len(names), dialect.delimiter)
@@ -190,11 +180,6 @@ def file_sha256(path: str | Path, cancel: Cancel = None) -> str:
 
 
 # ---------------------------------------------------------------------------- reading
-class _NeedsCare(Exception):
-    """A numeric column holds a cell pandas cannot read as a number: read again with
-    those columns as text, to name the line (or to accept ' NA ' and the like)."""
-
-
 def _read(
     path: Path,
     *,
@@ -226,191 +211,40 @@ def _read(
             progress=progress,
             cancel=cancel,
         )
+    if path.suffix.lower() in ARROW_SUFFIXES:
+        from desktop_app.core.tabular.arrow_files import read_arrow
+
+        return read_arrow(
+            path,
+            choose=choose,
+            overrides=overrides,
+            target=target,
+            expect_hash=expect_hash,
+            accept_changed=accept_changed,
+            progress=progress,
+            cancel=cancel,
+        )
     size = check_file(path)
     with open_binary(path) as f:
         sample = f.read(SAMPLE_BYTES)
     check_not_binary(path, sample)
     report = _monotonic(progress)
-    note = ""
-    for careful in (False, True):
-        try:
-            table, digest = _attempt(
-                path,
-                size,
-                sample,
-                delimiter,
-                encoding,
-                note,
-                header,
-                careful,
-                report,
-                cancel,
-                (choose, overrides, target),
-            )
-            break
-        except _NeedsCare:
-            continue
-        except _NotUtf8:
-            # The sample was UTF-8 but a later byte is not: judge every byte, read again.
-            _, encoding, note = scan(path, True, None, cancel)
-            table, digest = _attempt(
-                path,
-                size,
-                sample,
-                delimiter,
-                encoding,
-                note,
-                header,
-                True,
-                report,
-                cancel,
-                (choose, overrides, target),
-            )
-            break
-        except DataError:
-            if expect_hash and not accept_changed:  # a changed file says so first
-                _check_hash(path, expect_hash, file_sha256(path, cancel))
-            raise
-    if expect_hash and not accept_changed:
-        _check_hash(path, expect_hash, digest)
+    table, digest = read_text_table(
+        path,
+        size,
+        sample,
+        delimiter=delimiter,
+        encoding=encoding,
+        header=header,
+        how=(choose, overrides, target),
+        expect_hash=expect_hash if not accept_changed else None,
+        report=report,
+        cancel=cancel,
+    )
     raw = table.finish(digest)
     if report is not None:
         report(1.0)
     return raw
-
-
-def _check_hash(path: Path, expected: str, digest: str) -> None:
-    if digest != expected:
-        raise TableChangedError(path, expected, digest)
-
-
-class _NotUtf8(Exception):
-    """A file whose first megabyte is UTF-8 holds a byte further on that is not."""
-
-
-def _attempt(path, size, sample, delimiter, encoding, note, header, careful, report, cancel, how):
-    """One read: the dialect and kinds from the sample, then the whole file (hashed as
-    it is read). Returns the columns and the file's SHA-256."""
-    choose, overrides, target = how
-    complete = len(sample) == size
-    detected = encoding is None
-    dialect, lines = sniff(path, sample, complete, delimiter, encoding, header)
-    dialect = Dialect(
-        dialect.delimiter, dialect.encoding, dialect.header, note or dialect.encoding_note
-    )
-    check_first_line(path, sample, complete)
-    rows, row_lines = _parse_lines(path, lines, dialect.delimiter, 1)
-    check_rows(path, rows, row_lines)
-    if not complete and len(rows) > 2:
-        rows, row_lines = rows[:-1], row_lines[:-1]  # may be cut in a quoted field
-    table = Columns(
-        path, dialect, choose, overrides, target, line_source=lambda: record_lines(path, dialect)
-    )
-    if dialect.encoding_note:
-        table.notes.append(f"{path.name}: {dialect.encoding_note}")
-    chars = sum(map(len, lines))
-    table.start(rows, row_lines, size * len(lines) / max(chars, 1))
-    try:
-        digest = _parse(path, size, table, report, cancel, careful)
-    except UnicodeDecodeError:
-        if detected and dialect.encoding.startswith("utf-8"):
-            raise _NotUtf8() from None
-        raise DataError(decode_error_in_file(path, dialect.encoding)) from None
-    return table, digest
-
-
-class _Hashing(io.RawIOBase):
-    """A file that hashes what is read from it (one pass for the hash and the parse)."""
-
-    def __init__(self, f):
-        self.f, self.digest, self.done = f, hashlib.sha256(), 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:
-        n = self.f.readinto(b)
-        if n:
-            self.digest.update(memoryview(b)[:n])
-            self.done += n
-        return n
-
-    def hexdigest(self) -> str:
-        while self.readinto(bytearray(1 << 20)):  # what the parser did not read
-            pass
-        return self.digest.hexdigest()
-
-
-def _parse(path: Path, size: int, table: Columns, report: Progress, cancel: Cancel, careful):
-    """The used columns, CHUNK_LINES rows at a time: numbers as float32 (as text when
-    careful), categories and yes/no values as pandas categoricals. Returns the SHA-256
-    of the bytes read."""
-    import pandas as pd
-
-    d = table.dialect
-    kinds = table.kinds
-    dtype = {
-        n: (str if careful else np.float32) if kinds[n] == "numeric" else "category"
-        for n in table.used
-    }
-    with open_binary(path, buffering=0) as raw:
-        f = _Hashing(raw)
-        try:
-            chunks = pd.read_csv(
-                io.BufferedReader(f, 1 << 20),
-                sep=d.delimiter,
-                encoding=d.encoding,
-                header=0 if d.header else None,
-                names=table.names,
-                usecols=table.used,
-                dtype=dtype,
-                index_col=False,
-                keep_default_na=False,
-                na_values=sorted(MISSING),
-                chunksize=columns.CHUNK_LINES,
-                engine="c",
-            )
-            with chunks:
-                while True:
-                    if cancel is not None and cancel():
-                        raise Cancelled(path)
-                    try:
-                        chunk = next(chunks)
-                    except StopIteration:
-                        break
-                    table.add_frame(chunk)
-                    if report is not None:
-                        report(min(f.done / size, 1.0))
-            return f.hexdigest()
-        except OSError as exc:
-            raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
-        except pd.errors.EmptyDataError:
-            raise DataError(empty_file_message(path)) from None
-        except pd.errors.ParserError as exc:
-            raise DataError(
-                _parser_message(path, str(exc), d.delimiter, len(table.names))
-            ) from None
-        except UnicodeDecodeError:
-            raise
-        except ValueError:
-            if careful:
-                raise
-            raise _NeedsCare() from None
-
-
-def _parser_message(path: Path, text: str, d: str, ncols: int) -> str:
-    """pandas' tokenizer error -> what is wrong on which line, and the fix (never the
-    file's content)."""
-    name = DELIMITER_NAMES.get(d, repr(d))
-    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
-    if m:
-        return ragged_message(path, int(m.group(2)), int(m.group(3)), ncols, d)
-    m = re.search(r"line (\d+)", text)
-    where = f"line {m.group(1)}" if m else "a line"
-    return (
-        f"{path}: {where} cannot be read as {name}-separated values; check its quotes "
-        "(a quote opened and never closed runs on to the end of the file)"
-    )
 
 
 def _monotonic(report: Progress) -> Progress:
@@ -424,23 +258,6 @@ def _monotonic(report: Progress) -> Progress:
         report(last[0])
 
     return wrapped
-
-
-def record_lines(path: Path, dialect: Dialect) -> np.ndarray:
-    """The first file line of every data row (a pass with the csv module: for
-    messages only, so a fast read needs no line bookkeeping)."""
-    out = []
-    prev = 0
-    with open(path, encoding=dialect.encoding, errors="replace", newline="") as f:
-        reader = csv.reader(f, delimiter=dialect.delimiter)
-        try:
-            for row in reader:
-                first, prev = prev + 1, reader.line_num
-                if row and not (len(row) == 1 and not row[0].strip()):
-                    out.append(first)
-        except csv.Error:
-            pass
-    return np.asarray(out[1:] if dialect.header else out, dtype=np.int64)
 
 
 def _choose_columns(path: Path, spec: TableSpec, names, infos, delimiter: str) -> list[str]:
@@ -485,11 +302,6 @@ def _choose_columns(path: Path, spec: TableSpec, names, infos, delimiter: str) -
     return feats
 
 
-def _parse_lines(path, lines, d, start):
-    rows, row_lines, _ = _csv_rows(path, lines, iter(()), d, start)
-    return rows, row_lines
-
-
 def _take_header(path, rows, row_lines, header: bool):
     if not rows:
         raise DataError(empty_file_message(path))
@@ -501,33 +313,3 @@ def _take_header(path, rows, row_lines, header: bool):
     else:
         names = [f"column{j + 1}" for j in range(len(rows[0]))]
     return names, rows, row_lines
-
-
-def _csv_rows(path, lines, text, d, start):
-    """Rows of a block with the csv module; a quoted field may run on into the lines
-    after the block (they are pulled from `text`). Returns rows, their first lines and
-    how many lines were consumed."""
-    source = itertools.chain(lines, text)
-    reader = csv.reader(source, delimiter=d)
-    rows, row_lines = [], []
-    prev = 0
-    try:
-        while reader.line_num < len(lines):
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            first_line = start + prev
-            prev = reader.line_num
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue  # a blank line
-            rows.append(row)
-            row_lines.append(first_line)
-    except csv.Error as exc:
-        if "field larger than field limit" in str(exc):
-            raise DataError(cell_too_long(path, f"line {start + reader.line_num - 1}")) from None
-        raise DataError(
-            f"{path}: line {start + reader.line_num - 1} cannot be read as "
-            f"{DELIMITER_NAMES.get(d, repr(d))}-separated values ({exc}); check its quotes"
-        ) from None
-    return rows, row_lines, reader.line_num
