@@ -1,7 +1,9 @@
 """Data sense in the Import table dialog: a copy of the target, an identifier and a
 mostly-empty column are unticked with the reason shown; one click uses them after all;
 rows that would be dropped are said before Import with Fill as the fix; an imbalanced
-target offers loss weighting by class, which the imported project keeps."""
+target offers loss weighting by class, which the imported project keeps. A project's
+table outside its folder is read only once the user agrees; Predict ▸ Open file
+predicts the good rows of a file and names the bad one."""
 
 from __future__ import annotations
 
@@ -102,3 +104,34 @@ def test_a_project_whose_table_is_outside_its_folder_asks_before_reading_it(
     assert asked == [(csv_path, folder)]
     assert w.controller.state is RunState.IDLE and not w.table_loader.busy
     assert "not read" in w.statusBar().currentMessage()
+
+
+def test_predict_open_file_predicts_the_good_rows_and_names_the_bad_one(
+    qtbot, monkeypatch, tmp_path
+):
+    from PySide6.QtWidgets import QFileDialog, QTableWidget
+
+    from desktop_app.core.engine import Trainer
+    from desktop_app.core.specs.table import TableSpec
+    from desktop_app.core.tabular.prepare import load_project_data, table_project
+    from desktop_app.ui.predict_dialog import PredictDialog
+
+    spec = TableSpec(path=str(table(tmp_path / "t.csv")), target="y", features=["x1", "x2"])
+    project, data = load_project_data(table_project(spec, FAST))
+    trainer = Trainer(project, data=data)
+    trainer.fit()
+    dialog = PredictDialog(trainer.checkpoint())
+    qtbot.addWidget(dialog, before_close_func=lambda d: d.shutdown())
+    dialog.show()
+    src = tmp_path / "new.csv"
+    src.write_text("x1,x2\n0.5,1.0\nabc,2.0\n1.5,-1\n")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(src), ""))
+    dialog.tabs.setCurrentIndex(1)
+    click(qtbot, find(dialog, QPushButton, "predictOpenCsv"))
+    shown = find(dialog, QTableWidget, "predictionsTable")
+    qtbot.waitUntil(lambda: shown.rowCount() == 3, timeout=30_000)
+    predicted = [shown.item(r, 2).text() for r in range(3)]
+    assert predicted[0] in ("0", "1") and predicted[1] == "" and predicted[2] in ("0", "1")
+    status = find(dialog, QLabel, "predictCsvStatus").text()
+    assert "2 rows of new.csv predicted" in status
+    assert "1 row(s) not predicted (line 3: column 'x1' needs a number, got 'abc')" in status
