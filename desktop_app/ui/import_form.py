@@ -246,8 +246,6 @@ class ImportForm:
         form.addRow("Task", self.task_combo)
         form.addRow(self.inferred_label)
         form.addRow("Missing values", self.missing_combo)
-        form.addRow(self.sense_label)
-        form.addRow(sense_buttons)
         form.addRow("Validation", self.val_spin)
         form.addRow("Test", self.test_spin)
         lower = QSplitter(Qt.Orientation.Horizontal)
@@ -264,6 +262,8 @@ class ImportForm:
         layout.addWidget(self.detected_label)
         layout.addLayout(fmt)
         layout.addWidget(split, 1)
+        layout.addWidget(self.sense_label)  # full width: the notes need the room
+        layout.addLayout(sense_buttons)
         layout.addWidget(self.errors)
         layout.addWidget(self.status_label)
         layout.addWidget(self.progress)
