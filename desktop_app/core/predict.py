@@ -36,6 +36,7 @@ from desktop_app.core.catalog import REGRESSION
 from desktop_app.core.errors import DataError, FileFormatError
 from desktop_app.core.outputs import class_probabilities, predicted_classes
 from desktop_app.core.tabular.detect import WORKBOOK_SUFFIXES
+from desktop_app.core.tabular.limits import MAX_COLUMNS, too_many_columns
 from desktop_app.core.tabular.prepare import transform_raw
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -305,6 +306,8 @@ def _text_records(p: Path, notes: list[str]) -> list[tuple[int, list[str]]]:
         return []
     seps = ",;\t|"
     delimiter = max(seps, key=first.count) if any(d in first for d in seps) else ","
+    if first.count(delimiter) >= MAX_COLUMNS:  # before parsing: a 50 MB line of fields
+        raise FileFormatError(too_many_columns(p, first.count(delimiter) + 1, "its header"))
     try:
         records = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:

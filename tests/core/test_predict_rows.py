@@ -103,3 +103,11 @@ def test_cli_predict_output_neutralises_formulas(tmp_path, capsys):
     assert written[0]["note"].startswith("'=cmd") and written[1]["note"] == "-5"
     assert run_cli(["predict", str(model), str(src), "-o", "-"]) == 0
     assert "'=cmd" in capsys.readouterr().out
+
+
+def test_a_prediction_file_of_one_huge_line_is_refused_before_parsing(tmp_path):
+    loaded = trained(tmp_path, "median")
+    src = tmp_path / "wide.csv"
+    src.write_bytes(b"age," * 300_000 + b"x\n1\n")
+    with pytest.raises(FileFormatError, match="300,001 fields; Odyssey reads at most 16,384"):
+        predict_csv(loaded, src)
