@@ -236,20 +236,37 @@ def _parser_message(path: Path, text: str, d: str, ncols: int) -> str:
 
 
 def record_lines(path: Path, dialect: Dialect) -> np.ndarray:
-    """The first file line of every data row (a pass with the csv module: for
-    messages only, so a fast read needs no line bookkeeping)."""
-    out = []
-    prev = 0
-    with open(path, encoding=dialect.encoding, errors="replace", newline="") as f:
-        reader = csv.reader(f, delimiter=dialect.delimiter)
-        try:
-            for row in reader:
-                first, prev = prev + 1, reader.line_num
-                if row and not (len(row) == 1 and not row[0].strip()):
-                    out.append(first)
-        except csv.Error:
-            pass
+    """The first file line of every data row, for messages only (a fast read keeps no
+    line bookkeeping): the non-blank lines when the file holds no quote (a plain pass
+    over its lines), else a pass with the csv module (a quoted field may span lines)."""
+    out = _plain_lines(path, dialect)
+    if out is None:
+        out = []
+        prev = 0
+        with open(path, encoding=dialect.encoding, errors="replace", newline="") as f:
+            reader = csv.reader(f, delimiter=dialect.delimiter)
+            try:
+                for row in reader:
+                    first, prev = prev + 1, reader.line_num
+                    if row and not (len(row) == 1 and not row[0].strip()):
+                        out.append(first)
+            except (csv.Error, OSError):
+                pass
     return np.asarray(out[1:] if dialect.header else out, dtype=np.int64)
+
+
+def _plain_lines(path: Path, dialect: Dialect) -> list[int] | None:
+    out = []
+    try:
+        with open(path, encoding=dialect.encoding, errors="replace") as f:
+            for number, line in enumerate(f, start=1):
+                if '"' in line:
+                    return None
+                if line.strip():
+                    out.append(number)
+    except OSError:
+        return None
+    return out
 
 
 def parse_lines(path, lines, d, start):
