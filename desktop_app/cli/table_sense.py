@@ -3,25 +3,36 @@ identifiers, mostly empty) and the notes, each with the flag that undoes or fixe
 
 from __future__ import annotations
 
+import json
 import sys
 
 from desktop_app.core.errors import OdysseyError
 
 
-def sensible_features(spec, keep: list[str], class_weight: str) -> list[str] | None:
+def sensible_features(
+    spec, keep: list[str], class_weight: str, apply: bool = True
+) -> list[str] | None:
     """The feature columns for a fresh import without --features: every usable column
     but the target, less what data sense leaves out (unless kept with --keep). Prints
-    one note per finding with its fix. None when nothing is left out."""
+    one note per finding with its fix. None when nothing is left out.
+
+    apply=False (a table project file, which says what it trains on): the same notes,
+    nothing left out; the fix is the project's feature list to set."""
     from desktop_app.core.tabular.reader import preview_table
     from desktop_app.core.tabular.sense import assess
 
-    preview = preview_table(
-        spec.path,
-        delimiter=spec.delimiter,
-        encoding=spec.encoding,
-        header=spec.header,
-        column_types=spec.column_types,
-    )
+    try:
+        preview = preview_table(
+            spec.path,
+            delimiter=spec.delimiter,
+            encoding=spec.encoding,
+            header=spec.header,
+            column_types=spec.column_types,
+        )
+    except OdysseyError:
+        if apply:
+            raise
+        return None  # reading the table says what is wrong
     names = preview.column_names
     for name in keep:
         if name not in names:
@@ -33,6 +44,19 @@ def sensible_features(spec, keep: list[str], class_weight: str) -> list[str] | N
         return None  # the reader names the problem
     sense = assess(preview, spec.target, spec.missing)
     left_out = [c for c in sense.left_out if c not in keep]
+    usable = [c.name for c in preview.columns if c.usable and c.name != spec.target]
+    features = [c for c in usable if c not in left_out]
+    if not apply:
+        for f in sense.findings:
+            if f.kind != "imbalance" or class_weight != "balanced":
+                print(f"odyssey: note: {f.text}", file=sys.stderr)
+        if left_out:
+            print(
+                "odyssey: note: to leave those columns out, add --set "
+                f"'data.table.features={json.dumps(features)}'",
+                file=sys.stderr,
+            )
+        return None
     for f in sense.findings:
         if f.leave_out and f.column in keep:
             continue
@@ -47,11 +71,7 @@ def sensible_features(spec, keep: list[str], class_weight: str) -> list[str] | N
         else:
             fix = "not used as a feature"
         print(f"odyssey: note: {f.text}; {fix}", file=sys.stderr)
-    if not left_out:
-        return None
-    usable = [c.name for c in preview.columns if c.usable and c.name != spec.target]
-    features = [c for c in usable if c not in left_out]
-    return features or None
+    return (features or None) if left_out else None
 
 
 def _arg(name: str) -> str:

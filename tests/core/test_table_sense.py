@@ -119,3 +119,17 @@ def test_cli_leaves_out_and_keeps_columns_and_trains_weighted(tmp_path, capsys):
     assert loaded.project.train.class_weight == "balanced"
     assert run_cli([*args, "--keep", "nope"]) == 2
     assert "--keep 'nope'" in capsys.readouterr().err
+
+
+def test_cli_table_project_gets_the_notes_and_the_feature_list_to_set(tmp_path, capsys):
+    from desktop_app.cli.main import run_cli
+    from desktop_app.core.specs.table import TableSpec
+    from desktop_app.core.tabular.prepare import table_project
+
+    sensible_csv(tmp_path / "t.csv")
+    project = table_project(TableSpec(path="t.csv", target="y", missing="median"))
+    (tmp_path / "p.json").write_text(project.with_overrides(["train.epochs=1"]).to_json())
+    assert run_cli(["train", str(tmp_path / "p.json"), "--quiet", "--json"]) == 0
+    err = capsys.readouterr().err
+    assert "'outcome' alone predicts the target 'y'" in err
+    assert """--set 'data.table.features=["x1", "x2"]'""" in err
