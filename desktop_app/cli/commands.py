@@ -57,14 +57,17 @@ def cmd_predict(args) -> int:
     if args.output == "-":
         import csv
 
+        from desktop_app.core.predict import spreadsheet_safe
+
         w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow([*rows.header, *result.columns()])
+        w.writerow(spreadsheet_safe([*rows.header, *result.columns()]))
         for i, rec in enumerate(rows.cells):
-            w.writerow([*rec, *result.row(i)])
+            w.writerow(spreadsheet_safe([*rec, *result.row(i)]))
         return 0
     if args.output:
         write_predictions_csv(args.output, rows, result)
-        print(f"wrote {len(result)} predictions to {args.output}")
+        n = len(result) - len(result.skipped)
+        print(f"wrote {n} predictions to {args.output}")
         return 0
     shown = rows.columns if len(rows.columns) <= 6 else []
     where = [rows.header.index(c) for c in shown]
@@ -75,7 +78,9 @@ def cmd_predict(args) -> int:
     for i in range(min(len(result), limit)):
         values = [literal(rows.cells[i][j].strip()) for j in where]
         pred = result.row(i)
-        if result.task != "regression":
+        if i in result.skipped:
+            pred = [literal(str(v)) for v in pred]  # the reason may quote the file
+        elif result.task != "regression":
             pred = [literal(pred[0]), *(f"{float(v):.4f}" for v in pred[1:])]
         else:
             pred = [f"{float(pred[0]):.6g}"]

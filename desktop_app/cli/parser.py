@@ -63,6 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="input columns (default: every usable column but the target)",
     )
     tab.add_argument(
+        "--keep",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="keep a column that data sense leaves out by default (likely leakage, an "
+        "identifier, mostly empty); repeat for more",
+    )
+    tab.add_argument(
         "--task",
         choices=("auto", "binary", "multiclass", "regression"),
         default="auto",

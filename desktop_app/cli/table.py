@@ -61,6 +61,15 @@ def table_project_from_args(args, overrides: list[str]):
     except ValidationError as exc:
         raise SpecError(format_validation_error(exc, "table options")) from None
     base = Project.load(args.project) if args.project else Project()
+    if features is None:  # data sense: likely leakage, identifiers, mostly empty columns
+        from desktop_app.cli.table_sense import sensible_features
+
+        weight = (
+            "balanced" if "train.class_weight=balanced" in overrides else base.train.class_weight
+        )
+        sensible = sensible_features(spec, getattr(args, "keep", []) or [], weight)
+        if sensible is not None:
+            spec = spec.model_copy(update={"features": sensible})
     project = table_project(spec, base)
     if args.device:
         overrides = [*overrides, f"train.device={args.device}"]

@@ -66,6 +66,11 @@ def cmd_train(args) -> int:
             if args.target or args.features:
                 raise OdysseyError("--target and --features go with --data FILE.csv")
             project = load_project(args.project, [*args.overrides, *extra], args.device)
+            table = project.data.table
+            if table is not None and table.features is None and args.resume is None:
+                from desktop_app.cli.table_sense import sensible_features
+
+                sensible_features(table, [], project.train.class_weight, apply=False)
         epochs = None
     if args.save:
         check_can_write(args.save)

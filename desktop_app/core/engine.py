@@ -143,7 +143,7 @@ class Trainer:
         self.optimizer = make_optimizer(p, self.model.parameters(), self.device)
         steps_per_epoch = math.ceil(len(d.x_train) / t.batch_size)
         self.scheduler, self.per_step_schedule = make_scheduler(p, self.optimizer, steps_per_epoch)
-        self.loss_fn = make_loss(p)
+        self.loss_fn = make_loss(p, d.y_train, d.n_outputs).to(self.device)
         self.generator = torch.Generator().manual_seed(t.seed)
         self.history.metric_name = HEADLINE[d.task]
         if t.early_stopping:

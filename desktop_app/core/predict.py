@@ -36,6 +36,7 @@ from desktop_app.core.catalog import REGRESSION
 from desktop_app.core.errors import DataError, FileFormatError
 from desktop_app.core.outputs import class_probabilities, predicted_classes
 from desktop_app.core.tabular.detect import WORKBOOK_SUFFIXES
+from desktop_app.core.tabular.limits import MAX_COLUMNS, too_many_columns
 from desktop_app.core.tabular.prepare import transform_raw
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,6 +58,7 @@ class PredictionResult:
     labels: np.ndarray | None = None
     probabilities: np.ndarray | None = None
     values: np.ndarray | None = None
+    skipped: dict[int, str] = field(default_factory=dict)  # row -> why it has no prediction
 
     def __len__(self) -> int:
         return len(self.values if self.task == REGRESSION else self.labels)
@@ -71,6 +73,9 @@ class PredictionResult:
         return ["predicted", *(f"probability {c}" for c in self.class_names)]
 
     def row(self, i: int) -> list[str]:
+        """The prediction's cells (empty for a row that could not be predicted)."""
+        if i in self.skipped:
+            return [""] * len(self.columns())
         if self.task == REGRESSION:
             return [_num(self.values[i])]
         return [self.names[i], *(_num(p) for p in self.probabilities[i])]
@@ -87,6 +92,7 @@ class CsvRows:
     notes: list[str] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)  # the model's input columns, in order
     lines: list[int] = field(default_factory=list)  # file line of each row
+    bad: dict[int, str] = field(default_factory=dict)  # row -> a value it cannot use
 
     def column_values(self) -> dict[str, list[str]]:
         index = {name: self.header.index(name) for name in self.columns}
@@ -226,13 +232,13 @@ def read_csv(path: str | Path, feature_names: list[str], numeric: bool = True) -
             f"{'…' if len(extra) > 8 else ''} not used by the model (kept in the output)"
         )
     index = [header.index(f) for f in feature_names]
+    bad: dict[int, str] = {}
     features = np.empty((len(body), len(feature_names)), dtype=np.float64)
     cells = []
     for r, (line, rec) in enumerate(body):
         if len(rec) != len(header):
-            raise FileFormatError(
-                f"{p}, {where} {line}: {len(rec)} values, but the header has {len(header)} columns"
-            )
+            bad[r] = f"{where} {line}: {len(rec)} values, but the header has {len(header)} columns"
+            rec = (rec + [""] * len(header))[: len(header)]
         cells.append(rec)
         if not numeric:
             continue
@@ -242,12 +248,10 @@ def read_csv(path: str | Path, feature_names: list[str], numeric: bool = True) -
                 v = float(raw)
             except ValueError:
                 v = math.nan
-            if not math.isfinite(v):
-                shown = repr(raw) if raw else "an empty value"
-                raise FileFormatError(
-                    f"{p}, {where} {line}, column {feature_names[j]!r}: {shown} is not a number"
-                )
-            features[r, j] = v
+            if not math.isfinite(v) and r not in bad:
+                shown = _cut(raw) if raw else "an empty value"
+                bad[r] = f"{where} {line}, column {feature_names[j]!r}: {shown} is not a number"
+            features[r, j] = v if math.isfinite(v) else 0.0
     if not body:
         raise FileFormatError(f"{p} has a header but no rows to predict")
     return CsvRows(
@@ -258,6 +262,7 @@ def read_csv(path: str | Path, feature_names: list[str], numeric: bool = True) -
         notes,
         list(feature_names),
         [line for line, _ in body],
+        bad,
     )
 
 
@@ -301,6 +306,8 @@ def _text_records(p: Path, notes: list[str]) -> list[tuple[int, list[str]]]:
         return []
     seps = ",;\t|"
     delimiter = max(seps, key=first.count) if any(d in first for d in seps) else ","
+    if first.count(delimiter) >= MAX_COLUMNS:  # before parsing: a 50 MB line of fields
+        raise FileFormatError(too_many_columns(p, first.count(delimiter) + 1, "its header"))
     try:
         records = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
@@ -309,20 +316,66 @@ def _text_records(p: Path, notes: list[str]) -> list[tuple[int, list[str]]]:
 
 
 def predict_csv(loaded: LoadedModel, path: str | Path) -> tuple[CsvRows, PredictionResult]:
-    """Predict every row of a CSV file (a table model reads its own column kinds)."""
-    table = loaded.preprocessing.raw_columns is not None
+    """Predict every row of a CSV file (a table model reads its own column kinds). An
+    empty cell takes the fill training used; a row with a value the model cannot use
+    (or an empty cell training had no fill for) is not predicted: result.skipped names
+    it by line, and a note counts them. Only a file with no usable row is refused."""
+    prep = loaded.preprocessing
+    table = prep.raw_columns is not None
     rows = read_csv(path, input_columns(loaded), numeric=not table)
-    if not table:
-        return rows, predict_rows(loaded, rows.features)
+    bad = dict(rows.bad)
+    if table:
+        from desktop_app.core.tabular.prepare import encode_raw
+
+        found: dict[int, str] = {}
+        x = encode_raw(prep, rows.column_values(), found)
+        for i, message in found.items():  # "row N: ..." -> the file's own line number
+            bad.setdefault(i, re.sub(r"^row \d+", f"line {rows.lines[i]}", message))
+    else:
+        x = rows.features
+    if len(bad) == len(rows.cells):
+        first = bad[min(bad)]
+        raise FileFormatError(f"{rows.path}: no row can be predicted; the first: {first}")
+    good = np.setdiff1d(np.arange(len(rows.cells)), np.fromiter(bad, np.int64, len(bad)))
     try:
-        return rows, predict_raw(loaded, rows.column_values())
-    except DataError as exc:  # "row N: ..." -> the file's own line number
+        part = (
+            _predict_inputs(loaded, prep.transform(x[good]))
+            if table
+            else predict_rows(loaded, x[good])
+        )
+    except DataError as exc:  # "row N: ..." of the good rows -> the file's line number
         message = re.sub(
             r"^row (\d+)",
-            lambda m: f"line {rows.lines[min(int(m.group(1)), len(rows.lines)) - 1]}",
+            lambda m: f"line {rows.lines[good[min(int(m.group(1)), len(good)) - 1]]}",
             str(exc),
         )
         raise FileFormatError(f"{rows.path}, {message}") from None
+    result = _spread(part, good, len(rows.cells))
+    result.skipped = bad
+    if bad:
+        shown = "; ".join(bad[i] for i in sorted(bad)[:3])
+        more = f"; and {len(bad) - 3:,} more" if len(bad) > 3 else ""
+        rows.notes.append(f"{len(bad):,} row(s) not predicted ({shown}{more})")
+    return rows, result
+
+
+def _spread(part: PredictionResult, good: np.ndarray, n: int) -> PredictionResult:
+    """A result for n rows from the one for rows `good` (the others: zeros, skipped)."""
+    out = PredictionResult(part.task, part.class_names)
+    if part.values is not None:
+        out.values = np.zeros(n, dtype=part.values.dtype)
+        out.values[good] = part.values
+    if part.labels is not None:
+        out.labels = np.zeros(n, dtype=part.labels.dtype)
+        out.labels[good] = part.labels
+    if part.probabilities is not None:
+        out.probabilities = np.zeros((n, part.probabilities.shape[1]), part.probabilities.dtype)
+        out.probabilities[good] = part.probabilities
+    return out
+
+
+def _cut(v: str) -> str:
+    return repr(v) if len(v) <= 40 else repr(v[:40]) + "…"
 
 
 def write_predictions_csv(path: str | Path, rows: CsvRows, result: PredictionResult) -> None:
@@ -336,12 +389,38 @@ def write_predictions_csv(path: str | Path, rows: CsvRows, result: PredictionRes
             name = f"odyssey {name}"
         taken.add(name)
         extra.append(name)
+    if result.skipped:
+        extra.append("odyssey problem" if "problem" in taken else "problem")
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow([*rows.header, *extra])
+    w.writerow(spreadsheet_safe([*rows.header, *extra]))
     for i, rec in enumerate(rows.cells):
-        w.writerow([*rec, *result.row(i)])
+        problem = [result.skipped.get(i, "")] if result.skipped else []
+        w.writerow(spreadsheet_safe([*rec, *result.row(i), *problem]))
     write_text_atomic(path, buf.getvalue())
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cells: list[str]) -> list[str]:
+    """Cells a spreadsheet would run as a formula (=, +, @, a tab or carriage return,
+    or - not starting a number) get a leading single quote, as OWASP advises against
+    CSV injection; numbers such as -1.5 stay numbers."""
+    out = []
+    for c in cells:
+        if c.startswith(_FORMULA_START) and not (c[0] in "+-" and _is_number(c)):
+            c = "'" + c
+        out.append(c)
+    return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _num(v: float) -> str:

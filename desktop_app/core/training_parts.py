@@ -10,6 +10,7 @@ as any hook is registered.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -60,13 +61,24 @@ def _global_optimizer_hooks() -> bool:
     )
 
 
-def make_loss(project: Project) -> nn.Module:
+def make_loss(project: Project, y_train=None, n_classes: int = 2) -> nn.Module:
+    """The loss; y_train (class indices) sets per-class weights when the project asks
+    for balanced ones: n / (classes × count), so each class adds up to the same weight."""
     t = project.train
     name = project.loss
+    weights = None
+    if t.class_weight == "balanced" and y_train is not None and name in ("bce", "cross_entropy"):
+        y = np.asarray(y_train).astype(np.int64).reshape(-1)
+        counts = np.bincount(y, minlength=max(n_classes, 2)).astype(np.float64)
+        weights = len(y) / (len(counts) * np.maximum(counts, 1))
     if name == "bce":
-        return nn.BCEWithLogitsLoss()
+        if weights is None:
+            return nn.BCEWithLogitsLoss()
+        # pos_weight scales the positive term; the ratio is what balances the classes.
+        return nn.BCEWithLogitsLoss(pos_weight=torch.tensor(weights[1] / weights[0]))
     if name == "cross_entropy":
-        return nn.CrossEntropyLoss(label_smoothing=t.label_smoothing)
+        w = None if weights is None else torch.tensor(weights, dtype=torch.float32)
+        return nn.CrossEntropyLoss(weight=w, label_smoothing=t.label_smoothing)
     if name == "mse":
         return nn.MSELoss()
     if name == "mae":

@@ -8,6 +8,8 @@ and updates the controls of the dialog's ImportForm (import_form.py).
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QObject, Slot
 
 from desktop_app.core.errors import OdysseyError
@@ -31,12 +33,17 @@ class ImportChoices(QObject):
             set(initial.features) if initial and initial.features else None
         )
         self.detected: dict[str, str] = {}
+        self.sense = None  # tabular.sense.Sense for the target, types and missing shown
+        self._sense_key = None
         self._target_problem: tuple[str, bool] | None = None  # (message, blocks Import)
         form.target_combo.currentIndexChanged.connect(self._on_target)
         form.columns.typeChanged.connect(self._on_type)
         form.columns.featuresChanged.connect(self._on_features)
         for spin in (form.val_spin, form.test_spin):
             spin.valueChanged.connect(self.validate)
+        form.missing_combo.currentIndexChanged.connect(self._on_missing)
+        form.keep_button.clicked.connect(self._keep_left_out)
+        form.fill_button.clicked.connect(self._fill_instead)
 
     def forget(self) -> None:
         """Another file: nothing chosen yet."""
@@ -81,7 +88,8 @@ class ImportChoices(QObject):
 
     def chosen_features(self) -> set[str]:
         if self.features is None:
-            return self.usable() - {self.target}
+            left_out = set(self.sense.left_out) if self.sense is not None else set()
+            return self.usable() - {self.target} - left_out
         return self.features - {self.target}
 
     # ------------------------------------------------------------------ checks
@@ -89,6 +97,7 @@ class ImportChoices(QObject):
         """Roles, inferred task and validity after any choice."""
         if self.preview is None:
             return
+        self._assess()
         features = self.chosen_features()
         self.form.columns.set_roles(self.target, features, self.usable())
         self.form.model.set_roles(self.target, features)
@@ -149,6 +158,50 @@ class ImportChoices(QObject):
         ok = not problems and not self.loading
         f.ok_button.setEnabled(ok)
         return ok
+
+    def _assess(self) -> None:
+        """Data sense on the preview for the target shown (a few milliseconds; again
+        only when the target, a type or the missing-value choice changes)."""
+        from desktop_app.core.tabular.sense import assess, drops
+
+        f = self.form
+        missing = f.missing_combo.currentData() or "drop"
+        key = (id(self.preview), self.target, tuple(sorted(self.types.items())), missing)
+        if key != self._sense_key:
+            self._sense_key = key
+            self.sense = assess(self.preview, self.target, missing)
+        sense, chosen = self.sense, self.features
+        findings = [x for x in sense.findings if x.kind != "drops"]
+        drop = drops(self.preview, self.chosen_features()) if missing == "drop" else None
+        if drop is not None:  # for the columns ticked now
+            findings.append(drop)
+        lines = []
+        for finding in findings:
+            text = html.escape(finding.text)
+            if finding.leave_out:
+                kept = chosen is not None and finding.column in chosen
+                text += " — <i>ticked: used anyway</i>" if kept else " — <b>left out</b>"
+            lines.append(f"• {text}")
+        f.sense_label.setText("<br>".join(lines))
+        f.sense_label.setVisible(bool(lines))
+        unticked = [c for c in sense.left_out if chosen is None or c not in chosen]
+        f.keep_button.setVisible(bool(unticked))
+        f.fill_button.setVisible(drop is not None)
+        f.weight_check.setVisible(bool(sense.of_kind("imbalance")) or f.weight_check.isChecked())
+
+    @Slot()
+    def _keep_left_out(self) -> None:
+        self.features = self.chosen_features() | set(self.sense.left_out if self.sense else [])
+        self.refresh()
+
+    @Slot()
+    def _fill_instead(self) -> None:
+        combo = self.form.missing_combo
+        combo.setCurrentIndex(combo.findData("median"))
+
+    @Slot(int)
+    def _on_missing(self, _index: int) -> None:
+        self.refresh()
 
     # ------------------------------------------------------------------ the user's choices
     @Slot(int)

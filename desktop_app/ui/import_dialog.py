@@ -11,7 +11,9 @@ and encoding controls are hidden and importSheetLabel names the worksheet read.
 objectNames: importDialog; importFileLabel, importChooseFileButton, importDetectedLabel;
 delimiterCombo, encodingCombo, importSheetLabel (workbooks), headerCheck; importPreviewTable (PreviewModel), columnsTable
 (import_columns.ColumnList: feature ticks, typeCombo_<i>); targetCombo, taskCombo,
-inferredTaskLabel, missingCombo, importValSpin, importTestSpin; importErrorLabel (red: what
+inferredTaskLabel, missingCombo, importSenseLabel (data sense: likely leakage, identifiers,
+mostly empty columns, rows dropped, class imbalance), importKeepLeftOutButton,
+importFillGapsButton, importClassWeightCheck, importValSpin, importTestSpin; importErrorLabel (red: what
 is wrong and how to fix it), importStatusLabel, importProgress; importOkButton,
 importCancelButton (while reading it cancels the reading, and the dialog stays open).
 Nothing changes in the window until the whole file has been read without error.
@@ -81,6 +83,7 @@ class ImportTableDialog(QDialog):
         if init is not None:
             f.task_combo.setCurrentIndex(f.task_combo.findData(init.task))
             f.missing_combo.setCurrentIndex(f.missing_combo.findData(init.missing))
+        f.weight_check.setChecked(base.train.class_weight == "balanced")
         self.resize(980, 720)
         self._request_preview()
 
@@ -222,7 +225,12 @@ class ImportTableDialog(QDialog):
                 "test_fraction": round(f.test_spin.value() / 100, 6),
             }
         )
-        return table_project(spec, self.base.model_copy(update={"data": data}), self.name)
+        base = self.base.model_copy(update={"data": data})
+        if not f.weight_check.isHidden():
+            weight = "balanced" if f.weight_check.isChecked() else "none"
+            train = base.train.model_copy(update={"class_weight": weight})
+            base = base.model_copy(update={"train": train})
+        return table_project(spec, base, self.name)
 
     @Slot()
     def _import(self) -> None:

@@ -44,8 +44,9 @@ MISSING = (
     ("most_frequent", "Fill with the most frequent value"),
 )
 TABLE_FILTER = (
-    "Tables (*.csv *.tsv *.txt *.xlsx *.xlsm);;Text tables (*.csv *.tsv *.txt);;"
-    "Excel workbooks (*.xlsx *.xlsm);;All files (*)"
+    "Tables (*.csv *.tsv *.txt *.xlsx *.xlsm *.parquet *.feather);;Text tables (*.csv *.tsv "
+    "*.txt);;Excel workbooks (*.xlsx *.xlsm);;Parquet and Feather (*.parquet *.feather);;"
+    "All files (*)"
 )
 ENCODING_DEBOUNCE_MS = 400
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")  # as core.tabular.detect's (read cell by cell)
@@ -147,6 +148,37 @@ class ImportForm:
             "category column always takes its most frequent category).",
             MISSING,
         )
+        self.sense_label = QLabel()
+        self.sense_label.setObjectName("importSenseLabel")
+        self.sense_label.setAccessibleName("What Odyssey noticed in the data")
+        self.sense_label.setWordWrap(True)
+        self.sense_label.setTextFormat(Qt.TextFormat.RichText)
+        self.keep_button = describe(
+            QPushButton("Use the left-out columns"),
+            "importKeepLeftOutButton",
+            "Use the left-out columns",
+            "Tick the columns left out as likely leakage, identifiers or mostly empty, "
+            "to use them as features after all.",
+        )
+        self.fill_button = describe(
+            QPushButton("Fill gaps instead"),
+            "importFillGapsButton",
+            "Fill gaps instead of dropping rows",
+            "Fill empty cells with the column's median (most frequent category) instead "
+            "of dropping the rows that have them.",
+        )
+        self.weight_check = describe(
+            QCheckBox("Weight the loss by class"),
+            "importClassWeightCheck",
+            "Weight the loss by class",
+            "Count each class's rows by n / (classes × its count) in the loss, so that a "
+            "rare class matters as much as a common one (training: class weight balanced).",
+        )
+        sense_buttons = QHBoxLayout()
+        for widget in (self.keep_button, self.fill_button, self.weight_check):
+            widget.setVisible(False)
+            sense_buttons.addWidget(widget)
+        sense_buttons.addStretch(1)
         self.val_spin = describe(
             make_double_spin(0, 95, 5, 1, " %"),
             "importValSpin",
@@ -230,6 +262,8 @@ class ImportForm:
         layout.addWidget(self.detected_label)
         layout.addLayout(fmt)
         layout.addWidget(split, 1)
+        layout.addWidget(self.sense_label)  # full width: the notes need the room
+        layout.addLayout(sense_buttons)
         layout.addWidget(self.errors)
         layout.addWidget(self.status_label)
         layout.addWidget(self.progress)

@@ -322,11 +322,13 @@ class PredictDialog(QDialog):
         for i in range(shown):
             pred = result.row(i)
             first = 0 if result.task == REGRESSION else 1  # a class name stays text
-            pred = pred[:first] + [_fmt(float(v)) for v in pred[first:]]
+            if i not in result.skipped:
+                pred = pred[:first] + [_fmt(float(v)) for v in pred[first:]]
             for j, text in enumerate([*rows.cells[i], *pred]):
                 t.setItem(i, j, QTableWidgetItem(text))
         t.resizeColumnsToContents()
-        notes = [f"{len(rows.cells):,} rows of {rows.path.name} predicted"]
+        done = len(rows.cells) - len(result.skipped)
+        notes = [f"{done:,} rows of {rows.path.name} predicted"]
         if shown < len(rows.cells):
             notes.append(f"the first {shown:,} are shown; Export writes all of them")
         notes += rows.notes

@@ -43,12 +43,14 @@ FAST = Project(train=TrainSpec(epochs=8, batch_size=16, early_stopping=False, de
 
 # ----------------------------------------------------------------------------- files
 def three_class_csv(path, n: int = 150, seed: int = 0):
-    """Numeric features, a text target with three classes that x1 separates."""
+    """Numeric features, a text target with three classes that x1 mostly separates
+    (with noise: a column that alone determines the target is left out as leakage)."""
     rng = np.random.default_rng(seed)
     lines = ["x1,x2,x3,label"]
     for _ in range(n):
         x = rng.normal(size=3)
-        label = "low" if x[0] < -0.45 else ("high" if x[0] > 0.45 else "mid")
+        s = x[0] + 0.4 * rng.normal()
+        label = "low" if s < -0.45 else ("high" if s > 0.45 else "mid")
         lines.append(f"{x[0]:.4f},{x[1]:.4f},{x[2]:.4f},{label}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -62,7 +64,7 @@ def semicolon_latin1_csv(path, n: int = 80):
     for i in range(n):
         size = rng.normal(10, 2)
         lines.append(
-            f"{size:.2f};{colours[i % 3]};{i % 7};{['Köln', 'Zürich', 'Genève'][i % 3]};"
+            f"{size:.2f};{colours[i % 3]};{i % 7};{['Köln', 'Zürich', 'Genève'][(i + i // 3) % 3]};"
             f"{3 * size + i % 3:.2f}"
         )
     path.write_bytes(("\n".join(lines) + "\n").encode("latin-1"))

@@ -35,6 +35,11 @@ class TrainSpec(Spec):
 
     loss: LossName = "auto"
     label_smoothing: float = Field(0.0, ge=0, lt=1)
+    class_weight: Literal["none", "balanced"] = Field(
+        "none",
+        description="balanced: weight each class's loss by n / (classes × its count) on the "
+        "training split, so a rare class counts as much as a common one (classification).",
+    )
     huber_delta: float = Field(1.0, gt=0)
     optimizer: OptimizerName = "adam"
     lr: float = Field(0.01, gt=0, le=100, description="Learning rate.")

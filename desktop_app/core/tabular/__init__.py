@@ -29,8 +29,11 @@ Encoding: numeric and boolean columns become one input each; a categorical colum
 input per category, named "column=category"; all inputs are then standardised on the
 training split (data.prepare_arrays). Fill values are fitted on the training rows only.
 
-Reading uses the csv module and numpy's C parser (np.loadtxt) on blocks of lines that
-hold no quotes; no pandas. Modules: detect (bytes, encoding, dialect, kinds, task),
+Reading uses pandas' C parser (pandas.read_csv in chunks of rows, only the used
+columns, numbers straight to float32, categories as pandas categoricals; the file is
+hashed as it is parsed); kinds are detected on the first rows with the csv module, as
+the preview shows them, and file lines for messages are found only when one is needed.
+Modules: detect (bytes, encoding, dialect, kinds, task),
 reader (preview and chunked reading), prepare (encoding, fills, split; raw rows), excel
 (.xlsx/.xlsm: the first worksheet's cells, streamed with openpyxl, become the same rows
 of strings, so everything above applies; the spec records no delimiter or encoding).

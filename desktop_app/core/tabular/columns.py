@@ -1,9 +1,11 @@
 """The column machinery of core.tabular, shared by the CSV and Excel readers: the used
-columns of a table gathered block by block (float32 values, int32 category codes), the
-fast and the csv-module row parsers, and the conversion of a column's text to values."""
+columns of a table gathered block by block (float32 values, int32 category codes) from
+pandas' chunks (CSV) or rows of strings (Excel), and the conversion of a column's text
+to values."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +30,7 @@ from desktop_app.core.tabular.detect import (
     target_missing_message,
 )
 
-CHUNK_LINES = 20_000  # lines parsed per step: progress and cancel are checked per chunk
+CHUNK_LINES = 50_000  # rows parsed per step: progress and cancel are checked per chunk
 SEGMENT_BYTES = 40 << 20  # rows are kept in blocks of this size (above glibc's mmap limit)
 
 
@@ -36,7 +38,8 @@ SEGMENT_BYTES = 40 << 20  # rows are kept in blocks of this size (above glibc's 
 class RawTable:
     """The used columns of a table: numeric and boolean as float32 (NaN: empty),
     categorical as int32 codes into categories[name] (-1: empty); lines[i] is the file
-    line of row i, for messages.
+    line of row i, for messages (a CSV's are found on first use: a pass over the file
+    with the csv module, which only messages and tests need).
 
     The values live in blocks of rows, each a (used columns × rows) float32 array (see
     Columns); column(name) joins a column's pieces, segments(name) gives them."""
@@ -46,15 +49,19 @@ class RawTable:
     names: list[str]
     kinds: dict[str, str]
     categories: dict[str, list[str]]
-    lines: np.ndarray
+    line_source: Callable[[], np.ndarray]
+    n_rows: int
     features: list[str]
     blocks: list[np.ndarray]
     slots: dict[str, int]  # column -> its row in every block
     notes: list[str] = field(default_factory=list)
+    _lines: np.ndarray | None = field(default=None, repr=False)
 
     @property
-    def n_rows(self) -> int:
-        return len(self.lines)
+    def lines(self) -> np.ndarray:
+        if self._lines is None:
+            self._lines = fit_lines(self.line_source(), self.n_rows)
+        return self._lines
 
     def view(self, block: np.ndarray, name: str) -> np.ndarray:
         row = block[self.slots[name]]
@@ -87,9 +94,11 @@ class Columns:
     to the system one by one as the preparation turns them into model inputs, so the
     peak stays near the size of the inputs. (Column-sized arrays, or a list of
     per-chunk ones, stay in the C heap once freed: the peak was half as large again.)
-    The first block is sized from an estimate of the row count, for small tables."""
+    The first block is sized from an estimate of the row count, for small tables.
 
-    def __init__(self, path, dialect, choose, overrides, target):
+    line_source: the file line of every row (None: the lines given with add_rows)."""
+
+    def __init__(self, path, dialect, choose, overrides, target, line_source=None):
         self.path, self.dialect, self.choose = path, dialect, choose
         self.overrides, self.target = overrides, target
         self.names: list[str] | None = None
@@ -97,17 +106,24 @@ class Columns:
         self.infos: dict[str, ColumnInfo] = {}
         self.used: list[str] = []
         self.index: dict[str, int] = {}
-        self.blocks: list[np.ndarray] = []
-        self.filled = 0  # rows used in the last block
         self.vocab: dict[str, dict[str, int]] = {}
-        self.lines: list[np.ndarray] = []
-        self.n = 0  # rows stored
         self.estimate = 0
         self.notes: list[str] = []
+        self.line_source = line_source
+        self._line_cache: np.ndarray | None = None
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the rows stored (a read that starts again, more carefully)."""
+        self.blocks: list[np.ndarray] = []
+        self.filled = 0  # rows used in the last block
+        self.lines: list[np.ndarray] = []
+        self.n = 0  # rows stored
+        self.vocab = {n: {} for n in self.vocab}
 
     def start(self, rows, row_lines, lines_in_file: float):
-        """The first block: column names, kinds (detected on its rows, then the
-        overrides) and the columns to read. Returns the data rows and their lines."""
+        """The first rows: column names, kinds (detected on them, then the overrides)
+        and the columns to read. Returns the data rows and their lines."""
         path, d = self.path, self.dialect.delimiter
         if self.dialect.header:
             if not rows:
@@ -148,12 +164,8 @@ class Columns:
                 self.notes.append(f"left out column {name!r} ({what})")
         return rows, row_lines
 
-    def parse_fast(self, lines, start):
-        return _fast_chunk(
-            lines, self.dialect.delimiter, len(self.names), self.used, self.kinds, self.index, start
-        )
-
     def add_rows(self, rows, row_lines) -> None:
+        """Rows of strings (a workbook's) with their row numbers."""
         check_ragged(self.path, rows, row_lines, len(self.names), self.dialect.delimiter)
         if not rows:
             return
@@ -163,18 +175,45 @@ class Columns:
             j = self.index[name]
             vals = [r[j] for r in rows]
             cols[name] = _convert(self.path, name, self.kinds[name], vals, lines, self.vocab)
-        self._store(lines, cols)
-
-    def add_arrays(self, lines, cols) -> None:
-        for name in self.used:
-            vals = cols[name]
-            if vals.dtype.kind == "U":
-                cols[name] = _convert(self.path, name, self.kinds[name], vals, lines, self.vocab)
-        self._store(lines, cols)
-
-    def _store(self, lines: np.ndarray, cols: dict[str, np.ndarray]) -> None:
-        k, done = len(lines), 0
         self.lines.append(lines)
+        self._store(cols, len(lines))
+
+    def add_frame(self, frame) -> None:
+        """A chunk of pandas.read_csv: numeric columns as float32 (or strings, in a
+        careful read), categorical and boolean ones as pandas categoricals."""
+        import pandas as pd
+
+        k = len(frame)
+        lines = _Lines(self, self.n)
+        cols = {}
+        for name in self.used:
+            s = frame[name]
+            kind = self.kinds[name]
+            if s.dtype == np.float32:
+                cols[name] = s.to_numpy()
+            elif isinstance(s.dtype, pd.CategoricalDtype):
+                cats = s.cat.categories.astype(str).to_numpy()
+                lut = _convert(self.path, name, kind, cats, _First(s, lines), self.vocab)
+                lut = np.append(lut, np.int32(-1) if kind == "categorical" else np.nan)
+                cols[name] = lut[s.cat.codes.to_numpy()]  # code -1 picks the appended gap
+            else:
+                vals = s.fillna("").astype(str).to_numpy()
+                cols[name] = _convert(self.path, name, kind, vals, lines, self.vocab)
+        self._store(cols, k)
+
+    def line(self, i: int) -> int:
+        """The file line of row i (found on first use)."""
+        if self._line_cache is None:
+            self._line_cache = self._all_lines()
+        return int(self._line_cache[i]) if i < len(self._line_cache) else i + 2
+
+    def _all_lines(self) -> np.ndarray:
+        if self.line_source is not None:
+            return self.line_source()
+        return np.concatenate(self.lines) if self.lines else np.zeros(0, np.int64)
+
+    def _store(self, cols: dict[str, np.ndarray], k: int) -> None:
+        done = 0
         while done < k:
             if not self.blocks or self.filled == self.blocks[-1].shape[1]:
                 per = max(SEGMENT_BYTES // (4 * len(self.used)), 16)
@@ -200,8 +239,6 @@ class Columns:
             raise DataError(empty_file_message(path))
         if not self.n:
             raise DataError(header_only_message(path, self.names))
-        lines = np.concatenate(self.lines)
-        self.lines = []
         self.blocks[-1] = self.blocks[-1][:, : self.filled]
         categories: dict[str, list[str]] = {}
         for j, name in enumerate(self.used):
@@ -219,7 +256,7 @@ class Columns:
                 for part in parts:
                     inf = np.isinf(part)
                     if inf.any():
-                        line = lines[start + np.flatnonzero(inf)[0]]
+                        line = self.line(start + int(np.flatnonzero(inf)[0]))
                         raise DataError(
                             f"{path}: column {name!r} holds an infinite value on line {line}; "
                             "fix that value or leave the column out"
@@ -234,18 +271,50 @@ class Columns:
             target=target or (features[0] if features else "?"),
             sha256=digest,
         )
-        return RawTable(
+        raw = RawTable(
             path=path,
             spec=spec,
             names=self.names,
             kinds=kinds,
             categories=categories,
-            lines=lines,
+            line_source=self._all_lines,
+            n_rows=self.n,
             features=features,
             blocks=self.blocks,
             slots={name: j for j, name in enumerate(self.used)},
             notes=self.notes,
         )
+        if self._line_cache is not None:
+            raw._lines = fit_lines(self._line_cache, self.n)
+        return raw
+
+
+class _Lines:
+    """Row i of a chunk -> its file line, looked up only when a message needs it."""
+
+    def __init__(self, table: Columns, offset: int):
+        self.table, self.offset = table, offset
+
+    def __getitem__(self, i) -> int:
+        return self.table.line(self.offset + int(i))
+
+
+class _First:
+    """Category k of a chunk's categorical -> the line of its first row."""
+
+    def __init__(self, series, lines: _Lines):
+        self.codes, self.lines = series.cat.codes.to_numpy(), lines
+
+    def __getitem__(self, k) -> int:
+        return self.lines[int(np.flatnonzero(self.codes == k)[0])]
+
+
+def fit_lines(lines: np.ndarray, n: int) -> np.ndarray:
+    """lines for n rows (a file that changed under us, or a layout the csv module reads
+    differently: the best guess rather than a wrong index)."""
+    if len(lines) == n:
+        return lines
+    return np.arange(n, dtype=np.int64) + (int(lines[0]) if len(lines) else 2)
 
 
 def _sort_codes(parts: list[np.ndarray], vocab: dict[str, int]) -> list[str]:
@@ -262,66 +331,20 @@ def _sort_codes(parts: list[np.ndarray], vocab: dict[str, int]) -> list[str]:
     return ordered
 
 
-def _fast_chunk(lines, d, ncols, used, kinds, idx, start):
-    """Parse a block of lines without quotes with numpy's C parser. None when the block
-    needs the careful path (ragged rows, gaps written as NA, ...): that one explains."""
-    counts = [line.count(d) for line in lines]
-    keep = None
-    if any(c != ncols - 1 for c in counts):
-        keep = np.array([bool(line.strip()) for line in lines])
-        bad = [c != ncols - 1 for c, k in zip(counts, keep) if k]
-        if any(bad):
-            return None
-        lines = [line for line, k in zip(lines, keep) if k]
-        if not lines:
-            return np.zeros(0, np.int64), {n: _empty_like(kinds[n]) for n in used}
-    line_nums = start + (np.flatnonzero(keep) if keep is not None else np.arange(len(lines)))
-    num = [n for n in used if kinds[n] in ("numeric",)]
-    other = [n for n in used if kinds[n] not in ("numeric",)]
-    out: dict[str, np.ndarray] = {}
-    try:
-        if num:
-            m = np.loadtxt(
-                lines,
-                delimiter=d,
-                dtype=np.float32,
-                usecols=[idx[n] for n in num],
-                comments=None,
-                ndmin=2,
-            )
-            for i, n in enumerate(num):
-                out[n] = m[:, i].copy()
-            del m
-        if other:
-            s = np.loadtxt(
-                lines,
-                delimiter=d,
-                dtype=str,
-                usecols=[idx[n] for n in other],
-                comments=None,
-                ndmin=2,
-            )
-            for i, n in enumerate(other):
-                out[n] = s[:, i].copy()
-    except ValueError:
-        return None
-    return line_nums.astype(np.int64), out
-
-
-def _empty_like(kind: str) -> np.ndarray:
-    return np.zeros(0, np.int32 if kind == "categorical" else np.float32)
-
-
 def check_ragged(path, rows, row_lines, ncols, d) -> None:
     for r, ln in zip(rows, row_lines):
         if len(r) != ncols:
-            name = DELIMITER_NAMES.get(d, repr(d))
-            raise DataError(
-                f"{path}: line {ln} has {len(r)} fields but the {'header' if ln > 1 else 'file'} "
-                f"has {ncols}; every row needs the same number of {name}-separated fields. "
-                f"Check that line for a missing or extra {name}, or a value that contains a "
-                f"{name} without quotes."
-            )
+            raise DataError(ragged_message(path, ln, len(r), ncols, d))
+
+
+def ragged_message(path, line: int, n: int, ncols: int, d: str) -> str:
+    name = DELIMITER_NAMES.get(d, repr(d))
+    return (
+        f"{path}: line {line} has {n} fields but the {'header' if line > 1 else 'file'} "
+        f"has {ncols}; every row needs the same number of {name}-separated fields. "
+        f"Check that line for a missing or extra {name}, a value that contains a {name} "
+        "without quotes, or a quote that is never closed."
+    )
 
 
 def _convert(path, name, kind, vals, lines, vocab) -> np.ndarray:
@@ -351,7 +374,7 @@ def _convert(path, name, kind, vals, lines, vocab) -> np.ndarray:
                 line = lines[int(np.flatnonzero(inv.reshape(-1) == k)[0])]
                 raise DataError(
                     f"{path}: column {name!r} holds yes/no values, but line {line} has "
-                    f"{u!r}; fix that value, or mark the column categorical"
+                    f"{_shown(u)}; fix that value, or mark the column categorical"
                 )
         return lut[inv.reshape(-1)] if len(arr) else np.zeros(0, np.float32)
     miss = np.isin(arr, MISSING_ARRAY)
@@ -365,8 +388,13 @@ def _convert(path, name, kind, vals, lines, vocab) -> np.ndarray:
                 float(v)
             except ValueError:
                 raise DataError(
-                    f"{path}: column {name!r} holds numbers, but line {lines[i]} has {v!r}. "
-                    "Fix that value, leave the cell empty if it means 'no value', or mark "
-                    "the column categorical."
+                    f"{path}: column {name!r} holds numbers, but line {lines[i]} has "
+                    f"{_shown(v)}. Fix that value, leave the cell empty if it means 'no "
+                    "value', or mark the column categorical."
                 ) from None
         raise
+
+
+def _shown(v: str) -> str:
+    """A cell quoted in a message: cut, so that a huge cell makes no huge message."""
+    return repr(v) if len(v) <= 40 else repr(v[:40]) + "…"

@@ -54,7 +54,9 @@ _DELIMITER_PRIORITY = {"\t": 3, ";": 2, "|": 1, ",": 0}
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")  # read with openpyxl (core.tabular.excel)
 # Every file a user may hand Odyssey as a table (.xls and .parquet get a message saying
 # how to convert them).
-TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet")
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet", ".feather")
+# Read with pyarrow when it is installed (core.tabular.arrow_files); not a core dependency.
+ARROW_SUFFIXES = (".parquet", ".feather", ".arrow")
 
 _SAVE_AS = "save it as an Excel workbook (.xlsx) or as CSV, and import that file"
 
@@ -64,12 +66,6 @@ _NOT_CSV = {
     ".xlsb": "an Excel binary workbook (.xlsb), which Odyssey does not read; open it in "
     f"Excel and {_SAVE_AS}",
     ".ods": f"an OpenDocument spreadsheet, which Odyssey does not read; {_SAVE_AS}",
-    ".parquet": "a Parquet file, which Odyssey does not read (that would need pyarrow, tens "
-    "of megabytes). Convert it to CSV, e.g. in Python with pandas: "
-    "pandas.read_parquet('data.parquet').to_csv('data.csv', index=False), or with DuckDB: "
-    "COPY (SELECT * FROM 'data.parquet') TO 'data.csv'; then import the CSV file",
-    ".feather": "a Feather file, which Odyssey does not read; convert it to CSV (e.g. "
-    "pandas.read_feather('data.feather').to_csv('data.csv', index=False)) and import that",
     ".json": "a JSON file; Odyssey reads tables from CSV, TSV or Excel (.xlsx) files. "
     "Export it as CSV and import that file",
 }
@@ -217,7 +213,10 @@ def sniff(path, sample: bytes, complete: bool, delimiter, encoding, header):
     if delimiter is None:
         delimiter = _sniff_delimiter(head)
     if header is None:
-        rows = [r for r in csv.reader(head, delimiter=delimiter) if r]
+        try:
+            rows = [r for r in csv.reader(head, delimiter=delimiter) if r]
+        except csv.Error:  # a field over the csv module's limit: the reader explains
+            rows = []
         header = detect_header(rows)
     return Dialect(delimiter, encoding, header, note), lines
 
@@ -434,10 +433,26 @@ def empty_file_message(path) -> str:
     )
 
 
+def shown_names(names: list[str], limit: int = 20, quote: bool = True) -> str:
+    """Column names for a message: each cut to 40 characters, at most `limit` of them,
+    and none from a file of one column (the text of a file that is no table, such as a
+    system file a project's path points at, is never echoed)."""
+    if len(names) < 2:
+        return (
+            "one column only (its name is not shown: the file may not be a table, or its "
+            "delimiter is not comma, semicolon, tab or pipe)"
+        )
+    cut = [n if len(n) <= 40 else n[:40] + "…" for n in names[:limit]]
+    if quote:
+        cut = [repr(n) for n in cut]
+    return ", ".join(cut) + (" …" if len(names) > limit else "")
+
+
 def header_only_message(path, names: list[str]) -> str:
-    shown = ", ".join(names[:8]) + ("…" if len(names) > 8 else "")
     return (
-        f"{path} has a header row ({shown}) but no data rows; choose the file that holds the data"
+        f"{path} has a header row ({shown_names(names, 8, quote=False)}) but no data rows; "
+        "choose the "
+        "file that holds the data"
     )
 
 

@@ -32,6 +32,13 @@ from desktop_app.core.tabular.detect import (
     rows_not_lines,
     scaled_progress,
     scan,
+    shown_names,
+)
+from desktop_app.core.tabular.limits import (
+    MAX_CELL_CHARS,
+    cell_too_long,
+    check_sheet_row,
+    check_workbook_zip,
 )
 from desktop_app.core.tabular.preview import TablePreview, make_preview
 
@@ -56,6 +63,8 @@ class _Sheet:
             self.max_row = ws.max_row if ws.max_row and ws.max_row > 1 else None
         except Exception:  # noqa: BLE001 - a damaged dimension tag: count as we go
             self.max_row = None
+        if self.max_row:
+            check_sheet_row(path, self.name, self.max_row, 0)
         ws.reset_dimensions()  # trust the cells, not the declared size
         self._ws = ws
         self.width = 0
@@ -63,9 +72,15 @@ class _Sheet:
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """(row number, cells as text) for each row with a value, error values as ""."""
         for number, row in enumerate(self._ws.iter_rows(values_only=True), start=1):
+            check_sheet_row(self.path, self.name, number, len(row))
             if all(v in _ERRORS_AND_EMPTY for v in row):
                 continue
-            yield number, [_text(v) for v in row]
+            cells = [_text(v) for v in row]
+            longest = max(map(len, cells), default=0)
+            if longest > MAX_CELL_CHARS:
+                where = f"worksheet {self.name!r}, row {number}"
+                raise DataError(cell_too_long(self.path, where, longest))
+            yield number, cells
 
     def fit(self, rows: list[list[str]], lines: list[int]) -> None:
         """Give every row the table's width (set from the first rows: the last column
@@ -149,6 +164,7 @@ def _first_sheet(path: Path) -> Iterator[_Sheet]:
             f".xlsx: Odyssey cannot read it. Remove the password (Excel: File ▸ Info ▸ "
             f"Protect Workbook ▸ Encrypt with Password, clear it) or {_FIX}."
         )
+    check_workbook_zip(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
     except (
@@ -196,7 +212,7 @@ def _empty(path: Path, sheet: _Sheet) -> str:
 
 
 def _header_only(path: Path, sheet: _Sheet, names: list[str]) -> str:
-    shown = ", ".join(names[:8]) + ("…" if len(names) > 8 else "")
+    shown = shown_names(names, 8, quote=False)
     return (
         f"{path}: its first worksheet, {sheet.name!r}, has a header row ({shown}) but no "
         "data rows; Odyssey reads the first worksheet: put the data there"

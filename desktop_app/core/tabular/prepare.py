@@ -178,7 +178,13 @@ def _prepare(
             else:
                 blocks[i] = b[:, keep]
         y = y[~gaps]
-        raw.notes.append(f"dropped {n_gaps:,} rows with empty feature cells")
+        note = f"dropped {n_gaps:,} rows with empty feature cells"
+        if n_gaps > 0.1 * raw.n_rows:
+            note += (
+                f" ({n_gaps / raw.n_rows:.0%} of the rows); fill them instead (missing values: "
+                "median, mean or most frequent; command line: --missing median)"
+            )
+        raw.notes.append(note)
     del gaps, gap_parts
     n = len(y)
     check(n, task)
@@ -323,9 +329,12 @@ def _format_number(v) -> str:
 
 
 # ---------------------------------------------------------------------------- raw rows
-def encode_raw(prep: Preprocessing, rows) -> np.ndarray:
+def encode_raw(prep: Preprocessing, rows, bad: dict[int, str] | None = None) -> np.ndarray:
     """Raw table rows -> the model's inputs before standardisation (float32), encoded
-    exactly as at training (see the module docstring for what each column accepts)."""
+    exactly as at training (see the module docstring for what each column accepts).
+    bad: when given, a row with a value that cannot be encoded (not a number, an empty
+    cell training had no fill for) is recorded there (row index -> message) and
+    encoded as zeros instead of failing the whole call."""
     if prep.raw_columns is None:
         raise DataError(
             "this model was not trained on an imported table; it takes numeric rows of its "
@@ -393,8 +402,10 @@ def encode_raw(prep: Preprocessing, rows) -> np.ndarray:
             gaps = codes == -1
             if gaps.any():
                 if rc.fill is None:
-                    raise DataError(_gap_at_prediction(place(int(np.flatnonzero(gaps)[0])), rc))
-                codes[gaps] = rc.categories.index(str(rc.fill))
+                    _gaps_are_bad(gaps, rc, place, bad)
+                    codes[gaps] = -2  # all zeros; the row is reported
+                else:
+                    codes[gaps] = rc.categories.index(str(rc.fill))
             ok = codes >= 0  # -2: a category unseen in training encodes as all zeros
             out[np.flatnonzero(ok), j + codes[ok]] = 1.0
             j += len(rc.categories)
@@ -402,12 +413,15 @@ def encode_raw(prep: Preprocessing, rows) -> np.ndarray:
         if isinstance(rows, RawTable):
             col = np.asarray(vals, dtype=np.float32)
         else:
-            col = np.array([_raw_number(v, rc, place, i) for i, v in enumerate(vals)], np.float32)
+            col = np.array([_number_or_bad(v, rc, place, i, bad) for i, v in enumerate(vals)])
+            col = col.astype(np.float32)
         gaps = np.isnan(col)
         if gaps.any():
             if rc.fill is None:
-                raise DataError(_gap_at_prediction(place(int(np.flatnonzero(gaps)[0])), rc))
-            col = np.where(gaps, np.float32(rc.fill), col)
+                _gaps_are_bad(gaps, rc, place, bad)
+                col = np.where(gaps, np.float32(0), col)
+            else:
+                col = np.where(gaps, np.float32(rc.fill), col)
         out[:, j] = col
         j += 1
     return out
@@ -435,6 +449,23 @@ def _category_codes(rows, rc: RawColumn, vals) -> np.ndarray:
         s = str(v).strip()
         codes[i] = -1 if s in MISSING else index.get(s, -2)
     return codes
+
+
+def _gaps_are_bad(gaps: np.ndarray, rc: RawColumn, place, bad) -> None:
+    if bad is None:
+        raise DataError(_gap_at_prediction(place(int(np.flatnonzero(gaps)[0])), rc))
+    for i in np.flatnonzero(gaps).tolist():
+        bad.setdefault(i, _gap_at_prediction(place(i), rc))
+
+
+def _number_or_bad(v, rc: RawColumn, place, i: int, bad) -> float:
+    if bad is None:
+        return _raw_number(v, rc, place, i)
+    try:
+        return _raw_number(v, rc, place, i)
+    except DataError as exc:
+        bad.setdefault(i, str(exc))
+        return 0.0
 
 
 def _raw_number(v, rc: RawColumn, place, i: int) -> float:

@@ -19,6 +19,7 @@ from desktop_app.core.tabular.detect import (
     all_int,
     detect_kind,
     is_number,
+    shown_names,
     target_missing_message,
     task_for,
 )
@@ -40,6 +41,10 @@ class TablePreview:
     sheet: str = ""  # a workbook: the worksheet read (the first); delimiter and encoding ""
     sheets: list[str] = field(default_factory=list)  # a workbook: all its worksheets
     _values: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def values(self, name: str) -> list[str]:
+        """A column's cells in the rows kinds were detected on (strings)."""
+        return self._values[name]
 
     @property
     def column_names(self) -> list[str]:
@@ -128,7 +133,9 @@ def make_preview(path, names, rows, column_types, max_rows, **fields) -> TablePr
 
 
 def unknown_column(path, name: str, names: list[str], what: str) -> str:
-    shown = ", ".join(repr(n) for n in names[:20]) + (" …" if len(names) > 20 else "")
+    shown = shown_names(names)
+    if len(names) < 2:
+        return f"{path} has no {what} {name!r}; it has {shown}"
     close = difflib.get_close_matches(name, names, n=1) or [
         n for n in names if n.lower() == name.lower()
     ]

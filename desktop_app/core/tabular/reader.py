@@ -3,43 +3,39 @@ block by block, with progress and cancel."""
 
 from __future__ import annotations
 
-import csv
-import io
-import itertools
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from desktop_app.core.errors import DataError
 from desktop_app.core.prepared import Preprocessing
 from desktop_app.core.specs.table import TableSpec
-from desktop_app.core.tabular import columns, detect
 from desktop_app.core.tabular.columns import (
-    Columns,
     RawTable,
     check_ragged,
 )
+from desktop_app.core.tabular.csv_chunks import parse_lines, read_text_table
 from desktop_app.core.tabular.detect import (
+    ARROW_SUFFIXES,
     DELIMITER_NAMES,
     FEATURE_KINDS,
     MAX_CATEGORIES,
     SAMPLE_BYTES,
     WORKBOOK_SUFFIXES,
     Cancel,
-    Cancelled,
     ColumnInfo,
-    Dialect,
     Progress,
-    TableChangedError,
     check_file,
     check_not_binary,
     column_names,
-    decode_error_in_file,
     empty_file_message,
     header_only_message,
     open_binary,
-    scaled_progress,
     scan,
     sniff,
+)
+from desktop_app.core.tabular.limits import (
+    check_first_line,
+    check_rows,
 )
 from desktop_app.core.tabular.preview import TablePreview, make_preview, unknown_column
 
@@ -59,13 +55,19 @@ def preview_table(
         from desktop_app.core.tabular.excel import preview_workbook
 
         return preview_workbook(path, max_rows, header, column_types)
+    if path.suffix.lower() in ARROW_SUFFIXES:
+        from desktop_app.core.tabular.arrow_files import preview_arrow
+
+        return preview_arrow(path, max_rows, column_types)
     size = check_file(path)
     with open_binary(path) as f:
         sample = f.read(SAMPLE_BYTES)
     complete = len(sample) == size
     check_not_binary(path, sample)
+    check_first_line(path, sample, complete)
     dialect, lines = sniff(path, sample, complete, delimiter, encoding, header)
-    rows, row_lines = _parse_lines(path, lines, dialect.delimiter, 1)
+    rows, row_lines = parse_lines(path, lines, dialect.delimiter, 1)
+    check_rows(path, rows, row_lines)
     names, rows, row_lines = _take_header(path, rows, row_lines, dialect.header)
     check_ragged(path, rows, row_lines, len(names), dialect.delimiter)
     if complete:
@@ -192,10 +194,9 @@ def _read(
     progress: Progress,
     cancel: Cancel,
 ) -> RawTable:
-    """Hash the file (and judge its encoding on every byte), then parse it a block of
-    lines at a time: the first block with the csv module (kinds are detected on it),
-    the others with numpy's C parser when they hold no quotes. A workbook: see
-    core.tabular.excel."""
+    """Hash the file (and judge its encoding on every byte), detect kinds on its first
+    rows (the preview's), then read the used columns a chunk of rows at a time with
+    pandas' C parser. A workbook: see core.tabular.excel."""
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
         from desktop_app.core.tabular.excel import read_workbook
 
@@ -210,63 +211,53 @@ def _read(
             progress=progress,
             cancel=cancel,
         )
+    if path.suffix.lower() in ARROW_SUFFIXES:
+        from desktop_app.core.tabular.arrow_files import read_arrow
+
+        return read_arrow(
+            path,
+            choose=choose,
+            overrides=overrides,
+            target=target,
+            expect_hash=expect_hash,
+            accept_changed=accept_changed,
+            progress=progress,
+            cancel=cancel,
+        )
     size = check_file(path)
     with open_binary(path) as f:
         sample = f.read(SAMPLE_BYTES)
     check_not_binary(path, sample)
-    digest, found, note = scan(path, encoding is None, scaled_progress(progress, 0.0, 0.1), cancel)
-    if expect_hash and digest != expect_hash and not accept_changed:
-        raise TableChangedError(path, expect_hash, digest)
-    encoding = encoding or found
-    dialect, _ = sniff(path, sample, len(sample) == size, delimiter, encoding, header)
-    dialect = Dialect(dialect.delimiter, encoding, dialect.header, note)
-    report = scaled_progress(progress, 0.1, 1.0)
-    table = Columns(path, dialect, choose, overrides, target)
-    if note:
-        table.notes.append(f"{path.name}: {note}")
-    d = dialect.delimiter
-    with open_binary(path, buffering=0) as fio:
-        text = io.TextIOWrapper(io.BufferedReader(fio, 1 << 20), encoding=encoding)
-        line_no = 0
-        while True:
-            if cancel is not None and cancel():
-                raise Cancelled(path)
-            try:
-                # The first block (read as strings, to detect kinds) is kept small.
-                count = detect.DETECT_ROWS + 1 if table.names is None else columns.CHUNK_LINES
-                lines = list(itertools.islice(text, count))
-                if not lines:
-                    break
-                start = line_no + 1
-                quoted = '"' in "".join(lines)
-                fast = None
-                if table.names is None:
-                    rows, row_lines, consumed = _csv_rows(path, lines, text, d, start)
-                    chars = sum(map(len, lines[:consumed]))
-                    rows, row_lines = table.start(rows, row_lines, size * consumed / max(chars, 1))
-                    if not quoted:
-                        skip = row_lines[0] - start  # the header (and blank lines)
-                        fast = table.parse_fast(lines[skip:], start + skip)
-                else:
-                    fast = None if quoted else table.parse_fast(lines, start)
-                    if fast is None:
-                        rows, row_lines, consumed = _csv_rows(path, lines, text, d, start)
-                if fast is None:
-                    table.add_rows(rows, row_lines)
-                    line_no += consumed
-                else:
-                    table.add_arrays(*fast)
-                    line_no += len(lines)
-            except UnicodeDecodeError:
-                raise DataError(decode_error_in_file(path, encoding)) from None
-            except OSError as exc:
-                raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
-            if report is not None:
-                report(min(fio.tell() / size, 1.0))
+    report = _monotonic(progress)
+    table, digest = read_text_table(
+        path,
+        size,
+        sample,
+        delimiter=delimiter,
+        encoding=encoding,
+        header=header,
+        how=(choose, overrides, target),
+        expect_hash=expect_hash if not accept_changed else None,
+        report=report,
+        cancel=cancel,
+    )
     raw = table.finish(digest)
     if report is not None:
         report(1.0)
     return raw
+
+
+def _monotonic(report: Progress) -> Progress:
+    """Progress that never goes back (a careful second read starts over)."""
+    if report is None:
+        return None
+    last = [0.0]
+
+    def wrapped(f: float) -> None:
+        last[0] = max(last[0], f)
+        report(last[0])
+
+    return wrapped
 
 
 def _choose_columns(path: Path, spec: TableSpec, names, infos, delimiter: str) -> list[str]:
@@ -295,7 +286,7 @@ def _choose_columns(path: Path, spec: TableSpec, names, infos, delimiter: str) -
         return list(spec.features)
     feats = [n for n in names if n != spec.target and infos[n].kind in FEATURE_KINDS]
     if not feats:
-        others = [f"{n} ({infos[n].kind})" for n in names if n != spec.target]
+        others = [f"{n[:40]} ({infos[n].kind})" for n in names if n != spec.target][:20]
         raise DataError(
             f"{path} has no usable feature columns besides the target {spec.target!r}"
             + (f" (the others: {', '.join(others[:10])})" if others else "")
@@ -311,11 +302,6 @@ def _choose_columns(path: Path, spec: TableSpec, names, infos, delimiter: str) -
     return feats
 
 
-def _parse_lines(path, lines, d, start):
-    rows, row_lines, _ = _csv_rows(path, lines, iter(()), d, start)
-    return rows, row_lines
-
-
 def _take_header(path, rows, row_lines, header: bool):
     if not rows:
         raise DataError(empty_file_message(path))
@@ -327,31 +313,3 @@ def _take_header(path, rows, row_lines, header: bool):
     else:
         names = [f"column{j + 1}" for j in range(len(rows[0]))]
     return names, rows, row_lines
-
-
-def _csv_rows(path, lines, text, d, start):
-    """Rows of a block with the csv module; a quoted field may run on into the lines
-    after the block (they are pulled from `text`). Returns rows, their first lines and
-    how many lines were consumed."""
-    source = itertools.chain(lines, text)
-    reader = csv.reader(source, delimiter=d)
-    rows, row_lines = [], []
-    prev = 0
-    try:
-        while reader.line_num < len(lines):
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            first_line = start + prev
-            prev = reader.line_num
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue  # a blank line
-            rows.append(row)
-            row_lines.append(first_line)
-    except csv.Error as exc:
-        raise DataError(
-            f"{path}: line {start + reader.line_num - 1} cannot be read as "
-            f"{DELIMITER_NAMES.get(d, repr(d))}-separated values ({exc}); check its quotes"
-        ) from None
-    return rows, row_lines, reader.line_num

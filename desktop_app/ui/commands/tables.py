@@ -31,6 +31,28 @@ from desktop_app.ui.settings import AppSettings
 from desktop_app.ui.table_loader import LoadedTable, TableLoader
 
 
+def ask_read_outside(parent: QWidget, table: Path, folder: Path) -> bool:
+    """The question before reading a table outside the project's folder."""
+    box = QMessageBox(parent)
+    box.setObjectName("tableOutsideBox")
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Read a table outside the project's folder?")
+    box.setText(
+        f"This project reads its table from {table}, which is outside the project's "
+        f"folder ({folder})."
+    )
+    box.setInformativeText(
+        "Read it only if you expect this project to use that file. Cancel leaves the "
+        "project as it is; File ▸ Import table… chooses another table."
+    )
+    read = box.addButton("Read the table", QMessageBox.ButtonRole.AcceptRole)
+    read.setObjectName("readOutsideTableButton")
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is read
+
+
 def ask_use_new_content(parent: QWidget, message: str) -> bool:
     """The changed-file question. True: train on the file as it is now."""
     box = QMessageBox(parent)
@@ -66,6 +88,7 @@ class TableCommands:
         self.notifier, self.settings, self.dataset_dock = notifier, settings, dataset_dock
         self.import_dialog = None  # import_dialog.ImportTableDialog, once opened
         self.load_progress: JobProgress | None = None  # one dialog for every read
+        self.approved: set[Path] = set()  # tables the user chose or agreed to read
 
     # ------------------------------------------------------------------ import
     def import_table(self, path: str | Path | None = None):
@@ -107,6 +130,7 @@ class TableCommands:
 
     def apply_import(self, result: LoadedTable) -> None:
         """The imported table becomes the project's data (model and training choices stay)."""
+        self.approved.add(Path(result.project.data.table.path))
         self.session.update(result.project)
         t = result.project.data.table
         task = t.inferred_task or "?"
@@ -133,8 +157,27 @@ class TableCommands:
             return train(data)
         if self.loader.busy:
             return False
+        if not self._may_read(Path(project.data.table.path)):
+            self.notifier.status("The table was not read; nothing changed.", 10_000)
+            return False
         _TrainLoad(self, project, train).start()
         return True
+
+    def _may_read(self, table: Path) -> bool:
+        """A project opened from a file may name any file as its table: one outside the
+        project's folder is read only once the user agrees (once per file a session)."""
+        folder = self.session.path.parent if self.session.path is not None else None
+        if folder is None or table in self.approved:
+            return True
+        try:
+            table.resolve().relative_to(folder.resolve())
+            return True
+        except ValueError:
+            pass
+        if ask_read_outside(self.notifier.parent, table, folder):
+            self.approved.add(table)
+            return True
+        return False
 
 
 class _TrainLoad(QObject):
