@@ -295,7 +295,13 @@ def test_only_the_tab_on_screen_is_computed_during_a_run(qtbot, make_main_window
     from desktop_app.core.specs.project import Project
     from desktop_app.core.specs.train import TrainSpec
 
-    w = make_main_window(Project(train=TrainSpec(epochs=500, early_stopping=False)))
+    from desktop_app.core.specs.data import DataSpec
+
+    # Long enough to outlast both halves on a busy machine; the test stops it.
+    project = Project(
+        data=DataSpec(n_samples=20_000), train=TrainSpec(epochs=500, early_stopping=False)
+    )
+    w = make_main_window(project)
     tabs = find(w, QTabWidget, "centralTabs")
     seen = []
     w.controller.progress.connect(

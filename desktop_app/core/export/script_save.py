@@ -62,6 +62,15 @@ def test_metrics(model, x, y, prep):
         result["roc_auc"] = float(skm.roc_auc_score(y, full[:, 1]))
     elif len(np.unique(y)) == len(labels):
         result["roc_auc"] = float(skm.roc_auc_score(y, full, multi_class="ovr", labels=labels))
+    # Balanced accuracy: the mean recall over the classes in the test split. Average
+    # precision (the area under the precision-recall curve): of class 1 for two classes,
+    # else the mean over each class against the rest.
+    result["balanced_accuracy"] = float(skm.balanced_accuracy_score(y, pred))
+    areas = [float(skm.average_precision_score(y == c, full[:, c])) if 0 < (y == c).sum() < len(y)
+             else None for c in labels]
+    defined = [a for a in areas if a is not None]
+    result["average_precision"] = (areas[1] if len(labels) == 2
+                                   else float(np.mean(defined)) if defined else None)
     return result
 
 
