@@ -11,10 +11,11 @@ import sys
 from desktop_app.cli.commands import cmd_datasets, cmd_info, cmd_init, cmd_predict
 from desktop_app.cli.lr_find import cmd_lr_find
 from desktop_app.cli.parser import build_parser
+from desktop_app.cli.sweep import cmd_sweep
 from desktop_app.cli.train import cmd_train
 from desktop_app.core.errors import OdysseyError
 
-SUBCOMMANDS = ("train", "predict", "info", "init", "datasets", "lr-find")
+SUBCOMMANDS = ("train", "predict", "info", "init", "datasets", "lr-find", "sweep")
 
 
 def run_cli(argv: list[str]) -> int:
@@ -29,6 +30,7 @@ def run_cli(argv: list[str]) -> int:
             "init": cmd_init,
             "datasets": cmd_datasets,
             "lr-find": cmd_lr_find,
+            "sweep": cmd_sweep,
         }
         return commands[args.command](args)
     except OdysseyError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from desktop_app import __version__
+from desktop_app.cli.sweep import add_sweep_parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,4 +141,5 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="test even though the project's table changed since it was imported",
     )
+    add_sweep_parser(sub)
     return ap

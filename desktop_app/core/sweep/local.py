@@ -1,0 +1,193 @@
+"""The local backend: trials in worker processes on this machine.
+
+The main process asks Optuna for each trial's values and tells it the outcome; the
+workers (spawned, one torch thread each) train, report each epoch's value to the same
+study through its journal file, and stop a trial Optuna prunes. Stop() asks running
+trials to end at their next block of steps; a stopped trial is marked failed with
+``interrupted`` and queued again, so that a resumed sweep runs it first.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+
+from desktop_app.core.sweep.progress import (
+    INTERRUPTED_ATTR,
+    SweepListener,
+    SweepTally,
+    tally_from_study,
+)
+from desktop_app.core.sweep.spec import SweepSpec
+from desktop_app.core.sweep.study import make_pruner, quiet_optuna, storage_for, suggest
+from desktop_app.core.sweep.trial import (
+    COMPLETE,
+    FAILED,
+    INTERRUPTED,
+    PRUNED,
+    TrialOutcome,
+    run_trial,
+)
+
+Recorder = Callable[[SweepSpec, TrialOutcome], None]
+
+# ---------------------------------------------------------------- in the worker process
+_worker: dict = {}
+
+
+def init_worker(stop_event) -> None:
+    """Each worker: Ctrl+C is the main process's to handle (it stops the trials
+    cleanly); one torch thread; optuna quiet."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import torch
+
+    torch.set_num_threads(1)
+    quiet_optuna()
+    _worker.clear()
+    _worker.update(stop=stop_event, studies={}, data={})
+
+
+def worker_trial(folder: str, spec: SweepSpec, number: int, values: dict) -> TrialOutcome:
+    import optuna
+
+    key = (folder, spec.name)
+    if key not in _worker["studies"]:
+        storage = storage_for(folder)
+        study = optuna.load_study(study_name=spec.name, storage=storage, pruner=make_pruner(spec))
+        _worker["studies"][key] = (study, storage, storage.get_study_id_from_name(spec.name))
+    study, storage, study_id = _worker["studies"][key]
+    trial = optuna.trial.Trial(
+        study, storage.get_trial_id_from_study_id_trial_number(study_id, number)
+    )
+
+    def report(epoch: int, value: float) -> bool:
+        trial.report(value, epoch)
+        return spec.prune and trial.should_prune()
+
+    stop = _worker["stop"]
+    return run_trial(
+        spec.project,
+        number,
+        values,
+        spec.metric,
+        spec.direction,
+        report=report,
+        should_stop=stop.is_set,
+        data_cache=_worker["data"],
+    )
+
+
+# ---------------------------------------------------------------- in the main process
+def clean_up_stale(study) -> None:
+    """Trials left running by a process that died (killed, power cut): mark them failed
+    and interrupted, and queue their values again."""
+    from optuna.trial import TrialState
+
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
+        study.enqueue_trial(dict(t.params), user_attrs={"retry_of": t.number})
+
+
+class LocalSweep:
+    """Runs a sweep's remaining trials on `workers` processes; call run() from any
+    thread (it blocks until the sweep ends or is stopped) and stop() from another."""
+
+    def __init__(
+        self,
+        spec: SweepSpec,
+        study,
+        folder: str | Path,
+        workers: int = 2,
+        listener: SweepListener | None = None,
+        recorder: Recorder | None = None,
+    ):
+        self.spec = spec
+        self.study = study
+        self.folder = str(folder)
+        self.workers = workers
+        self.listener = listener or SweepListener()
+        self.recorder = recorder
+        self._stop = threading.Event()
+        self._ctx = multiprocessing.get_context("spawn")
+        self._worker_stop = self._ctx.Event()
+        self.tally = tally_from_study(study, spec)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def stop(self) -> None:
+        """End the sweep: no new trials; running ones stop at their next block of steps."""
+        self._stop.set()
+        self._worker_stop.set()
+
+    def run(self) -> SweepTally:
+        clean_up_stale(self.study)
+        tally = self.tally
+        self.listener.sweep_started(tally)
+        pending: dict[Future, object] = {}
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=self._ctx,
+            initializer=init_worker,
+            initargs=(self._worker_stop,),
+        )
+        try:
+            while True:
+                while (
+                    not self._stop.is_set()
+                    and len(pending) < self.workers
+                    and tally.done + len(pending) < tally.planned
+                ):
+                    trial = self.study.ask()
+                    values = suggest(trial, self.spec.params)
+                    future = pool.submit(worker_trial, self.folder, self.spec, trial.number, values)
+                    pending[future] = trial
+                    tally.running = len(pending)
+                    self.listener.trial_started(trial.number, values, tally)
+                if not pending:
+                    break
+                done, _ = wait(list(pending), timeout=0.25, return_when=FIRST_COMPLETED)
+                for future in done:
+                    trial = pending.pop(future)
+                    tally.running = len(pending)
+                    self._finish(trial, self._outcome(future, trial))
+        finally:
+            if pending:  # an error in this loop: the workers must not run on
+                self.stop()
+            pool.shutdown(wait=True, cancel_futures=True)
+        self.listener.sweep_finished(tally, self._stop.is_set())
+        return tally
+
+    def _outcome(self, future: Future, trial) -> TrialOutcome:
+        try:
+            return future.result()
+        except Exception as exc:  # noqa: BLE001 - a worker that died: the trial failed
+            return TrialOutcome(
+                trial.number, dict(trial.params), FAILED, error=f"the trial's process failed: {exc}"
+            )
+
+    def _finish(self, trial, outcome: TrialOutcome) -> None:
+        from optuna.trial import TrialState
+
+        if outcome.state == INTERRUPTED or (outcome.state == FAILED and self._stop.is_set()):
+            outcome.state = INTERRUPTED
+            trial.set_user_attr(INTERRUPTED_ATTR, True)
+            self.study.tell(trial, state=TrialState.FAIL)
+            self.study.enqueue_trial(outcome.values, user_attrs={"retry_of": trial.number})
+        elif outcome.state == COMPLETE:
+            self.study.tell(trial, outcome.value)
+        elif outcome.state == PRUNED:
+            self.study.tell(trial, state=TrialState.PRUNED)
+        else:
+            if outcome.error:
+                trial.set_user_attr("error", outcome.error[:500])
+            self.study.tell(trial, state=TrialState.FAIL)
+        self.tally.add(outcome)
+        if self.recorder is not None:
+            self.recorder(self.spec, outcome)
+        self.listener.trial_finished(outcome, self.tally)
