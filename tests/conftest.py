@@ -1,4 +1,5 @@
-"""Suite-wide options: `slow` tests (the packaged-bundle build) run only when asked for."""
+"""Suite-wide options: `slow` tests (the packaged-bundle build) run only when asked for;
+every test records runs into its own temporary data folder, never the user's."""
 
 from __future__ import annotations
 
@@ -34,3 +35,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path, monkeypatch):
+    """A fresh data folder (the run store, kept models) per test: ODYSSEY_DATA_DIR."""
+    folder = tmp_path / "odyssey-data"
+    monkeypatch.setenv("ODYSSEY_DATA_DIR", str(folder))
+    return folder

@@ -11,11 +11,12 @@ import sys
 from desktop_app.cli.commands import cmd_datasets, cmd_info, cmd_init, cmd_predict
 from desktop_app.cli.lr_find import cmd_lr_find
 from desktop_app.cli.parser import build_parser
+from desktop_app.cli.runs import cmd_runs
 from desktop_app.cli.sweep import cmd_sweep
 from desktop_app.cli.train import cmd_train
 from desktop_app.core.errors import OdysseyError
 
-SUBCOMMANDS = ("train", "predict", "info", "init", "datasets", "lr-find", "sweep")
+SUBCOMMANDS = ("train", "predict", "info", "init", "datasets", "lr-find", "runs", "sweep")
 
 
 def run_cli(argv: list[str]) -> int:
@@ -30,6 +31,7 @@ def run_cli(argv: list[str]) -> int:
             "init": cmd_init,
             "datasets": cmd_datasets,
             "lr-find": cmd_lr_find,
+            "runs": cmd_runs,
             "sweep": cmd_sweep,
         }
         return commands[args.command](args)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from desktop_app import __version__
+from desktop_app.cli.runs import add_record_options, add_runs_parser
 from desktop_app.cli.sweep import add_sweep_parser
 
 
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="train even though the project's table changed since it was imported",
     )
+    add_record_options(tr)
 
     pr = sub.add_parser("predict", help="predict the rows of a CSV file with a saved model")
     pr.add_argument("model", help="a model file (.safetensors) saved by Odyssey")
@@ -141,5 +143,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="test even though the project's table changed since it was imported",
     )
+    add_runs_parser(sub)
     add_sweep_parser(sub)
     return ap

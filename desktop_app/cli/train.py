@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from desktop_app.cli.progress import ConsoleProgress, print_metrics
+from desktop_app.cli.runs import cli_recorder
 from desktop_app.cli.table import load_table_data, table_project_from_args
 from desktop_app.core.errors import OdysseyError
 
@@ -91,22 +92,27 @@ def cmd_train(args) -> int:
             f"{project.train.optimizer} lr {project.train.lr:g}, loss {project.loss}, "
             f"batch {project.train.batch_size}, up to {plan} epochs"
         )
+    recorder = cli_recorder(args)
+    recording = [] if recorder is None else [recorder]
     if loaded is not None:
         done = loaded.resume.epoch if loaded.resume is not None else 0
         progress = [] if quiet else [ConsoleProgress(console, project, done + (epochs or 0), done)]
-        trainer = Trainer.from_checkpoint(loaded, project=project, data=data, callbacks=progress)
+        trainer = Trainer.from_checkpoint(
+            loaded, project=project, data=data, callbacks=[*progress, *recording]
+        )
         if not quiet:
             console.print(
                 f"resuming {args.resume} after epoch {trainer.epoch} (step "
                 f"{trainer.global_step}) for {epochs} more epochs"
             )
     else:
-        trainer = Trainer(
-            project, data=data, callbacks=[] if quiet else [ConsoleProgress(console, project)]
-        )
+        progress = [] if quiet else [ConsoleProgress(console, project)]
+        trainer = Trainer(project, data=data, callbacks=[*progress, *recording])
     result = trainer.fit(epochs)
     if not quiet:
         print_metrics(console, result, task)
+        if recorder is not None and recorder.run_id is not None:
+            console.print(f"recorded as run {recorder.run_id} (odyssey runs lists them)")
     if args.save:
         from desktop_app.core.persistence.model_file import save_model
 
@@ -116,6 +122,7 @@ def cmd_train(args) -> int:
     if args.json:
         summary = result.summary()
         summary["task"] = task
+        summary["run_id"] = recorder.run_id if recorder is not None else None
         print(json.dumps(summary))
     return 0
 

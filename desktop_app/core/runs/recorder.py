@@ -1,0 +1,81 @@
+"""RunRecorder: the engine callback that records a run in a RunStore as it trains.
+
+At train begin it writes the run's row (status running, this process's id), so that a
+crash mid-run leaves a row the next open marks interrupted; each epoch's record is
+queued to the store's writer thread (the loop never waits on the disk); at the end the
+history, metrics, status and, if wanted, a model file are written, and the recorder
+waits for that write so that whoever shows the run next (the runs panel) finds it.
+A failing store never fails the run: its errors are logged and the run goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from desktop_app.core.callbacks import Callback
+from desktop_app.core.run_types import TrainResult
+from desktop_app.core.runs.store import RunStore
+
+log = logging.getLogger(__name__)
+
+END_WAIT_SECONDS = 60.0
+
+
+class RunRecorder(Callback):
+    def __init__(
+        self,
+        store: RunStore,
+        *,
+        kind: str = "run",
+        source: str = "gui",
+        group: str | None = None,
+        name: str | None = None,
+        keep_model: bool = True,
+    ):
+        self.store = store
+        self.kind, self.source, self.group, self.name = kind, source, group, name
+        self.keep_model = keep_model
+        self.run_id: int | None = None
+
+    def on_train_begin(self, trainer) -> None:
+        try:
+            self.run_id = self.store.start_run(
+                trainer.project,
+                kind=self.kind,
+                source=self.source,
+                group=self.group,
+                name=self.name,
+            )
+        except Exception:  # noqa: BLE001 - recording must not stop training
+            log.exception("could not record the run in %s", self.store.path)
+            self.run_id = None
+
+    def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
+        if self.run_id is not None:
+            self.store.add_epoch(self.run_id, logs)
+
+    def on_train_end(self, trainer, result: TrainResult) -> None:
+        if self.run_id is None:
+            return
+        model = None
+        if self.keep_model:
+            try:
+                model = trainer.checkpoint()
+            except Exception:  # noqa: BLE001
+                log.exception("could not copy the run's model for the run store")
+        try:
+            self.store.finish_run(self.run_id, result, model=model).result(END_WAIT_SECONDS)
+        except Exception:  # noqa: BLE001
+            log.exception("could not record the end of run %s", self.run_id)
+
+    def on_exception(self, trainer, exc: BaseException) -> None:
+        if self.run_id is None:
+            return
+        if isinstance(exc, KeyboardInterrupt):
+            status, message = "interrupted", "interrupted (Ctrl+C)"
+        else:
+            status, message = "failed", str(exc) or type(exc).__name__
+        try:
+            self.store.fail_run(self.run_id, message, status).result(END_WAIT_SECONDS)
+        except Exception:  # noqa: BLE001
+            log.exception("could not record the failure of run %s", self.run_id)
