@@ -130,7 +130,7 @@ def cmd_sweep(args) -> int:
     console = Console(highlight=False, width=120)
     spec, study, folder = sweep_from_args(args, console)
     listener = ConsoleSweepProgress(console, spec, quiet=args.quiet)
-    recorder = TrialRecorder.default(source="cli")
+    recorder = TrialRecorder.default()
     if args.backend == "ray":
         from desktop_app.core.sweep.ray_backend import RaySweep
 

@@ -27,7 +27,7 @@ def trial_name(spec: SweepSpec, outcome: TrialOutcome) -> str:
 class TrialRecorder:
     """Records trials in a RunStore; pass it as a sweep's `recorder`."""
 
-    def __init__(self, store, source: str = "cli"):
+    def __init__(self, store, source: str = "sweep"):
         self.store = store
         self.source = source
         self.problem: str | None = None
@@ -35,7 +35,7 @@ class TrialRecorder:
         self.run_ids: dict[int, int] = {}  # trial number -> run id
 
     @classmethod
-    def default(cls, source: str = "cli", setting: str | Path | None = None) -> TrialRecorder:
+    def default(cls, source: str = "sweep", setting: str | Path | None = None) -> TrialRecorder:
         from desktop_app.core.runs.store import RunStore
 
         return cls(RunStore.default(setting), source)
