@@ -87,6 +87,7 @@ def enablement(run: RunState, busy_jobs: frozenset[str], session: SessionFacts) 
         "actionStepBatch": run is RunState.PAUSED or (settled and trainable),
         "actionStepEpoch": run is RunState.PAUSED or (settled and trainable),
         "actionFindLearningRate": settled and trainable,  # trains a copy; Use edits the project
+        "actionSweep": trainable,  # trains copies in other processes, from a snapshot
         "actionNew": settled,
         "actionOpen": settled,
         "menuOpenRecent": settled,

@@ -8,7 +8,7 @@ File menu: actionNew (Ctrl+N), actionOpen (Ctrl+O), menuOpenRecent (actionRecent
 actionClearRecent), actionSave (Ctrl+S), actionSaveAs (Ctrl+Shift+S), actionRename,
 actionImportTable (Ctrl+I), actionLoadModel, actionSaveModel, actionExportCsv,
 actionExportSteps, actionQuit (Ctrl+Q).
-Run menu also: actionFindLearningRate, actionContinueTraining, actionPredict,
+Run menu also: actionFindLearningRate, actionSweep, actionContinueTraining, actionPredict,
 actionStepThrough. View: the docks' toggles,
 actionResetLayout; Help: actionAbout. `WindowActions.actions` maps every action's
 objectName to the action; what is enabled when is action_state.py's.
@@ -30,6 +30,7 @@ from desktop_app.ui.commands.inspect import InspectCommands
 from desktop_app.ui.commands.lr_find import LrFindCommands
 from desktop_app.ui.commands.models import ModelCommands
 from desktop_app.ui.commands.run import RunCommands
+from desktop_app.ui.commands.sweep import SweepCommands
 from desktop_app.ui.commands.tables import TableCommands
 from desktop_app.ui.controller import TrainingController
 
@@ -81,6 +82,7 @@ class ActionTargets:
     reset_layout: Callable[[], None]
     about: Callable[[], None]
     inspect: InspectCommands
+    sweep: SweepCommands
 
 
 @dataclass
@@ -279,6 +281,11 @@ def build_actions(window: QMainWindow, t: ActionTargets) -> WindowActions:
         window, "Find &learning rate…", "actionFindLearningRate", tip, slot=_call(t.lr_find.find)
     )
     run_menu.addAction(actions["actionFindLearningRate"])
+    tip = "Search the settings: many trials of the project, weak ones pruned (Optuna, Ray)"
+    actions["actionSweep"] = make_action(
+        window, "S&weep…", "actionSweep", tip, slot=_call(t.sweep.open)
+    )
+    run_menu.addAction(actions["actionSweep"])
     run_menu.addSeparator()
     model_rows = (
         (

@@ -41,6 +41,7 @@ from desktop_app.ui.commands.models import ModelCommands
 from desktop_app.ui.commands.notifier import WindowNotifier
 from desktop_app.ui.commands.opening import FileOpener, dropped_paths
 from desktop_app.ui.commands.run import RunCommands
+from desktop_app.ui.commands.sweep import SweepCommands
 from desktop_app.ui.commands.tables import TableCommands
 from desktop_app.ui.controller import TrainingController
 from desktop_app.ui.gc_policy import collect_in_gui_thread, freeze_long_lived
@@ -154,6 +155,7 @@ class MainWindow(QMainWindow):
         )
         self.lr_find = LrFindCommands(self.session, allowed, self.jobs, self.tables, notifier, self)
         self.inspect = InspectCommands(self.session, allowed, notifier)
+        self.sweeps = SweepCommands(self.session, allowed, notifier, self)
         self.opener = FileOpener(self.files, self.models, self.tables, allowed, notifier)
         recent.open_path = self.opener.open
         self.closing = CloseGuard(self.session, self.controller, self.files, notifier)
@@ -173,6 +175,7 @@ class MainWindow(QMainWindow):
                 reset_layout=self.reset_layout,
                 about=self.about,
                 inspect=self.inspect,
+                sweep=self.sweeps,
             ),
         )
         self.actions = acts.actions
@@ -352,6 +355,7 @@ class MainWindow(QMainWindow):
         ok = self.jobs.shutdown() and ok
         ok = self.models.shutdown() and ok
         ok = self.inspect.shutdown() and ok
+        ok = self.sweeps.shutdown() and ok
         self.dataset_panel.shutdown()
         self.plots.stop_updates()
         self.inside.stop_updates()

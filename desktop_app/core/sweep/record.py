@@ -17,7 +17,11 @@ from desktop_app.core.sweep.trial import COMPLETE, INTERRUPTED, PRUNED, TrialOut
 
 def group_id(spec: SweepSpec) -> str:
     """The sweep's group in the run store; the same across a stop and resume."""
-    return f"sweep-{spec.name}"
+    return group_id_for(spec.name)
+
+
+def group_id_for(name: str) -> str:
+    return f"sweep-{name}"
 
 
 def trial_name(spec: SweepSpec, outcome: TrialOutcome) -> str:
