@@ -90,7 +90,8 @@ def print_sweep_end(
     if best is None:
         console.print("no trial completed, so there is no best one yet")
     else:
-        table = Table(title=f"Best trial: #{best.number}, {spec.metric} {best.value:.4f}")
+        console.print(f"[bold]best trial: #{best.number}[/bold], {spec.metric} {best.value:.4f}")
+        table = Table()
         table.add_column("setting")
         table.add_column("value", justify="right")
         for path, value in best.values.items():
