@@ -1,12 +1,13 @@
 """The window's central area: the training plots and the inside of the network, as two
-tabs (Alt+T, Alt+I). Only the tab on screen draws; the other keeps what it was fed."""
+tabs (Alt+T, Alt+I), and the recorded runs (Alt+U: Alt+R is the Run menu). Only the tab on screen draws; the
+others keep what they were fed."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QTabWidget, QWidget
 
 
-def central_tabs(plots: QWidget, inside: QWidget) -> QTabWidget:
+def central_tabs(plots: QWidget, inside: QWidget, runs: QWidget | None = None) -> QTabWidget:
     tabs = QTabWidget()
     tabs.setObjectName("centralTabs")
     tabs.setAccessibleName("Training plots or the inside of the network")
@@ -15,4 +16,6 @@ def central_tabs(plots: QWidget, inside: QWidget) -> QTabWidget:
     tabs.addTab(inside, "&Inside the network")
     tabs.setTabToolTip(0, "Loss, metric and learning rate as the run goes")
     tabs.setTabToolTip(1, "Weights, activations and gradient health of the network, live")
+    if runs is not None:  # the recorded runs (ui/panels/runs.py), Alt+U
+        tabs.setTabToolTip(tabs.addTab(runs, "R&uns"), "Every run recorded: compare, reopen")
     return tabs

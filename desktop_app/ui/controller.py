@@ -15,6 +15,7 @@ the thread, so no QThread is ever destroyed while running.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -54,6 +55,8 @@ class TrainingController(QObject):
         self.plane = PlaneChoice()  # the plane the boundary is drawn on, for every run
         self.activation_layer = 0  # the hidden layer the activation space shows
         self.last_outcome: RunOutcome | None = None
+        # (project, resumed) -> engine callbacks for the next run (the run recorder)
+        self.run_callbacks: Callable[[Project, bool], list] | None = None
 
     # ------------------------------------------------------------------ state
     @property
@@ -104,6 +107,8 @@ class TrainingController(QObject):
         elif step == "epoch":
             self._timed.pause_at_epoch_end = True
         self._worker = self._worker_factory(self.project, self._timed, resume_from, epochs, data)
+        if self.run_callbacks is not None:
+            self._worker.extra_callbacks = self.run_callbacks(project, resume_from is not None)
         thread = track_thread(QThread(), stop=self._timed.stop)
         thread.setObjectName(f"odyssey-training-{self._run_id}")
         self._worker.moveToThread(thread)

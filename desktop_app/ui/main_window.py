@@ -40,6 +40,7 @@ from desktop_app.ui.commands.lr_find import LrFindCommands
 from desktop_app.ui.commands.models import ModelCommands
 from desktop_app.ui.commands.notifier import WindowNotifier
 from desktop_app.ui.commands.opening import FileOpener, dropped_paths
+from desktop_app.ui.commands.recorded_runs import RecordedRuns
 from desktop_app.ui.commands.run import RunCommands
 from desktop_app.ui.commands.sweep import SweepCommands
 from desktop_app.ui.commands.tables import TableCommands
@@ -50,6 +51,7 @@ from desktop_app.ui.live_history import LiveHistory
 from desktop_app.ui.panels.architecture import ArchitecturePanel
 from desktop_app.ui.panels.dataset import DatasetPanel
 from desktop_app.ui.panels.optimizer import OptimizerPanel
+from desktop_app.ui.panels.runs import RunsPanel
 from desktop_app.ui.plots.area import PlotsArea
 from desktop_app.ui.project_form import ProjectForm
 from desktop_app.ui.results import ResultsPanel
@@ -94,7 +96,8 @@ class MainWindow(QMainWindow):
         self.plots = PlotsArea(self.history, self.settings)
         self.banner = self.plots.banner
         self.inside = InsideView()
-        self.tabs = central_tabs(self.plots, self.inside)
+        self.runs_panel = RunsPanel()
+        self.tabs = central_tabs(self.plots, self.inside, self.runs_panel)
         self.setCentralWidget(self.tabs)
         self.status = RunStatusBar(self)
         self.setStatusBar(self.status)
@@ -158,6 +161,9 @@ class MainWindow(QMainWindow):
         self.sweeps = SweepCommands(self.session, allowed, notifier, self)
         self.opener = FileOpener(self.files, self.models, self.tables, allowed, notifier)
         recent.open_path = self.opener.open
+        self.recorded_runs = RecordedRuns(
+            self.runs_panel, self.controller, self.files, self.models, self.jobs, notifier, self
+        )
         self.closing = CloseGuard(self.session, self.controller, self.files, notifier)
 
         acts = build_actions(
@@ -353,6 +359,7 @@ class MainWindow(QMainWindow):
         ok = self.controller.shutdown()
         self.tables.shutdown()
         ok = self.jobs.shutdown() and ok
+        self.recorded_runs.shutdown()
         ok = self.models.shutdown() and ok
         ok = self.inspect.shutdown() and ok
         ok = self.sweeps.shutdown() and ok

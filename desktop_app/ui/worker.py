@@ -78,6 +78,7 @@ class TrainingWorker(QObject):
         self.resume_from = resume_from
         self.epochs = epochs
         self.data = data
+        self.extra_callbacks: list = []  # more engine callbacks (the run store's recorder)
 
     @Slot()
     def run(self) -> None:
@@ -116,7 +117,7 @@ class TrainingWorker(QObject):
                 self.resume_from,
                 project=self.project,
                 data=data,
-                callbacks=[relay],
+                callbacks=[relay, *self.extra_callbacks],
                 control=self.timed,
                 leave_core_free=True,
             )
@@ -124,7 +125,7 @@ class TrainingWorker(QObject):
             trainer = Trainer(
                 self.project,
                 data=data,
-                callbacks=[relay],
+                callbacks=[relay, *self.extra_callbacks],
                 control=self.timed,
                 leave_core_free=True,
             )

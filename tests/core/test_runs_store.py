@@ -254,3 +254,28 @@ def test_a_run_still_training_in_a_live_process_is_left_running(store):
     again = RunStore(store.folder)  # this process is alive: its run is not interrupted
     assert again.get_run(run_id).status == "running"
     again.close()
+
+
+def test_a_run_the_user_stopped_is_recorded_as_stopped(store):
+    from desktop_app.core.callbacks import Callback
+
+    class StopAfterFirstEpoch(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            trainer.control.stop()
+
+    recorder = RunRecorder(store)
+    project = tiny(**{"train.epochs": 10})
+    Trainer(project, callbacks=[StopAfterFirstEpoch(), recorder]).fit()
+    rec = store.get_run(recorder.run_id)
+    assert (rec.status, rec.stop_reason) == ("stopped", "user")
+    assert rec.epochs_run < 10 and rec.model_path
+
+
+def test_runs_from_two_stores_on_one_folder_both_land(tmp_path):
+    """Sweep trials in worker processes each open their own store on the folder."""
+    a, b = RunStore(tmp_path / "shared"), RunStore(tmp_path / "shared")
+    result = Trainer(tiny()).fit()
+    ids = {a.record_result(result, source="sweep"), b.record_result(result, source="sweep")}
+    assert {r.id for r in a.list_runs()} == ids == {r.id for r in b.list_runs()}
+    a.close()
+    b.close()

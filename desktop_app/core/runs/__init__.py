@@ -31,7 +31,8 @@ API (import each name from the module that defines it)::
     store.flush(); store.close()
 
 Lower level, for your own recording loop: ``start_run(project, kind=, source=, group=,
-name=) -> id`` (waits), ``add_epoch(id, logs)`` (queued), ``finish_run(id, result,
+name=) -> id`` (waits; ``wait=False`` returns a Future of the id, which the calls below
+take in place of the id), ``add_epoch(id, logs)`` (queued), ``finish_run(id, result,
 model=|model_path=)`` and ``fail_run(id, message, status)`` (queued; each returns a
 Future).
 

@@ -1,9 +1,15 @@
-"""Is a process still alive? (To tell a crashed run from one still training elsewhere.)"""
+"""Telling a crashed run from one still training: is its process alive, and marking
+the runs of processes that are gone as interrupted."""
 
 from __future__ import annotations
 
 import os
+import socket
+import sqlite3
 import sys
+import time
+
+STALE_SECONDS = 6 * 3600  # a 'running' row with no sign of life this long is interrupted
 
 
 def process_alive(pid: int) -> bool:
@@ -32,3 +38,29 @@ def process_alive(pid: int) -> bool:
     except OSError:
         return False
     return True
+
+
+def mark_interrupted(conn: sqlite3.Connection) -> None:
+    """Runs left 'running' by a process that is gone (or silent for hours) were
+    interrupted: say so, keeping what they recorded."""
+    host, now = socket.gethostname(), time.time()
+    rows = conn.execute(
+        "SELECT id, pid, host, heartbeat FROM runs WHERE status = 'running'"
+    ).fetchall()
+    gone = []
+    for run_id, pid, row_host, beat in rows:
+        stale = beat is None or now - beat > STALE_SECONDS
+        dead = row_host == host and pid is not None and not process_alive(int(pid))
+        if stale or dead:
+            gone.append(run_id)
+    if gone:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(
+            "UPDATE runs SET status = 'interrupted', message = COALESCE(message, ?) "
+            "WHERE id = ? AND status = 'running'",
+            [
+                ("the run ended before it finished (the program was closed or crashed)", i)
+                for i in gone
+            ],
+        )
+        conn.execute("COMMIT")

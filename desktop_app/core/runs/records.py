@@ -135,14 +135,16 @@ def downsample(
     return s, mean_loss, lrs[edges[1:] - 1]
 
 
-def floats_json(a: np.ndarray) -> str:
-    """A float array as JSON (NaN and infinities as null)."""
-    return json.dumps([v if math.isfinite(v) else None for v in np.asarray(a, float).tolist()])
+def floats_blob(a: np.ndarray) -> bytes:
+    """A float array as the store keeps it: little-endian float64 bytes (NaN stays NaN)."""
+    return np.ascontiguousarray(a, dtype="<f8").tobytes()
 
 
-def floats_from_json(text: str | None) -> np.ndarray:
-    values = json.loads(text) if text else []
-    return np.asarray([np.nan if v is None else v for v in values], np.float64)
+def floats_from_blob(blob: bytes | None, limit: int = 4 * MAX_STEP_POINTS) -> np.ndarray:
+    """The array back; a blob of the wrong size or type (a damaged row) reads as empty."""
+    if not isinstance(blob, bytes) or len(blob) % 8 or len(blob) > 8 * limit:
+        return np.zeros(0, np.float64)
+    return np.frombuffer(blob, dtype="<f8").astype(np.float64)
 
 
 def plain(obj: Any) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from desktop_app.core.runs.records import (
     best_of,
     data_hash,
     downsample,
-    floats_json,
+    floats_blob,
     plain,
 )
 from desktop_app.core.specs.project import Project
@@ -99,9 +100,9 @@ def write_history(c: sqlite3.Connection, run_id: int, epochs: list[dict], steps)
     if steps is not None:
         total, s, loss, lr = steps
         c.execute(
-            "INSERT OR REPLACE INTO run_steps (run_id, total, steps_json, losses_json, lrs_json) "
+            "INSERT OR REPLACE INTO run_steps (run_id, total, steps, losses, lrs) "
             "VALUES (?, ?, ?, ?, ?)",
-            (run_id, int(total), floats_json(s), floats_json(loss), floats_json(lr)),
+            (run_id, int(total), floats_blob(s), floats_blob(loss), floats_blob(lr)),
         )
 
 
@@ -141,3 +142,38 @@ def summary_from_row(r: tuple) -> RunSummary:
         created=r[24] or 0.0,
         model_path=r[25],
     )
+
+
+def runs_query(
+    kind: str | Iterable[str] | None,
+    group: str | None,
+    status: str | None,
+    starred: bool | None,
+    text: str | None,
+    limit: int | None,
+) -> tuple[str, list]:
+    """The SELECT of RunStore.list_runs: runs matching every filter given, newest first."""
+    where, args = [], []
+    if kind is not None:
+        kinds = [kind] if isinstance(kind, str) else list(kind)
+        where.append(f"kind IN ({', '.join('?' * len(kinds))})")
+        args += kinds
+    if group is not None:
+        where.append("group_id = ?")
+        args.append(group)
+    if status is not None:
+        where.append("status = ?")
+        args.append(status)
+    if starred is not None:
+        where.append("starred = ?")
+        args.append(int(starred))
+    if text:
+        where.append("(name LIKE ? OR note LIKE ? OR CAST(id AS TEXT) = ?)")
+        args += [f"%{text}%", f"%{text}%", text.strip()]
+    sql = f"SELECT {SUMMARY_COLUMNS} FROM runs"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY id DESC"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return sql, args

@@ -14,7 +14,8 @@ import sqlite3
 
 from desktop_app.core.errors import OdysseyError
 
-# Version 1: runs, their epochs and step losses, and groups (sweeps, repeats, races).
+# Version 1: runs, their epochs and step losses (float64 little-endian blobs, at most
+# records.MAX_STEP_POINTS each), and groups (sweeps, repeats, races).
 _V1 = (
     """
     CREATE TABLE runs (
@@ -61,9 +62,9 @@ _V1 = (
     CREATE TABLE run_steps (
         run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
         total INTEGER NOT NULL,
-        steps_json TEXT NOT NULL,
-        losses_json TEXT NOT NULL,
-        lrs_json TEXT NOT NULL
+        steps BLOB NOT NULL,
+        losses BLOB NOT NULL,
+        lrs BLOB NOT NULL
     )
     """,
     """

@@ -24,14 +24,15 @@ from typing import Any
 from desktop_app.core.errors import OdysseyError
 from desktop_app.core.run_types import TrainResult
 from desktop_app.core.runs import location
-from desktop_app.core.runs.liveness import process_alive
-from desktop_app.core.runs.records import RunRecord, RunSummary, floats_from_json, plain
+from desktop_app.core.runs.liveness import mark_interrupted
+from desktop_app.core.runs.records import RunRecord, RunSummary, floats_from_blob, plain
 from desktop_app.core.runs.rows import (
     SUMMARY_COLUMNS,
     check_kind,
     insert_run,
     project_fields,
     result_fields,
+    runs_query,
     save_model_file,
     summary_from_row,
     update_run,
@@ -42,7 +43,11 @@ from desktop_app.core.runs.writer import Writer, connect
 from desktop_app.core.specs.project import Project
 
 KEEP_MODELS = 20  # model files kept for the newest runs (starred ones are always kept)
-STALE_SECONDS = 6 * 3600  # a 'running' row with no sign of life this long is interrupted
+
+
+def resolved(run_id: int | Future) -> int:
+    """A run id, or the Future of one queued before (resolved: the queue is in order)."""
+    return int(run_id.result(60) if isinstance(run_id, Future) else run_id)
 
 
 class RunNotFound(OdysseyError, KeyError):
@@ -83,7 +88,7 @@ class RunStore:
         try:
             conn = self._conn()
             migrate(conn, where=str(self.path))
-            self._mark_interrupted(conn)
+            mark_interrupted(conn)
         except sqlite3.DatabaseError as exc:
             raise OdysseyError(
                 f"the run database {self.path} cannot be read ({exc}); move it aside to "
@@ -126,9 +131,12 @@ class RunStore:
         source: str = "gui",
         group: str | None = None,
         name: str | None = None,
-    ) -> int:
+        wait: bool = True,
+    ) -> int | Future:
         """Write a run's row with status running (and this process's id) and return its
-        id. Waits for the insert: call it before the loop, not inside it."""
+        id; wait=False: queue it and return a Future of the id, which add_epoch,
+        finish_run and fail_run take as they take an id (the recorder does this, so the
+        run never waits on the disk)."""
         check_kind(kind, source)
         row = {
             **project_fields(project),
@@ -142,28 +150,30 @@ class RunStore:
             "pid": os.getpid(),
             "host": socket.gethostname(),
         }
-        return self.writer.call(lambda c: insert_run(c, row))
+        future = self.writer.submit(lambda c: insert_run(c, row))
+        return future.result(60) if wait else future
 
-    def add_epoch(self, run_id: int, logs: dict) -> Future:
+    def add_epoch(self, run_id: int | Future, logs: dict) -> Future:
         """Queue one epoch's record of a running run (also its sign of life)."""
         epoch = int(logs.get("epoch") or 0)
         text = json.dumps(plain(dict(logs)))
         now = time.time()
 
         def write(c: sqlite3.Connection) -> None:
+            rid = resolved(run_id)
             c.execute(
                 "INSERT OR REPLACE INTO run_epochs (run_id, epoch, logs_json) VALUES (?, ?, ?)",
-                (run_id, epoch, text),
+                (rid, epoch, text),
             )
             c.execute(
-                "UPDATE runs SET heartbeat = ?, epochs_run = ? WHERE id = ?", (now, epoch, run_id)
+                "UPDATE runs SET heartbeat = ?, epochs_run = ? WHERE id = ?", (now, epoch, rid)
             )
 
         return self.writer.submit(write)
 
     def finish_run(
         self,
-        run_id: int,
+        run_id: int | Future,
         result: TrainResult,
         *,
         model: Any | None = None,
@@ -173,24 +183,24 @@ class RunStore:
         is saved to the data folder's models/ by the writer thread; `model_path` records
         a file kept elsewhere instead."""
         fields, epochs, steps = result_fields(result)
-        target = self.model_file(run_id) if model is not None else None
-        path = str(target) if target is not None else (str(model_path) if model_path else None)
 
         def write(c: sqlite3.Connection) -> None:
+            rid = resolved(run_id)
+            target = self.model_file(rid) if model is not None else None
+            path = str(target) if target is not None else (str(model_path) if model_path else None)
             if target is not None:
                 save_model_file(target, model)
-            write_history(c, run_id, epochs, steps)
-            update_run(c, run_id, {**fields, "model_path": path, "heartbeat": time.time()})
+            write_history(c, rid, epochs, steps)
+            update_run(c, rid, {**fields, "model_path": path, "heartbeat": time.time()})
             if target is not None:
                 self._prune_models(c)
 
         return self.writer.submit(write)
 
-    def fail_run(self, run_id: int, message: str, status: str = "failed") -> Future:
+    def fail_run(self, run_id: int | Future, message: str, status: str = "failed") -> Future:
         """Queue a run's end without a result (an error, an interrupt)."""
-        return self.writer.submit(
-            lambda c: update_run(c, run_id, {"status": status, "message": str(message)[:2000]})
-        )
+        values = {"status": status, "message": str(message)[:2000]}
+        return self.writer.submit(lambda c: update_run(c, resolved(run_id), values))
 
     def record_result(
         self,
@@ -270,29 +280,7 @@ class RunStore:
         limit: int | None = None,
     ) -> list[RunSummary]:
         """Runs, newest first, without their curves."""
-        where, args = [], []
-        if kind is not None:
-            kinds = [kind] if isinstance(kind, str) else list(kind)
-            where.append(f"kind IN ({', '.join('?' * len(kinds))})")
-            args += kinds
-        if group is not None:
-            where.append("group_id = ?")
-            args.append(group)
-        if status is not None:
-            where.append("status = ?")
-            args.append(status)
-        if starred is not None:
-            where.append("starred = ?")
-            args.append(int(starred))
-        if text:
-            where.append("(name LIKE ? OR note LIKE ? OR CAST(id AS TEXT) = ?)")
-            args += [f"%{text}%", f"%{text}%", text.strip()]
-        sql = f"SELECT {SUMMARY_COLUMNS} FROM runs"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY id DESC"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+        sql, args = runs_query(kind, group, status, starred, text, limit)
         return [summary_from_row(r) for r in self._conn().execute(sql, args)]
 
     def get_run(self, run_id: int) -> RunRecord:
@@ -310,14 +298,14 @@ class RunStore:
             )
         ]
         steps = c.execute(
-            "SELECT total, steps_json, losses_json, lrs_json FROM run_steps WHERE run_id = ?",
+            "SELECT total, steps, losses, lrs FROM run_steps WHERE run_id = ?",
             (run_id,),
         ).fetchone()
         if steps is not None:
             rec.step_total = int(steps[0])
-            rec.step_numbers = floats_from_json(steps[1])
-            rec.step_losses = floats_from_json(steps[2])
-            rec.step_lrs = floats_from_json(steps[3])
+            rec.step_numbers = floats_from_blob(steps[1])
+            rec.step_losses = floats_from_blob(steps[2])
+            rec.step_lrs = floats_from_blob(steps[3])
         return rec
 
     def count(self) -> int:
@@ -431,29 +419,3 @@ class RunStore:
         except OSError:
             return False
         return True
-
-    # ------------------------------------------------------------------ crash recovery
-    def _mark_interrupted(self, conn: sqlite3.Connection) -> None:
-        """Runs left 'running' by a process that is gone (or silent for hours) were
-        interrupted: say so, keeping what they recorded."""
-        host, now = socket.gethostname(), time.time()
-        rows = conn.execute(
-            "SELECT id, pid, host, heartbeat FROM runs WHERE status = 'running'"
-        ).fetchall()
-        gone = []
-        for run_id, pid, row_host, beat in rows:
-            stale = beat is None or now - beat > STALE_SECONDS
-            dead = row_host == host and pid is not None and not process_alive(int(pid))
-            if stale or dead:
-                gone.append(run_id)
-        if gone:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(
-                "UPDATE runs SET status = 'interrupted', message = COALESCE(message, ?) "
-                "WHERE id = ? AND status = 'running'",
-                [
-                    ("the run ended before it finished (the program was closed or crashed)", i)
-                    for i in gone
-                ],
-            )
-            conn.execute("COMMIT")

@@ -1,0 +1,137 @@
+"""Overlaid curves of recorded runs: loss and metric per epoch, one colour per run.
+
+Validation curves are solid and named in the legend by the run's name and what
+differs ("run 12 · lr=0.01"); training curves are dashed in the same colour. A run's
+curves are made once when it is ticked and removed when it is unticked; nothing is
+redrawn on a timer (these runs are finished).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from desktop_app.core.runs.records import RunRecord
+
+# Ten distinct colours (Tableau's), readable on the plots' dark and light backgrounds.
+PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+
+
+def colour_for(slot: int) -> str:
+    return PALETTE[slot % len(PALETTE)]
+
+
+class RunCurves(QWidget):
+    """Two plots side by side: loss, and the headline metric, against the epoch."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("runCurves")
+        self.setAccessibleName("Curves of the ticked runs")
+        self.loss = self._plot("runCurvesLoss", "Loss", "loss")
+        self.metric = self._plot("runCurvesMetric", "Validation metric", "metric")
+        self.hint = QLabel("Tick runs in the table to overlay their curves here.")
+        self.hint.setObjectName("runCurvesHint")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.loss)
+        row.addWidget(self.metric)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.hint)
+        box.addLayout(row, 1)
+        self._items: dict[int, list] = {}  # run id -> its curve items
+        self._slots: dict[int, int] = {}  # run id -> its colour slot
+        self.labels: dict[int, str] = {}
+
+    def _plot(self, name: str, title: str, y: str) -> pg.PlotWidget:
+        w = pg.PlotWidget()
+        w.setObjectName(name)
+        w.setAccessibleName(title)
+        w.setMinimumHeight(120)
+        item = w.getPlotItem()
+        item.setTitle(title)
+        item.setLabel("bottom", "epoch")
+        item.setLabel("left", y)
+        item.showGrid(x=True, y=True, alpha=0.2)
+        backdrop = pg.mkColor(pg.getConfigOption("background"))
+        backdrop.setAlpha(210)  # legible over the curves it covers
+        item.addLegend(offset=(-5, 5), labelTextSize="8pt", brush=pg.mkBrush(backdrop))
+        return w
+
+    @property
+    def shown(self) -> list[int]:
+        return list(self._items)
+
+    def colour_of(self, run_id: int) -> str | None:
+        slot = self._slots.get(run_id)
+        return None if slot is None else colour_for(slot)
+
+    def set_runs(self, records: list[RunRecord], labels: dict[int, str]) -> None:
+        """Show exactly these runs; those already shown keep their curves and colours
+        (their legend names follow `labels`)."""
+        wanted = {r.id for r in records}
+        for run_id in [i for i in self._items if i not in wanted]:
+            self._remove(run_id)
+        for rec in records:
+            label = labels.get(rec.id, rec.label)
+            if rec.id in self._items and self.labels.get(rec.id) == label:
+                continue
+            if rec.id in self._items:
+                self._remove(rec.id, keep_slot=True)
+            self._add(rec, label)
+        self.hint.setVisible(not self._items)
+
+    def _free_slot(self) -> int:
+        used = set(self._slots.values())
+        return next(i for i in range(len(used) + 1) if i not in used)
+
+    def _add(self, rec: RunRecord, label: str) -> None:
+        slot = self._slots.setdefault(rec.id, self._free_slot())
+        colour = colour_for(slot)
+        solid = pg.mkPen(colour, width=2)
+        dashed = pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine)
+        epochs = np.array([e.get("epoch") or i + 1 for i, e in enumerate(rec.epochs)], float)
+
+        def column(key: str) -> np.ndarray:
+            return np.array([np.nan if e.get(key) is None else e[key] for e in rec.epochs], float)
+
+        items: list[tuple[pg.PlotWidget, pg.PlotDataItem]] = []
+        for plot, val_key, train_key in (
+            (self.loss, "val_loss", "train_loss"),
+            (self.metric, "val_metric", "train_metric"),
+        ):
+            val, train = column(val_key), column(train_key)
+            if np.isfinite(val).any():
+                items.append((plot, plot.plot(epochs, val, pen=solid, name=label)))
+                items.append((plot, plot.plot(epochs, train, pen=dashed)))
+            else:  # no validation split: the training curve is all there is
+                items.append((plot, plot.plot(epochs, train, pen=solid, name=label)))
+        self._items[rec.id] = items
+        self.labels[rec.id] = label
+
+    def _remove(self, run_id: int, keep_slot: bool = False) -> None:
+        for plot, item in self._items.pop(run_id, []):
+            plot.getPlotItem().removeItem(item)
+        self.labels.pop(run_id, None)
+        if not keep_slot:
+            self._slots.pop(run_id, None)
+
+    def legend_names(self, which: str = "loss") -> list[str]:
+        plot = self.loss if which == "loss" else self.metric
+        legend = plot.getPlotItem().legend
+        return [label.text for _sample, label in legend.items]

@@ -1,0 +1,185 @@
+"""The Runs tab: every Train run is recorded and listed; compare, tick, rename, star,
+delete, and reopen a run's project or model, as a user does it."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QLineEdit,
+    QMessageBox,
+    QTableView,
+    QToolButton,
+    QWidget,
+)
+
+from desktop_app.core.runs.store import RunStore
+from desktop_app.core.specs.data import DataSpec
+from desktop_app.core.specs.model import LayerSpec, ModelSpec
+from desktop_app.core.specs.project import Project
+from desktop_app.core.specs.train import TrainSpec
+from desktop_app.ui.runs_table import NAME, SHOW, STAR
+
+TINY = Project(
+    name="Tiny",
+    data=DataSpec(dataset="moons", n_samples=120),
+    model=ModelSpec(hidden=[LayerSpec(units=4)]),
+    train=TrainSpec(batch_size=16, epochs=2, early_stopping=False, lr=0.01),
+)
+
+
+def find(parent: QWidget, cls, name: str):
+    widget = parent.findChild(cls, name)
+    assert widget is not None, f"no {cls.__name__} named {name!r}"
+    return widget
+
+
+def click(qtbot, widget: QWidget) -> None:
+    assert widget.isEnabled(), f"{widget.objectName()} is disabled"
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def train(qtbot, w) -> None:
+    with qtbot.waitSignal(w.controller.finished, timeout=60_000):
+        click(qtbot, find(w, QToolButton, "trainButton"))
+
+
+def set_lr(qtbot, w, text: str) -> None:
+    spin = find(w, QAbstractSpinBox, "lrSpin")
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, text)
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+
+
+def open_runs_tab(qtbot, w, rows: int) -> QTableView:
+    tabs = w.tabs
+    index = next(i for i in range(tabs.count()) if tabs.tabText(i).replace("&", "") == "Runs")
+    bar = tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+    table = find(w, QTableView, "runsTable")
+    qtbot.waitUntil(lambda: table.model().rowCount() == rows, timeout=10_000)
+    return table
+
+
+def headers(table: QTableView) -> list[str]:
+    m = table.model()
+    return [m.headerData(i, Qt.Orientation.Horizontal) for i in range(m.columnCount())]
+
+
+def cell(table: QTableView, row: int, column: int):
+    return table.model().index(row, column)
+
+
+def select_row(qtbot, table: QTableView, row: int) -> None:
+    rect = table.visualRect(cell(table, row, NAME))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_train_runs_are_recorded_compared_and_overlaid(qtbot, make_main_window, monkeypatch):
+    w = make_main_window(TINY)
+    train(qtbot, w)
+    set_lr(qtbot, w, "0.1")
+    assert w.session.project.train.lr == 0.1
+    train(qtbot, w)
+    table = open_runs_tab(qtbot, w, rows=2)
+    cols = headers(table)
+    assert "lr" in cols and "optimizer" not in cols  # differences only: lr alone differs
+    assert {"Best val (epoch)", "Test", "Time"} <= set(cols)
+    lr = cols.index("lr")
+    assert [table.model().data(cell(table, r, lr)) for r in (0, 1)] == ["0.1", "0.01"]
+    best = table.model().data(cell(table, 0, cols.index("Best val (epoch)")))
+    assert best.endswith(")") and "(" in best  # value (epoch)
+
+    find(w, QCheckBox, "runsDifferencesOnly").click()
+    assert "optimizer" in headers(table) and "lr" in headers(table)
+    find(w, QCheckBox, "runsDifferencesOnly").click()
+
+    # Tick both: their curves overlaid, named by the run and what differs.
+    for row in (0, 1):
+        rect = table.visualRect(cell(table, row, SHOW))
+        table.model().setData(
+            cell(table, row, SHOW), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole
+        )
+        assert rect.isValid()
+    curves = w.runs_panel.curves
+    qtbot.waitUntil(lambda: len(curves.shown) == 2)
+    assert sorted(curves.legend_names("loss")) == ["run 1 · lr=0.01", "run 2 · lr=0.1"]
+    assert curves.colour_of(1) != curves.colour_of(2)
+
+    # The filter keeps what it matches.
+    find(w, QLineEdit, "runsFilter").setText("lr=0.1")
+    assert table.model().rowCount() == 1
+    find(w, QLineEdit, "runsFilter").clear()
+    assert table.model().rowCount() == 2
+
+    store = RunStore.default()
+    runs = store.list_runs()
+    assert [(r.source, r.status, r.epochs_run) for r in runs] == [("gui", "finished", 2)] * 2
+    assert runs[0].project().train.lr == 0.1 and runs[0].model_path
+
+
+def test_rename_star_note_and_delete_a_run(qtbot, make_main_window, monkeypatch):
+    w = make_main_window(TINY)
+    train(qtbot, w)
+    train(qtbot, w)
+    table = open_runs_tab(qtbot, w, rows=2)
+    select_row(qtbot, table, 1)  # the older run, run 1
+    click(qtbot, find(w, QToolButton, "runsRename"))
+    editor = table.focusWidget()
+    assert isinstance(editor, QLineEdit), editor
+    editor.selectAll()
+    qtbot.keyClicks(editor, "baseline net")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)  # the delegate commits in a queued call
+    qtbot.waitUntil(lambda: table.model().data(cell(table, 1, NAME)) == "baseline net")
+    click(qtbot, find(w, QToolButton, "runsStar"))
+    assert table.model().data(cell(table, 1, STAR)) == "★"
+    store = RunStore.default()
+    store.flush()
+    rec = store.get_run(1)
+    assert (rec.name, rec.starred) == ("baseline net", True)
+
+    asked = []
+
+    def answer(*args, **kwargs):
+        asked.append(args[2])
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    select_row(qtbot, table, 0)
+    model_file = store.get_run(2).model_path
+    click(qtbot, find(w, QToolButton, "runsDelete"))
+    assert asked and "run 2" in asked[0]
+    assert table.model().rowCount() == 1
+    qtbot.waitUntil(lambda: [r.id for r in store.list_runs()] == [1])
+    assert not __import__("os").path.exists(model_file)
+
+
+def test_open_a_runs_project_and_its_model(qtbot, make_main_window, monkeypatch):
+    w = make_main_window(TINY)
+    train(qtbot, w)
+    set_lr(qtbot, w, "0.05")
+    assert w.session.project.train.lr == 0.05
+    table = open_runs_tab(qtbot, w, rows=1)
+    select_row(qtbot, table, 0)
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: QMessageBox.StandardButton.Discard)
+    click(qtbot, find(w, QToolButton, "runsOpenProject"))
+    assert w.session.project.train.lr == 0.01  # the run's own settings, back in the panels
+    assert find(w, QAbstractSpinBox, "lrSpin").value() == pytest.approx(0.01)
+    w.session.set_model(None)
+    click(qtbot, find(w, QToolButton, "runsOpenModel"))
+    qtbot.waitUntil(lambda: w.session.model is not None, timeout=20_000)
+    assert w.session.model.project.train.lr == 0.01
+
+
+def test_with_recording_off_nothing_is_recorded(qtbot, make_main_window):
+    w = make_main_window(TINY)
+    table = open_runs_tab(qtbot, w, rows=0)
+    action = w.runs_panel.record_action
+    action.trigger()
+    assert not action.isChecked()
+    train(qtbot, w)
+    assert RunStore.default().count() == 0
+    assert table.model().rowCount() == 0
