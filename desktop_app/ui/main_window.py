@@ -158,12 +158,12 @@ class MainWindow(QMainWindow):
         )
         self.lr_find = LrFindCommands(self.session, allowed, self.jobs, self.tables, notifier, self)
         self.inspect = InspectCommands(self.session, allowed, notifier)
-        self.sweeps = SweepCommands(self.session, allowed, notifier, self)
         self.opener = FileOpener(self.files, self.models, self.tables, allowed, notifier)
         recent.open_path = self.opener.open
         self.recorded_runs = RecordedRuns(
             self.runs_panel, self.controller, self.files, self.models, self.jobs, notifier, self
         )
+        self.sweeps = SweepCommands(self.session, allowed, notifier, self.recorded_runs, self)
         self.closing = CloseGuard(self.session, self.controller, self.files, notifier)
 
         acts = build_actions(

@@ -43,6 +43,7 @@ class SweepDialog(QDialog):
     """The sweep dialog; `project` is a snapshot of the window's project."""
 
     brushedRuns = Signal(str, list)  # the sweep's run-store group and the brushed run ids
+    ended = Signal()  # a sweep finished or stopped: its trials are in the run store
 
     def __init__(self, project: Project, data_setting=None, names=(), parent=None):
         super().__init__(parent)
@@ -277,6 +278,7 @@ class SweepDialog(QDialog):
         )
         if summary.get("problem"):
             self.error.setText(summary["problem"])
+        self.ended.emit()
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:

@@ -72,6 +72,11 @@ def test_the_user_runs_a_small_sweep_from_the_dialog(qtbot, make_main_window):
     runs = store.list_runs(group=group_id_for("gui-sweep"))
     assert len(runs) == 3 and {r.kind for r in runs} == {"trial"}
     store.close()
+    # The Runs tab lists the trials once the sweep has ended.
+    qtbot.waitUntil(
+        lambda: {r.name for r in w.runs_panel.model.runs} >= {r.name for r in runs},
+        timeout=30_000,
+    )
 
 
 def test_a_bad_parameter_is_named_and_nothing_starts(qtbot, make_main_window):

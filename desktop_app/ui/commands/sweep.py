@@ -1,8 +1,9 @@
 """Run ▸ Sweep…: open the sweep dialog on a snapshot of the current project.
 
 One dialog per window, kept between openings (a running sweep goes on while it is
-hidden); opened again while idle, it takes the project as it is then. The window's
-shutdown stops a running sweep and waits for its thread.
+hidden); opened again while idle, it takes the project as it is then. Trials go to the
+run store the Runs tab shows (its folder setting), and the tab reloads when a sweep
+ends. The window's shutdown stops a running sweep and waits for its thread.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QWidget
 
 from desktop_app.ui.action_state import Permissions
 from desktop_app.ui.commands.notifier import Notifier
+from desktop_app.ui.commands.recorded_runs import RecordedRuns
 from desktop_app.ui.session import Session
 
 ACTION = "actionSweep"
@@ -23,14 +25,20 @@ class SweepCommands(QObject):
         session: Session,
         permissions: Permissions,
         notifier: Notifier,
+        recorded_runs: RecordedRuns | None,
         window: QWidget,
-        data_setting=None,
     ):
         super().__init__(window)
         self.session, self.permissions, self.notifier = session, permissions, notifier
+        self.recorded_runs = recorded_runs
         self.window = window
-        self.data_setting = data_setting
         self.dialog = None
+
+    @property
+    def data_setting(self) -> str | None:
+        """The Runs tab's folder setting (empty: the user's data folder)."""
+        runs = self.recorded_runs
+        return (runs.folder_setting or None) if runs is not None else None
 
     @Slot()
     def open(self) -> bool:
@@ -56,6 +64,8 @@ class SweepCommands(QObject):
             dialog.shutdown()
             dialog.deleteLater()
         self.dialog = SweepDialog(project, self.data_setting, names, self.window)
+        if self.recorded_runs is not None:
+            self.dialog.ended.connect(self.recorded_runs.reload)
         self.dialog.show()
         return True
 
