@@ -26,7 +26,13 @@ from desktop_app.core.sweep.progress import (
     tally_from_study,
 )
 from desktop_app.core.sweep.spec import SweepSpec
-from desktop_app.core.sweep.study import make_pruner, quiet_optuna, storage_for, suggest
+from desktop_app.core.sweep.study import (
+    clean_up_stale,
+    make_pruner,
+    quiet_optuna,
+    storage_for,
+    suggest,
+)
 from desktop_app.core.sweep.trial import (
     COMPLETE,
     FAILED,
@@ -109,16 +115,6 @@ def worker_trial(folder: str, spec: SweepSpec, number: int, values: dict) -> Tri
 
 
 # ---------------------------------------------------------------- in the main process
-def clean_up_stale(study) -> None:
-    """Trials left running by a process that died (killed, power cut): mark them failed
-    and interrupted, and queue their values again."""
-    from optuna.trial import TrialState
-
-    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
-        study.enqueue_trial(dict(t.params), user_attrs={"retry_of": t.number})
-
-
 class LocalSweep:
     """Runs a sweep's remaining trials on `workers` processes; call run() from any
     thread (it blocks until the sweep ends or is stopped) and stop() from another."""

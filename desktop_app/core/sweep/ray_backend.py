@@ -30,7 +30,7 @@ from desktop_app.core.sweep.progress import (
     tally_from_study,
 )
 from desktop_app.core.sweep.spec import SweepSpec
-from desktop_app.core.sweep.study import make_sampler, storage_for, suggest
+from desktop_app.core.sweep.study import clean_up_stale, make_sampler, storage_for, suggest
 from desktop_app.core.sweep.trial import (
     COMPLETE,
     FAILED,
@@ -161,6 +161,7 @@ class RaySweep:
                     "`ray start --head` (see the README) or check --address"
                 ) from None
             started_ray = True
+        clean_up_stale(self.study)
         tally = self.tally
         remaining = tally.remaining
         self.listener.sweep_started(tally)

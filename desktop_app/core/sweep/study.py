@@ -152,3 +152,13 @@ def importances(study) -> dict[str, float]:
     except (RuntimeError, ValueError, ZeroDivisionError):
         return {}
     return {k: float(v) for k, v in result.items()}
+
+
+def clean_up_stale(study) -> None:
+    """Trials left running by a process that died (killed, power cut): mark them failed
+    and interrupted, and queue their values again."""
+    from optuna.trial import TrialState
+
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
+        study.enqueue_trial(dict(t.params), user_attrs={"retry_of": t.number})
