@@ -18,7 +18,13 @@ from desktop_app.core.sweep.params import ParamSpec, apply_values, parse_param, 
 from desktop_app.core.sweep.progress import SweepListener
 from desktop_app.core.sweep.record import TrialRecorder, group_id
 from desktop_app.core.sweep.spec import build_sweep
-from desktop_app.core.sweep.study import create_study, importances, load_study
+from desktop_app.core.sweep.study import (
+    clean_up_stale,
+    create_study,
+    importances,
+    load_study,
+    suggest,
+)
 
 TINY = ["data.n_samples=200", "train.epochs=6", "train.early_stopping=false"]
 
@@ -204,6 +210,20 @@ def test_stop_then_resume_continues_the_same_study():
     retried = {t.user_attrs["retry_of"]: t.params for t in trials if "retry_of" in t.user_attrs}
     assert retried == stopped  # the stopped trials ran again with their values
     assert sum(t.state.name == "COMPLETE" for t in trials) == 3
+
+
+def test_a_trial_a_dead_process_left_running_is_queued_again():
+    spec = build_sweep(tiny(), ["train.lr=uniform:0.01:0.1"], name="stale", trials=2)
+    study = create_study(spec, sweep_folder(spec.name))
+    stale = study.ask()  # a sweep process asked for it, then died
+    values = suggest(stale, spec.params)
+    clean_up_stale(study)
+    trials = study.trials
+    assert trials[0].state.name == "FAIL"
+    assert trials[1].state.name == "WAITING"
+    assert trials[1].user_attrs["retry_of"] == stale.number
+    retry = study.ask()  # what the resumed sweep asks next: the same values
+    assert retry.number == 1 and suggest(retry, spec.params) == values
 
 
 def test_cli_bad_param_and_unknown_resume_exit_2(capsys):
