@@ -99,7 +99,7 @@ def worker_trial(folder: str, spec: SweepSpec, number: int, values: dict) -> Tri
 
     def report(epoch: int, value: float) -> bool:
         trial.report(value, epoch)
-        return spec.prune and trial.should_prune()
+        return trial.should_prune()
 
     stop = _worker["stop"]
     return run_trial(
@@ -108,7 +108,9 @@ def worker_trial(folder: str, spec: SweepSpec, number: int, values: dict) -> Tri
         values,
         spec.metric,
         spec.direction,
-        report=report,
+        # Each report is a locked, synced write to the journal (measured here: ~8 ms on
+        # a busy machine, near a small trial's epoch), so only a pruning sweep reports.
+        report=report if spec.prune else None,
         should_stop=stop.is_set,
         data_cache=_worker["data"],
     )
