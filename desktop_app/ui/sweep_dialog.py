@@ -42,7 +42,9 @@ from desktop_app.ui.tracking import track_thread
 class SweepDialog(QDialog):
     """The sweep dialog; `project` is a snapshot of the window's project."""
 
-    brushedRuns = Signal(str, list)  # the sweep's run-store group and the brushed run ids
+    # The sweep's run-store group and the run ids of the trials inside the brushes
+    # (None: no brush is narrowed, every run may show).
+    brushedRuns = Signal(str, object)
     ended = Signal()  # a sweep finished or stopped: its trials are in the run store
 
     def __init__(self, project: Project, data_setting=None, names=(), parent=None):
@@ -316,5 +318,8 @@ class SweepDialog(QDialog):
         total = len(self.parallel.numbers)
         self.brushed_label.setText(f"{len(numbers)} of {total} trials inside the brushes")
         runs = [self.trials[n]["run_id"] for n in numbers if self.trials.get(n, {}).get("run_id")]
+        narrowed = any(
+            self.parallel.brush_range(i) != (0.0, 1.0) for i in range(len(self.parallel.axes))
+        )
         if self.state:
-            self.brushedRuns.emit(group_id_for(self.state["name"]), runs)
+            self.brushedRuns.emit(group_id_for(self.state["name"]), runs if narrowed else None)

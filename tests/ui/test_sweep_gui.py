@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QLineEdit, QPushButton
 from desktop_app.core.runs.store import RunStore
 from desktop_app.core.specs.project import Project
 from desktop_app.core.sweep.record import group_id_for
+from desktop_app.ui.runs_table import RUN_ID_ROLE
 
 TINY = ["data.n_samples=200", "train.epochs=4", "train.early_stopping=false", "train.device=cpu"]
 
@@ -60,14 +61,6 @@ def test_the_user_runs_a_small_sweep_from_the_dialog(qtbot, make_main_window):
     assert len(dialog.parallel.numbers) == 3
     assert dialog.parallel.axes[0].log  # the log range is drawn on a log axis
 
-    # Brushing the metric axis to its lower half keeps only the better trials.
-    dialog.parallel.set_brush(1, 0.0, 0.5)
-    kept = dialog.parallel.kept_numbers
-    assert 1 <= len(kept) < 3
-    assert f"{len(kept)} of 3 trials" in find(dialog, QLabel, "sweepBrushed").text()
-    qtbot.mouseClick(find(dialog, QPushButton, "sweepClearBrush"), Qt.MouseButton.LeftButton)
-    assert len(dialog.parallel.kept_numbers) == 3
-
     store = RunStore.default()
     runs = store.list_runs(group=group_id_for("gui-sweep"))
     assert len(runs) == 3 and {r.kind for r in runs} == {"trial"}
@@ -77,6 +70,21 @@ def test_the_user_runs_a_small_sweep_from_the_dialog(qtbot, make_main_window):
         lambda: {r.name for r in w.runs_panel.model.runs} >= {r.name for r in runs},
         timeout=30_000,
     )
+    table = w.runs_panel.proxy
+    assert table.rowCount() == 3
+
+    # Brushing the metric axis to its lower half keeps only the better trials, in the
+    # plot and in the Runs tab's table.
+    dialog.parallel.set_brush(1, 0.0, 0.5)
+    kept = dialog.parallel.kept_numbers
+    assert 1 <= len(kept) < 3
+    assert f"{len(kept)} of 3 trials" in find(dialog, QLabel, "sweepBrushed").text()
+    assert table.rowCount() == len(kept)
+    shown = {table.index(r, 0).data(RUN_ID_ROLE) for r in range(len(kept))}
+    assert shown == {r.id for r in runs if r.name in {f"gui-sweep #{n}" for n in kept}}
+    qtbot.mouseClick(find(dialog, QPushButton, "sweepClearBrush"), Qt.MouseButton.LeftButton)
+    assert len(dialog.parallel.kept_numbers) == 3
+    assert table.rowCount() == 3
 
 
 def test_a_bad_parameter_is_named_and_nothing_starts(qtbot, make_main_window):

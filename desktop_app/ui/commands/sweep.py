@@ -66,8 +66,20 @@ class SweepCommands(QObject):
         self.dialog = SweepDialog(project, self.data_setting, names, self.window)
         if self.recorded_runs is not None:
             self.dialog.ended.connect(self.recorded_runs.reload)
+            self.dialog.brushedRuns.connect(self._show_brushed)
+            self.dialog.finished.connect(self._show_all)
         self.dialog.show()
         return True
+
+    @Slot(str, object)
+    def _show_brushed(self, _group: str, run_ids) -> None:
+        """The Runs tab shows the sweep's trials inside the dialog's brushes (all runs
+        again once no brush is narrowed)."""
+        self.recorded_runs.panel.show_only(run_ids)
+
+    @Slot(int)
+    def _show_all(self, _result: int) -> None:
+        self.recorded_runs.panel.show_only(None)
 
     def shutdown(self) -> bool:
         return True if self.dialog is None else self.dialog.shutdown()
