@@ -140,11 +140,13 @@ def cmd_sweep(args) -> int:
 
         runner = LocalSweep(spec, study, folder, args.workers, listener, recorder)
     if not args.quiet:
-        how = f"Ray at {args.address or 'this machine'}" if args.backend == "ray" else "local"
+        how = "worker processes on this machine"
+        if args.backend == "ray":
+            how = f"Ray at {args.address}" if args.address else "a Ray instance on this machine"
         console.print(
             f"[bold]Odyssey sweep[/bold] {spec.name} — {spec.project.name}: "
-            f"{spec.method}, {spec.planned_trials()} trials on {args.workers} {how} workers, "
-            f"judged by {spec.metric} ({spec.direction}); folder {folder}"
+            f"{spec.method}, {spec.planned_trials()} trials, {args.workers} at a time on "
+            f"{how}, judged by {spec.metric} ({spec.direction}); folder {folder}"
         )
     previous = signal.getsignal(signal.SIGINT)
 
