@@ -46,6 +46,7 @@ class SweepDialog(QDialog):
     # (None: no brush is narrowed, every run may show).
     brushedRuns = Signal(str, object)
     ended = Signal()  # a sweep finished or stopped: its trials are in the run store
+    trialStarted = Signal()  # a trial was handed to a worker
 
     def __init__(self, project: Project, data_setting=None, names=(), parent=None):
         super().__init__(parent)
@@ -242,6 +243,7 @@ class SweepDialog(QDialog):
 
     @Slot(int)
     def _on_trial_started(self, number: int) -> None:
+        self.trialStarted.emit()
         done = self.progress.value()
         self.status.setText(
             f"Sweep {self.state.get('name', '')}: {done}/{self.progress.maximum()} trials done, "

@@ -95,3 +95,25 @@ def test_a_bad_parameter_is_named_and_nothing_starts(qtbot, make_main_window):
     qtbot.mouseClick(find(dialog, QPushButton, "sweepStart"), Qt.MouseButton.LeftButton)
     assert not dialog.running
     assert "'train.lrr' is not a field" in find(dialog, QLabel, "sweepError").text()
+
+
+def test_stop_then_resume_from_the_dialog(qtbot, make_main_window):
+    w = make_main_window(Project().with_overrides(TINY))
+    dialog = open_dialog(qtbot, w)
+    qtbot.mouseClick(find(dialog, QPushButton, "paramRemove1"), Qt.MouseButton.LeftButton)
+    trials = find(dialog, QSpinBox, "sweepTrials")
+    trials.setValue(2)
+    type_into(qtbot, find(dialog, QLineEdit, "sweepName"), "stop-me")
+    stop = find(dialog, QPushButton, "sweepStop")
+    with qtbot.waitSignal(dialog.trialStarted, timeout=60_000):
+        qtbot.mouseClick(find(dialog, QPushButton, "sweepStart"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(stop, Qt.MouseButton.LeftButton)  # before any trial can finish
+    qtbot.waitUntil(lambda: not dialog.running, timeout=120_000)
+    status = find(dialog, QLabel, "sweepStatus").text()
+    assert "stop-me stopped: 0/2 trials" in status and "Resume" in status, status
+
+    assert find(dialog, QComboBox, "sweepResumeName").currentText() == "stop-me"
+    qtbot.mouseClick(find(dialog, QPushButton, "sweepResume"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.running, timeout=120_000)
+    status = find(dialog, QLabel, "sweepStatus").text()
+    assert "stop-me finished: 2/2 trials (2 complete" in status, status
