@@ -67,7 +67,7 @@ def test_a_missing_ray_says_how_to_install_it(monkeypatch):
     import builtins
 
     from desktop_app.core.errors import OdysseyError
-    from desktop_app.core.sweep.ray_backend import import_ray
+    from desktop_app.core.sweep.ray_parts import import_ray
 
     real = builtins.__import__
 

@@ -8,5 +8,6 @@
 - trial: one trial, the headless engine on a Project; progress: counts and the
   listener interface; record: trials into the run store (kind "trial").
 - local: trials in spawned worker processes; ray_backend: the same sweep through Ray
-  Tune (the optional 'cluster' extra, imported only there).
+  Tune (the optional 'cluster' extra, imported only there and in ray_parts, its Tune
+  classes and results).
 """
