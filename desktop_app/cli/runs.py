@@ -26,6 +26,11 @@ def add_runs_parser(sub) -> None:
     rn.add_argument("--starred", action="store_true", help="only starred runs")
     rn.add_argument("--search", metavar="TEXT", help="only runs whose name or note has TEXT")
     rn.add_argument("--json", action="store_true", help="print them as JSON lines")
+    rn.add_argument(
+        "--csv",
+        metavar="OUT.csv",
+        help="write them as a CSV table, results and every setting (- for stdout)",
+    )
 
 
 def add_record_options(parser: argparse.ArgumentParser) -> None:
@@ -65,6 +70,21 @@ def cmd_runs(args) -> int:
         text=args.search,
         limit=None if args.all else args.limit,
     )
+    if args.csv:
+        from desktop_app.core.runs.export import runs_csv
+
+        text = runs_csv(runs)
+        if args.csv == "-":
+            sys.stdout.write(text)
+        else:
+            from desktop_app.core.persistence.atomic import write_text_atomic
+
+            try:
+                write_text_atomic(args.csv, text)
+            except OSError as exc:
+                raise OdysseyError(f"--csv {args.csv}: cannot write it ({exc.strerror})") from None
+            print(f"wrote {len(runs)} runs to {args.csv}")
+        return 0
     if args.json:
         for r in runs:
             print(json.dumps(run_row(r)))

@@ -149,7 +149,6 @@ class StoppingCriteria(Callback):
     def __init__(self, train) -> None:
         """train: the project's TrainSpec."""
         self.t = train
-        self._start = 0.0
 
     @staticmethod
     def wanted(train) -> bool:
@@ -168,12 +167,14 @@ class StoppingCriteria(Callback):
         if not trainer.stop_training:
             trainer.stop_training, trainer.stop_reason = True, reason
 
-    def on_train_begin(self, trainer: Trainer) -> None:
-        self._start = time.perf_counter()
+    def _over_time(self, trainer: Trainer) -> bool:
+        """The time budget counts the training loop, on the clock of the run's time."""
+        budget, began = self.t.max_seconds, trainer.loop_started
+        return budget is not None and began is not None and time.perf_counter() - began >= budget
 
     def on_batch_end(self, trainer: Trainer, block: BatchBlock) -> None:
         t = self.t
-        if t.max_seconds is not None and time.perf_counter() - self._start >= t.max_seconds:
+        if self._over_time(trainer):
             self._stop(trainer, "time_budget")
         if t.min_grad_norm is not None:
             grads = [p.grad for p in trainer.model.parameters() if p.grad is not None]
@@ -197,5 +198,5 @@ class StoppingCriteria(Callback):
             and val_metric >= t.val_metric_goal
         ):
             self._stop(trainer, "val_metric_goal")
-        if t.max_seconds is not None and time.perf_counter() - self._start >= t.max_seconds:
+        if self._over_time(trainer):
             self._stop(trainer, "time_budget")

@@ -79,6 +79,7 @@ class Trainer:
         self.status = Status.IDLE
         self.stop_training = False
         self.stop_reason = "completed"
+        self.loop_started: float | None = None  # perf_counter() as the training loop began
         self.best_epoch: int | None = None
         self.restored_epoch: int | None = None
         self.epoch = 0  # epochs completed
@@ -303,10 +304,9 @@ class Trainer:
         self.stop_training = False
         self.stop_reason = "completed"
         steps_at_start = self.global_step
-        start = time.perf_counter()
+        start = end = time.perf_counter()
         try:
             self.setup()
-            start = time.perf_counter()  # throughput counts the loop, not data preparation
             if self.early_stopping is not None:
                 self._all_callbacks.insert(0, self.early_stopping)
             if StoppingCriteria.wanted(self.project.train):
@@ -315,7 +315,11 @@ class Trainer:
             epochs = epochs if epochs is not None else self.project.train.epochs
             self._continue(epochs)
             self._emit("on_train_begin")
+            # Throughput and time count the training loop: not data preparation, the
+            # views' set-up in on_train_begin, or the test evaluation after it.
+            start = self.loop_started = time.perf_counter()
             self._loop(epochs)
+            end = time.perf_counter()
             self._remember()
             self.status = Status.STOPPING
             self._emit("on_fit_end")
@@ -333,7 +337,7 @@ class Trainer:
                 except Exception:  # noqa: BLE001 - a failing observer must not mask the cause
                     pass
             raise exc from None
-        seconds = time.perf_counter() - start
+        seconds = end - start
         steps = self.global_step - steps_at_start
         self.status = Status.FINISHED
         d = self.data

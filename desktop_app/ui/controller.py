@@ -54,6 +54,7 @@ class TrainingController(QObject):
         self.pace: float | None = None  # slow motion: steps per second (None: full speed)
         self.plane = PlaneChoice()  # the plane the boundary is drawn on, for every run
         self.activation_layer = 0  # the hidden layer the activation space shows
+        self.views_shown = (True, True)  # (the boundary, the inside of the network)
         self.last_outcome: RunOutcome | None = None
         # (project, resumed) -> engine callbacks for the next run (the run recorder)
         self.run_callbacks: Callable[[Project, bool], list] | None = None
@@ -102,6 +103,7 @@ class TrainingController(QObject):
         self._timed.set_pace(self.pace)
         self._timed.plane = self.plane
         self._timed.activation_layer = self.activation_layer
+        self._timed.boundary_shown, self._timed.inside_shown = self.views_shown
         if step == "batch":
             self._timed.allow(1)
         elif step == "epoch":
@@ -147,6 +149,13 @@ class TrainingController(QObject):
         self.plane = choice
         if self._timed is not None:
             self._timed.plane = choice  # one reference assignment: the relay reads it
+
+    def set_views_shown(self, boundary: bool, inside: bool) -> None:
+        """Which live views are on screen: the running run computes only those (a view
+        shown again gets a fresh picture at the next step)."""
+        self.views_shown = (bool(boundary), bool(inside))
+        if self._timed is not None:
+            self._timed.boundary_shown, self._timed.inside_shown = self.views_shown
 
     @Slot(int)
     def set_activation_layer(self, layer: int) -> None:

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBo
 from desktop_app.core.specs.project import Project
 from desktop_app.ui.action_state import Permissions
 from desktop_app.ui.actions import ActionTargets, build_actions
-from desktop_app.ui.central_tabs import central_tabs
+from desktop_app.ui.central_tabs import central_tabs, report_shown_views
 from desktop_app.ui.commands.closing import CloseGuard
 from desktop_app.ui.commands.exports import HistoryExports
 from desktop_app.ui.commands.files import ProjectFiles, RecentFiles
@@ -237,6 +237,7 @@ class MainWindow(QMainWindow):
         c.failed.connect(self.display.on_failed)
         self.plots.boundary.planeChosen.connect(c.set_plane)  # the running run's next grid
         self.inside.layerChosen.connect(c.set_activation_layer)
+        report_shown_views(self.tabs, c.set_views_shown)
         self.plots.boundary.planeChosen.connect(self.display.show_plane)  # a finished one
 
     def _restore_layout(self) -> None:

@@ -11,7 +11,8 @@ grid (core.boundary, under a millisecond for the default project), and the netwo
 numbers on a probe batch (core.inspect.network, under a millisecond for the networks
 learners train), at most every BOUNDARY_INTERVAL_S of wall time and at the end of the
 run, and sends them with the next progress update: the views inside the network are fed
-twice a second, never per step. The plane the boundary is drawn on is the one the user
+twice a second, never per step, and only while their tab is on screen (the window tells
+the run's TimedControl; a view shown again is computed at the next step). The plane the boundary is drawn on is the one the user
 chose last: the GUI thread puts a frozen PlaneChoice on the run's TimedControl, read
 here at each evaluation, so a change takes effect at the next one.
 """
@@ -69,7 +70,7 @@ class EventRelay(Callback):
         self.weights = None  # core.inspect.replay.WeightHistory: epoch replay's snapshots
         self._inside = None  # a core.inspect.network.NetworkSample not sent yet
         self.final_inside = None
-        self._last_boundary = 0.0
+        self._boundary_at = self._look_at = 0.0  # when each was last computed
 
     # -- engine hooks (worker thread)
     def on_train_begin(self, trainer) -> None:
@@ -169,29 +170,33 @@ class EventRelay(Callback):
         self._looker = Looker.of(d)
         self.weights = WeightHistory()  # epoch replay: the start, then every epoch's end
         self.weights.add(trainer.epoch, trainer.global_step, trainer.model)
-        self._last_boundary = time.perf_counter()
 
     def _maybe_views(self, trainer, first: bool = False, force: bool = False) -> None:
-        """The boundary and the network's numbers, on one clock."""
+        """The boundary and the network's numbers, each at most every
+        BOUNDARY_INTERVAL_S while its view is on screen (a hidden one is not computed;
+        shown again, it is due at once), and always at the start and the end."""
         now = time.perf_counter()
-        if not (force or first or now - self._last_boundary >= BOUNDARY_INTERVAL_S):
-            return
-        if self._source is not None:
-            plane = self.timed.plane
-            self._boundary = self._source.grid(trainer.model, plane, device=trainer.device)
+        timed, always = self.timed, force or first
+
+        def due(last: float, shown: bool) -> bool:
+            return always or (shown and now - last >= BOUNDARY_INTERVAL_S)
+
+        if self._source is not None and due(self._boundary_at, timed.boundary_shown):
+            self._boundary = self._source.grid(trainer.model, timed.plane, device=trainer.device)
             if force:
                 self.final_boundary = self._boundary
-        if self._looker is not None:
+            self._boundary_at = time.perf_counter()
+        if self._looker is not None and due(self._look_at, timed.inside_shown):
             self._inside = self._looker.look(
                 trainer.model,
                 trainer.device,
                 float(trainer.optimizer.param_groups[0]["lr"]),
                 trainer.global_step,
-                self.timed.activation_layer,
+                timed.activation_layer,
             )
             if force:
                 self.final_inside = self._inside
-        self._last_boundary = time.perf_counter()
+            self._look_at = time.perf_counter()
 
     # -- coalescing
     def _maybe_flush(self) -> None:

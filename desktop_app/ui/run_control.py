@@ -32,6 +32,10 @@ class TimedControl(Control):
         self.plane = PlaneChoice()
         # The hidden layer the activation space projects (0 = the first): the same way.
         self.activation_layer = 0
+        # Which views are on screen (the window's tab): a hidden one is not computed on
+        # the training thread; it gets a fresh picture as soon as it is shown again.
+        self.boundary_shown = True
+        self.inside_shown = True
 
     # -- driven from the GUI thread
     def pause(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -48,3 +50,19 @@ def test_runs_lists_best_value_epoch_test_metric_and_time(capsys):
     out = capsys.readouterr().out
     assert "run 2" in out and "run 1" not in out and "accuracy" in out
     assert run_cli(["runs", "--limit", "0"]) == 2
+    capsys.readouterr()
+    assert run_cli(["runs", "--csv", "-"]) == 0
+    table = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["id"] for r in table] == ["2", "1"]
+    assert table[0]["train.lr"] == "0.01" and table[0]["status"] == "finished"
+
+
+def test_a_data_folder_that_cannot_be_made_warns_and_trains_anyway(capsys, monkeypatch, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("ODYSSEY_DATA_DIR", str(blocker / "odyssey"))
+    assert run_cli(["train", *TINY, "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "not recording this run" in err and "cannot create the run folder" in err
+    assert run_cli(["runs"]) == 2
+    assert "ODYSSEY_DATA_DIR" in capsys.readouterr().err

@@ -212,24 +212,19 @@ def test_a_damaged_database_file_gives_a_clear_message(tmp_path):
 
 
 # ---------------------------------------------------------------------- crashes
+# A process that records a run as the recorder does (a row, then epochs), then dies the
+# way a power cut or a kill would: no clean-up runs. (The store alone: no torch to import.)
 CRASH = """
 import os, sys
-from desktop_app.core.callbacks import Callback
-from desktop_app.core.engine import Trainer
-from desktop_app.core.runs.recorder import RunRecorder
 from desktop_app.core.runs.store import RunStore
 from desktop_app.core.specs.project import Project
 
-class Crash(Callback):
-    def on_epoch_end(self, trainer, epoch, logs):
-        if epoch == 2:
-            rec.store.flush()
-            os._exit(3)  # as a power cut or a kill would: no clean-up runs
-
 store = RunStore(sys.argv[1])
-rec = RunRecorder(store, source="cli")
-p = Project().with_overrides(["data.n_samples=120", "train.epochs=5", "train.batch_size=16"])
-Trainer(p, callbacks=[rec, Crash()]).fit()
+run = store.start_run(Project(), source="cli", wait=False)
+for epoch in (1, 2):
+    store.add_epoch(run, {"epoch": epoch, "train_loss": 1.0 / epoch, "val_metric": 0.5})
+store.flush()
+os._exit(3)
 """
 
 

@@ -284,3 +284,35 @@ def test_a_loaded_twenty_feature_model_is_drawn_on_the_plane_chosen(
     pick(find(w2, QComboBox, "boundaryYFeature"), "x9")
     qtbot.waitUntil(lambda: plot.grid.choice.y == "x9")
     assert find(w2, QLabel, "boundaryCaption").text().startswith("Features x1 and x9;")
+
+
+def test_only_the_tab_on_screen_is_computed_during_a_run(qtbot, make_main_window):
+    """The training thread spends no time on views nobody sees: with the Training tab on
+    screen the updates carry the boundary and no network numbers; on the Inside tab the
+    other way round, from the first update after the switch."""
+    from PySide6.QtWidgets import QTabWidget
+
+    from desktop_app.core.specs.project import Project
+    from desktop_app.core.specs.train import TrainSpec
+
+    w = make_main_window(Project(train=TrainSpec(epochs=500, early_stopping=False)))
+    tabs = find(w, QTabWidget, "centralTabs")
+    seen = []
+    w.controller.progress.connect(
+        lambda u: seen.append((tabs.currentIndex(), u.boundary is not None, u.inside is not None))
+    )
+    qtbot.mouseClick(find(w, QToolButton, "trainButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: sum(b for _, b, _ in seen) >= 4, timeout=30_000)
+    # The start and the end of epoch 1 bring both pictures; the rest, the boundary only.
+    training = [(b, i) for _, b, i in seen if b or i][2:]
+    assert training and all(b and not i for b, i in training), training
+    bar = tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    assert tabs.currentIndex() == 1
+    start = len(seen)
+    qtbot.waitUntil(lambda: sum(i for _, _, i in seen[start:]) >= 3, timeout=30_000)
+    inside = [(b, i) for _, b, i in seen[start + 1 :] if b or i]  # +1: one may be on its way
+    with qtbot.waitSignal(w.controller.finished, timeout=30_000):
+        qtbot.mouseClick(find(w, QToolButton, "stopButton"), Qt.MouseButton.LeftButton)
+    assert inside and all(i and not b for b, i in inside), inside
+    assert seen[-1][1:] == (True, True)  # the end of the run: both, for either tab

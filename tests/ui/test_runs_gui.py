@@ -3,11 +3,14 @@ delete, and reopen a run's project or model, as a user does it."""
 
 from __future__ import annotations
 
+import csv
+
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
+    QFileDialog,
     QLineEdit,
     QMessageBox,
     QTableView,
@@ -73,12 +76,23 @@ def cell(table: QTableView, row: int, column: int):
     return table.model().index(row, column)
 
 
+def tick(qtbot, table: QTableView, row: int) -> None:
+    """Click the row's tick box (at the left of its Show cell)."""
+    rect = table.visualRect(cell(table, row, SHOW))
+    box = QPoint(rect.left() + 12, rect.center().y())
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=box)
+    state = table.model().data(cell(table, row, SHOW), Qt.ItemDataRole.CheckStateRole)
+    assert state == Qt.CheckState.Checked
+
+
 def select_row(qtbot, table: QTableView, row: int) -> None:
     rect = table.visualRect(cell(table, row, NAME))
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 
 
-def test_train_runs_are_recorded_compared_and_overlaid(qtbot, make_main_window, monkeypatch):
+def test_train_runs_are_recorded_compared_and_overlaid(
+    qtbot, make_main_window, monkeypatch, tmp_path
+):
     w = make_main_window(TINY)
     train(qtbot, w)
     set_lr(qtbot, w, "0.1")
@@ -99,21 +113,33 @@ def test_train_runs_are_recorded_compared_and_overlaid(qtbot, make_main_window, 
 
     # Tick both: their curves overlaid, named by the run and what differs.
     for row in (0, 1):
-        rect = table.visualRect(cell(table, row, SHOW))
-        table.model().setData(
-            cell(table, row, SHOW), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole
-        )
-        assert rect.isValid()
+        tick(qtbot, table, row)
     curves = w.runs_panel.curves
     qtbot.waitUntil(lambda: len(curves.shown) == 2)
     assert sorted(curves.legend_names("loss")) == ["run 1 · lr=0.01", "run 2 · lr=0.1"]
     assert curves.colour_of(1) != curves.colour_of(2)
+    epoch_x = curves.loss.getPlotItem().listDataItems()[0].getData()[0]
+    assert len(epoch_x) == 2  # two epochs
+    find(w, QCheckBox, "runCurvesSteps").click()  # the per-step training loss instead
+    steps = RunStore.default().get_run(1).step_total
+    lengths = sorted(len(i.getData()[0]) for i in curves.loss.getPlotItem().listDataItems())
+    assert lengths == [steps, steps] and steps > 2
+    assert sorted(curves.legend_names("loss")) == ["run 1 · lr=0.01", "run 2 · lr=0.1"]
 
     # The filter keeps what it matches.
     find(w, QLineEdit, "runsFilter").setText("lr=0.1")
     assert table.model().rowCount() == 1
     find(w, QLineEdit, "runsFilter").clear()
     assert table.model().rowCount() == 2
+
+    # Export what is shown: results and the differing settings, as CSV.
+    out = tmp_path / "runs.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    click(qtbot, find(w, QToolButton, "runsExport"))
+    qtbot.waitUntil(out.exists, timeout=10_000)
+    rows = list(csv.DictReader(out.open()))
+    assert [(r["id"], r["train.lr"]) for r in rows] == [("2", "0.1"), ("1", "0.01")]
+    assert all(r["best_val"] and r["test"] for r in rows)
 
     store = RunStore.default()
     runs = store.list_runs()

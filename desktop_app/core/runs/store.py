@@ -24,6 +24,7 @@ from typing import Any
 from desktop_app.core.errors import OdysseyError
 from desktop_app.core.run_types import TrainResult
 from desktop_app.core.runs import location
+from desktop_app.core.runs.kept_models import prune_models, remove_kept_model
 from desktop_app.core.runs.liveness import mark_interrupted
 from desktop_app.core.runs.records import RunRecord, RunSummary, floats_from_blob, plain
 from desktop_app.core.runs.rows import (
@@ -329,7 +330,7 @@ class RunStore:
             for i in ids:
                 row = c.execute("SELECT model_path FROM runs WHERE id = ?", (i,)).fetchone()
                 if row and row[0]:
-                    self._remove_kept_model(row[0])
+                    remove_kept_model(row[0], self.models_dir)
                 c.execute("DELETE FROM runs WHERE id = ?", (i,))
 
         return self._wait(self.writer.submit(write), wait)
@@ -400,22 +401,4 @@ class RunStore:
         return self.models_dir / f"run-{int(run_id):06d}.safetensors"
 
     def _prune_models(self, c: sqlite3.Connection) -> None:
-        """Delete kept model files beyond the newest keep_models runs (not starred ones)."""
-        rows = c.execute(
-            "SELECT id, model_path FROM runs WHERE model_path IS NOT NULL AND starred = 0 "
-            "ORDER BY id DESC"
-        ).fetchall()
-        for run_id, path in rows[self.keep_models :]:
-            if self._remove_kept_model(path):
-                c.execute("UPDATE runs SET model_path = NULL WHERE id = ?", (run_id,))
-
-    def _remove_kept_model(self, path: str) -> bool:
-        """Delete a model file if it is one of ours (in models/); never a user's file."""
-        p = Path(path)
-        try:
-            if p.resolve().parent != self.models_dir.resolve():
-                return False
-            p.unlink(missing_ok=True)
-        except OSError:
-            return False
-        return True
+        prune_models(c, self.models_dir, self.keep_models)

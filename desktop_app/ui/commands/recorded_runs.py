@@ -19,6 +19,8 @@ import threading
 from PySide6.QtCore import QObject, Slot
 
 from desktop_app.core.errors import OdysseyError
+from desktop_app.core.persistence.atomic import write_text_atomic
+from desktop_app.core.runs.export import runs_csv
 from desktop_app.core.runs.location import data_dir
 from desktop_app.core.runs.recorder import RunRecorder
 from desktop_app.core.runs.records import RunRecord, RunSummary
@@ -83,6 +85,7 @@ class RecordedRuns(QObject):
         p.recordingChanged.connect(self._on_recording)
         p.keepModelsChanged.connect(self._on_keep_models)
         p.folderChanged.connect(self._on_folder)
+        p.exportRequested.connect(self.export_csv)
         self._show_settings()
 
     # ------------------------------------------------------------------ the store
@@ -210,6 +213,25 @@ class RecordedRuns(QObject):
             self.notifier.error(f"The model file of {run.label} was not kept.")
             return False
         return self.models.load_file(run.model_path)
+
+    @Slot(str, list)
+    def export_csv(self, path: str, runs: list) -> None:
+        """Write the runs shown as a CSV table, in the background."""
+        differences = self.panel.differences.isChecked()
+
+        def write(_progress, _cancelled) -> int:
+            try:
+                write_text_atomic(path, runs_csv(runs, differences_only=differences))
+            except OSError as exc:
+                raise OdysseyError(f"cannot write it ({exc.strerror or exc})") from None
+            return len(runs)
+
+        self.jobs.submit(
+            write,
+            lambda n: self.notifier.status(f"Saved {n} runs to {path}", 5000),
+            lambda exc: self.notifier.error(f"Could not save {path}: {error_message(exc)}"),
+            kind="runs-export",
+        )
 
     # ------------------------------------------------------------------ settings
     @Slot(bool)

@@ -2,11 +2,11 @@
 the ticked ones overlaid.
 
 A panel: it shows runs and emits what the user asked for (rename, note, star, delete,
-open a run's project or model, change the recording settings); the window's
-RecordedRuns (ui/commands/recorded_runs.py) does it and feeds the panel back.
+open a run's project or model, save the runs as CSV, change the recording settings); the
+window's RecordedRuns (ui/commands/recorded_runs.py) does it and feeds the panel back.
 
-objectNames: runsPanel, runsFilter, runsDifferencesOnly, runsStar, runsRename,
-runsNote, runsDelete, runsOpenProject, runsOpenModel, runsRefresh, runsSettings,
+objectNames: runsPanel, runsFilter, runsDifferencesOnly, runsStar, runsRename, runsNote,
+runsDelete, runsOpenProject, runsOpenModel, runsRefresh, runsExport, runsSettings,
 runsCount, runsTable, runCurves (ui/plots/run_curves.py).
 """
 
@@ -56,6 +56,7 @@ class RunsPanel(QWidget):
     recordingChanged = Signal(bool)
     keepModelsChanged = Signal(int)
     folderChanged = Signal(str)
+    exportRequested = Signal(str, list)  # a CSV path, the runs shown in the table's order
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -95,6 +96,10 @@ class RunsPanel(QWidget):
             "runsOpenModel", "Open model", "Load the selected run's kept model file"
         )
         self.refresh = self._button("runsRefresh", "Refresh", "Read the run list again")
+        self.export = self._button(
+            "runsExport", "CSV…", "Save the runs shown (results and settings) as a CSV table"
+        )
+        self.export.setAccessibleName("Export the runs as CSV")
         self.settings_button = self._button("runsSettings", "⚙", "Recording settings")
         self.settings_button.setAccessibleName("Recording settings")
         self.settings_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -128,7 +133,7 @@ class RunsPanel(QWidget):
         # Two rows, so that the tab is no wider than the plots it sits beside.
         bar = QHBoxLayout()
         bar.addWidget(self.filter, 1)
-        for w in (self.differences, self.refresh, self.settings_button):
+        for w in (self.differences, self.refresh, self.export, self.settings_button):
             bar.addWidget(w)
         edits = QHBoxLayout()
         for b in (
@@ -167,6 +172,7 @@ class RunsPanel(QWidget):
         self.open_project.clicked.connect(self._on_open_project)
         self.open_model.clicked.connect(self._on_open_model)
         self.refresh.clicked.connect(self.refreshRequested)
+        self.export.clicked.connect(self._on_export)
         self._update_buttons()
         self._update_count()
         self._shown_once = False
@@ -209,7 +215,7 @@ class RunsPanel(QWidget):
         header = self.table.horizontalHeader()
         self.model.set_runs(runs)
         self.proxy.set_text(self.filter.text())
-        if header.sortIndicatorSection() > 0:
+        if 0 <= header.sortIndicatorSection() < self.model.columnCount():
             self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
         self._update_count()
         self._on_checked()
@@ -334,6 +340,21 @@ class RunsPanel(QWidget):
         runs = self.selected_runs()
         if len(runs) == 1 and runs[0].model_path:
             self.openModelRequested.emit(runs[0])
+
+    def shown_runs(self) -> list[RunSummary]:
+        """The runs the filter lets through, in the table's order."""
+        rows = (
+            self.proxy.mapToSource(self.proxy.index(i, 0)).row()
+            for i in range(self.proxy.rowCount())
+        )
+        return [self.model.run_at(r) for r in rows]
+
+    def _on_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the runs as CSV", "runs.csv", "CSV table (*.csv);;All files (*)"
+        )
+        if path:
+            self.exportRequested.emit(path, self.shown_runs())
 
     def _on_record(self, on: bool) -> None:
         self.recording = on
