@@ -6,12 +6,15 @@ most, plain data only. Stop asks the running trials to end at their next steps.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop_app.core.errors import OdysseyError
 from desktop_app.core.specs.project import Project
+
+IMPORTANCE_EVERY_S = 3.0
 
 
 @dataclass
@@ -129,6 +132,8 @@ class SweepWorker(QObject):
         worker = self
 
         class Relay(SweepListener):
+            last = -IMPORTANCE_EVERY_S
+
             def trial_started(self, number, values, tally):
                 worker.trialStarted.emit(number)
 
@@ -149,7 +154,11 @@ class SweepWorker(QObject):
                     error=outcome.error,
                 )
                 worker.trialFinished.emit(row)
-                if outcome.state == "complete":
+                # fANOVA takes a moment on many trials, in the thread that hands out
+                # trials: at most every few seconds (and once at the end).
+                now = time.monotonic()
+                if outcome.state == "complete" and now - self.last >= IMPORTANCE_EVERY_S:
+                    self.last = now
                     worker.importance.emit(importances(study))
 
         if r.backend == "ray":
