@@ -46,7 +46,12 @@ def add_sweep_parser(sub) -> None:
     )
     sw.add_argument("--trials", type=int, metavar="N", help="trials in all (default 50)")
     sw.add_argument("--workers", type=int, default=2, metavar="N", help="trials at once (2)")
-    sw.add_argument("--method", choices=("tpe", "random", "grid"), default="tpe")
+    sw.add_argument(
+        "--method",
+        choices=("tpe", "random", "grid"),
+        default="tpe",
+        help="how values are chosen: Optuna's TPE (default), at random, or on a grid",
+    )
     sw.add_argument(
         "--grid-points", type=int, default=5, metavar="N", help="values per range in a grid (5)"
     )
@@ -63,7 +68,13 @@ def add_sweep_parser(sub) -> None:
     sw.add_argument(
         "--resume", metavar="NAME", help="go on with a stopped sweep (its project and params)"
     )
-    sw.add_argument("--backend", choices=("local", "ray"), default="local")
+    sw.add_argument(
+        "--backend",
+        choices=("local", "ray"),
+        default="local",
+        help="where trials run: worker processes here (default), or Ray (needs "
+        "pip install 'odyssey-trainer[cluster]')",
+    )
     sw.add_argument(
         "--address",
         help="the Ray cluster to join (with --backend ray), e.g. 192.168.1.5:6379 or auto; "
