@@ -17,8 +17,10 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from desktop_app.core.errors import OdysseyError
 from desktop_app.core.sweep.progress import (
     INTERRUPTED_ATTR,
     SweepListener,
@@ -140,6 +142,7 @@ class LocalSweep:
         self._ctx = multiprocessing.get_context("spawn")
         self._worker_stop = self._ctx.Event()
         self.tally = tally_from_study(study, spec)
+        self.broken = False  # a worker process died
 
     @property
     def stopped(self) -> bool:
@@ -170,7 +173,14 @@ class LocalSweep:
                 ):
                     trial = self.study.ask()
                     values = suggest(trial, self.spec.params)
-                    future = pool.submit(worker_trial, self.folder, self.spec, trial.number, values)
+                    try:
+                        future = pool.submit(
+                            worker_trial, self.folder, self.spec, trial.number, values
+                        )
+                    except BrokenProcessPool:  # a worker died just now: resume requeues
+                        self.broken = True  # this trial (clean_up_stale)
+                        self.stop()
+                        break
                     pending[future] = trial
                     tally.running = len(pending)
                     self.listener.trial_started(trial.number, values, tally)
@@ -186,6 +196,12 @@ class LocalSweep:
                 self.stop()
             pool.shutdown(wait=True, cancel_futures=True)
         self.listener.sweep_finished(tally, self._stop.is_set())
+        if self.broken:
+            raise OdysseyError(
+                "a trial's worker process ended unexpectedly (killed, or out of memory); the "
+                f"finished trials are kept: resume the sweep (--resume {self.spec.name}), "
+                "perhaps with fewer --workers"
+            )
         return tally
 
     def _shared_data(self) -> dict:
@@ -200,10 +216,15 @@ class LocalSweep:
     def _outcome(self, future: Future, trial) -> TrialOutcome:
         try:
             return future.result()
-        except Exception as exc:  # noqa: BLE001 - a worker that died: the trial failed
+        except BrokenProcessPool:  # a worker died (killed, out of memory): stop, resumable
+            self.broken = True
+            self.stop()
             return TrialOutcome(
-                trial.number, dict(trial.params), FAILED, error=f"the trial's process failed: {exc}"
+                trial.number, dict(trial.params), FAILED, error="its worker process died"
             )
+        except Exception as exc:  # noqa: BLE001 - a bug in a trial: that trial failed
+            error = f"the trial failed: {type(exc).__name__}: {exc}"
+            return TrialOutcome(trial.number, dict(trial.params), FAILED, error=error)
 
     def _finish(self, trial, outcome: TrialOutcome) -> None:
         from optuna.trial import TrialState
