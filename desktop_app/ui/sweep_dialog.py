@@ -288,7 +288,11 @@ class SweepDialog(QDialog):
     def _on_failed(self, message: str) -> None:
         self._end_thread()
         self.error.setText(message)
-        self.status.setText("The sweep did not run.")
+        self.status.setText(
+            "The sweep ended with an error." if self.state else "The sweep did not run."
+        )
+        if self.state:  # trials may have finished before the error: they are recorded
+            self.ended.emit()
 
     def _redraw(self) -> None:
         if not self.state:
