@@ -170,6 +170,7 @@ class SweepDialog(QDialog):
             request.trials = None
         self.error.setText("")
         self.trials.clear()
+        self.state = {}  # until the worker has prepared this sweep
         self.status.setText("Preparing the sweep …")
         self.thread = QThread()
         self.thread.setObjectName("sweepThread")
