@@ -14,6 +14,7 @@ from desktop_app.cli.lr_find import cmd_lr_find
 from desktop_app.cli.parser import build_parser
 from desktop_app.cli.runs import cmd_runs
 from desktop_app.cli.signals import sigterm_as_exit
+from desktop_app.cli.sweep import cmd_sweep
 from desktop_app.cli.train import cmd_train
 from desktop_app.cli.variants import cmd_baselines, cmd_race
 from desktop_app.core.errors import OdysseyError
@@ -30,6 +31,7 @@ SUBCOMMANDS = (
     "baselines",
     "race",
     "export",
+    "sweep",
 )
 
 
@@ -49,6 +51,7 @@ def run_cli(argv: list[str]) -> int:
             "baselines": cmd_baselines,
             "race": cmd_race,
             "export": cmd_export,
+            "sweep": cmd_sweep,
         }
         with sigterm_as_exit():  # kill: temporary files are removed as for Ctrl+C
             return commands[args.command](args)

@@ -6,6 +6,7 @@ import argparse
 
 from desktop_app import __version__
 from desktop_app.cli.runs import add_record_options, add_runs_parser
+from desktop_app.cli.sweep import add_sweep_parser
 from desktop_app.cli.variants import add_parsers as add_variant_parsers
 
 
@@ -170,4 +171,5 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_runs_parser(sub)
     add_variant_parsers(sub, tr)  # train --repeats/--folds, baselines, race
+    add_sweep_parser(sub)
     return ap

@@ -95,6 +95,7 @@ def enablement(run: RunState, busy_jobs: frozenset[str], session: SessionFacts) 
             ("actionRepeat", "actionBaselines", "actionRace"),
             settled and trainable and "variants" not in busy_jobs,
         ),
+        "actionSweep": trainable,  # trains copies in other processes, from a snapshot
         "actionNew": settled,
         "actionOpen": settled,
         "menuOpenRecent": settled,

@@ -8,7 +8,7 @@ File menu: actionNew (Ctrl+N), actionOpen (Ctrl+O), menuOpenRecent (actionRecent
 actionClearRecent), actionSave (Ctrl+S), actionSaveAs (Ctrl+Shift+S), actionRename,
 actionImportTable (Ctrl+I), actionLoadModel, actionSaveModel, actionExportCsv,
 actionExportSteps, menuExport (actionExportOnnx, actionExportScript), actionQuit (Ctrl+Q).
-Run menu also: actionFindLearningRate, actionContinueTraining, actionPredict,
+Run menu also: actionFindLearningRate, actionSweep, actionContinueTraining, actionPredict,
 actionStepThrough. View: the docks' toggles,
 actionResetLayout; Help: actionAbout. `WindowActions.actions` maps every action's
 objectName to the action; what is enabled when is action_state.py's.
@@ -39,6 +39,7 @@ from desktop_app.ui.commands.lr_find import LrFindCommands
 from desktop_app.ui.commands.model_exports import ModelExports
 from desktop_app.ui.commands.models import ModelCommands
 from desktop_app.ui.commands.run import RunCommands
+from desktop_app.ui.commands.sweep import SweepCommands
 from desktop_app.ui.commands.tables import TableCommands
 from desktop_app.ui.commands.variants import VariantCommands, add_variant_actions
 from desktop_app.ui.controller import TrainingController
@@ -92,6 +93,7 @@ class ActionTargets:
     about: Callable[[], None]
     inspect: InspectCommands
     model_exports: ModelExports
+    sweep: SweepCommands
     variants: VariantCommands | None = None  # Repeat…, Baselines, Race… (commands/variants.py)
 
 
@@ -293,6 +295,11 @@ def build_actions(window: QMainWindow, t: ActionTargets) -> WindowActions:
         window, "Find &learning rate…", "actionFindLearningRate", tip, slot=_call(t.lr_find.find)
     )
     run_menu.addAction(actions["actionFindLearningRate"])
+    tip = "Search the settings: many trials of the project, weak ones pruned (Optuna, Ray)"
+    actions["actionSweep"] = make_action(
+        window, "S&weep…", "actionSweep", tip, slot=_call(t.sweep.open)
+    )
+    run_menu.addAction(actions["actionSweep"])
     if t.variants is not None:
         add_variant_actions(window, run_menu, actions, t.variants)
     run_menu.addSeparator()

@@ -44,6 +44,7 @@ from desktop_app.ui.commands.notifier import WindowNotifier
 from desktop_app.ui.commands.opening import FileOpener, dropped_paths
 from desktop_app.ui.commands.recorded_runs import RecordedRuns
 from desktop_app.ui.commands.run import RunCommands
+from desktop_app.ui.commands.sweep import SweepCommands
 from desktop_app.ui.commands.tables import TableCommands
 from desktop_app.ui.commands.variants import VariantCommands
 from desktop_app.ui.controller import TrainingController
@@ -169,6 +170,7 @@ class MainWindow(QMainWindow):
         )
         show_runs = lambda: self.tabs.setCurrentWidget(self.runs_panel)  # noqa: E731
         self.variants = VariantCommands(self.recorded_runs, self.tables, show_runs, self)
+        self.sweeps = SweepCommands(self.session, allowed, notifier, self.recorded_runs, self)
         self.closing = CloseGuard(self.session, self.controller, self.files, notifier)
 
         acts = build_actions(
@@ -189,6 +191,7 @@ class MainWindow(QMainWindow):
                 model_exports=ModelExports(
                     self.session, allowed, self.jobs, notifier, self.settings
                 ),
+                sweep=self.sweeps,
                 variants=self.variants,
             ),
         )
@@ -373,6 +376,7 @@ class MainWindow(QMainWindow):
         ok = self.models.shutdown() and ok
         ok = self.inspect.shutdown() and ok
         ok = self.evaluation.shutdown() and ok
+        ok = self.sweeps.shutdown() and ok
         self.dataset_panel.shutdown()
         self.plots.stop_updates()
         self.inside.stop_updates()

@@ -362,7 +362,13 @@ class RunsFilterProxy(QSortFilterProxyModel):
         super().__init__(parent)
         self._words: list[str] = []
         self._accepted: set[int] | None = None  # ids of the runs that match (None: all)
+        self._only: set[int] | None = None  # a sweep's brushed trials (None: no limit)
         self.setSortRole(SORT_ROLE)
+
+    def set_only(self, ids: set[int] | None) -> None:
+        """Besides the text, show only these runs (a sweep's brushed trials); None: all."""
+        self._only = None if ids is None else set(ids)
+        self.set_text(" ".join(self._words))
 
     def set_text(self, text: str) -> None:
         model = self.sourceModel()
@@ -374,6 +380,8 @@ class RunsFilterProxy(QSortFilterProxyModel):
                 for r, t in zip(model.runs, model.search)
                 if all(w in t or w in model.common for w in words)
             }
+        if self._only is not None:
+            accepted = set(self._only) if accepted is None else accepted & self._only
         self.beginFilterChange()
         self._words, self._accepted = words, accepted
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)

@@ -292,10 +292,9 @@ def test_only_the_tab_on_screen_is_computed_during_a_run(qtbot, make_main_window
     other way round, from the first update after the switch."""
     from PySide6.QtWidgets import QTabWidget
 
+    from desktop_app.core.specs.data import DataSpec
     from desktop_app.core.specs.project import Project
     from desktop_app.core.specs.train import TrainSpec
-
-    from desktop_app.core.specs.data import DataSpec
 
     # Long enough to outlast both halves on a busy machine; the test stops it.
     project = Project(

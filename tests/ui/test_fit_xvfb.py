@@ -138,7 +138,11 @@ SCRIPT = textwrap.dedent(
 
     def lr_find():
         w.actions["actionFindLearningRate"].trigger()
-        later(4000, lambda: (check("Find learning rate"), w.lr_find.dialog.close(), later(300, wide)))
+        later(4000, lambda: (check("Find learning rate"), w.lr_find.dialog.close(), later(300, sweep)))
+
+    def sweep():
+        w.actions["actionSweep"].trigger()
+        later(800, lambda: (check("Sweep"), w.sweeps.dialog.close(), later(300, wide)))
 
     def wide():
         # Twenty features: the boundary's pane shows the plane chooser and a caption.
@@ -200,9 +204,11 @@ def test_window_and_dialogs_fit_a_1366x768_screen(tmp_path, screen, scale):
         "About",
         "Rename",
         "Find learning rate",
+        "Sweep",
         "20 features, trained",
         "20 features, two-feature plane",
         "Inside the network",
     ], report
     assert any(s.startswith("Find learning rate: lrFindDialog") for s in report["sizes"])
+    assert any(s.startswith("Sweep: sweepDialog") for s in report["sizes"])
     assert report["problems"] == [], "\n".join(report["problems"] + report["sizes"])

@@ -157,13 +157,15 @@ class Project(Spec):
         # A table path is relative to the project file's folder; in memory it is absolute.
         return cls.from_json(text, source=str(p)).with_table_path_resolved(p.parent)
 
-    def with_overrides(self, assignments: list[str]) -> Project:
-        """Apply command-line `field.path=value` assignments and validate the result."""
+    def with_overrides(self, assignments: list[str], option: str = "--set") -> Project:
+        """Apply command-line `field.path=value` assignments and validate the result.
+
+        option: the command-line option the messages name (a sweep's --param uses it)."""
         data = self.model_dump(mode="json")
         for item in assignments:
             if "=" not in item:
                 raise SpecError(
-                    f"--set {quoted(item)}: expected field.path=value, e.g. train.lr=0.01"
+                    f"{option} {quoted(item)}: expected field.path=value, e.g. train.lr=0.01"
                 )
             path, raw = item.split("=", 1)
             keys = path.strip().split(".")
@@ -176,14 +178,18 @@ class Project(Spec):
                 ):
                     target = target[k]
                 else:
-                    raise SpecError(f"--set {quoted(item)}: {path!r} is not a field of the project")
+                    raise SpecError(
+                        f"{option} {quoted(item)}: {path!r} is not a field of the project"
+                    )
             last = keys[-1]
             if isinstance(target, list):
                 if not (last.isdigit() and int(last) < len(target)):
-                    raise SpecError(f"--set {quoted(item)}: {path!r} is not a field of the project")
+                    raise SpecError(
+                        f"{option} {quoted(item)}: {path!r} is not a field of the project"
+                    )
                 last = int(last)
             elif last not in target:
-                raise SpecError(f"--set {quoted(item)}: {path!r} is not a field of the project")
+                raise SpecError(f"{option} {quoted(item)}: {path!r} is not a field of the project")
             try:
                 value = json.loads(raw)
             except (ValueError, RecursionError):  # not JSON: the text itself

@@ -220,6 +220,13 @@ class RunsPanel(QWidget):
         self._update_count()
         self._on_checked()
 
+    def show_only(self, ids: list[int] | None) -> None:
+        """Show only these runs (a sweep's trials inside its dialog's brushes); None:
+        every run that matches the filter text."""
+        self.proxy.set_only(None if ids is None else set(ids))
+        self._update_count()
+        self._on_checked()
+
     def set_settings(self, recording: bool, keep_models: int, folder: str) -> None:
         self.recording, self.keep_models, self.folder = recording, keep_models, folder
         self.record_action.blockSignals(True)

@@ -1,0 +1,248 @@
+"""The local backend: trials in worker processes on this machine.
+
+The main process asks Optuna for each trial's values and tells it the outcome; the
+workers (spawned, one torch thread each) train, report each epoch's value to the same
+study through its journal file, and stop a trial Optuna prunes. Stop() asks running
+trials to end at their next block of steps; a stopped trial is marked failed with
+``interrupted`` and queued again, so that a resumed sweep runs it first.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from desktop_app.core.errors import OdysseyError
+from desktop_app.core.sweep.progress import (
+    INTERRUPTED_ATTR,
+    SweepListener,
+    SweepTally,
+    tally_from_study,
+)
+from desktop_app.core.sweep.spec import SweepSpec
+from desktop_app.core.sweep.study import (
+    clean_up_stale,
+    make_pruner,
+    quiet_optuna,
+    storage_for,
+    suggest,
+)
+from desktop_app.core.sweep.trial import (
+    COMPLETE,
+    FAILED,
+    INTERRUPTED,
+    PRUNED,
+    TrialOutcome,
+    prepared_data,
+    run_trial,
+    trial_project,
+)
+
+Recorder = Callable[[SweepSpec, TrialOutcome], None]
+
+# ---------------------------------------------------------------- in the worker process
+_worker: dict = {}
+
+
+def init_worker(stop_event, data_cache: dict) -> None:
+    """Each worker: Ctrl+C is the main process's to handle (it stops the trials
+    cleanly); one torch thread; optuna quiet; the data prepared once by the main
+    process (a worker then never reads the table or imports scikit-learn itself)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    atexit.register(quick_exit)
+    import torch
+
+    torch.set_num_threads(1)
+    # What a first trial would otherwise import inside its own time (torch's optimizers
+    # import torch._dynamo on first use, the test metrics scikit-learn's: seconds on a
+    # busy machine), so that each trial's recorded time is its training.
+    import sklearn.metrics  # noqa: F401
+    import torch._dynamo  # noqa: F401
+
+    import desktop_app.core.engine  # noqa: F401
+
+    quiet_optuna()
+    _worker.clear()
+    _worker.update(stop=stop_event, studies={}, data=dict(data_cache))
+
+
+def quick_exit() -> None:
+    """A worker's end, once the pool lets it go: its results went back through the
+    pool's pipe and its study writes are on disk, so it skips the interpreter's slow
+    teardown of torch (measured: seconds per worker on a busy 2-core machine)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(0)
+
+
+def worker_trial(folder: str, spec: SweepSpec, number: int, values: dict) -> TrialOutcome:
+    import optuna
+
+    key = (folder, spec.name)
+    if key not in _worker["studies"]:
+        storage = storage_for(folder)
+        study = optuna.load_study(study_name=spec.name, storage=storage, pruner=make_pruner(spec))
+        _worker["studies"][key] = (study, storage, storage.get_study_id_from_name(spec.name))
+    study, storage, study_id = _worker["studies"][key]
+    trial = optuna.trial.Trial(
+        study, storage.get_trial_id_from_study_id_trial_number(study_id, number)
+    )
+
+    def report(epoch: int, value: float) -> bool:
+        trial.report(value, epoch)
+        return trial.should_prune()
+
+    stop = _worker["stop"]
+    return run_trial(
+        spec.project,
+        number,
+        values,
+        spec.metric,
+        spec.direction,
+        # Each report is a locked, synced write to the journal (measured here: ~8 ms on
+        # a busy machine, near a small trial's epoch), so only a pruning sweep reports.
+        report=report if spec.prune else None,
+        should_stop=stop.is_set,
+        data_cache=_worker["data"],
+    )
+
+
+# ---------------------------------------------------------------- in the main process
+class LocalSweep:
+    """Runs a sweep's remaining trials on `workers` processes; call run() from any
+    thread (it blocks until the sweep ends or is stopped) and stop() from another."""
+
+    def __init__(
+        self,
+        spec: SweepSpec,
+        study,
+        folder: str | Path,
+        workers: int = 2,
+        listener: SweepListener | None = None,
+        recorder: Recorder | None = None,
+    ):
+        self.spec = spec
+        self.study = study
+        self.folder = str(folder)
+        self.workers = workers
+        self.listener = listener or SweepListener()
+        self.recorder = recorder
+        self._stop = threading.Event()
+        self._ctx = multiprocessing.get_context("spawn")
+        self._worker_stop = self._ctx.Event()
+        self.tally = tally_from_study(study, spec)
+        self.broken = False  # a worker process died
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def stop(self) -> None:
+        """End the sweep: no new trials; running ones stop at their next block of steps."""
+        self._stop.set()
+        self._worker_stop.set()
+
+    def run(self) -> SweepTally:
+        clean_up_stale(self.study)
+        tally = self.tally
+        self.listener.sweep_started(tally)
+        pending: dict[Future, object] = {}
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=self._ctx,
+            initializer=init_worker,
+            initargs=(self._worker_stop, self._shared_data()),
+        )
+        try:
+            while True:
+                while (
+                    not self._stop.is_set()
+                    and len(pending) < self.workers
+                    and tally.done + len(pending) < tally.planned
+                ):
+                    trial = self.study.ask()
+                    values = suggest(trial, self.spec.params)
+                    try:
+                        future = pool.submit(
+                            worker_trial, self.folder, self.spec, trial.number, values
+                        )
+                    except BrokenProcessPool:  # a worker died just now: resume requeues
+                        self.broken = True  # this trial (clean_up_stale)
+                        self.stop()
+                        break
+                    pending[future] = trial
+                    tally.running = len(pending)
+                    self.listener.trial_started(trial.number, values, tally)
+                if not pending:
+                    break
+                done, _ = wait(list(pending), timeout=0.25, return_when=FIRST_COMPLETED)
+                for future in done:
+                    trial = pending.pop(future)
+                    tally.running = len(pending)
+                    self._finish(trial, self._outcome(future, trial))
+        finally:
+            if pending:  # an error in this loop: the workers must not run on
+                self.stop()
+            pool.shutdown(wait=True, cancel_futures=True)
+        self.listener.sweep_finished(tally, self._stop.is_set())
+        if self.broken:
+            raise OdysseyError(
+                "a trial's worker process ended unexpectedly (killed, or out of memory); the "
+                f"finished trials are kept: resume the sweep (--resume {self.spec.name}), "
+                "perhaps with fewer --workers"
+            )
+        return tally
+
+    def _shared_data(self) -> dict:
+        """The base project's prepared data, when no parameter changes the data (as in
+        most sweeps): prepared here once instead of in every worker."""
+        if any(p.path.startswith("data.") for p in self.spec.params):
+            return {}
+        cache: dict = {}
+        prepared_data(trial_project(self.spec.project, {}), cache)
+        return cache
+
+    def _outcome(self, future: Future, trial) -> TrialOutcome:
+        try:
+            return future.result()
+        except BrokenProcessPool:  # a worker died (killed, out of memory): stop, resumable
+            self.broken = True
+            self.stop()
+            return TrialOutcome(
+                trial.number, dict(trial.params), FAILED, error="its worker process died"
+            )
+        except Exception as exc:  # noqa: BLE001 - a bug in a trial: that trial failed
+            error = f"the trial failed: {type(exc).__name__}: {exc}"
+            return TrialOutcome(trial.number, dict(trial.params), FAILED, error=error)
+
+    def _finish(self, trial, outcome: TrialOutcome) -> None:
+        from optuna.trial import TrialState
+
+        if outcome.state == INTERRUPTED or (outcome.state == FAILED and self._stop.is_set()):
+            outcome.state = INTERRUPTED
+            trial.set_user_attr(INTERRUPTED_ATTR, True)
+            self.study.tell(trial, state=TrialState.FAIL)
+            self.study.enqueue_trial(outcome.values, user_attrs={"retry_of": trial.number})
+        elif outcome.state == COMPLETE:
+            self.study.tell(trial, outcome.value)
+        elif outcome.state == PRUNED:
+            self.study.tell(trial, state=TrialState.PRUNED)
+        else:
+            if outcome.error:
+                trial.set_user_attr("error", outcome.error[:500])
+            self.study.tell(trial, state=TrialState.FAIL)
+        self.tally.add(outcome)
+        if self.recorder is not None:
+            self.recorder(self.spec, outcome)
+        self.listener.trial_finished(outcome, self.tally)
