@@ -92,6 +92,11 @@ CASES = {
         "multiclass",
         ["train.optimizer=adagrad", "train.schedule=plateau", "train.plateau_patience=0"],
     ),
+    "adam exponential": ("multiclass", ["train.schedule=exponential", "train.gamma=0.8"]),
+    "rmsprop multistep": (
+        "binary",
+        ["train.optimizer=rmsprop", "train.schedule=multistep", "train.milestones=[1,2]"],
+    ),
     "clipping and l1": ("binary", ["train.grad_clip=0.05", "train.l1=0.001"]),
     "dropout, batch norm, every activation": ("binary", [DEEP]),
     "deep regression with clipping": ("regression", [DEEP, "train.grad_clip=0.5"]),
