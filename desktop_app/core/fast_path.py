@@ -71,6 +71,8 @@ def fast_path_problem(model, loss_fn, optimizer, device: torch.device) -> str | 
             return "gradient hooks"
     if len(optimizer.param_groups) != 1 or list(optimizer.param_groups[0]["params"]) != params:
         return "parameter groups"
+    if _optimizer_hooks(optimizer):
+        return "optimizer hooks"
     if loss_step(loss_fn) is None:
         return f"{type(loss_fn).__name__}"
     return None
@@ -87,6 +89,17 @@ def _global_module_hooks() -> bool:
             "_global_backward_hooks",
             "_global_backward_pre_hooks",
         )
+    )
+
+
+def _optimizer_hooks(optimizer) -> bool:
+    from torch.optim import optimizer as _optimizer
+
+    return any(
+        getattr(optimizer, "_optimizer_step_pre_hooks", None)
+        or getattr(optimizer, "_optimizer_step_post_hooks", None)
+        or getattr(_optimizer, name, None)
+        for name in ("_global_optimizer_pre_hooks", "_global_optimizer_post_hooks")
     )
 
 

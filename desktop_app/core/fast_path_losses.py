@@ -4,7 +4,8 @@ network's output, and the losses themselves.
 Cross-entropy runs log-softmax and NLL as autograd does and has its loss at once. The
 elementwise losses (BCE with logits, MSE, MAE, Huber) need not compute the loss to get
 the gradient, so a step keeps its output and target and ``values`` computes a whole
-block's losses in one call, when the engine reads the block back.
+block's losses in one call, when the engine reads the block back (for batches up to
+DEFER_UP_TO outputs; a larger one computes its loss at once).
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from torch.nn import functional as F
 
 aten = torch.ops.aten
 MEAN = 1  # torch's code for reduction="mean"
+# Outputs of up to this many numbers are kept for a block's losses (32 of them at most:
+# a few megabytes); a larger batch's loss is computed at once, as its step is slow anyway.
+DEFER_UP_TO = 65_536
 _ONE = torch.ones(())
 
 
@@ -32,12 +36,18 @@ class Elementwise:
         self.loss, self.grad = loss, grad  # (out, target, reduction) -> loss; (out, target)
 
     def value_and_grad(self, out, target):
+        if out.numel() > DEFER_UP_TO:  # a large batch: its loss now, its output not kept
+            return self.loss(out, target, "mean"), self.grad(out, target)
         return (out, target), self.grad(out, target)
 
     def values(self, pending: list) -> torch.Tensor:
+        if not all(isinstance(p, tuple) for p in pending):
+            return torch.stack(
+                [self.loss(*p, "mean") if isinstance(p, tuple) else p for p in pending]
+            )
         outs = [o for o, _ in pending]
         per_row = self.loss(torch.cat(outs), torch.cat([t for _, t in pending]), "none")
-        return _per_step_means(per_row, [len(o) for o in outs])
+        return _per_step_means(per_row, [o.shape[0] for o in outs])
 
 
 def _bce_grad(out, target):

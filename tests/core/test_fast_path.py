@@ -7,6 +7,7 @@ import pytest
 import torch
 from torch import nn
 
+from desktop_app.core import fast_path_losses
 from desktop_app.core.callbacks import Callback
 from desktop_app.core.engine import Trainer
 from desktop_app.core.errors import NonFiniteLossError
@@ -108,6 +109,15 @@ def test_the_fast_path_trains_as_autograd_does(name):
     task, extra = CASES[name]
     p = project(*extra, task=task)
     assert_same(train(p, fast=False), train(p, fast=True))
+
+
+def test_large_batches_compute_their_loss_at_once_and_still_match(monkeypatch):
+    # Batches of 32 outputs are past the limit, each epoch's last one (18 rows) is not:
+    # blocks that mix losses computed at once with losses computed at read-back.
+    monkeypatch.setattr(fast_path_losses, "DEFER_UP_TO", 20)
+    for task, extra in (("binary", []), ("regression", ["train.loss=huber"])):
+        p = project(*extra, task=task)
+        assert_same(train(p, fast=False), train(p, fast=True))
 
 
 def test_early_stopping_stops_and_restores_the_same_epoch():
@@ -218,6 +228,9 @@ def test_what_the_fast_path_does_not_cover_says_why():
     assert fast_path_problem(plain, nn.MSELoss(), opt(plain), torch.device("meta")) == (
         "meta device"
     )
+    hooked = opt(plain)
+    hooked.register_step_post_hook(lambda *_: None)
+    assert fast_path_problem(plain, nn.MSELoss(), hooked, p) == "optimizer hooks"
     plain[2].weight.requires_grad_(False)
     assert "trainable" in fast_path_problem(plain, nn.MSELoss(), opt(plain), p)
 
