@@ -115,7 +115,7 @@ class ManualStep:
         params = list(model.parameters())
         for p in params:  # the step writes gradients into these, as backward() would
             p.grad = torch.zeros_like(p)
-        self.grads = [p.grad for p in params]
+        self.params, self.grads = params, [p.grad for p in params]
         modules = list(model)
         self.layers = [layer_step(m, i == 0) for i, m in enumerate(modules)]
         self.backward_layers = self.layers[::-1]
@@ -129,6 +129,9 @@ class ManualStep:
         self.update = optimizer_update(optimizer, params, fast_step(optimizer))
 
     def __call__(self, xb: torch.Tensor, yb: torch.Tensor):
+        if self.params[0].grad is not self.grads[0]:  # say, a callback's zero_grad()
+            for p, g in zip(self.params, self.grads):
+                p.grad = g  # the backward below overwrites them, as a fresh one would
         x = xb
         for layer in self.layers:
             x = layer.forward(x)

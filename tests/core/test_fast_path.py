@@ -155,6 +155,25 @@ def test_the_gradient_norm_criterion_reads_the_fast_paths_gradients():
     assert_same(a, b)
 
 
+class ZeroGrad(Callback):
+    """Clears the gradients after every block, as some user code does."""
+
+    def on_batch_end(self, trainer, block):
+        trainer.model.zero_grad()
+
+
+def test_gradients_cleared_between_steps_come_back_on_the_next_step():
+    # the gradient-norm criterion runs before ZeroGrad in each block, and stops the run
+    p = project("train.batch_size=4", "train.min_grad_norm=0.3", epochs=3)
+    a = train(p, fast=False, callbacks=[ZeroGrad()])
+    b = train(p, fast=True, callbacks=[ZeroGrad()])
+    assert all(q.grad is None for q in b.model.parameters())  # the last block's clear
+    assert b.stop_reason == a.stop_reason == "min_grad_norm"
+    assert b.global_step == a.global_step < 3 * 53
+    for wa, wb in zip(a.model.state_dict().values(), b.model.state_dict().values()):
+        torch.testing.assert_close(wb, wa, **TOL)
+
+
 def test_a_non_finite_loss_stops_both_paths_at_the_same_step():
     p = project("train.optimizer=sgd", "train.lr=100", "train.momentum=0.99", task="regression")
     errors, trainers = [], []
