@@ -87,6 +87,7 @@ def test_nan_weights_from_the_last_step_stop_the_run_with_the_last_finite_ones(m
     exploding_step.calls = 0
     monkeypatch.setattr(engine, "fast_step", exploding_step)
     trainer = Trainer(project)
+    trainer.use_fast_path = False  # the NaN comes from the optimizer step patched above
     with pytest.raises(NonFiniteLossError):
         trainer.fit()
     assert all(torch.isfinite(p).all() for p in trainer.model.parameters())
