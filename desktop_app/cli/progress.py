@@ -20,7 +20,7 @@ def print_metrics(console, result, task: str) -> None:
     console.print(
         f"finished after {result.epochs_run} epochs ({reason}{best}), {result.steps} steps, "
         f"{result.timing.steps_per_second:,.0f} steps/s on {result.timing.device} "
-        f"({result.timing.threads} thread(s))"
+        f"({result.timing.threads} thread(s), {result.timing.step})"
     )
     table = Table(title="Test metrics")
     table.add_column("metric")

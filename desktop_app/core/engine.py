@@ -40,6 +40,7 @@ from desktop_app.core.errors import (
     TrainingError,
 )
 from desktop_app.core.evaluation import evaluate, loss_and_metric, targets_tensor
+from desktop_app.core.fast_path import FAST_PATH_ON, manual_step
 from desktop_app.core.history import History
 from desktop_app.core.memory import (
     OUT_OF_MEMORY,
@@ -74,6 +75,10 @@ BLOCK = 32  # steps between read-backs of the loss (one device sync per block)
 class Trainer:
     """Trains one Project. Create, then call fit() (in whatever thread you like)."""
 
+    # The fast path (core.fast_path): a hand-written step without autograd wherever it
+    # applies, the autograd step elsewhere. False: always autograd (for comparisons).
+    use_fast_path: bool = FAST_PATH_ON
+
     def __init__(
         self,
         project: Project,
@@ -102,6 +107,8 @@ class Trainer:
         self.scheduler = None
         self.device: torch.device | None = None
         self.threads = 1
+        self.step_path = "autograd"  # which step the last loop ran (core.fast_path)
+        self._manual = None  # the fast path's step while a loop runs it
         self.early_stopping: EarlyStopping | None = None
         self.result: TrainResult | None = None
         # Continuation state: the weights, global RNG and CUDA RNG as the last loop left
@@ -378,6 +385,7 @@ class Trainer:
                 steps_per_second=steps / seconds if seconds > 0 else 0.0,
                 device=str(self.device),
                 threads=self.threads,
+                step=self.step_path,
             ),
         )
         self._emit("on_train_end", self.result)
@@ -400,6 +408,12 @@ class Trainer:
         state_tensors = list(model.state_dict().values())
         snapshot = [s.detach().clone() for s in state_tensors]  # last weights with finite loss
         group = opt.param_groups[0]
+        manual, self.step_path = (
+            manual_step(model, loss_fn, opt, self.device, clip, l1)
+            if self.use_fast_path
+            else (None, "autograd (fast path off)")
+        )
+        self._manual = manual  # None: the autograd step below
         last_epoch = self.epoch + epochs
         drop_one = drops_a_single_row(model, n, bs)
         while self.epoch < last_epoch and not self.stop_training:
@@ -431,19 +445,23 @@ class Trainer:
                     self.status = Status.RUNNING
                     if control.stop_requested:
                         break
-                loss = loss_fn(forward(xb), yb)
-                if l1:
-                    loss = loss + l1 * sum(w.abs().sum() for w in weights)
-                for p_ in params:  # cheaper than optimizer.zero_grad(set_to_none=True)
-                    p_.grad = None
-                loss.backward()
-                if clip:
-                    nn.utils.clip_grad_norm_(params, clip)
-                block_lrs.append(group["lr"])
-                step()
+                if manual is not None:
+                    block_lrs.append(group["lr"])
+                    block_losses.append(manual(xb, yb))
+                else:
+                    loss = loss_fn(forward(xb), yb)
+                    if l1:
+                        loss = loss + l1 * sum(w.abs().sum() for w in weights)
+                    for p_ in params:  # cheaper than optimizer.zero_grad(set_to_none=True)
+                        p_.grad = None
+                    loss.backward()
+                    if clip:
+                        nn.utils.clip_grad_norm_(params, clip)
+                    block_lrs.append(group["lr"])
+                    step()
+                    block_losses.append(loss.detach())
                 if per_step:
                     sched.step()
-                block_losses.append(loss.detach())
                 seen += len(xb)
                 self.global_step += 1
                 if len(block_losses) == BLOCK:
@@ -481,7 +499,8 @@ class Trainer:
 
         Returns the block's loss summed over samples (for the epoch's mean).
         """
-        values = torch.stack(losses).cpu().numpy().astype(np.float64)
+        stacked = torch.stack(losses) if self._manual is None else self._manual.losses(losses)
+        values = stacked.cpu().numpy().astype(np.float64)
         sizes = np.full(len(losses), self.project.train.batch_size, dtype=np.float64)
         if last_size is not None:
             sizes[-1] = last_size  # the epoch's last, possibly smaller batch

@@ -129,6 +129,7 @@ class RunTiming:
     steps_per_second: float
     device: str
     threads: int
+    step: str = "autograd"  # which training step ran: "fast path" or "autograd (why)"
 
 
 @dataclass
@@ -162,6 +163,7 @@ class TrainResult:
             "steps_per_second": round(t.steps_per_second, 1) if t else None,
             "device": t.device if t else None,
             "threads": t.threads if t else None,
+            "step": t.step if t else None,
             "best_epoch": self.best_epoch,
             "test_metrics": self.test_metrics,
         }

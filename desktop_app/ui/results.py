@@ -254,7 +254,7 @@ class ResultsPanel(QWidget):
             self.summary_label.setText(
                 f"{outcome.run.epochs_run} epochs ({reason}{best}), {outcome.run.steps:,} steps in "
                 f"{format_duration(t.seconds)} ({t.steps_per_second:,.0f} steps/s) on "
-                f"{t.device}."
+                f"{t.device}, {t.step}."
             )
         if not m:
             self.stack.setCurrentWidget(self.empty)

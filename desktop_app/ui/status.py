@@ -29,6 +29,15 @@ def format_duration(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{s:02d}"
 
 
+def device_text(device: str, threads: int, step: str = "") -> str:
+    """What the device label says: the device, CPU threads, and (once a run has ended)
+    which training step ran: "fast path", or "autograd (why not)"."""
+    text = f"Device: {device}"
+    if device == "cpu":
+        text += f", {threads} thread{'s' if threads != 1 else ''}"
+    return f"{text}, {step}" if step else text
+
+
 def _label(name: str, text: str, accessible: str, tip: str) -> QLabel:
     label = QLabel(text)
     label.setObjectName(name)
@@ -69,7 +78,8 @@ class RunStatusBar(QStatusBar):
             "deviceLabel",
             "Device: …",
             "Compute device",
-            "Where training runs, and with how many CPU threads.",
+            "Where training runs, with how many CPU threads, and (after a run) whether "
+            "it took the fast path, a training step without autograd, or why not.",
         )
         for w in (self.progress_label, self.progress_bar, self.samples_label, self.device_label):
             self.addPermanentWidget(w)
@@ -86,10 +96,7 @@ class RunStatusBar(QStatusBar):
         self.info = info
         self.progress_bar.setRange(0, max(1, info.total_steps))
         self.progress_bar.setValue(0)
-        threads = ""
-        if info.device == "cpu":
-            threads = f", {info.threads} thread{'s' if info.threads != 1 else ''}"
-        self.device_label.setText(f"Device: {info.device}{threads}")
+        self.device_label.setText(device_text(info.device, info.threads))
         self._set(f"epoch 1/{info.epochs} · step 0/{info.total_steps:,}")
 
     def progress(self, update, running: bool) -> None:
@@ -145,6 +152,9 @@ class RunStatusBar(QStatusBar):
         seconds = run.timing.seconds if run.timing else None
         self._set(f"{done}: {run.epochs_run} epochs in {format_duration(seconds)}{shown}")
         rate = run.timing.steps_per_second * run.project.train.batch_size if run.timing else 0
+        if run.timing is not None:
+            t = run.timing
+            self.device_label.setText(device_text(t.device, t.threads, t.step))
         self.samples_label.setText(f"{rate:,.0f} samples/s" if rate else "– samples/s")
 
     def failed(self) -> None:

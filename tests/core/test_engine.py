@@ -270,15 +270,16 @@ def test_each_stopping_criterion_ends_the_run_with_its_own_reason(criterion, rea
 
 def test_a_time_budget_stops_part_way_through_an_epoch():
     project = Project(
-        data=DataSpec(dataset="classification", n_samples=20_000),
-        # batches of 2: one epoch is 7,000 steps, far longer than the 0.3 s budget
+        data=DataSpec(dataset="classification", n_samples=60_000),
+        # batches of 2: one epoch is 21,000 steps, far longer than the 0.3 s budget even
+        # on the fast path (about 30,000 steps/s at this size on an idle core)
         train=TrainSpec(early_stopping=False, epochs=10_000, max_seconds=0.3, batch_size=2),
     )
     t0 = time.perf_counter()
     result = Trainer(project).fit()
     assert result.stop_reason == "time_budget"
     assert time.perf_counter() - t0 < 10
-    per_epoch = 14_000 // 2
+    per_epoch = 42_000 // 2
     assert 0 < result.steps < per_epoch  # stopped inside the first epoch
     assert 0.3 <= result.timing.seconds < 3
 

@@ -113,6 +113,9 @@ def test_user_trains_moons_with_sgd_momentum_and_reads_accuracy(qtbot, main_wind
     assert len(x) == outcome.run.steps
     assert "accuracy" in find(w, QLabel, "progressLabel").text()
     assert "cpu" in find(w, QLabel, "deviceLabel").text()
+    # which step trained it: this network and optimizer take the fast path
+    assert find(w, QLabel, "deviceLabel").text().endswith(", fast path")
+    assert "on cpu, fast path." in w.results_panel.summary_label.text()
     assert train.isEnabled()
 
 

@@ -159,10 +159,15 @@ def build_tune_classes() -> dict[str, type]:
         __getstate__ = without_driver_state
 
         def save(self, checkpoint_path: str) -> None:  # Tune's checkpoint of the searcher
-            import pickle
+            """The sweep's state is its Optuna study (a journal file): Tune's checkpoint
+            only names it, so nothing is ever pickled or unpickled."""
+            import json
 
-            with open(checkpoint_path, "wb") as f:
-                pickle.dump(without_driver_state(self), f)
+            with open(checkpoint_path, "w", encoding="utf-8") as f:
+                json.dump({"optuna_study": getattr(self._ot_study, "study_name", None)}, f)
+
+        def restore(self, checkpoint_path: str) -> None:
+            """Nothing to restore: a sweep resumes from its Optuna study."""
 
         def on_trial_result(self, trial_id, result):
             """Each epoch's value goes into the study as the trial's intermediate value
