@@ -344,7 +344,8 @@ class MainWindow(QMainWindow):
         if self._closed or self._probe_started:
             return
         self._probe_started = True
-        self.inside.build()  # the hidden tab's views, once the window is on screen
+        self.inside.build()  # the hidden tabs' views, once the window is on screen
+        self.runs_panel.curves.build()
 
         def probe(_progress, _cancelled):  # imports torch, which takes a second or more
             from desktop_app.core.devices import available_devices

@@ -99,3 +99,14 @@ def test_a_missing_layer_counts_as_a_difference_and_labels_say_what_differs():
     assert curve_label("run 2", b, keys) == "run 2 · units=4 · lr=0.1"
     assert curve_label("run 1", a, keys) == "run 1 · units=— · lr=0.01"
     assert differing_keys([a, a]) == [] and curve_label("run 1", a, []) == "run 1"
+
+
+def test_a_curve_label_does_not_repeat_what_the_run_name_says():
+    a = flatten_settings(Project().with_overrides(["train.lr=0.03"]).model_dump(mode="json"))
+    b = flatten_settings(
+        Project()
+        .with_overrides(["train.lr=0.01", "model.hidden.0.units=4"])
+        .model_dump(mode="json")
+    )
+    keys = differing_keys([a, b])
+    assert curve_label("lr=0.03", a, keys) == "lr=0.03 · units=10"

@@ -109,9 +109,11 @@ def format_value(value: Any) -> str:
 
 
 def curve_label(label: str, settings: dict[str, Any], keys: list[str], limit: int = 3) -> str:
-    """A legend entry: the run's name and what differs, e.g. "run 12 · lr=0.01"."""
+    """A legend entry: the run's name and what differs, e.g. "run 12 · lr=0.01" (a part
+    the name already says, as a race's "lr=0.03" does, is not said twice)."""
     names = short_names(keys)
-    bits = [f"{names[k]}={format_value(settings.get(k, MISSING))}" for k in keys[:limit]]
-    if len(keys) > limit:
-        bits.append("…")
-    return " · ".join([label, *bits]) if bits else label
+    said = set(label.split(" · "))
+    bits = [f"{names[k]}={format_value(settings.get(k, MISSING))}" for k in keys]
+    bits = [b for b in bits if b not in said]
+    shown = bits[:limit] + (["…"] if len(bits) > limit else [])
+    return " · ".join([label, *shown]) if shown else label

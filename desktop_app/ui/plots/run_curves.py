@@ -42,8 +42,8 @@ class RunCurves(QWidget):
         super().__init__(parent)
         self.setObjectName("runCurves")
         self.setAccessibleName("Curves of the ticked runs")
-        self.loss = self._plot("runCurvesLoss", "Loss", "loss")
-        self.metric = self._plot("runCurvesMetric", "Validation metric", "metric")
+        self._loss: pg.PlotWidget | None = None  # made when first needed (build)
+        self._metric: pg.PlotWidget | None = None
         self.hint = QLabel("Tick runs in the table to overlay their curves here.")
         self.hint.setObjectName("runCurvesHint")
         self.steps = QCheckBox("Per-step loss")
@@ -58,18 +58,39 @@ class RunCurves(QWidget):
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.hint, 1)
         top.addWidget(self.steps)
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.loss)
-        row.addWidget(self.metric)
+        self._row = QHBoxLayout()
+        self._row.setContentsMargins(0, 0, 0, 0)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addLayout(top)
-        box.addLayout(row, 1)
+        box.addLayout(self._row, 1)
         self._items: dict[int, list] = {}  # run id -> its curve items
         self._records: dict[int, RunRecord] = {}
         self._slots: dict[int, int] = {}  # run id -> its colour slot
         self.labels: dict[int, str] = {}
+
+    def build(self) -> None:
+        """Make the two plots (about 20 ms): when the tab is first shown, or once the
+        window has painted, so that startup does not wait for a hidden tab."""
+        if self._loss is None:
+            self._loss = self._plot("runCurvesLoss", "Loss", "loss")
+            self._metric = self._plot("runCurvesMetric", "Validation metric", "metric")
+            self._row.addWidget(self._loss)
+            self._row.addWidget(self._metric)
+
+    @property
+    def loss(self) -> pg.PlotWidget:
+        self.build()
+        return self._loss
+
+    @property
+    def metric(self) -> pg.PlotWidget:
+        self.build()
+        return self._metric
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self.build()
+        super().showEvent(event)
 
     def _plot(self, name: str, title: str, y: str) -> pg.PlotWidget:
         w = pg.PlotWidget()
@@ -80,6 +101,8 @@ class RunCurves(QWidget):
         item.setTitle(title)
         item.setLabel("bottom", "epoch")
         item.setLabel("left", y)
+        for side in ("left", "bottom"):
+            item.getAxis(side).enableAutoSIPrefix(False)  # 0.25, not 250 "(x0.001)"
         item.showGrid(x=True, y=True, alpha=0.2)
         backdrop = pg.mkColor(pg.getConfigOption("background"))
         backdrop.setAlpha(210)  # legible over the curves it covers

@@ -103,6 +103,8 @@ class RaceWindow(QDialog):
         item.setTitle(title)
         item.setLabel("bottom", "epoch")
         item.setLabel("left", y)
+        for side in ("left", "bottom"):
+            item.getAxis(side).enableAutoSIPrefix(False)  # 0.25, not 250 "(x0.001)"
         item.showGrid(x=True, y=True, alpha=0.2)
         item.addLegend(offset=(-5, 5), labelTextSize="8pt")
         return w
