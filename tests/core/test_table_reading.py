@@ -115,3 +115,21 @@ def test_parquet_and_feather_open_when_pyarrow_is_installed(tmp_path, suffix):
     assert raw.n_rows == 40 and np.isnan(raw.columns["size"][3])
     assert raw.columns["size"][4] == 1.0 and raw.categories["colour"] == ["green", "red"]
     assert raw.columns["member"][:4].tolist() == [1, 0, 0, 1] and len(raw.spec.sha256) == 64
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_without_pyarrow_a_parquet_file_says_how_to_read_it(tmp_path, monkeypatch, frozen):
+    import sys
+
+    path = tmp_path / "t.parquet"
+    path.write_bytes(b"PAR1" + b"\0" * 64 + b"PAR1")
+    for name in ("pyarrow", "pyarrow.parquet", "pyarrow.feather"):
+        monkeypatch.setitem(sys.modules, name, None)  # import fails, as without pyarrow
+    if frozen:
+        monkeypatch.setattr(sys, "frozen", True, raising=False)  # the packaged app
+    with pytest.raises(DataError) as err:
+        preview_table(path)
+    message = str(err.value)
+    assert "Parquet file; reading it needs pyarrow" in message and "to CSV" in message
+    assert ("packaged Odyssey leaves it out" in message) == frozen
+    assert ("pip install pyarrow" in message) == (not frozen)

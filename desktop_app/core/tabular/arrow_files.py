@@ -10,6 +10,7 @@ same columns machinery. Messages number rows from 2 (the names count as line 1).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -34,11 +35,17 @@ def _table_file(path: Path):
         import pyarrow.feather as feather
         import pyarrow.parquet as pq
     except ImportError:
+        kind = "Parquet" if path.suffix.lower() == ".parquet" else "Feather"
+        # The packaged app leaves pyarrow out (160 MiB): there is no pip to install it with.
+        install = (
+            "the packaged Odyssey leaves it out (160 MiB)"
+            if getattr(sys, "frozen", False)
+            else "this installation lacks it (pip install pyarrow, about 100 MB)"
+        )
         raise DataError(
-            f"{path} is a {'Parquet' if path.suffix.lower() == '.parquet' else 'Feather'} "
-            "file; reading it needs pyarrow, which this installation lacks (pip install "
-            "pyarrow, about 100 MB). Or convert it to CSV, e.g. pandas.read_parquet(FILE)"
-            ".to_csv('data.csv', index=False), and import that."
+            f"{path} is a {kind} file; reading it needs pyarrow, and {install}. Convert it "
+            "to CSV, e.g. pandas.read_parquet(FILE).to_csv('data.csv', index=False), and "
+            "import that."
         ) from None
     try:
         if path.suffix.lower() == ".parquet":
