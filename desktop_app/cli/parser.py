@@ -55,7 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
         "project file: its model and training choices)",
     )
     tab.add_argument(
-        "--data", metavar="FILE", help="the table to train on: .csv, .tsv, .txt or .xlsx"
+        "--data",
+        metavar="FILE",
+        help="the table to train on: .csv, .tsv, .txt or .xlsx (.parquet and .feather "
+        "with pyarrow installed)",
     )
     tab.add_argument("--target", metavar="COLUMN", help="the column to predict (with --data)")
     tab.add_argument(
