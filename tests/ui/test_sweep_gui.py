@@ -117,3 +117,12 @@ def test_stop_then_resume_from_the_dialog(qtbot, make_main_window):
     qtbot.waitUntil(lambda: not dialog.running, timeout=120_000)
     status = find(dialog, QLabel, "sweepStatus").text()
     assert "stop-me finished: 2/2 trials (2 complete" in status, status
+
+
+def test_each_axis_names_its_choices_and_a_range_its_ends_and_middle():
+    from desktop_app.ui.plots.sweep_plots import Axis
+
+    units = Axis("model.hidden.0.units", 0, 2, categories=("8", "16", "32"))
+    assert [units.label_at(w) for w in units.tick_positions()] == ["8", "16", "32"]
+    lr = Axis("train.lr", 1e-4, 1e-1, log=True)
+    assert [lr.label_at(w) for w in lr.tick_positions()] == ["0.0001", "0.00316", "0.1"]

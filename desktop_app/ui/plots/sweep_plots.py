@@ -48,6 +48,16 @@ class Axis:
             v, lo, hi = math.log10(v), math.log10(lo), math.log10(hi)
         return 0.5 if hi == lo else (v - lo) / (hi - lo)
 
+    def tick_positions(self) -> list[float]:
+        """Where the axis is labelled: every choice (up to eight), else both ends and
+        the middle."""
+        n = len(self.categories)
+        if 1 < n <= 8:
+            return [k / (n - 1) for k in range(n)]
+        if n == 1:
+            return [0.5]
+        return [0.0, 0.5, 1.0]
+
     def label_at(self, where: float) -> str:
         if self.categories:
             n = len(self.categories)
@@ -106,13 +116,12 @@ class ParallelCoordinates(QWidget):
                 axis.name + (" (log)" if axis.log else ""), color=INK, anchor=(0.5, 1.2)
             )
             title.setPos(i, 1.0)
-            top = pg.TextItem(color=INK, anchor=(0.5, 0))
-            bottom = pg.TextItem(color=INK, anchor=(0.5, 1))
-            top.setText(axis.label_at(1.0))
-            bottom.setText(axis.label_at(0.0))
-            top.setPos(i, 1.0)
-            bottom.setPos(i, 0.0)
-            for thing in (line, title, top, bottom):
+            marks = []  # beside the axis, clear of its line and its brush's handles
+            for where in axis.tick_positions():
+                mark = pg.TextItem(axis.label_at(where), color=INK, anchor=(0, 0.5))
+                mark.setPos(i + BRUSH_WIDTH / 2 + 0.02, where)
+                marks.append(mark)
+            for thing in (line, title, *marks):
                 self.plot.addItem(thing)
                 self._decor.append(thing)
             brush = pg.ROI(

@@ -106,7 +106,8 @@ class RaceWindow(QDialog):
         for side in ("left", "bottom"):
             item.getAxis(side).enableAutoSIPrefix(False)  # 0.25, not 250 "(x0.001)"
         item.showGrid(x=True, y=True, alpha=0.2)
-        item.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        # A falling loss leaves the top right free; a rising metric, the bottom right.
+        item.addLegend(offset=(-5, 5) if y == "loss" else (-5, -5), labelTextSize="8pt")
         return w
 
     @Slot()
