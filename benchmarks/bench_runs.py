@@ -128,7 +128,9 @@ def one_round(app, folder: Path) -> dict:
     t2 = time.perf_counter()
     panel.set_runs(prepared)
     t3 = time.perf_counter()
-    panel.repaint()  # the whole tab, its (empty) curve plots too, as a first look paints it
+    # The whole tab, its (empty) curve plots too, painted once as the event loop paints
+    # it (repaint() and then processEvents() painted the table twice).
+    panel.update()
     app.processEvents()
     t4 = time.perf_counter()
     out.update(

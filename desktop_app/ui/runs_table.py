@@ -137,7 +137,10 @@ class RunsTableModel(QAbstractTableModel):
 
     def set_visible_rows(self, rows: list[int] | None) -> None:
         """The rows the filter lets through: the differences are among these."""
-        self._visible = None if rows is None else {self.runs[i].id for i in rows}
+        visible = None if rows is None else {self.runs[i].id for i in rows}
+        if visible == self._visible:
+            return  # the same rows (a new list without a filter): the same columns
+        self._visible = visible
         if self.differences_only:
             self._reset_columns()
 
