@@ -40,7 +40,7 @@ from desktop_app.ui.plots.run_curves import RunCurves
 from desktop_app.ui.runs_table import NAME, STAR, RunsFilterProxy, RunsTableModel
 
 # Widths of the leading columns: Show, ★, Name, Status, Best val (epoch), Test, Time.
-WIDTHS = (56, 26, 110, 70, 116, 60, 60)
+WIDTHS = (56, 26, 140, 70, 116, 60, 60)
 MAX_CURVES = 10  # ticked runs beyond this are not overlaid (colours would repeat)
 
 
@@ -122,6 +122,8 @@ class RunsPanel(QWidget):
             QAbstractItemView.EditTrigger.DoubleClicked
             | QAbstractItemView.EditTrigger.EditKeyPressed
         )
+        # A long name keeps both ends in view: "sweep-2026…153401 #3", not "sweep-202612…".
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
         header = self.table.horizontalHeader()
