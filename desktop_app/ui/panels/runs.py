@@ -124,6 +124,7 @@ class RunsPanel(QWidget):
         )
         # A long name keeps both ends in view: "sweep-2026…153401 #3", not "sweep-202612…".
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setWordWrap(False)  # one line a row: a wrapped end would be hidden
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
         header = self.table.horizontalHeader()
