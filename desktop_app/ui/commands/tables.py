@@ -31,45 +31,50 @@ from desktop_app.ui.settings import AppSettings
 from desktop_app.ui.table_loader import LoadedTable, TableLoader
 
 
-def ask_read_outside(parent: QWidget, table: Path, folder: Path) -> bool:
-    """The question before reading a table outside the project's folder."""
+def _ask(parent: QWidget, name: str, icon, title: str, text: str, info: str, yes: tuple) -> bool:
+    """A question with one accepting button (`yes`: its text and objectName) and Cancel,
+    the default. True: the user chose the button."""
     box = QMessageBox(parent)
-    box.setObjectName("tableOutsideBox")
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("Read a table outside the project's folder?")
-    box.setText(
-        f"This project reads its table from {table}, which is outside the project's "
-        f"folder ({folder})."
-    )
-    box.setInformativeText(
-        "Read it only if you expect this project to use that file. Cancel leaves the "
-        "project as it is; File ▸ Import table… chooses another table."
-    )
-    read = box.addButton("Read the table", QMessageBox.ButtonRole.AcceptRole)
-    read.setObjectName("readOutsideTableButton")
+    box.setObjectName(name)
+    box.setIcon(icon)
+    box.setWindowTitle(title)
+    box.setText(text)
+    box.setInformativeText(info)
+    button = box.addButton(yes[0], QMessageBox.ButtonRole.AcceptRole)
+    button.setObjectName(yes[1])
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
-    return box.clickedButton() is read
+    return box.clickedButton() is button
+
+
+def ask_read_outside(parent: QWidget, table: Path, folder: Path) -> bool:
+    """The question before reading a table outside the project's folder."""
+    return _ask(
+        parent,
+        "tableOutsideBox",
+        QMessageBox.Icon.Question,
+        "Read a table outside the project's folder?",
+        f"This project reads its table from {table}, which is outside the project's "
+        f"folder ({folder}).",
+        "Read it only if you expect this project to use that file. Cancel leaves the "
+        "project as it is; File ▸ Import table… chooses another table.",
+        ("Read the table", "readOutsideTableButton"),
+    )
 
 
 def ask_use_new_content(parent: QWidget, message: str) -> bool:
     """The changed-file question. True: train on the file as it is now."""
-    box = QMessageBox(parent)
-    box.setObjectName("tableChangedBox")
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("The table has changed")
-    box.setText(message.replace(" (command line: --accept-changed)", ""))
-    box.setInformativeText(
+    return _ask(
+        parent,
+        "tableChangedBox",
+        QMessageBox.Icon.Warning,
+        "The table has changed",
+        message.replace(" (command line: --accept-changed)", ""),
         "Use the new content to read the file as it is now and record its new hash; "
-        "Cancel leaves the project as it was."
+        "Cancel leaves the project as it was.",
+        ("Use the new content", "useNewContentButton"),
     )
-    use = box.addButton("Use the new content", QMessageBox.ButtonRole.AcceptRole)
-    use.setObjectName("useNewContentButton")
-    box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-    box.exec()
-    return box.clickedButton() is use
 
 
 class TableCommands:
