@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import torch
 
 from desktop_app.core.errors import DeviceError
+from desktop_app.core.printable import quoted
 
 
 @dataclass(frozen=True)
@@ -51,21 +52,21 @@ def resolve_device(name: str) -> torch.device:
         if name != "cuda":
             tail = name.split(":", 1)[1]
             if not tail.isdigit():
-                raise DeviceError(f"device {name!r} is not valid; write cuda or cuda:N")
+                raise DeviceError(f"device {quoted(name)} is not valid; write cuda or cuda:N")
             index = int(tail)
         if not torch.cuda.is_available():
             raise DeviceError(
-                f"device {name!r} was asked for, but no CUDA GPU is available "
+                f"device {quoted(name)} was asked for, but no CUDA GPU is available "
                 "(no NVIDIA GPU, or this PyTorch is a CPU build); choose 'auto' or 'cpu'"
             )
         count = torch.cuda.device_count()
         if index >= count:
             raise DeviceError(
-                f"device {name!r} does not exist: this machine has {count} CUDA device(s), "
+                f"device {quoted(name)} does not exist: this machine has {count} CUDA device(s), "
                 f"cuda:0 to cuda:{count - 1}"
             )
         return torch.device(f"cuda:{index}")
-    raise DeviceError(f"device {name!r} is not known; use auto, cpu, cuda, cuda:N or mps")
+    raise DeviceError(f"device {quoted(name)} is not known; use auto, cpu, cuda, cuda:N or mps")
 
 
 def cpu_threads_for(

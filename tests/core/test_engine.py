@@ -318,3 +318,16 @@ def test_a_network_too_big_for_this_computer_is_refused_before_any_allocation():
     assert training_memory_problem(10_000, "adam", memory=8 << 30) is None
     message = training_memory_problem(10**12, "adam", memory=24 << 30)
     assert "1,000,000,000,000 parameters" in message and "24.0 GB" in message
+
+
+def test_a_device_name_from_a_file_is_cut_in_the_message():
+    """A 5,000-character device in a model file's project came back whole in the error
+    (found by the fuzz run): the message quotes only its start."""
+    from desktop_app.core.devices import resolve_device
+    from desktop_app.core.errors import DeviceError
+
+    with pytest.raises(DeviceError) as err:
+        resolve_device("x" * 5000)
+    message = str(err.value)
+    assert len(message) < 200 and "5,000 characters" in message
+    assert "use auto, cpu, cuda, cuda:N or mps" in message
