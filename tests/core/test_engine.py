@@ -324,7 +324,6 @@ def test_a_device_name_from_a_file_is_cut_in_the_message():
     """A 5,000-character device in a model file's project came back whole in the error
     (found by the fuzz run): the message quotes only its start."""
     from desktop_app.core.devices import resolve_device
-    from desktop_app.core.errors import DeviceError
 
     with pytest.raises(DeviceError) as err:
         resolve_device("x" * 5000)
