@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 
 import pytest
 
@@ -23,6 +24,7 @@ from desktop_app.core.sweep.study import (
     create_study,
     importances,
     load_study,
+    storage_for,
     suggest,
 )
 
@@ -199,6 +201,10 @@ def test_stop_then_resume_continues_the_same_study():
     assert first.stopped and tally.interrupted == 2 and tally.done == 0
     stopped = {o.number: o.values for o in listener.finished}
     assert all(o.state == "interrupted" for o in listener.finished)
+    # Nothing is left running; a trial asked ahead but never started is queued again too.
+    asked = {t.number: t.params for t in study.trials if "retry_of" not in t.user_attrs}
+    assert all(t.state.name in ("FAIL", "WAITING") for t in study.trials)
+    assert all(t.user_attrs.get("interrupted") for t in study.trials if t.state.name == "FAIL")
 
     again, study2 = load_study(folder, "again")
     assert again == spec  # the stored sweep: the same project, params and method
@@ -208,8 +214,53 @@ def test_stop_then_resume_continues_the_same_study():
     trials = study2.trials
     assert [t.number for t in trials[:2]] == sorted(stopped)  # the same study goes on
     retried = {t.user_attrs["retry_of"]: t.params for t in trials if "retry_of" in t.user_attrs}
-    assert retried == stopped  # the stopped trials ran again with their values
+    assert retried == asked  # the stopped (and never started) trials ran with their values
+    assert all(retried[n] == v for n, v in stopped.items())
     assert sum(t.state.name == "COMPLETE" for t in trials) == 3
+
+
+class StopOnceAskedAhead(SweepListener):
+    """Stops the sweep from another thread (as the dialog's Stop does) once the next
+    trial has been asked while trial 0 trains on the only worker."""
+
+    def __init__(self, folder: str, name: str):
+        self.folder, self.name, self.sweep = folder, name, None
+        self.started = []
+
+    def trial_started(self, number, values, tally):
+        self.started.append(number)
+        if number == 0:
+            threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self):
+        import optuna
+
+        study = optuna.load_study(study_name=self.name, storage=storage_for(self.folder))
+        deadline = time.monotonic() + 30
+        while len(study.trials) < 2 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        self.sweep.stop()
+
+
+def test_a_trial_asked_ahead_but_never_started_runs_first_on_resume():
+    spec = build_sweep(
+        tiny("train.epochs=400"), ["train.lr=uniform:0.01:0.1"], name="ahead", trials=3
+    )
+    folder = sweep_folder(spec.name)
+    study = create_study(spec, folder)
+    listener = StopOnceAskedAhead(folder, spec.name)
+    first = LocalSweep(spec, study, folder, 1, listener)
+    listener.sweep = first
+    first.run()
+    assert listener.started == [0]  # trial 1 was asked while 0 trained, never started
+    one = study.trials[1]
+    assert one.state.name == "FAIL" and one.user_attrs["interrupted"]
+    waiting = [t for t in study.trials if t.state.name == "WAITING"]
+    queued = {t.user_attrs["retry_of"]: t.system_attrs["fixed_params"] for t in waiting}
+    assert queued == {
+        0: study.trials[0].params,
+        1: one.params,
+    }
 
 
 def test_a_trial_a_dead_process_left_running_is_queued_again():

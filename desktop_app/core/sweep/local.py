@@ -1,10 +1,15 @@
 """The local backend: trials in worker processes on this machine.
 
 The main process asks Optuna for each trial's values and tells it the outcome; the
-workers (spawned, one torch thread each) train, report each epoch's value to the same
+workers (one torch thread each) train, report each epoch's value to the same
 study through its journal file, and stop a trial Optuna prunes. Stop() asks running
 trials to end at their next block of steps; a stopped trial is marked failed with
 ``interrupted`` and queued again, so that a resumed sweep runs it first.
+
+Workers are forked where that is safe (Linux, a sweep started from the main thread: the
+command line), so they start in milliseconds with PyTorch and the data already in
+memory; elsewhere (the window's sweep runs on a background thread of a Qt process;
+macOS and Windows) they are spawned, and each imports PyTorch (seconds).
 """
 
 from __future__ import annotations
@@ -119,6 +124,16 @@ def worker_trial(folder: str, spec: SweepSpec, number: int, values: dict) -> Tri
 
 
 # ---------------------------------------------------------------- in the main process
+def start_method() -> str:
+    """fork on Linux from the main thread (no other thread's state can be copied
+    half-way: the command line, the benchmark); spawn otherwise. A forked worker
+    inherits PyTorch and the prepared data instead of importing and unpickling them."""
+    if sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread():
+        if threading.active_count() == 1:
+            return "fork"
+    return "spawn"
+
+
 class LocalSweep:
     """Runs a sweep's remaining trials on `workers` processes; call run() from any
     thread (it blocks until the sweep ends or is stopped) and stop() from another."""
@@ -139,7 +154,7 @@ class LocalSweep:
         self.listener = listener or SweepListener()
         self.recorder = recorder
         self._stop = threading.Event()
-        self._ctx = multiprocessing.get_context("spawn")
+        self._ctx = multiprocessing.get_context(start_method())
         self._worker_stop = self._ctx.Event()
         self.tally = tally_from_study(study, spec)
         self.broken = False  # a worker process died
@@ -164,37 +179,35 @@ class LocalSweep:
             initializer=init_worker,
             initargs=(self._worker_stop, self._shared_data()),
         )
+        ahead = None  # the next trial, asked while the workers train
         try:
             while True:
-                while (
-                    not self._stop.is_set()
-                    and len(pending) < self.workers
-                    and tally.done + len(pending) < tally.planned
-                ):
-                    trial = self.study.ask()
-                    values = suggest(trial, self.spec.params)
-                    try:
-                        future = pool.submit(
-                            worker_trial, self.folder, self.spec, trial.number, values
-                        )
-                    except BrokenProcessPool:  # a worker died just now: resume requeues
-                        self.broken = True  # this trial (clean_up_stale)
-                        self.stop()
+                while not self._stop.is_set() and len(pending) < self.workers:
+                    if ahead is None and not self._more(pending):
                         break
-                    pending[future] = trial
-                    tally.running = len(pending)
-                    self.listener.trial_started(trial.number, values, tally)
+                    item, ahead = ahead or self._ask(), None
+                    if not self._submit(pool, pending, *item):
+                        break
                 if not pending:
                     break
+                # Optuna's ask (a journal write) happens while the workers train, so a
+                # worker that finishes gets its next trial at once, before the tell.
+                if ahead is None and not self._stop.is_set() and self._more(pending):
+                    ahead = self._ask()
                 done, _ = wait(list(pending), timeout=0.25, return_when=FIRST_COMPLETED)
-                for future in done:
-                    trial = pending.pop(future)
-                    tally.running = len(pending)
+                finished = [(pending.pop(future), future) for future in done]
+                tally.running = len(pending)
+                if ahead is not None and finished and not self._stop.is_set():
+                    item, ahead = ahead, None
+                    self._submit(pool, pending, *item)
+                for trial, future in finished:
                     self._finish(trial, self._outcome(future, trial))
         finally:
             if pending:  # an error in this loop: the workers must not run on
                 self.stop()
             pool.shutdown(wait=True, cancel_futures=True)
+            if ahead is not None:  # asked, never started: asked again first on resume
+                self._never_started(*ahead)
         self.listener.sweep_finished(tally, self._stop.is_set())
         if self.broken:
             raise OdysseyError(
@@ -203,6 +216,36 @@ class LocalSweep:
                 "perhaps with fewer --workers"
             )
         return tally
+
+    def _more(self, pending: dict) -> bool:
+        """Whether another trial is due besides the running ones."""
+        return self.tally.done + len(pending) < self.tally.planned
+
+    def _submit(self, pool, pending: dict, trial, values: dict) -> bool:
+        """The trial to a worker; False (and the sweep stopped, resumable) when a worker
+        died just now: the trial is asked again on resume."""
+        try:
+            future = pool.submit(worker_trial, self.folder, self.spec, trial.number, values)
+        except BrokenProcessPool:
+            self.broken = True
+            self._never_started(trial, values)
+            self.stop()
+            return False
+        pending[future] = trial
+        self.tally.running = len(pending)
+        self.listener.trial_started(trial.number, values, self.tally)
+        return True
+
+    def _ask(self) -> tuple:
+        trial = self.study.ask()
+        return trial, suggest(trial, self.spec.params)
+
+    def _never_started(self, trial, values: dict) -> None:
+        from optuna.trial import TrialState
+
+        trial.set_user_attr(INTERRUPTED_ATTR, True)
+        self.study.tell(trial, state=TrialState.FAIL)
+        self.study.enqueue_trial(values, user_attrs={"retry_of": trial.number})
 
     def _shared_data(self) -> dict:
         """The base project's prepared data, when no parameter changes the data (as in
