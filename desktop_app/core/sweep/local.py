@@ -125,9 +125,9 @@ def worker_trial(folder: str, spec: SweepSpec, number: int, values: dict) -> Tri
 
 # ---------------------------------------------------------------- in the main process
 def start_method() -> str:
-    """fork on Linux from the main thread (no other thread's state can be copied
-    half-way: the command line, the benchmark); spawn otherwise. A forked worker
-    inherits PyTorch and the prepared data instead of importing and unpickling them."""
+    """fork on Linux while the main thread is the only one (no other thread's locks can
+    be copied half-held: the command line, the benchmark); spawn otherwise. A forked
+    worker inherits PyTorch and the prepared data instead of importing them."""
     if sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread():
         if threading.active_count() == 1:
             return "fork"
@@ -154,8 +154,7 @@ class LocalSweep:
         self.listener = listener or SweepListener()
         self.recorder = recorder
         self._stop = threading.Event()
-        self._ctx = multiprocessing.get_context(start_method())
-        self._worker_stop = self._ctx.Event()
+        self._worker_stop = multiprocessing.get_context("spawn").Event()  # forked ones too
         self.tally = tally_from_study(study, spec)
         self.broken = False  # a worker process died
 
@@ -171,14 +170,17 @@ class LocalSweep:
     def run(self) -> SweepTally:
         clean_up_stale(self.study)
         tally = self.tally
-        self.listener.sweep_started(tally)
         pending: dict[Future, object] = {}
+        method = start_method()
         pool = ProcessPoolExecutor(
             max_workers=self.workers,
-            mp_context=self._ctx,
+            mp_context=multiprocessing.get_context(method),
             initializer=init_worker,
             initargs=(self._worker_stop, self._shared_data()),
         )
+        if method == "fork":  # fork them all now, before a listener starts a thread
+            pool.submit(int).result()
+        self.listener.sweep_started(tally)
         ahead = None  # the next trial, asked while the workers train
         try:
             while True:
