@@ -19,9 +19,9 @@ import numpy as np
 from desktop_app.core.errors import DataError
 from desktop_app.core.tabular import columns
 from desktop_app.core.tabular.columns import Columns, ragged_message
+from desktop_app.core.tabular.csv_blocks import NeedsCare, parse_blocks, read_options
 from desktop_app.core.tabular.detect import (
     DELIMITER_NAMES,
-    MISSING,
     Cancel,
     Cancelled,
     Dialect,
@@ -34,11 +34,6 @@ from desktop_app.core.tabular.detect import (
     sniff,
 )
 from desktop_app.core.tabular.limits import cell_too_long, check_first_line, check_rows
-
-
-class _NeedsCare(Exception):
-    """A numeric column holds a cell pandas cannot read as a number: read again with
-    those columns as text, to name the line (or to accept ' NA ' and the like)."""
 
 
 def read_text_table(
@@ -73,7 +68,7 @@ def read_text_table(
                 how,
             )
             break
-        except _NeedsCare:
+        except NeedsCare:
             continue
         except _NotUtf8:
             # The sample was UTF-8 but a later byte is not: judge every byte, read again.
@@ -133,7 +128,10 @@ def _attempt(path, size, sample, delimiter, encoding, note, header, careful, rep
     chars = sum(map(len, lines))
     table.start(rows, row_lines, size * len(lines) / max(chars, 1))
     try:
-        digest = _parse(path, size, table, report, cancel, careful)
+        digest = parse_blocks(path, size, table, report, cancel, careful)
+        if digest is None:  # small, or out of the ordinary: one thread, exact messages
+            table.reset()
+            digest = _parse(path, size, table, report, cancel, careful)
     except UnicodeDecodeError:
         if detected and dialect.encoding.startswith("utf-8"):
             raise _NotUtf8() from None
@@ -170,27 +168,14 @@ def _parse(path: Path, size: int, table: Columns, report: Progress, cancel: Canc
     import pandas as pd
 
     d = table.dialect
-    kinds = table.kinds
-    dtype = {
-        n: (str if careful else np.float32) if kinds[n] == "numeric" else "category"
-        for n in table.used
-    }
     with open_binary(path, buffering=0) as raw:
         f = _Hashing(raw)
         try:
             chunks = pd.read_csv(
                 io.BufferedReader(f, 1 << 20),
-                sep=d.delimiter,
-                encoding=d.encoding,
                 header=0 if d.header else None,
-                names=table.names,
-                usecols=table.used,
-                dtype=dtype,
-                index_col=False,
-                keep_default_na=False,
-                na_values=sorted(MISSING),
                 chunksize=columns.CHUNK_LINES,
-                engine="c",
+                **read_options(table, careful),
             )
             with chunks:
                 while True:
@@ -217,7 +202,7 @@ def _parse(path: Path, size: int, table: Columns, report: Progress, cancel: Canc
         except ValueError:
             if careful:
                 raise
-            raise _NeedsCare() from None
+            raise NeedsCare() from None
 
 
 def _parser_message(path: Path, text: str, d: str, ncols: int) -> str:
