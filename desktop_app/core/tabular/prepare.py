@@ -285,7 +285,7 @@ def _target(raw: RawTable, table: TableSpec) -> tuple[np.ndarray, list[str], str
 def _encode_block(raw: RawTable, block, raw_columns: list[RawColumn], width: int) -> np.ndarray:
     """The model inputs (before scaling) of one block of rows."""
     m = block.shape[1]
-    part = np.zeros((m, width), dtype=np.float32)
+    part = np.empty((m, width), dtype=np.float32)  # every input is written below
     rows = np.arange(m)
     j = 0
     for rc in raw_columns:
@@ -294,6 +294,7 @@ def _encode_block(raw: RawTable, block, raw_columns: list[RawColumn], width: int
             if rc.fill is not None:
                 v = np.where(v < 0, rc.categories.index(str(rc.fill)), v)
             ok = v >= 0
+            part[:, j : j + len(rc.categories)] = 0.0
             part[rows[ok], j + v[ok]] = 1.0
             j += len(rc.categories)
         else:
