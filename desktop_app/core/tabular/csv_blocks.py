@@ -1,6 +1,6 @@
 """A large text table parsed on several threads, for core.tabular.csv_chunks.
 
-The file is read (and hashed) in blocks of about BLOCK_BYTES, each cut at the last line
+The file is read (and hashed) in blocks of a 24th of it (4 to 16 MB), each cut at the last line
 end outside quotes (an even number of quote characters before it; a doubled quote keeps
 the count even). Each block goes to pandas' C parser on a worker thread, which releases
 the GIL while it tokenises and converts, and the frames are gathered in file order on
@@ -25,7 +25,7 @@ import numpy as np
 from desktop_app.core.tabular import columns
 from desktop_app.core.tabular.detect import MISSING, Cancel, Cancelled, Progress, open_binary
 
-BLOCK_BYTES = 16 << 20
+BLOCK_BYTES = 16 << 20  # at most; a smaller file gets smaller blocks (less memory)
 MIN_BYTES = 48 << 20  # below this one thread reads about as fast
 MAX_CUT_TRIES = 32  # line ends tried from a block's end before giving up on the split
 # Encodings in which byte 0x0A is a line end and nothing else.
@@ -78,6 +78,7 @@ def parse_blocks(
     if size < MIN_BYTES or threads < 2 or codec not in SPLITTABLE:
         return None
     options = read_options(table, careful)
+    step = min(BLOCK_BYTES, max(size // 24, 4 << 20))
     digest = hashlib.sha256()
     done = 0
     with open_binary(path, buffering=0) as f, ThreadPoolExecutor(threads) as pool:
@@ -88,14 +89,14 @@ def parse_blocks(
             while True:
                 if cancel is not None and cancel():
                     raise Cancelled(path)
-                data = f.read(BLOCK_BYTES)
+                data = f.read(step)
                 digest.update(data)
                 buf = carry + data if carry else data
                 if data:
                     cut = _cut(buf)
                     if cut is None:
-                        if len(buf) > 4 * BLOCK_BYTES:
-                            return None  # no line end outside quotes for 32 MB
+                        if len(buf) > 4 * step:
+                            return None  # no line end outside quotes in four blocks
                         carry = buf
                         continue
                     block, carry = buf[:cut], buf[cut:]
