@@ -21,7 +21,7 @@ from desktop_app.core.tabular.reader import load_table
 def threaded(monkeypatch):
     """Every file goes the threaded way, in blocks of 512 bytes; counts the blocks."""
     parsed = []
-    real = csv_blocks._parse
+    real = csv_blocks.parse_block
 
     def spy(block, header, options):
         parsed.append(len(block))
@@ -30,7 +30,7 @@ def threaded(monkeypatch):
     monkeypatch.setattr(csv_blocks, "MIN_BYTES", 0)
     monkeypatch.setattr(csv_blocks, "BLOCK_BYTES", 512)
     monkeypatch.setattr(csv_blocks, "thread_count", lambda: 2)
-    monkeypatch.setattr(csv_blocks, "_parse", spy)
+    monkeypatch.setattr(csv_blocks, "parse_block", spy)
     return parsed
 
 

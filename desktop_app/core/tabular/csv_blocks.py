@@ -103,7 +103,7 @@ def parse_blocks(
                 else:
                     block, carry = buf, b""
                 if block:
-                    job = pool.submit(_parse, block, header, options)
+                    job = pool.submit(parse_block, block, header, options)
                     pending.append((job, len(block)))
                     header = False
                 while pending and (len(pending) > threads or not data):
@@ -123,7 +123,7 @@ def parse_blocks(
                 job.cancel()
 
 
-def _parse(block: bytes, header: bool, options: dict):
+def parse_block(block: bytes, header: bool, options: dict):
     import pandas as pd
 
     try:
