@@ -34,6 +34,7 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Never the user's settings, and a fresh store each run (startup opens the last project).
 os.environ.setdefault("ODYSSEY_SETTINGS_DIR", tempfile.mkdtemp(prefix="odyssey-bench-"))
+os.environ.setdefault("ODYSSEY_DATA_DIR", tempfile.mkdtemp(prefix="odyssey-bench-data-"))
 
 import numpy as np  # noqa: E402
 from PySide6.QtCore import QEventLoop, QObject, QTimer, Slot  # noqa: E402

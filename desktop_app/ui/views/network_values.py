@@ -11,7 +11,10 @@ weight matrix (rows: the layer's units, columns: its inputs) with the same diver
 colours, and the wide column as a strip of cells; hovering a cell reads out its weight.
 
 It paints what it was last given (a core.inspect.network.NetworkSample) and nothing
-else; a hidden view does not paint, so feeding it costs the training nothing.
+else; a hidden view does not paint, so feeding it costs the training nothing. The
+drawing is kept as a pixmap until the sample, the row, the size or the palette
+changes, so a repaint for any other reason (a label over it, a window uncovered) is
+one copy; edges are drawn in 32 pen buckets of sign and strength, one call each.
 objectName: insideNetworkView.
 """
 
@@ -20,14 +23,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 MAX_UNITS = 24  # a column of more units is a strip, its connections a heat map
 POSITIVE = QColor("#1f5fa8")
 NEGATIVE = QColor("#d55e00")
 ZERO = QColor("#f4f4f4")
+EDGE_LEVELS = 16  # strengths an edge is drawn at (alpha and width), per sign
 
 
 def diverging(v: float) -> QColor:
@@ -76,6 +80,7 @@ class NetworkValuesView(QWidget):
         self.row: int | None = None  # the probe row shown (None: the batch mean)
         self.input_names: list[str] = []
         self._images: dict[int, QImage] = {}
+        self._picture: QPixmap | None = None  # the last drawing, until something changes
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         return QSize(520, 360)
@@ -86,13 +91,24 @@ class NetworkValuesView(QWidget):
         if input_names is not None:
             self.input_names = list(input_names)
         self._images = {}
+        self._picture = None
         self._describe()
         self.update()
 
     def set_row(self, row: int | None) -> None:
         self.row = row
+        self._picture = None
         self._describe()
         self.update()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self._picture = None
+        super().resizeEvent(event)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._picture = None
+        super().changeEvent(event)
 
     def _describe(self) -> None:
         s = self.sample
@@ -152,6 +168,21 @@ class NetworkValuesView(QWidget):
             )
             painter.end()
             return
+        ratio = self.devicePixelRatioF()
+        if self._picture is None or self._picture.devicePixelRatio() != ratio:
+            picture = QPixmap(self.size() * ratio)
+            picture.setDevicePixelRatio(ratio)
+            picture.fill(Qt.GlobalColor.transparent)
+            canvas = QPainter(picture)
+            canvas.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._paint_network(canvas, text)
+            canvas.end()
+            self._picture = picture
+        painter.drawPixmap(0, 0, self._picture)
+        painter.end()
+
+    def _paint_network(self, painter: QPainter, text: QColor) -> None:
+        s = self.sample
         cols, radius, step = self._layout()
         for k, layer in enumerate(s.layers):
             pa, pb = cols[k][1], cols[k + 1][1]
@@ -184,19 +215,24 @@ class NetworkValuesView(QWidget):
             box = QRectF(x - width / 2, 2, width, 26)
             label = f"{name}\n{len(v)}" if step >= 60 else str(len(v))
             painter.drawText(box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, label)
-        painter.end()
 
     def _paint_edges(self, painter: QPainter, weight: np.ndarray, pa, pb) -> None:
-        top = float(np.nanmax(np.abs(weight))) if weight.size else 1.0
-        top = top if top > 0 and math.isfinite(top) else 1.0
-        for j, b in enumerate(pb):
-            for i, a in enumerate(pa):
-                w = float(weight[j, i])
-                t = min(1.0, abs(w) / top) if math.isfinite(w) else 0.0
-                colour = QColor(POSITIVE if w >= 0 else NEGATIVE)
-                colour.setAlpha(int(40 + 200 * t))
-                painter.setPen(QPen(colour, 0.4 + 3.2 * t))
-                painter.drawLine(a, b)
+        """Edges grouped by sign and strength (EDGE_LEVELS each): one pen and one
+        drawLines call per group."""
+        w = np.asarray(weight, dtype=np.float64)[: len(pb), : len(pa)]
+        finite = np.isfinite(w)
+        top = float(np.abs(w[finite]).max()) if finite.any() else 1.0
+        top = top if top > 0 else 1.0
+        level = np.where(finite, np.minimum(np.abs(w) / top, 1.0), 0.0)
+        level = np.rint(level * (EDGE_LEVELS - 1)).astype(np.int64)
+        group = level * 2 + ~(w >= 0)  # odd: negative (and NaN, at strength 0)
+        for g in np.unique(group).tolist():
+            t = (g // 2) / (EDGE_LEVELS - 1)
+            colour = QColor(NEGATIVE if g % 2 else POSITIVE)
+            colour.setAlpha(int(40 + 200 * t))
+            painter.setPen(QPen(colour, 0.4 + 3.2 * t))
+            js, is_ = np.nonzero(group == g)
+            painter.drawLines([QLineF(pa[i], pb[j]) for j, i in zip(js.tolist(), is_.tolist())])
 
     def _heat_rect(self, cols, k: int, radius: float) -> QRectF:
         xa, xb = cols[k][0], cols[k + 1][0]
