@@ -31,10 +31,12 @@ training split (data.prepare_arrays). Fill values are fitted on the training row
 
 Reading uses pandas' C parser (pandas.read_csv in chunks of rows, only the used
 columns, numbers straight to float32, categories as pandas categoricals; the file is
-hashed as it is parsed); kinds are detected on the first rows with the csv module, as
+hashed as it is parsed; a file of 48 MB or more is cut into blocks parsed on worker
+threads, see csv_blocks); kinds are detected on the first rows with the csv module, as
 the preview shows them, and file lines for messages are found only when one is needed.
 Modules: detect (bytes, encoding, dialect, kinds, task),
-reader (preview and chunked reading), prepare (encoding, fills, split; raw rows), excel
+reader (preview and chunked reading), csv_chunks and csv_blocks (the
+one-thread and the threaded CSV read), prepare (encoding, fills, split; raw rows), excel
 (.xlsx/.xlsm: the first worksheet's cells, streamed with openpyxl, become the same rows
 of strings, so everything above applies; the spec records no delimiter or encoding).
 Old .xls, .ods and Parquet files are not read: their message says how to convert them.
