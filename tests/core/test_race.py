@@ -6,6 +6,7 @@ import pytest
 from desktop_app.core.data import prepare
 from desktop_app.core.engine import Trainer
 from desktop_app.core.errors import SpecError
+from desktop_app.core.run_types import Control
 from desktop_app.core.specs.project import Project
 from desktop_app.core.variants.labels import variant_labels, vary_projects
 from desktop_app.core.variants.race import RaceObserver, run_race, vector_problem
@@ -81,6 +82,43 @@ def test_the_observer_hears_every_variant_every_epoch():
     assert sorted((v, e) for v, e, _ in heard.epochs) == [(v, e) for v in (0, 1) for e in (1, 2, 3)]
     for v, result in enumerate(race.results):
         assert heard.steps[v] == result.history.steps.tolist()
+
+
+class StopLandsLate(Control):
+    """The user's Stop lands just after the race last looked for one: once armed, the
+    next look still finds none and every later one finds it (a click between epochs)."""
+
+    def __init__(self):
+        self.looks = None  # looks since armed (None: not armed)
+        super().__init__()
+
+    @property
+    def stop_requested(self) -> bool:
+        if self.looks is None:
+            return self._requested
+        self.looks += 1
+        return self.looks > 1
+
+    @stop_requested.setter
+    def stop_requested(self, value: bool) -> None:
+        self._requested = value
+
+
+def test_a_stop_between_epochs_ends_every_variant_as_stopped_by_the_user():
+    control = StopLandsLate()
+
+    class ArmAfterTwo(RaceObserver):
+        def on_epoch_end(self, variant, epoch, logs):
+            if variant == 1 and epoch == 2:
+                control.looks = 0
+
+    projects = vary_projects(
+        tiny("train.early_stopping=false", "train.epochs=50"), "train.lr=0.01,0.1"
+    )
+    race = run_race(projects, observer=ArmAfterTwo(), control=control)
+    assert race.vectorised
+    assert [r.stop_reason for r in race.results] == ["user", "user"]  # not "completed"
+    assert [r.epochs_run for r in race.results] == [2, 2]
 
 
 def test_a_variant_that_diverges_ends_alone_and_the_others_finish():

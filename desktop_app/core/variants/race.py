@@ -253,6 +253,10 @@ class VectorRace:
             if control.stop_requested and seen == 0:
                 break
             self._epoch_end(epoch, sums / max(seen, 1), epoch_start, x_train, y_train, x_val, y_val)
+        if control.stop_requested:  # however the loop ended (mid-epoch or between epochs)
+            for v in range(len(self.models)):
+                if self.active[v]:
+                    self._stop(v, "user")
         return self._finish(time.perf_counter() - start)
 
     def _flush(self, epoch, block, snapshot, bs, last_size=None) -> np.ndarray:
@@ -346,10 +350,6 @@ class VectorRace:
             self.observer.on_epoch_end(v, epoch, logs)
             if view.stop_training:
                 self._stop(v, view.stop_reason)
-        if self.control.stop_requested:
-            for v in range(len(self.models)):
-                if self.active[v]:
-                    self._stop(v, "user")
 
     def _finish(self, seconds: float):
         d = self.data
