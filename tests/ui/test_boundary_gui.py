@@ -5,18 +5,20 @@ regression gets its fitted curve or a heat map of the predicted value."""
 from __future__ import annotations
 
 import numpy as np
+from gui_helpers import find, type_into
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QLabel,
+    QMessageBox,
+    QToolButton,
+    QWidget,
+)
 
 from desktop_app.core.boundary import BoundarySource, HeatGrid
 from desktop_app.core.planes import FEATURES, PCA
 from desktop_app.ui.plots.boundary import EMPTY_NOTE
-
-
-def find(parent: QWidget, cls, name: str):
-    widget = parent.findChild(cls, name)
-    assert widget is not None, f"no {cls.__name__} named {name!r}"
-    return widget
 
 
 def choose(combo: QComboBox, data) -> None:
@@ -52,6 +54,9 @@ def test_moons_boundary_forms_live_and_matches_the_model(qtbot, main_window):
     note = find(w, QLabel, "boundaryNote")
     live = []  # progress updates that carried a new boundary grid
     w.controller.progress.connect(lambda u: live.append(u.boundary is not None))
+    # Slow motion, as a user watching it would set it: at full speed the run can end
+    # before a second view update (5 a second) on a quiet machine.
+    type_into(qtbot, find(w, QAbstractSpinBox, "paceSpin"), "500")
     outcome = train(qtbot, w)
     assert sum(live) >= 2, "the boundary was not updated during the run"
     assert plot.update_count > 1
@@ -229,6 +234,9 @@ def test_sine_shows_the_fitted_curve_over_the_data_live(qtbot, main_window):
     assert plot.isVisible() and "Fitted curve" in plot.title_label.text()
     live = []
     w.controller.progress.connect(lambda u: live.append(u.boundary is not None))
+    # Slow motion, as a user watching it would set it: at full speed the run can end
+    # before a second view update (5 a second) on a quiet machine.
+    type_into(qtbot, find(w, QAbstractSpinBox, "paceSpin"), "500")
     outcome = train(qtbot, w)
     assert sum(live) >= 1
     qtbot.waitUntil(lambda: not plot.is_dirty)

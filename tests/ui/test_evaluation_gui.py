@@ -12,6 +12,7 @@ import csv
 
 import numpy as np
 import pytest
+from gui_helpers import find, type_into
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -47,12 +48,6 @@ IRIS = ["data.dataset=iris", "train.early_stopping=false"]
 FRIEDMAN = ["data.dataset=friedman1", "data.n_samples=300", "train.early_stopping=false"]
 
 
-def find(parent, cls, name: str):
-    widget = parent.findChild(cls, name)
-    assert widget is not None, f"no {cls.__name__} named {name!r}"
-    return widget
-
-
 @pytest.fixture(scope="module")
 def moons():
     return trained(MOONS)
@@ -78,13 +73,6 @@ def open_dialog(qtbot):
         return dialog
 
     return make
-
-
-def type_into(qtbot, spin, text: str) -> None:
-    spin.setFocus()
-    spin.selectAll()
-    qtbot.keyClicks(spin, text)
-    qtbot.keyClick(spin, Qt.Key.Key_Return)
 
 
 def click_cell(qtbot, plot: ConfusionMatrixPlot, r: int, c: int) -> None:

@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 import pytest
+from gui_helpers import click, find
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
@@ -72,17 +73,6 @@ def semicolon_latin1_csv(path, n: int = 80):
 
 
 # ----------------------------------------------------------------------------- helpers
-def find(parent: QWidget, cls, name: str):
-    widget = parent.findChild(cls, name)
-    assert widget is not None, f"no {cls.__name__} named {name!r}"
-    return widget
-
-
-def click(qtbot, widget: QWidget) -> None:
-    assert widget.isEnabled(), f"{widget.objectName()} is disabled"
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
-
-
 def choose(combo: QComboBox, data) -> None:
     index = combo.findData(data)
     assert index >= 0, f"{combo.objectName()} does not offer {data!r}"

@@ -4,14 +4,9 @@ network's numbers and its gradient health as they change."""
 from __future__ import annotations
 
 import numpy as np
+from gui_helpers import find
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QTableWidget, QTabWidget, QToolButton, QWidget
-
-
-def find(parent: QWidget, cls, name: str):
-    widget = parent.findChild(cls, name)
-    assert widget is not None, f"no {cls.__name__} named {name!r}"
-    return widget
 
 
 def step_batch(qtbot, w, expected_step: int):

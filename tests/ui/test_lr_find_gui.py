@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 import pytest
+from gui_helpers import click, find
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -27,17 +28,6 @@ from desktop_app.ui.action_state import enablement
 from desktop_app.ui.run_state import RunState
 
 SMALL = ["data.n_samples=300", "train.device=cpu"]
-
-
-def find(parent, cls, name: str):
-    widget = parent.findChild(cls, name)
-    assert widget is not None, f"no {cls.__name__} named {name!r}"
-    return widget
-
-
-def click(qtbot, widget) -> None:
-    assert widget.isEnabled(), f"{widget.objectName()} is disabled"
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
 def open_result(qtbot, w) -> QDialog:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from gui_helpers import find, type_into
 from PySide6.QtCore import QByteArray, QPointF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
@@ -36,19 +37,6 @@ from desktop_app.ui.plots.parts import MarkerSet, PeakEnvelope
 from desktop_app.ui.settings import AppSettings
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def find(parent, cls, name: str):
-    widget = parent.findChild(cls, name)
-    assert widget is not None, f"no {cls.__name__} named {name!r}"
-    return widget
-
-
-def type_into(qtbot, spin: QAbstractSpinBox, text: str) -> None:
-    spin.setFocus()
-    spin.selectAll()
-    qtbot.keyClicks(spin, text)
-    qtbot.keyClick(spin, Qt.Key.Key_Return)
 
 
 def train_once(qtbot, w):

@@ -10,6 +10,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from gui_helpers import find, type_into
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtGui import QTextDocument  # noqa: E402
 from PySide6.QtWidgets import (  # noqa: E402
@@ -61,20 +62,6 @@ def opt_panel(qtbot):
     panel.resize(360, 1200)
     panel.show()
     return panel
-
-
-def find(panel: QWidget, cls, name: str):
-    widget = panel.findChild(cls, name)
-    assert widget is not None, f"no {cls.__name__} named {name!r}"
-    return widget
-
-
-def type_into(qtbot, spin: QAbstractSpinBox, text: str) -> None:
-    """Select the spin box's text, type a new value and press Enter, as a user does."""
-    spin.setFocus()
-    spin.selectAll()
-    qtbot.keyClicks(spin, text)
-    qtbot.keyClick(spin, Qt.Key.Key_Return)
 
 
 def choose(combo: QComboBox, data) -> None:

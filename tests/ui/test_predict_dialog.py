@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 import pytest
+from gui_helpers import find
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -42,12 +43,6 @@ def trained(task_settings: list[str], epochs: int = 5):
 MOONS = ["data.dataset=moons", "data.n_samples=300", "train.early_stopping=false"]
 IRIS = ["data.dataset=iris", "train.early_stopping=false"]
 FRIEDMAN = ["data.dataset=friedman1", "data.n_samples=300", "train.early_stopping=false"]
-
-
-def find(parent, cls, name: str):
-    widget = parent.findChild(cls, name)
-    assert widget is not None, f"no {cls.__name__} named {name!r}"
-    return widget
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 
 import pytest
+from gui_helpers import click, find
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -15,7 +16,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QTableView,
     QToolButton,
-    QWidget,
 )
 
 from desktop_app.core.runs.store import RunStore
@@ -31,17 +31,6 @@ TINY = Project(
     model=ModelSpec(hidden=[LayerSpec(units=4)]),
     train=TrainSpec(batch_size=16, epochs=2, early_stopping=False, lr=0.01),
 )
-
-
-def find(parent: QWidget, cls, name: str):
-    widget = parent.findChild(cls, name)
-    assert widget is not None, f"no {cls.__name__} named {name!r}"
-    return widget
-
-
-def click(qtbot, widget: QWidget) -> None:
-    assert widget.isEnabled(), f"{widget.objectName()} is disabled"
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
 def train(qtbot, w) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from gui_helpers import find
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -25,12 +26,6 @@ from desktop_app.core.inspect.step_through import step_through
 from desktop_app.core.inspect.step_update import number
 from desktop_app.core.inspect.step_weight import weight_update
 from desktop_app.core.specs.project import Project
-
-
-def find(parent, cls, name: str):
-    widget = parent.findChild(cls, name)
-    assert widget is not None, f"no {cls.__name__} named {name!r}"
-    return widget
 
 
 def click(qtbot, widget) -> None:

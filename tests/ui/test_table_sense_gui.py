@@ -8,6 +8,7 @@ predicts the good rows of a file and names the bad one."""
 from __future__ import annotations
 
 import numpy as np
+from gui_helpers import find
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QPushButton, QToolButton
 
@@ -27,12 +28,6 @@ def table(path, n: int = 240):
         lines.append(f"{i + 1},{x1[i]:.4f},{x2[i]:.4f},{sparse},{'yes' if y[i] else 'no'},{y[i]}")
     path.write_text("\n".join(lines) + "\n")
     return path
-
-
-def find(parent, cls, name: str):
-    widget = parent.findChild(cls, name)
-    assert widget is not None, f"no {cls.__name__} named {name!r}"
-    return widget
 
 
 def click(qtbot, widget) -> None:

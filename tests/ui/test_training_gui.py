@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 import pytest
+from gui_helpers import click, find
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -21,7 +22,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QToolButton,
-    QWidget,
 )
 
 from desktop_app.core.specs.data import DataSpec
@@ -38,17 +38,6 @@ LONG = Project(
     model=ModelSpec(hidden=[LayerSpec(units=16)]),
     train=TrainSpec(batch_size=16, epochs=1000, early_stopping=False),
 )
-
-
-def find(parent: QWidget, cls, name: str):
-    widget = parent.findChild(cls, name)
-    assert widget is not None, f"no {cls.__name__} named {name!r}"
-    return widget
-
-
-def click(qtbot, widget: QWidget) -> None:
-    assert widget.isEnabled(), f"{widget.objectName()} is disabled"
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
 def choose(combo: QComboBox, data) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gui_helpers import click, find
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
@@ -36,17 +37,6 @@ TINY = Project(
     model=ModelSpec(hidden=[LayerSpec(units=4)]),
     train=TrainSpec(batch_size=16, epochs=3, early_stopping=False, lr=0.01, device="cpu"),
 )
-
-
-def find(parent: QWidget, cls, name: str):
-    widget = parent.findChild(cls, name)
-    assert widget is not None, f"no {cls.__name__} named {name!r}"
-    return widget
-
-
-def click(qtbot, widget: QWidget) -> None:
-    assert widget.isEnabled(), f"{widget.objectName()} is disabled"
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
 def open_dialog(qtbot, w, action: str, name: str) -> QDialog:
