@@ -51,41 +51,22 @@ def read_text_table(
 ) -> tuple[Columns, str]:
     """The used columns (how: choose, overrides, target; see reader._read) and the
     file's SHA-256; TableChangedError when expect_hash is given and differs."""
-    note = ""
+
+    def attempt(encoding, note: str, careful: bool):
+        return _attempt(
+            path, size, sample, delimiter, encoding, note, header, careful, report, cancel, how
+        )
+
     for careful in (False, True):
         try:
-            table, digest = _attempt(
-                path,
-                size,
-                sample,
-                delimiter,
-                encoding,
-                note,
-                header,
-                careful,
-                report,
-                cancel,
-                how,
-            )
+            table, digest = attempt(encoding, "", careful)
             break
         except NeedsCare:
             continue
         except _NotUtf8:
             # The sample was UTF-8 but a later byte is not: judge every byte, read again.
             _, encoding, note = scan(path, True, None, cancel)
-            table, digest = _attempt(
-                path,
-                size,
-                sample,
-                delimiter,
-                encoding,
-                note,
-                header,
-                True,
-                report,
-                cancel,
-                how,
-            )
+            table, digest = attempt(encoding, note, True)
             break
         except DataError:
             if expect_hash:  # a changed file says so first

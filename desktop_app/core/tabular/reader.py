@@ -197,33 +197,23 @@ def _read(
     """Hash the file (and judge its encoding on every byte), detect kinds on its first
     rows (the preview's), then read the used columns a chunk of rows at a time with
     pandas' C parser. A workbook: see core.tabular.excel."""
+    other = {
+        "choose": choose,
+        "overrides": overrides,
+        "target": target,
+        "expect_hash": expect_hash,
+        "accept_changed": accept_changed,
+        "progress": progress,
+        "cancel": cancel,
+    }
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
         from desktop_app.core.tabular.excel import read_workbook
 
-        return read_workbook(
-            path,
-            header=header,
-            choose=choose,
-            overrides=overrides,
-            target=target,
-            expect_hash=expect_hash,
-            accept_changed=accept_changed,
-            progress=progress,
-            cancel=cancel,
-        )
+        return read_workbook(path, header=header, **other)
     if path.suffix.lower() in ARROW_SUFFIXES:
         from desktop_app.core.tabular.arrow_files import read_arrow
 
-        return read_arrow(
-            path,
-            choose=choose,
-            overrides=overrides,
-            target=target,
-            expect_hash=expect_hash,
-            accept_changed=accept_changed,
-            progress=progress,
-            cancel=cancel,
-        )
+        return read_arrow(path, **other)
     size = check_file(path)
     with open_binary(path) as f:
         sample = f.read(SAMPLE_BYTES)
