@@ -132,3 +132,19 @@ class JobProgress:
         self.running = False
         self.dialog.hide()
         self.dialog.reset()
+
+
+def reuse_window(old, model) -> bool:
+    """One window per model (Predict, Evaluate, Step through): the open one, when it
+    shows `model`, is shown, raised and activated (True); otherwise it is shut down and
+    closed to make way for a new one (False)."""
+    if old is not None and old.loaded is model:
+        old.show()
+        old.raise_()
+        old.activateWindow()
+        return True
+    if old is not None:
+        old.shutdown()
+        old.close()
+        old.deleteLater()
+    return False

@@ -6,6 +6,7 @@ stay open while another run trains."""
 from __future__ import annotations
 
 from desktop_app.ui.commands.notifier import Notifier
+from desktop_app.ui.dialogs import reuse_window
 
 
 class EvaluationCommands:
@@ -26,17 +27,10 @@ class EvaluationCommands:
         from desktop_app.ui.evaluation.dialog import EvaluationDialog
 
         old = self.dialog
-        if old is not None and old.loaded is model:
+        if reuse_window(old, model):
             if cell is not None:
                 old.show_cell(cell)
-            old.show()
-            old.raise_()
-            old.activateWindow()
             return old
-        if old is not None:
-            old.shutdown()
-            old.close()
-            old.deleteLater()
         dialog = EvaluationDialog(model, outcome.test_split, self.notifier.parent)
         if cell is not None:
             dialog.show_cell(cell)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from desktop_app.ui.action_state import Permissions
 from desktop_app.ui.commands.notifier import Notifier
+from desktop_app.ui.dialogs import reuse_window
 from desktop_app.ui.session import Session
 
 
@@ -31,15 +32,8 @@ class InspectCommands:
         from desktop_app.ui.views.step_through import StepThroughDialog
 
         old = self.step_dialog
-        if old is not None and old.loaded is model:
-            old.show()
-            old.raise_()
-            old.activateWindow()
+        if reuse_window(old, model):
             return old
-        if old is not None:
-            old.shutdown()
-            old.close()
-            old.deleteLater()
         dialog = StepThroughDialog(model, self.notifier.parent)
         self.step_dialog = dialog
         dialog.show()

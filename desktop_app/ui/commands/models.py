@@ -22,6 +22,7 @@ from desktop_app.ui.action_state import Permissions
 from desktop_app.ui.commands.files import BUSY, ProjectFiles, RecentFiles
 from desktop_app.ui.commands.notifier import Notifier
 from desktop_app.ui.controller import TrainingController
+from desktop_app.ui.dialogs import reuse_window
 from desktop_app.ui.jobs import JobRunner, error_message
 from desktop_app.ui.run_display import RunDisplay
 from desktop_app.ui.run_reports import SCATTER_LIMIT, RunOutcome
@@ -203,14 +204,8 @@ class ModelCommands:
             return None
         from desktop_app.ui.predict_dialog import PredictDialog
 
-        old = self.predict_dialog
-        if old is not None and old.loaded is model:
-            old.show()
-            old.raise_()
-            return old
-        if old is not None:
-            old.shutdown()
-            old.close()
+        if reuse_window(self.predict_dialog, model):
+            return self.predict_dialog
         dialog = PredictDialog(model, self.settings, self.notifier.parent)
         self.predict_dialog = dialog
         dialog.show()

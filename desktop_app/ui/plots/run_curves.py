@@ -93,17 +93,9 @@ class RunCurves(QWidget):
         super().showEvent(event)
 
     def _plot(self, name: str, title: str, y: str) -> pg.PlotWidget:
-        w = pg.PlotWidget()
-        w.setObjectName(name)
-        w.setAccessibleName(title)
+        w = epoch_plot(name, title, y)
         w.setMinimumHeight(120)
         item = w.getPlotItem()
-        item.setTitle(title)
-        item.setLabel("bottom", "epoch")
-        item.setLabel("left", y)
-        for side in ("left", "bottom"):
-            item.getAxis(side).enableAutoSIPrefix(False)  # 0.25, not 250 "(x0.001)"
-        item.showGrid(x=True, y=True, alpha=0.2)
         backdrop = pg.mkColor(pg.getConfigOption("background"))
         backdrop.setAlpha(210)  # legible over the curves it covers
         item.addLegend(offset=(-5, 5), labelTextSize="8pt", brush=pg.mkBrush(backdrop))
@@ -195,3 +187,19 @@ class RunCurves(QWidget):
         plot = self.loss if which == "loss" else self.metric
         legend = plot.getPlotItem().legend
         return [label.text for _sample, label in legend.items]
+
+
+def epoch_plot(name: str, title: str, y: str) -> pg.PlotWidget:
+    """A plot of a value per epoch, named for tests and screen readers: titled, both
+    axes labelled with plain numbers, a light grid (the Runs tab's and the race's)."""
+    w = pg.PlotWidget()
+    w.setObjectName(name)
+    w.setAccessibleName(title)
+    item = w.getPlotItem()
+    item.setTitle(title)
+    item.setLabel("bottom", "epoch")
+    item.setLabel("left", y)
+    for side in ("left", "bottom"):
+        item.getAxis(side).enableAutoSIPrefix(False)  # 0.25, not 250 "(x0.001)"
+    item.showGrid(x=True, y=True, alpha=0.2)
+    return w

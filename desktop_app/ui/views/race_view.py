@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from desktop_app.ui.plots.run_curves import colour_for
+from desktop_app.ui.plots.run_curves import colour_for, epoch_plot
 
 REFRESH_MS = 200
 
@@ -95,17 +95,9 @@ class RaceWindow(QDialog):
         self.timer.start(REFRESH_MS)
 
     def _plot(self, name: str, title: str, y: str) -> pg.PlotWidget:
-        w = pg.PlotWidget()
-        w.setObjectName(name)
-        w.setAccessibleName(title)
+        w = epoch_plot(name, title, y)
         w.setMinimumSize(240, 160)
         item = w.getPlotItem()
-        item.setTitle(title)
-        item.setLabel("bottom", "epoch")
-        item.setLabel("left", y)
-        for side in ("left", "bottom"):
-            item.getAxis(side).enableAutoSIPrefix(False)  # 0.25, not 250 "(x0.001)"
-        item.showGrid(x=True, y=True, alpha=0.2)
         # A falling loss leaves the top right free; a rising metric, the bottom right.
         item.addLegend(offset=(-5, 5) if y == "loss" else (-5, -5), labelTextSize="8pt")
         return w
