@@ -40,15 +40,9 @@ from desktop_app.core.catalog import REGRESSION
 from desktop_app.core.errors import OdysseyError
 from desktop_app.core.predict import input_columns
 from desktop_app.ui.jobs import JobRunner, error_message
+from desktop_app.ui.widgets import describe
 
 MAX_SHOWN_ROWS = 1000  # rows shown in the table; Export writes every row
-
-
-def _named(widget, name: str, accessible: str, tip: str):
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
-    widget.setToolTip(tip)
-    return widget
 
 
 def _fmt(v: float) -> str:
@@ -77,12 +71,12 @@ class PredictDialog(QDialog):
         self.tabs.addTab(self._build_form_tab(), "Type values")
         self.tabs.addTab(self._build_csv_tab(), "From a CSV file")
         self.error_label = QLabel("")
-        _named(self.error_label, "predictError", "Prediction error", "What went wrong.")
+        describe(self.error_label, "predictError", "Prediction error", "What went wrong.")
         self.error_label.setStyleSheet("color:#b3261e;")
         self.error_label.setWordWrap(True)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
-        close = _named(QPushButton("Close"), "predictClose", "Close", "Close this window.")
+        close = describe(QPushButton("Close"), "predictClose", "Close", "Close this window.")
         close.clicked.connect(self.close)
         bottom = QHBoxLayout()
         bottom.addWidget(self.error_label, 1)
@@ -111,7 +105,7 @@ class PredictDialog(QDialog):
                 tip = (
                     f"“{name}”: a number in the data's own units (the training mean is filled in)."
                 )
-            _named(field, f"predictInput_{i}", name, tip)
+            describe(field, f"predictInput_{i}", name, tip)
             label = QLabel(f"{name}:")
             label.setBuddy(field)
             form.addRow(label, field)
@@ -122,7 +116,7 @@ class PredictDialog(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
 
-        self.predict_button = _named(
+        self.predict_button = describe(
             QPushButton("&Predict"),
             "predictButton",
             "Predict",
@@ -130,14 +124,14 @@ class PredictDialog(QDialog):
         )
         self.predict_button.setDefault(True)
         self.predict_button.clicked.connect(self.predict_typed)
-        self.prediction_label = _named(
+        self.prediction_label = describe(
             QLabel("Type values, then press Predict."),
             "predictionLabel",
             "Prediction",
             "The model's prediction for the values above.",
         )
         self.prediction_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.probability_table = _named(
+        self.probability_table = describe(
             QTableWidget(0, 3),
             "probabilityTable",
             "Class probabilities",
@@ -230,7 +224,7 @@ class PredictDialog(QDialog):
     # ------------------------------------------------------------------ CSV
     def _build_csv_tab(self) -> QWidget:
         tab = QWidget()
-        self.open_csv_button = _named(
+        self.open_csv_button = describe(
             QPushButton("&Open file…"),
             "predictOpenCsv",
             "Open a file of rows",
@@ -240,7 +234,7 @@ class PredictDialog(QDialog):
             + ("…" if len(self.columns) > 8 else ""),
         )
         self.open_csv_button.clicked.connect(lambda: self.open_csv())
-        self.export_button = _named(
+        self.export_button = describe(
             QPushButton("&Export…"),
             "predictExport",
             "Export predictions",
@@ -248,14 +242,14 @@ class PredictDialog(QDialog):
         )
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(lambda: self.export())
-        self.csv_status = _named(
+        self.csv_status = describe(
             QLabel("Open a CSV file with one row per sample."),
             "predictCsvStatus",
             "CSV status",
             "Which file was predicted, and notes about it.",
         )
         self.csv_status.setWordWrap(True)
-        self.csv_table = _named(
+        self.csv_table = describe(
             QTableWidget(0, 0),
             "predictionsTable",
             "Predictions",

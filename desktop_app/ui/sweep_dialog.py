@@ -34,9 +34,10 @@ from desktop_app.core.errors import SpecError
 from desktop_app.core.specs.project import Project
 from desktop_app.core.sweep.record import group_id_for
 from desktop_app.ui.plots.sweep_plots import Axis, ImportanceBars, ParallelCoordinates
-from desktop_app.ui.sweep_form import SweepForm, named
+from desktop_app.ui.sweep_form import SweepForm
 from desktop_app.ui.sweep_worker import SweepRequest, SweepWorker
 from desktop_app.ui.tracking import track_thread
+from desktop_app.ui.widgets import describe
 
 
 class SweepDialog(QDialog):
@@ -71,8 +72,8 @@ class SweepDialog(QDialog):
         col.addWidget(self.form)
 
         buttons = QHBoxLayout()
-        self.start_button = named(QPushButton("&Start"), "sweepStart", "Start the sweep")
-        self.stop_button = named(QPushButton("St&op"), "sweepStop", "Stop the sweep")
+        self.start_button = describe(QPushButton("&Start"), "sweepStart", "Start the sweep")
+        self.stop_button = describe(QPushButton("St&op"), "sweepStop", "Stop the sweep")
         self.stop_button.setEnabled(False)
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
@@ -80,19 +81,21 @@ class SweepDialog(QDialog):
         buttons.addWidget(self.stop_button)
         col.addLayout(buttons)
         resume_row = QHBoxLayout()
-        self.resume_name = named(QComboBox(), "sweepResumeName", "Stored sweep to resume")
+        self.resume_name = describe(QComboBox(), "sweepResumeName", "Stored sweep to resume")
         self.resume_name.setEditable(True)
         self.resume_name.addItems(list(names))
-        self.resume_button = named(QPushButton("&Resume"), "sweepResume", "Resume the stored sweep")
+        self.resume_button = describe(
+            QPushButton("&Resume"), "sweepResume", "Resume the stored sweep"
+        )
         self.resume_button.clicked.connect(self.resume)
         resume_row.addWidget(self.resume_name, 1)
         resume_row.addWidget(self.resume_button)
         col.addLayout(resume_row)
 
-        self.progress = named(QProgressBar(), "sweepProgress", "Trials done")
-        self.status = named(QLabel("Not started."), "sweepStatus", "Sweep status")
-        self.best = named(QLabel(""), "sweepBest", "Best trial so far")
-        self.error = named(QLabel(""), "sweepError", "What is wrong")
+        self.progress = describe(QProgressBar(), "sweepProgress", "Trials done")
+        self.status = describe(QLabel("Not started."), "sweepStatus", "Sweep status")
+        self.best = describe(QLabel(""), "sweepBest", "Best trial so far")
+        self.error = describe(QLabel(""), "sweepError", "What is wrong")
         self.error.setStyleSheet("color:#b3261e;")
         for label in (self.status, self.best, self.error):
             label.setWordWrap(True)
@@ -110,8 +113,8 @@ class SweepDialog(QDialog):
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.parallel, 1)
         brush_row = QHBoxLayout()
-        self.brushed_label = named(QLabel(""), "sweepBrushed", "Trials inside the brushes")
-        self.clear_brush = named(
+        self.brushed_label = describe(QLabel(""), "sweepBrushed", "Trials inside the brushes")
+        self.clear_brush = describe(
             QPushButton("Clear brushes"), "sweepClearBrush", "Show every trial again"
         )
         self.clear_brush.clicked.connect(self.parallel.clear_brushes)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui.sweep_worker import SweepRequest
+from desktop_app.ui.widgets import describe
 
 FIELDS = (
     "train.lr",
@@ -43,14 +44,6 @@ DEFAULT_ROWS = (
 )
 
 
-def named(widget: QWidget, name: str, accessible: str, tip: str = "") -> QWidget:
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
-    if tip:
-        widget.setToolTip(tip)
-    return widget
-
-
 class ParamRow(QWidget):
     """One searched setting: field, kind, range or choices, and a remove button."""
 
@@ -58,22 +51,22 @@ class ParamRow(QWidget):
 
     def __init__(self, index: int, field: str, kind: str, text: str):
         super().__init__()
-        self.field = named(QComboBox(), f"paramField{index}", f"Parameter {index + 1}: field")
+        self.field = describe(QComboBox(), f"paramField{index}", f"Parameter {index + 1}: field")
         self.field.setEditable(True)
         self.field.addItems(FIELDS)
         self.field.setCurrentText(field)
         self.field.setToolTip("A project field, as for odyssey train --set (e.g. train.lr)")
-        self.kind = named(QComboBox(), f"paramKind{index}", f"Parameter {index + 1}: kind")
+        self.kind = describe(QComboBox(), f"paramKind{index}", f"Parameter {index + 1}: kind")
         for key, label in KIND_LABELS.items():
             self.kind.addItem(label, key)
         self.kind.setCurrentIndex(list(KIND_LABELS).index(kind))
-        self.values = named(
+        self.values = describe(
             QLineEdit(text),
             f"paramRange{index}",
             f"Parameter {index + 1}: range or choices",
             "LOW:HIGH for a range (log range: both above 0), or A,B,C for choices",
         )
-        self.remove = named(
+        self.remove = describe(
             QPushButton("Remove"), f"paramRemove{index}", f"Remove parameter {index + 1}"
         )
         self.remove.clicked.connect(lambda: self.removeRequested.emit(self))
@@ -102,7 +95,7 @@ class SweepForm(QWidget):
         self.params_layout = QVBoxLayout(params_box)
         for field, kind, text in DEFAULT_ROWS:
             self._add_row(field, kind, text)
-        self.add_button = named(
+        self.add_button = describe(
             QPushButton("Add parameter"), "addParamButton", "Add a parameter to search"
         )
         self.add_button.clicked.connect(
@@ -112,22 +105,22 @@ class SweepForm(QWidget):
         col.addWidget(self.add_button)
 
         form = QFormLayout()
-        self.method = named(QComboBox(), "sweepMethod", "Search method")
+        self.method = describe(QComboBox(), "sweepMethod", "Search method")
         for label, key in (("Optuna TPE", "tpe"), ("Random", "random"), ("Grid", "grid")):
             self.method.addItem(label, key)
-        self.metric = named(QComboBox(), "sweepMetric", "Judge trials by")
+        self.metric = describe(QComboBox(), "sweepMetric", "Judge trials by")
         self.metric.addItem("validation loss (lower is better)", "val_loss")
         self.metric.addItem("validation accuracy / R² (higher is better)", "val_metric")
-        self.trials_spin = named(QSpinBox(), "sweepTrials", "Trials")
+        self.trials_spin = describe(QSpinBox(), "sweepTrials", "Trials")
         self.trials_spin.setRange(1, 100_000)
         self.trials_spin.setValue(50)
-        self.workers_spin = named(QSpinBox(), "sweepWorkers", "Workers: trials at once")
+        self.workers_spin = describe(QSpinBox(), "sweepWorkers", "Workers: trials at once")
         self.workers_spin.setRange(1, 256)
         self.workers_spin.setValue(2)
-        self.backend = named(QComboBox(), "sweepBackend", "Where trials run")
+        self.backend = describe(QComboBox(), "sweepBackend", "Where trials run")
         self.backend.addItem("this computer (worker processes)", "local")
         self.backend.addItem("a Ray cluster", "ray")
-        self.address = named(
+        self.address = describe(
             QLineEdit(),
             "sweepAddress",
             "Ray cluster address",
@@ -137,8 +130,10 @@ class SweepForm(QWidget):
         self.backend.currentIndexChanged.connect(
             lambda: self.address.setEnabled(self.backend.currentData() == "ray")
         )
-        self.name_edit = named(QLineEdit(), "sweepName", "Sweep name", "empty: sweep-DATE-TIME")
-        self.prune = named(QCheckBox("Prune weak trials"), "sweepPrune", "Prune weak trials early")
+        self.name_edit = describe(QLineEdit(), "sweepName", "Sweep name", "empty: sweep-DATE-TIME")
+        self.prune = describe(
+            QCheckBox("Prune weak trials"), "sweepPrune", "Prune weak trials early"
+        )
         self.prune.setChecked(True)
         for label, widget in (
             ("&Method", self.method),

@@ -1,5 +1,7 @@
-"""Small widgets shared by the editing panels.
+"""Small widgets shared by the editing panels (and the dialogs).
 
+- describe(): a control's objectName, accessible name and tooltip, in one call (every
+  panel and dialog names its controls this way).
 - mark_invalid(): the one way a panel marks a control as holding a bad value (red
   border, the message in its tooltip and accessible description, property "invalid").
 - scrolling_column(): a panel's boxes stacked in a column that scrolls when the dock is
@@ -25,7 +27,7 @@ from PySide6.QtWidgets import (
 ERROR_COLOR = "#d9534f"
 
 
-def describe(widget: QWidget, name: str, accessible: str, tooltip: str) -> QWidget:
+def describe(widget: QWidget, name: str, accessible: str, tooltip: str = "") -> QWidget:
     """Give a control its objectName, accessibleName and learner-facing tooltip."""
     widget.setObjectName(name)
     widget.setAccessibleName(accessible)

@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui.evaluation.listing import MAX_SHOWN, ListingBox, named
+from desktop_app.ui.evaluation.listing import MAX_SHOWN, ListingBox
 from desktop_app.ui.jobs import JobRunner
 from desktop_app.ui.plots.confusion import ConfusionMatrixPlot
+from desktop_app.ui.widgets import describe
 
 STEPS = 1000  # slider positions: thresholds 0.000 … 1.000
 TABLE_COLUMNS = ("class", "precision", "recall", "F1", "support", "ROC AUC", "PR AUC")
@@ -53,7 +54,7 @@ class ClassesTab(QWidget):
         self.cell: tuple[int, int] | None = None
         self.threshold = 0.5
 
-        self.slider = named(
+        self.slider = describe(
             QSlider(Qt.Orientation.Horizontal),
             "evalThresholdSlider",
             "Decision threshold",
@@ -62,7 +63,7 @@ class ClassesTab(QWidget):
         )
         self.slider.setRange(0, STEPS)
         self.slider.setValue(STEPS // 2)
-        self.spin = named(
+        self.spin = describe(
             QDoubleSpinBox(),
             "evalThresholdSpin",
             "Decision threshold value",
@@ -72,7 +73,7 @@ class ClassesTab(QWidget):
         self.spin.setDecimals(3)
         self.spin.setSingleStep(0.01)
         self.spin.setValue(0.5)
-        self.reset = named(
+        self.reset = describe(
             QPushButton("0.5"), "evalThresholdReset", "Reset the threshold", "Back to 0.5."
         )
         self.slider.valueChanged.connect(self._on_slider)
@@ -86,7 +87,7 @@ class ClassesTab(QWidget):
         row.addWidget(self.spin)
         row.addWidget(self.reset)
 
-        self.summary = named(QLabel(""), "evalSummary", "Test metrics at this threshold")
+        self.summary = describe(QLabel(""), "evalSummary", "Test metrics at this threshold")
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.confusion = ConfusionMatrixPlot(key="evalConfusion")
@@ -94,7 +95,7 @@ class ClassesTab(QWidget):
             "Rows: true class; columns: predicted class. Click a cell to list its test rows."
         )
         self.confusion.cellClicked.connect(self.show_cell)
-        self.table = named(
+        self.table = describe(
             QTableWidget(0, len(TABLE_COLUMNS)),
             "evalClassTable",
             "Per-class metrics",

@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 from desktop_app.core.catalog import REGRESSION
 from desktop_app.ui.evaluation.classes_tab import ClassesTab
 from desktop_app.ui.evaluation.importance_tab import ImportanceTab
-from desktop_app.ui.evaluation.listing import named
 from desktop_app.ui.evaluation.tabs import CurvesTab, LossesTab, RegressionTab
 from desktop_app.ui.jobs import JobRunner, error_message
+from desktop_app.ui.widgets import describe
 
 
 class EvaluationDialog(QDialog):
@@ -49,7 +49,7 @@ class EvaluationDialog(QDialog):
         self.resize(1120, 680)  # fits 1366x768 with the task bar and title
         self.setSizeGripEnabled(True)
 
-        self.tabs = named(QTabWidget(), "evalTabs", "Evaluation views")
+        self.tabs = describe(QTabWidget(), "evalTabs", "Evaluation views")
         self.classes = ClassesTab(self.jobs, self.report)
         self.classes.setObjectName("evalClassesTab")
         self.curves = CurvesTab()
@@ -67,13 +67,13 @@ class EvaluationDialog(QDialog):
         self.classes.thresholdChanged.connect(self.losses.set_threshold)
         self.tabs.setEnabled(False)
 
-        self.progress = named(QProgressBar(), "evalProgress", "Evaluation progress")
+        self.progress = describe(QProgressBar(), "evalProgress", "Evaluation progress")
         self.progress.setRange(0, 0)  # busy until the first results
         self.progress.setMaximumWidth(200)
-        self.status = named(QLabel(""), "evalStatus", "Evaluation status")
+        self.status = describe(QLabel(""), "evalStatus", "Evaluation status")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close = named(QPushButton("Close"), "evalClose", "Close", "Close this window.")
+        close = describe(QPushButton("Close"), "evalClose", "Close", "Close this window.")
         close.clicked.connect(self.close)
         bottom = QHBoxLayout()
         bottom.addWidget(self.progress)

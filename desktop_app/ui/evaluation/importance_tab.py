@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.catalog import BINARY, REGRESSION
-from desktop_app.ui.evaluation.listing import named
 from desktop_app.ui.jobs import JobRunner, error_message
 from desktop_app.ui.plots.evaluation_plots import DependencePlot, ImportancePlot
+from desktop_app.ui.widgets import describe
 
 REPEATS = 5
 
@@ -36,15 +36,15 @@ class ImportanceTab(QWidget):
         self.groups: list = []
         self.importance = None
         self.dependence = None
-        self.status = named(QLabel(""), "evalImportanceStatus", "Permutation importance status")
+        self.status = describe(QLabel(""), "evalImportanceStatus", "Permutation importance status")
         self.status.setWordWrap(True)
-        self.progress = named(
+        self.progress = describe(
             QProgressBar(), "evalImportanceProgress", "Permutation importance progress"
         )
         self.progress.setRange(0, 100)
         self.progress.setMaximumWidth(220)
         self.plot = ImportancePlot()
-        self.column = named(
+        self.column = describe(
             QComboBox(),
             "evalDependenceColumn",
             "Column for partial dependence",

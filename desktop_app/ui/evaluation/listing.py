@@ -19,16 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui.jobs import JobRunner, error_message
+from desktop_app.ui.widgets import describe
 
 MAX_SHOWN = 1000
-
-
-def named(widget, name: str, accessible: str, tip: str = ""):
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
-    if tip:
-        widget.setToolTip(tip)
-    return widget
 
 
 class ListingModel(QAbstractTableModel):
@@ -72,17 +65,17 @@ class ListingBox(QWidget):
         super().__init__()
         self.key, self.title, self.jobs, self.report = key, title, jobs, report
         self.make_full: Callable[[], object] | None = None  # the listing of every row
-        self.caption = named(QLabel(""), f"{key}Caption", f"{title}: what is listed")
+        self.caption = describe(QLabel(""), f"{key}Caption", f"{title}: what is listed")
         self.caption.setWordWrap(True)
         self.model = ListingModel(self)
-        self.view = named(QTableView(), f"{key}Rows", title, f"{title}: one test row a line.")
+        self.view = describe(QTableView(), f"{key}Rows", title, f"{title}: one test row a line.")
         self.view.setModel(self.model)
         self.view.verticalHeader().hide()
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setResizeContentsPrecision(40)  # fit columns to 40 rows, not all of them
         self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.export_button = named(
+        self.export_button = describe(
             QPushButton("Export CSV…"),
             f"{key}Export",
             f"Export {title.lower()} as CSV",

@@ -21,11 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui.evaluation.listing import MAX_SHOWN, ListingBox, named
+from desktop_app.ui.evaluation.listing import MAX_SHOWN, ListingBox
 from desktop_app.ui.jobs import JobRunner
 from desktop_app.ui.plots.class_curves import ClassCurvePlot
 from desktop_app.ui.plots.evaluation_plots import HistogramPlot, ResidualPlot
 from desktop_app.ui.plots.scatter import PredictedActualPlot
+from desktop_app.ui.widgets import describe
 
 SCATTER_POINTS = 5000  # points drawn in the regression scatters (a seeded sample)
 
@@ -66,7 +67,7 @@ class CurvesTab(QWidget):
 class RegressionTab(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.summary = named(QLabel(""), "evalRegressionSummary", "Test errors")
+        self.summary = describe(QLabel(""), "evalRegressionSummary", "Test errors")
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.predicted = PredictedActualPlot(key="evalPredicted")
@@ -105,7 +106,7 @@ class LossesTab(QWidget):
         super().__init__(parent)
         self.ev = None
         self.threshold = 0.5
-        self.count = named(
+        self.count = describe(
             QSpinBox(),
             "evalLossCount",
             "Number of rows with the largest losses",

@@ -28,18 +28,10 @@ from PySide6.QtWidgets import (
 from desktop_app.core.catalog import REGRESSION
 from desktop_app.core.errors import OdysseyError
 from desktop_app.core.inspect.step_update import number
+from desktop_app.ui.widgets import describe
 
 SOURCES = (("Training data", "training"), ("Validation data", "validation"), ("Test data", "test"))
 TYPED = "Typed values"
-
-
-def named(widget, name: str, accessible: str, tip: str = ""):
-    """The widget with its objectName, accessible name and tooltip."""
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
-    if tip:
-        widget.setToolTip(tip)
-    return widget
 
 
 class SampleBox(QGroupBox):
@@ -57,20 +49,20 @@ class SampleBox(QGroupBox):
     def _build(self) -> None:
         grid = QVBoxLayout(self)
         row = QHBoxLayout()
-        self.source = named(
+        self.source = describe(
             QComboBox(), "stepSource", "Where the sample comes from", "A data row or typed values"
         )
         for text, _split in SOURCES:
             self.source.addItem(text)
         self.source.addItem(TYPED)
         self.source.currentIndexChanged.connect(self._on_source)
-        self.row = named(
+        self.row = describe(
             QSpinBox(), "stepRow", "Row number", "The row of that split (1 is the first)"
         )
         self.row.setRange(1, 1)
         self.row.setKeyboardTracking(False)
         self.row.valueChanged.connect(self._on_row)
-        self.row_count = named(QLabel(""), "stepRowCount", "Rows in the split")
+        self.row_count = describe(QLabel(""), "stepRowCount", "Rows in the split")
         self.row_count.setMinimumWidth(self.row_count.fontMetrics().horizontalAdvance("of 0000000"))
         row_label = QLabel("&Row")
         row_label.setBuddy(self.row)
@@ -80,7 +72,7 @@ class SampleBox(QGroupBox):
             row.addWidget(w)
         row.addStretch(1)
         grid.addLayout(row)
-        self.status = named(QLabel(""), "stepStatus", "About the model and the data")
+        self.status = describe(QLabel(""), "stepStatus", "About the model and the data")
         self.status.setWordWrap(True)
         grid.addWidget(self.status)
         self.typed = QWidget()
@@ -89,7 +81,7 @@ class SampleBox(QGroupBox):
         self.values: list[QLineEdit] = []
         defaults = self.prep.mean if self.prep.mean is not None else np.zeros(self.prep.n_features)
         for i, name in enumerate(self.prep.feature_names):
-            edit = named(QLineEdit(number(defaults[i])), f"stepValue_{i}", f"Value of {name}")
+            edit = describe(QLineEdit(number(defaults[i])), f"stepValue_{i}", f"Value of {name}")
             edit.setToolTip(f"{name}, in the data's own units")
             label = QLabel(name)
             label.setBuddy(edit)
@@ -101,13 +93,13 @@ class SampleBox(QGroupBox):
         else:
             self.target = QComboBox()
             self.target.addItems(self.prep.class_names)
-        named(self.target, "stepTarget", "True target", "The answer the loss compares with")
+        describe(self.target, "stepTarget", "True target", "The answer the loss compares with")
         target_label = QLabel("&Target")
         target_label.setBuddy(self.target)
         n = len(self.values)
         form.addWidget(target_label, n // 3 + 1, 0)
         form.addWidget(self.target, n // 3 + 1, 1)
-        self.use = named(
+        self.use = describe(
             QPushButton("&Use these values"),
             "stepUseValues",
             "Use these values",

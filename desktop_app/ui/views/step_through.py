@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.errors import OdysseyError
 from desktop_app.ui.jobs import JobRunner, error_message
-from desktop_app.ui.views.step_sample_box import SampleBox, named
+from desktop_app.ui.views.step_sample_box import SampleBox
+from desktop_app.ui.widgets import describe
 
 PHASE_NAMES = ("Forward", "Loss", "Backward", "Update")
 # The same font and padding for both, so the labels keep their size as the phase moves.
@@ -59,14 +60,14 @@ class StepThroughDialog(QDialog):
         self.sample_box = SampleBox(self.prep)
         self.sample_box.changed.connect(self.compute)
         layout.addWidget(self.sample_box)
-        self.error = named(QLabel(""), "stepError", "What is wrong with the sample")
+        self.error = describe(QLabel(""), "stepError", "What is wrong with the sample")
         self.error.setStyleSheet("color:#b3261e")
         self.error.setWordWrap(True)
         self.error.hide()
         layout.addWidget(self.error)
         layout.addLayout(self._build_phases())
         layout.addLayout(self._build_weight())
-        self.view = named(QTextBrowser(), "stepView", "The numbers of this step")
+        self.view = describe(QTextBrowser(), "stepView", "The numbers of this step")
         self.view.setOpenLinks(False)
         self.view.anchorClicked.connect(self._on_link)
         layout.addWidget(self.view, 1)
@@ -81,21 +82,23 @@ class StepThroughDialog(QDialog):
         row = QHBoxLayout()
         self.phase_labels = {}
         for name in PHASE_NAMES:
-            label = named(QLabel(name), f"stepPhase{name}", f"Phase {name}")
+            label = describe(QLabel(name), f"stepPhase{name}", f"Phase {name}")
             label.setStyleSheet(OTHER)
             row.addWidget(label)
             self.phase_labels[name] = label
         row.addStretch(1)
-        self.counter = named(QLabel(""), "stepCounter", "Which step is shown")
+        self.counter = describe(QLabel(""), "stepCounter", "Which step is shown")
         row.addWidget(self.counter)
         return row
 
     def _build_weight(self) -> QHBoxLayout:
         row = QHBoxLayout()
         row.addWidget(QLabel("Follow weight:"))
-        self.layer = named(QSpinBox(), "stepLayer", "Layer of the weight", "1 is the first layer")
-        self.to_unit = named(QSpinBox(), "stepToUnit", "Unit the weight leads to")
-        self.from_unit = named(QSpinBox(), "stepFromUnit", "Input the weight comes from")
+        self.layer = describe(
+            QSpinBox(), "stepLayer", "Layer of the weight", "1 is the first layer"
+        )
+        self.to_unit = describe(QSpinBox(), "stepToUnit", "Unit the weight leads to")
+        self.from_unit = describe(QSpinBox(), "stepFromUnit", "Input the weight comes from")
         for text, spin in (
             ("&layer", self.layer),
             ("to unit &j", self.to_unit),
@@ -114,13 +117,13 @@ class StepThroughDialog(QDialog):
 
     def _build_buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        self.prev_button = named(
+        self.prev_button = describe(
             QPushButton("&Previous"), "stepPrevious", "Previous step", "The step before (Left)"
         )
-        self.next_button = named(
+        self.next_button = describe(
             QPushButton("&Next"), "stepNext", "Next step", "The step after (Right)"
         )
-        close = named(QPushButton("Close"), "stepClose", "Close")
+        close = describe(QPushButton("Close"), "stepClose", "Close")
         self.prev_button.clicked.connect(self.previous)
         self.next_button.clicked.connect(self.next)
         close.clicked.connect(self.close)

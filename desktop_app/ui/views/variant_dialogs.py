@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui.widgets import describe
+
 # The settings a race can vary, in words; values are typed, comma separated.
 RACE_FIELDS = (
     ("train.lr", "Learning rate"),
@@ -31,20 +33,14 @@ RACE_FIELDS = (
 )
 
 
-def _named(widget, name: str, accessible: str):
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
-    return widget
-
-
 def _buttons(dialog: QDialog, ok_text: str, ok_name: str) -> QDialogButtonBox:
     box = QDialogButtonBox(
         QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
     )
     ok = box.button(QDialogButtonBox.StandardButton.Ok)
     ok.setText(ok_text)
-    _named(ok, ok_name, ok_text)
-    _named(box.button(QDialogButtonBox.StandardButton.Cancel), f"{ok_name}Cancel", "Cancel")
+    describe(ok, ok_name, ok_text)
+    describe(box.button(QDialogButtonBox.StandardButton.Cancel), f"{ok_name}Cancel", "Cancel")
     box.rejected.connect(dialog.reject)
     return box
 
@@ -59,18 +55,18 @@ class RepeatDialog(QDialog):
         self.setObjectName("repeatDialog")
         self.setAccessibleName("Repeat training")
         self.setWindowTitle("Repeat training")
-        self.seeds = _named(
+        self.seeds = describe(
             QRadioButton(f"Over seeds ({seed}, {seed + 1}, …)"),
             "repeatSeedsRadio",
             "Repeat over seeds",
         )
-        self.folds = _named(
+        self.folds = describe(
             QRadioButton("k-fold cross-validation (training + validation rows; test held out)"),
             "repeatFoldsRadio",
             "Cross-validation folds",
         )
         self.seeds.setChecked(True)
-        self.count = _named(QSpinBox(), "repeatCountSpin", "How many runs or folds")
+        self.count = describe(QSpinBox(), "repeatCountSpin", "How many runs or folds")
         self.count.setRange(2, 100)
         self.count.setValue(5)
         self.seeds.toggled.connect(self._on_kind)
@@ -113,12 +109,12 @@ class RaceDialog(QDialog):
         self.setAccessibleName("Race variants")
         self.setWindowTitle("Race variants")
         self.current = current or {}
-        self.field = _named(QComboBox(), "raceFieldCombo", "Setting to vary")
+        self.field = describe(QComboBox(), "raceFieldCombo", "Setting to vary")
         for path, title in RACE_FIELDS:
             self.field.addItem(title, path)
-        self.values = _named(QLineEdit(), "raceValuesEdit", "Values, separated by commas")
+        self.values = describe(QLineEdit(), "raceValuesEdit", "Values, separated by commas")
         self.values.setPlaceholderText("e.g. 0.001, 0.003, 0.01, 0.03")
-        self.problem = _named(QLabel(""), "raceProblemLabel", "What is wrong")
+        self.problem = describe(QLabel(""), "raceProblemLabel", "What is wrong")
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("color: #c0392b")
         text = QLabel(
