@@ -37,7 +37,7 @@ from desktop_app.core.errors import DataError, FileFormatError
 from desktop_app.core.outputs import class_probabilities, predicted_classes
 from desktop_app.core.tabular.detect import WORKBOOK_SUFFIXES
 from desktop_app.core.tabular.limits import MAX_COLUMNS, too_many_columns
-from desktop_app.core.tabular.prepare import transform_raw
+from desktop_app.core.tabular.raw_rows import transform_raw
 
 if TYPE_CHECKING:  # pragma: no cover
     from desktop_app.core.persistence.model_file import LoadedModel
@@ -325,7 +325,7 @@ def predict_csv(loaded: LoadedModel, path: str | Path) -> tuple[CsvRows, Predict
     rows = read_csv(path, input_columns(loaded), numeric=not table)
     bad = dict(rows.bad)
     if table:
-        from desktop_app.core.tabular.prepare import encode_raw
+        from desktop_app.core.tabular.raw_rows import encode_raw
 
         found: dict[int, str] = {}
         x = encode_raw(prep, rows.column_values(), found)

@@ -59,7 +59,7 @@ class Preprocessing:
     """Everything needed to turn raw feature rows into model inputs and outputs back.
 
     For an imported table, raw_columns describe its feature columns before encoding,
-    so that tabular.prepare.transform_raw can take rows of the original file.
+    so that tabular.raw_rows.transform_raw can take rows of the original file.
     """
 
     task: str

@@ -19,7 +19,8 @@ from desktop_app.core.specs.table import TableSpec
 from desktop_app.core.specs.train import TrainSpec
 from desktop_app.core.tabular import detect, excel
 from desktop_app.core.tabular.detect import Cancelled, TableChangedError
-from desktop_app.core.tabular.prepare import load_project_data, transform_raw
+from desktop_app.core.tabular.prepare import load_project_data
+from desktop_app.core.tabular.raw_rows import transform_raw
 from desktop_app.core.tabular.reader import (
     file_sha256,
     load_table,

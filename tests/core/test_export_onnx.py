@@ -21,7 +21,8 @@ from desktop_app.core.export.onnx_file import export_onnx
 from desktop_app.core.persistence.model_file import load_model, save_model
 from desktop_app.core.predict import predict_raw, predict_rows
 from desktop_app.core.specs.project import Project
-from desktop_app.core.tabular.prepare import encode_raw, load_project_data
+from desktop_app.core.tabular.prepare import load_project_data
+from desktop_app.core.tabular.raw_rows import encode_raw
 from desktop_app.core.tabular.reader import preview_table
 
 SETTINGS = {

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from desktop_app.core.metrics import classification_metrics
-from desktop_app.core.tabular.prepare import transform_raw
+from desktop_app.core.tabular.raw_rows import transform_raw
 
 
 def test_two_column_multiclass_output_gets_every_metric():

@@ -28,7 +28,7 @@ from desktop_app.core.predict import (
     write_predictions_csv,
 )
 from desktop_app.core.specs.project import Project
-from desktop_app.core.tabular.prepare import transform_raw
+from desktop_app.core.tabular.raw_rows import transform_raw
 
 SETTINGS = {
     "binary": ["data.dataset=moons", "data.n_samples=300"],

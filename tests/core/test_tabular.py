@@ -17,7 +17,8 @@ from desktop_app.core.specs.table import TableSpec
 from desktop_app.core.specs.train import TrainSpec
 from desktop_app.core.tabular import columns, detect
 from desktop_app.core.tabular.detect import Cancelled, TableChangedError
-from desktop_app.core.tabular.prepare import load_project_data, table_project, transform_raw
+from desktop_app.core.tabular.prepare import load_project_data, table_project
+from desktop_app.core.tabular.raw_rows import transform_raw
 from desktop_app.core.tabular.reader import (
     file_sha256,
     load_table,

@@ -18,7 +18,7 @@ API (no Qt; every call may run in a worker thread):
   ``prepare_table(data_spec, raw=None, ...)`` does the same for a DataSpec alone.
 - ``read_rows_for_prediction(path, prep, ...) -> RawTable``: the raw feature columns of a
   file with the same layout, for ``transform_raw``.
-- ``transform_raw(prep, rows)`` (tabular.prepare) calls ``encode_raw(prep, rows)`` then
+- ``transform_raw(prep, rows)`` (tabular.raw_rows) calls ``encode_raw(prep, rows)`` then
   ``transform``: rows are a list of dicts (column -> string or number), a mapping of
   column -> sequence, or a RawTable. Numeric columns take numbers or numeric strings;
   boolean columns true/false, yes/no, t/f, y/n or 1/0; a category not seen in training
@@ -34,10 +34,13 @@ columns, numbers straight to float32, categories as pandas categoricals; the fil
 hashed as it is parsed; a file of 48 MB or more is cut into blocks parsed on worker
 threads, see csv_blocks); kinds are detected on the first rows with the csv module, as
 the preview shows them, and file lines for messages are found only when one is needed.
-Modules: detect (bytes, encoding, dialect, kinds, task),
-reader (preview and chunked reading), csv_chunks and csv_blocks (the
-one-thread and the threaded CSV read), prepare (encoding, fills, split; raw rows), excel
-(.xlsx/.xlsm: the first worksheet's cells, streamed with openpyxl, become the same rows
-of strings, so everything above applies; the spec records no delimiter or encoding).
-Old .xls, .ods and Parquet files are not read: their message says how to convert them.
+Modules: detect (bytes, encoding, dialect, kinds, task), limits (size budgets),
+reader (preview and chunked reading), csv_chunks and csv_blocks (the one-thread and the
+threaded CSV read), columns (the used columns, block by block), preview, prepare
+(encoding, fills, split), raw_rows (a trained model's inputs from raw rows), sense (data
+sense: leakage, empty columns, identifiers, imbalance), excel (.xlsx/.xlsm: the first
+worksheet's cells, streamed with openpyxl, become the same rows of strings, so
+everything above applies; the spec records no delimiter or encoding), arrow_files
+(Parquet and Feather, when pyarrow is installed). Old .xls and .ods files are not
+read: their message says how to convert them.
 """
