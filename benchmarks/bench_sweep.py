@@ -1,13 +1,14 @@
 """Sweep throughput: trials per minute of a random sweep on 2 worker processes, against
 the same trials run one after another in this process (the baseline, same run).
 
-Run:  python benchmarks/bench_sweep.py [--trials 50] [--workers 2]
+Run:  python benchmarks/bench_sweep.py [--trials 50] [--workers 2] [--repeats 3]
 The default project, 50 trials of a random sweep over the learning rate and the hidden
 layer's width, pruning off, so that every side does exactly the same work (the same
 values, each trial training until early stopping or its 100 epochs). Three sides, in
 one run: the trials one after another in this process (warm), the sweep on 1 worker
 process and on N. A sweep's time includes starting its processes ("total"); "steady"
-is from its first trial's start to its last one's end. The goal (issue 12): at least
+is from its first trial's start to its last one's end. The three sides run in turn,
+--repeats times, and each figure is the median of its side's rounds. The goal (issue 12): at least
 1.8x the trials per minute of running them one after another, on 2 workers.
 """
 
@@ -17,6 +18,7 @@ import argparse
 import dataclasses
 import json
 import os
+import statistics
 import tempfile
 import time
 
@@ -94,13 +96,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--trials", type=int, default=50)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     values = planned_values(args.trials)
     load_before = os.getloadavg()[0]
-    warm = in_process(values)
-    one = swept(values, 1)
-    many = swept(values, args.workers)
+    rounds = []
+    for _ in range(args.repeats):
+        rounds.append((in_process(values), swept(values, 1), swept(values, args.workers)))
     load_after = os.getloadavg()[0]
+    warm = statistics.median(r[0] for r in rounds)
+    one = {k: statistics.median(r[1][k] for r in rounds) for k in rounds[0][1]}
+    many = {k: statistics.median(r[2][k] for r in rounds) for k in rounds[0][2]}
     n = args.trials
 
     def rate(seconds: float) -> float:
@@ -111,6 +117,7 @@ def main() -> None:
             {
                 "trials": n,
                 "workers": args.workers,
+                "repeats": args.repeats,
                 "cores": os.cpu_count(),
                 "trials_per_min": {
                     "in_process_warm": rate(warm),

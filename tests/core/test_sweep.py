@@ -277,6 +277,26 @@ def test_a_trial_a_dead_process_left_running_is_queued_again():
     assert retry.number == 1 and suggest(retry, spec.params) == values
 
 
+def test_each_journal_write_is_read_at_once_and_syncs_are_at_most_one_a_second(monkeypatch):
+    import optuna
+
+    synced = []
+    monkeypatch.setattr("os.fsync", synced.append)
+    spec = build_sweep(tiny(), ["train.lr=uniform:0.01:0.1"], name="journal", trials=40)
+    folder = sweep_folder(spec.name)
+    study = create_study(spec, folder)
+    reader = optuna.load_study(study_name=spec.name, storage=storage_for(folder))
+    started = time.monotonic()
+    for i in range(40):  # what a sweep writes for each trial: ask, a value, tell
+        trial = study.ask()
+        suggest(trial, spec.params)
+        study.tell(trial, float(i))
+        assert len(reader.trials) == i + 1  # another process sees it at once
+        assert reader.trials[i].value == float(i)
+    seconds = time.monotonic() - started
+    assert len(synced) <= seconds / 1.0 + 1  # ~120 writes, not ~120 syncs
+
+
 def test_cli_bad_param_and_unknown_resume_exit_2(capsys):
     assert run_cli(["sweep", "--param", "train.lrr=uniform:0.1:0.2", "--trials", "2"]) == 2
     assert "'train.lrr' is not a field" in capsys.readouterr().err
