@@ -32,46 +32,9 @@ def storage_for(folder: str | Path):
 
     path = journal_path(folder)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return optuna.storages.JournalStorage(_journal_backend(str(path)))
+    from desktop_app.core.sweep.journal import Journal
 
-
-SYNC_EVERY_S = 1.0
-
-
-def _journal_backend(path: str):
-    """optuna's journal file, synced to disk at most once a second instead of at every
-    write (as Redis' "appendfsync everysec"). Each write still reaches the file at once,
-    under the same lock: the workers and a resumed sweep read it, and a killed or
-    crashed process loses nothing. Only a power cut can lose the last second's writes,
-    and a resumed sweep runs those trials again. Measured (benchmarks/bench_sweep.py): a
-    trial makes ~5 writes, and syncing each one cost the 2-worker sweep ~4% of its
-    trials per minute."""
-    import json
-    import os
-    import time
-
-    from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
-
-    class Journal(JournalFileBackend):
-        def __init__(self) -> None:
-            self.lock = JournalFileOpenLock(path)
-            self.synced_at = time.monotonic()
-            super().__init__(path, lock_obj=self.lock)
-
-        def append_logs(self, logs: list[dict[str, Any]]) -> None:
-            text = "".join(json.dumps(log, separators=(",", ":")) + "\n" for log in logs)
-            self.lock.acquire()
-            try:
-                with open(path, "ab") as f:
-                    f.write(text.encode("utf-8"))
-                    f.flush()
-                    if time.monotonic() - self.synced_at >= SYNC_EVERY_S:
-                        os.fsync(f.fileno())
-                        self.synced_at = time.monotonic()
-            finally:
-                self.lock.release()
-
-    return Journal()
+    return optuna.storages.JournalStorage(Journal(str(path)))
 
 
 def make_pruner(spec: SweepSpec):
