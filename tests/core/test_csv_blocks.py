@@ -115,6 +115,18 @@ def test_a_stray_quote_inside_a_cell_still_reads(tmp_path, monkeypatch, threaded
     same(load_table(spec), one_thread(spec, monkeypatch))
 
 
+def test_a_quoted_cell_longer_than_four_blocks_still_reads(tmp_path, monkeypatch, threaded):
+    # No line end outside quotes in four blocks: the one-thread read takes the file over.
+    long_note = '"' + "a long note\n" * 300 + '"'
+    rows = ["note,x,y"] + [f"{long_note if i == 40 else i},{i * 0.5},{i % 2}" for i in range(300)]
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(rows) + "\n")
+    spec = TableSpec(path=str(path), target="y", column_types={"note": "categorical"})
+    got = load_table(spec)
+    assert got.n_rows == 300
+    same(got, one_thread(spec, monkeypatch))
+
+
 def test_cancel_stops_a_threaded_read(tmp_path, threaded):
     path = awkward_csv(tmp_path / "c.csv")
     seen: list[float] = []

@@ -83,36 +83,26 @@ def parse_blocks(
     done = 0
     with open_binary(path, buffering=0) as f, ThreadPoolExecutor(threads) as pool:
         pending: deque = deque()
-        carry = b""
         header = table.dialect.header
         try:
             while True:
                 if cancel is not None and cancel():
                     raise Cancelled(path)
-                data = f.read(step)
-                digest.update(data)
-                buf = carry + data if carry else data
-                if data:
-                    cut = _cut(buf)
-                    if cut is None:
-                        if len(buf) > 4 * step:
-                            return None  # no line end outside quotes in four blocks
-                        carry = buf
-                        continue
-                    block, carry = buf[:cut], buf[cut:]
-                else:
-                    block, carry = buf, b""
+                block = _next_block(f, step)
+                if block is None:
+                    return None  # no line end outside quotes in four blocks
+                digest.update(block)
                 if block:
                     job = pool.submit(parse_block, block, header, options)
                     pending.append((job, len(block)))
                     header = False
-                while pending and (len(pending) > threads or not data):
+                while pending and (len(pending) > threads or not block):
                     job, n = pending.popleft()
                     table.add_frame(job.result())
                     done += n
                     if report is not None:
                         report(min(done / size, 1.0))
-                if not data:
+                if not block:
                     return digest.hexdigest()
         except (NeedsCare, Cancelled):
             raise
@@ -121,6 +111,26 @@ def parse_blocks(
         finally:
             for job, _ in pending:
                 job.cancel()
+
+
+def _next_block(f, step: int) -> bytes | None:
+    """The next block of whole lines (b"" at the end of the file): up to the last line
+    end outside quotes, the file left just after it (so no bytes are carried over and
+    copied again); None when four blocks hold no such line end."""
+    size = step
+    while True:
+        start = f.tell()
+        data = f.read(size)
+        if len(data) < size:  # the file's end: the rest is the last block
+            return data
+        cut = _cut(data)
+        if cut is not None:
+            f.seek(start + cut)
+            return data if cut == len(data) else data[:cut]
+        if size >= 4 * step:
+            return None
+        f.seek(start)
+        size *= 2
 
 
 def parse_block(block: bytes, header: bool, options: dict):
@@ -139,6 +149,8 @@ def parse_block(block: bytes, header: bool, options: dict):
 def _cut(buf: bytes) -> int | None:
     """Where a block may end: just after the last line end outside quotes."""
     end = buf.rfind(b"\n")
+    if buf.find(b'"') < 0:  # no quotes at all (most large tables): a fast scan
+        return end + 1 if end >= 0 else None
     for _ in range(MAX_CUT_TRIES):
         if end < 0:
             return None

