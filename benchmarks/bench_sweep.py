@@ -7,7 +7,9 @@ layer's width, pruning off, so that every side does exactly the same work (the s
 values, each trial training until early stopping or its 100 epochs). Three sides, in
 one run: the trials one after another in this process (warm), the sweep on 1 worker
 process and on N. A sweep's time includes starting its processes ("total"); "steady"
-is from its first trial's start to its last one's end. The three sides run in turn,
+is from its first trial's start to its last one's end. --threaded adds the sweep as the
+window starts it, from a background thread: twice, the first one right after the fork
+server was started (as the Sweep dialog's opening starts it). The three sides run in turn,
 --repeats times, and each figure is the median of its side's rounds. The goal (issue 12): at least
 1.8x the trials per minute of running them one after another, on 2 workers.
 """
@@ -92,17 +94,43 @@ def swept(values: list[dict], workers: int) -> dict:
     }
 
 
+def from_a_thread(values: list[dict], workers: int) -> dict:
+    """The sweep as the window starts it, from a background thread (on Linux: workers
+    forked from a fork server, which imports PyTorch once): a first sweep with the
+    server started just before (the dialog opening), then a second one."""
+    import threading
+
+    from desktop_app.core.sweep.local import start_method, warm_up
+
+    out: dict = {}
+
+    def run() -> None:
+        out["method"] = start_method()
+        warm_up()
+        out["first"] = swept(values, workers)
+        out["second"] = swept(values, workers)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--trials", type=int, default=50)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument(
+        "--threaded", action="store_true", help="also sweep from a thread, as the window does"
+    )
     args = ap.parse_args()
     values = planned_values(args.trials)
     load_before = os.getloadavg()[0]
     rounds = []
     for _ in range(args.repeats):
         rounds.append((in_process(values), swept(values, 1), swept(values, args.workers)))
+    threaded = from_a_thread(values, args.workers) if args.threaded else None
     load_after = os.getloadavg()[0]
     warm = statistics.median(r[0] for r in rounds)
     one = {k: statistics.median(r[1][k] for r in rounds) for k in rounds[0][1]}
@@ -133,6 +161,16 @@ def main() -> None:
                     "in_process": round(warm, 1),
                     "1_worker": {k: round(v, 2) for k, v in one.items()},
                     f"{args.workers}_workers": {k: round(v, 2) for k, v in many.items()},
+                },
+                "from_a_thread": threaded
+                and {
+                    "start_method": threaded["method"],
+                    **{
+                        f"{k}_sweep": {
+                            m: round(threaded[k][m], 2) for m in ("total_s", "startup_s")
+                        }
+                        for k in ("first", "second")
+                    },
                 },
                 "load_average_before_after": [round(load_before, 1), round(load_after, 1)],
             }

@@ -3,7 +3,8 @@
 It opens the main window (offscreen unless ``--display``), waits until it has painted,
 closes it; then trains the default project headless, saves the model to a temporary
 folder, loads it back and checks that the reloaded model predicts exactly what the
-trained one does. It prints one line per check and exits 0 only if every check passed;
+trained one does; then runs a two-trial sweep on two worker processes, started from a
+background thread as the window starts one. It prints one line per check and exits 0 only if every check passed;
 otherwise 1, with the reason on the failing line.
 
 The window goes first so that its timing is a real cold start (launch to first paint,
@@ -61,6 +62,49 @@ def _guard(name: str, fn: Callable[[], list[Check]]) -> list[Check]:
     except Exception as exc:  # noqa: BLE001 - the self-test reports every failure
         tb = traceback.format_exc(limit=6)
         return [Check(name, False, f"{type(exc).__name__}: {exc}\n{tb}")]
+
+
+# --------------------------------------------------------------------------- sweep
+def check_sweep(trials: int = 2, workers: int = 2) -> list[Check]:
+    """A small sweep on worker processes, started from a background thread as the
+    window starts one (on Linux its workers come from a fork server; in a frozen build
+    that is the path most likely to break), in a temporary folder."""
+    import threading
+
+    from desktop_app.core.specs.project import Project
+    from desktop_app.core.sweep.local import LocalSweep, start_method
+    from desktop_app.core.sweep.spec import build_sweep
+    from desktop_app.core.sweep.study import create_study
+
+    project = Project().with_overrides(["data.n_samples=300", "train.epochs=3"])
+    spec = build_sweep(project, ["train.lr=loguniform:1e-3:1e-1"], name="selftest", trials=trials)
+    result: dict = {}
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="odyssey-selftest-sweep-") as folder:
+
+        def run() -> None:
+            try:
+                result["method"] = start_method()
+                study = create_study(spec, folder)
+                result["tally"] = LocalSweep(spec, study, folder, workers).run()
+            except Exception as exc:  # noqa: BLE001 - reported as the failed check
+                result["error"] = f"{type(exc).__name__}: {exc}"
+
+        thread = threading.Thread(target=run, name="selftest-sweep")
+        thread.start()
+        thread.join()
+    seconds = time.perf_counter() - t0
+    tally = result.get("tally")
+    if tally is None or tally.complete != trials:
+        why = result.get("error") or (tally.line() if tally is not None else "no result")
+        return [Check("sweep", False, f"{trials} trials on {workers} workers: {why}")]
+    return [
+        Check(
+            "sweep",
+            True,
+            f"{trials} trials on {workers} worker processes ({result['method']}) in {seconds:.1f} s",
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- model
@@ -319,6 +363,7 @@ def run_self_test(
         groups = [
             ("window", lambda: check_window(display=args.display)),
             ("train", check_model),
+            ("sweep", check_sweep),
         ]
     for name, fn in groups:
         for check in _guard(name, fn):

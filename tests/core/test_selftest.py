@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from desktop_app import selftest
-from desktop_app.selftest import Check, check_model, process_age, run_self_test
+from desktop_app.selftest import Check, check_model, check_sweep, process_age, run_self_test
 
 
 def test_default_project_trains_saves_reloads_and_predicts_identically():
@@ -25,6 +25,12 @@ def test_default_project_trains_saves_reloads_and_predicts_identically():
     accuracy = float(train.split("test accuracy ")[1].split()[0])
     assert accuracy >= selftest.MIN_ACCURACY
     assert "test predictions identical" in checks[1].detail
+
+
+def test_a_small_sweep_runs_on_worker_processes_as_the_window_starts_one():
+    (check,) = check_sweep()
+    assert check.name == "sweep" and check.ok, check.detail
+    assert "2 trials on 2 worker processes" in check.detail
 
 
 def test_accuracy_below_the_bar_fails_with_the_numbers():

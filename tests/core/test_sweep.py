@@ -4,6 +4,7 @@ processes, pruning, stop and resume of the same study, trials in the run store."
 from __future__ import annotations
 
 import dataclasses
+import sys
 import threading
 import time
 
@@ -14,7 +15,7 @@ from desktop_app.core.errors import SpecError
 from desktop_app.core.runs.store import RunStore
 from desktop_app.core.specs.project import Project
 from desktop_app.core.sweep.folders import sweep_folder
-from desktop_app.core.sweep.local import LocalSweep
+from desktop_app.core.sweep.local import LocalSweep, start_method
 from desktop_app.core.sweep.params import ParamSpec, apply_values, parse_param, parse_params
 from desktop_app.core.sweep.progress import SweepListener
 from desktop_app.core.sweep.record import TrialRecorder, group_id
@@ -153,6 +154,26 @@ def test_small_sweep_on_two_workers_lands_in_the_run_store():
     assert store.get_group(group_id(spec)).kind == "sweep"
     assert set(importances(study)) == {"train.lr", "model.hidden.0.units"}
     store.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a fork server on Linux only")
+def test_a_sweep_from_a_background_thread_forks_its_workers_from_the_fork_server():
+    # As the window runs one: from a QThread, in a process with other threads running.
+    spec = build_sweep(tiny(), ["train.lr=uniform:0.01:0.1"], name="threaded", trials=3)
+    folder = sweep_folder(spec.name)
+    study = create_study(spec, folder)
+    seen: dict = {}
+
+    def run() -> None:
+        seen["method"] = start_method()
+        seen["tally"] = LocalSweep(spec, study, folder, 2).run()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(120)
+    assert seen["method"] == "forkserver"
+    assert seen["tally"].complete == 3
+    assert len(study.trials) == 3 and all(t.state.name == "COMPLETE" for t in study.trials)
 
 
 def test_weak_trials_are_pruned():

@@ -25,7 +25,7 @@ DIST = ROOT / "dist" / "odyssey"
 PROGRAM = DIST / "odyssey"
 INTERNAL = DIST / "_internal"
 MAX_BUNDLE_MIB = 900  # 800 before onnx/onnxscript/onnxruntime (the ONNX export)
-CHECKS = ("window", "train", "model file", "predict")
+CHECKS = ("window", "train", "model file", "predict", "sweep")
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
@@ -133,7 +133,8 @@ def test_bundle_is_built_small_and_without_what_the_app_never_loads(build_output
 
 @pytest.mark.slow
 def test_frozen_self_test_passes(build_output, tmp_path):
-    """Window (offscreen), train, save, reload, predict: from another folder, no venv."""
+    """Window (offscreen), train, save, reload, predict, a sweep on worker processes
+    (forked from a fork server on Linux): from another folder, no venv."""
     proc = subprocess.run(
         [str(PROGRAM), "--self-test"],
         cwd=tmp_path,

@@ -98,7 +98,9 @@ def test_a_bad_parameter_is_named_and_nothing_starts(qtbot, make_main_window):
 
 
 def test_stop_then_resume_from_the_dialog(qtbot, make_main_window):
-    w = make_main_window(Project().with_overrides(TINY))
+    # Trials long enough (a second or so) that Stop lands while they train: the
+    # workers start in milliseconds from the fork server.
+    w = make_main_window(Project().with_overrides([*TINY, "train.epochs=3000"]))
     dialog = open_dialog(qtbot, w)
     qtbot.mouseClick(find(dialog, QPushButton, "paramRemove1"), Qt.MouseButton.LeftButton)
     trials = find(dialog, QSpinBox, "sweepTrials")

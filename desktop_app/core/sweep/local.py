@@ -8,8 +8,9 @@ trials to end at their next block of steps; a stopped trial is marked failed wit
 
 Workers are forked where that is safe (Linux, a sweep started from the main thread: the
 command line), so they start in milliseconds with PyTorch and the data already in
-memory; elsewhere (the window's sweep runs on a background thread of a Qt process;
-macOS and Windows) they are spawned, and each imports PyTorch (seconds).
+memory. The window's sweep runs on a background thread of a Qt process, so on Linux its
+workers are forked from a fork server that imported PyTorch once, when the Sweep dialog
+opened; on macOS and Windows they are spawned, and each imports PyTorch (seconds).
 """
 
 from __future__ import annotations
@@ -131,13 +132,40 @@ def _pruning_report(folder: str, spec: SweepSpec, number: int) -> Callable[[int,
 
 # ---------------------------------------------------------------- in the main process
 def start_method() -> str:
-    """fork on Linux while the main thread is the only one (no other thread's locks can
-    be copied half-held: the command line, the benchmark); spawn otherwise. A forked
-    worker inherits PyTorch and the prepared data instead of importing them."""
-    if sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread():
-        if threading.active_count() == 1:
-            return "fork"
-    return "spawn"
+    """How workers start. fork on Linux while the main thread is the only one (no other
+    thread's locks can be copied half-held: the command line, the benchmark): a forked
+    worker inherits PyTorch and the prepared data. forkserver elsewhere on Linux (the
+    window's sweeps, from a Qt process with threads): a clean server process imports
+    PyTorch once, from the moment the Sweep dialog opens, and forks each worker from
+    there in milliseconds. spawn on macOS and Windows: each worker imports PyTorch."""
+    if not sys.platform.startswith("linux"):
+        return "spawn"
+    if threading.current_thread() is threading.main_thread() and threading.active_count() == 1:
+        return "fork"
+    return "forkserver"
+
+
+# What the fork server imports once, before it forks any worker: what init_worker and
+# the first trial would import otherwise.
+PRELOAD = [
+    "torch",
+    "torch._dynamo",
+    "sklearn.metrics",
+    "desktop_app.core.engine",
+    "desktop_app.core.sweep.local",
+]
+
+
+def warm_up() -> None:
+    """Start the fork server now (the Sweep dialog opened), so that it has imported
+    PyTorch by the time the user starts the sweep. Returns at once; nothing to do where
+    workers are not forked from a server."""
+    if start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+    forkserver.ensure_running()
 
 
 class LocalSweep:
@@ -178,6 +206,8 @@ class LocalSweep:
         tally = self.tally
         pending: dict[Future, object] = {}
         method = start_method()
+        if method == "forkserver":
+            warm_up()  # started when the dialog opened; a sweep from elsewhere starts it
         pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context(method),

@@ -56,6 +56,9 @@ class SweepCommands(QObject):
             problem = self.session.problem or "wait for the running work to finish"
             self.notifier.error(f"Cannot sweep yet: {problem}")
             return False
+        from desktop_app.core.sweep.local import warm_up
+
+        warm_up()  # the workers' fork server imports PyTorch while the user sets up
         try:
             names = sweep_names(self.data_setting)
         except OSError:
