@@ -34,7 +34,8 @@ columns, numbers straight to float32, categories as pandas categoricals; the fil
 hashed as it is parsed; a file of 48 MB or more is cut into blocks parsed on worker
 threads, see csv_blocks); kinds are detected on the first rows with the csv module, as
 the preview shows them, and file lines for messages are found only when one is needed.
-Modules: detect (bytes, encoding, dialect, kinds, task), limits (size budgets),
+Modules: detect (bytes, encoding, dialect, kinds, task), files (the checks before a file
+is read, opening it, the messages about what it holds), limits (size budgets),
 reader (preview and chunked reading), csv_chunks and csv_blocks (the one-thread and the
 threaded CSV read), columns (the used columns, block by block), preview, prepare
 (encoding, fills, split), raw_rows (a trained model's inputs from raw rows), sense (data

@@ -22,10 +22,10 @@ from desktop_app.core.tabular.detect import (
     Cancelled,
     Dialect,
     TableChangedError,
-    check_file,
     column_names,
     scan,
 )
+from desktop_app.core.tabular.files import check_file
 from desktop_app.core.tabular.preview import TablePreview, make_preview
 
 

@@ -25,6 +25,8 @@ from desktop_app.core.tabular.detect import (
     ColumnInfo,
     column_names,
     detect_kind,
+)
+from desktop_app.core.tabular.files import (
     empty_file_message,
     header_only_message,
     target_missing_message,

@@ -23,7 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from desktop_app.core.tabular import columns
-from desktop_app.core.tabular.detect import MISSING, Cancel, Cancelled, Progress, open_binary
+from desktop_app.core.tabular.detect import MISSING, Cancel, Cancelled, Progress
+from desktop_app.core.tabular.files import open_binary
 
 BLOCK_BYTES = 16 << 20  # at most; a smaller file gets smaller blocks (less memory)
 MIN_BYTES = 48 << 20  # below this one thread reads about as fast

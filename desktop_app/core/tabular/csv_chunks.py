@@ -27,12 +27,10 @@ from desktop_app.core.tabular.detect import (
     Dialect,
     Progress,
     TableChangedError,
-    decode_error_in_file,
-    empty_file_message,
-    open_binary,
     scan,
     sniff,
 )
+from desktop_app.core.tabular.files import decode_error_in_file, empty_file_message, open_binary
 from desktop_app.core.tabular.limits import cell_too_long, check_first_line, check_rows
 
 

@@ -26,14 +26,13 @@ from desktop_app.core.tabular.detect import (
     Cancelled,
     Dialect,
     TableChangedError,
-    check_file,
     column_names,
     detect_header,
     rows_not_lines,
     scaled_progress,
     scan,
-    shown_names,
 )
+from desktop_app.core.tabular.files import check_file, shown_names
 from desktop_app.core.tabular.limits import (
     MAX_CELL_CHARS,
     cell_too_long,

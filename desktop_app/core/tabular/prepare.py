@@ -29,9 +29,9 @@ from desktop_app.core.tabular.detect import (
     all_int,
     rows_not_lines,
     scaled_progress,
-    target_missing_message,
     task_for,
 )
+from desktop_app.core.tabular.files import target_missing_message
 from desktop_app.core.tabular.reader import load_table
 
 

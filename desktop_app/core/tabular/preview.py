@@ -19,10 +19,9 @@ from desktop_app.core.tabular.detect import (
     all_int,
     detect_kind,
     is_number,
-    shown_names,
-    target_missing_message,
     task_for,
 )
+from desktop_app.core.tabular.files import shown_names, target_missing_message
 
 
 @dataclass

@@ -24,14 +24,16 @@ from desktop_app.core.tabular.detect import (
     Cancel,
     ColumnInfo,
     Progress,
+    column_names,
+    scan,
+    sniff,
+)
+from desktop_app.core.tabular.files import (
     check_file,
     check_not_binary,
-    column_names,
     empty_file_message,
     header_only_message,
     open_binary,
-    scan,
-    sniff,
 )
 from desktop_app.core.tabular.limits import (
     check_first_line,
