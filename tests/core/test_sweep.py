@@ -4,6 +4,7 @@ processes, pruning, stop and resume of the same study, trials in the run store."
 from __future__ import annotations
 
 import dataclasses
+import subprocess
 import sys
 import threading
 import time
@@ -174,6 +175,36 @@ def test_a_sweep_from_a_background_thread_forks_its_workers_from_the_fork_server
     assert seen["method"] == "forkserver"
     assert seen["tally"].complete == 3
     assert len(study.trials) == 3 and all(t.state.name == "COMPLETE" for t in study.trials)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a fork server on Linux only")
+def test_opening_the_sweep_dialog_starts_the_fork_server_from_the_gui_thread():
+    # warm_up() runs on the window's main thread, where start_method() may say "fork"
+    # (no other Python thread yet); the server must start all the same, in a fresh
+    # process here so that no earlier test has started it.
+    code = (
+        "import os, time\n"
+        "from desktop_app.core.sweep.local import warm_up\n"
+        "warm_up()\n"
+        "me = str(os.getpid())\n"
+        "for _ in range(100):\n"
+        "    found = []\n"
+        "    for pid in filter(str.isdigit, os.listdir('/proc')):\n"
+        "        try:\n"
+        "            stat = open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()\n"
+        "            cmd = open(f'/proc/{pid}/cmdline').read()\n"
+        "        except OSError:\n"
+        "            continue\n"
+        "        if stat[1] == me and 'multiprocessing.forkserver' in cmd:\n"
+        "            found.append(pid)\n"
+        "    if found:\n"
+        "        break\n"
+        "    time.sleep(0.05)\n"
+        "print('servers', len(found))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "servers 1" in proc.stdout, proc.stdout + proc.stderr[-2000:]
 
 
 def test_weak_trials_are_pruned():

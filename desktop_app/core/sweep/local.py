@@ -157,10 +157,11 @@ PRELOAD = [
 
 
 def warm_up() -> None:
-    """Start the fork server now (the Sweep dialog opened), so that it has imported
-    PyTorch by the time the user starts the sweep. Returns at once; nothing to do where
-    workers are not forked from a server."""
-    if start_method() != "forkserver":
+    """Start the fork server that a sweep run from a background thread forks its workers
+    from (the window calls this when the Sweep dialog opens, so that the server has
+    imported PyTorch by the time the user starts the sweep). Returns at once; nothing to
+    do where workers are not forked from a server (macOS, Windows)."""
+    if not sys.platform.startswith("linux"):
         return
     from multiprocessing import forkserver
 
