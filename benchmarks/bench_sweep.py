@@ -6,8 +6,11 @@ The default project, 50 trials of a random sweep over the learning rate and the 
 layer's width, pruning off, so that every side does exactly the same work (the same
 values, each trial training until early stopping or its 100 epochs). Three sides, in
 one run: the trials one after another in this process (warm), the sweep on 1 worker
-process and on N. A sweep's time includes starting its processes ("total"); "steady"
-is from its first trial's start to its last one's end. --threaded adds the sweep as the
+process and on N. PyTorch is imported once, before any side is timed (the warm side
+imports it), so the forked workers inherit it: the one import every process that trains
+pays (about 2 s; `odyssey sweep`'s workers make it side by side) is left out of every
+side. A sweep's time includes starting its processes ("total"); "steady" is from its
+first trial's start to its last one's end. --threaded adds the sweep as the
 window starts it, from a background thread: twice, the first one right after the fork
 server was started (as the Sweep dialog's opening starts it). The three sides run in turn,
 --repeats times, and each figure is the median of its side's rounds. The goal (issue 12): at least
