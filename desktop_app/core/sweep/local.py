@@ -93,9 +93,9 @@ def quick_exit() -> None:
 
 
 def worker_trial(folder: str, spec: SweepSpec, number: int, values: dict) -> TrialOutcome:
-    # Each report is a locked, synced write to the journal (measured here: ~8 ms on a
-    # busy machine, near a small trial's epoch), so only a pruning sweep reports, and
-    # only a pruning sweep's worker opens the study at all.
+    # Each report is a locked write to the journal and a read of what the others wrote
+    # (measured with a sync per write: ~8 ms on a busy machine, near a small trial's
+    # epoch), so only a pruning sweep reports, and only its workers open the study.
     report = _pruning_report(folder, spec, number) if spec.prune else None
     return run_trial(
         spec.project,
@@ -246,7 +246,7 @@ class LocalSweep:
                 self.stop()
             pool.shutdown(wait=True, cancel_futures=True)
             if ahead is not None:  # asked, never started: asked again first on resume
-                self._never_started(*ahead)
+                self._requeue(*ahead)
         self.listener.sweep_finished(tally, self._stop.is_set())
         if self.broken:
             raise OdysseyError(
@@ -267,7 +267,7 @@ class LocalSweep:
             future = pool.submit(worker_trial, self.folder, self.spec, trial.number, values)
         except BrokenProcessPool:
             self.broken = True
-            self._never_started(trial, values)
+            self._requeue(trial, values)
             self.stop()
             return False
         pending[future] = trial
@@ -279,7 +279,9 @@ class LocalSweep:
         trial = self.study.ask()
         return trial, suggest(trial, self.spec.params)
 
-    def _never_started(self, trial, values: dict) -> None:
+    def _requeue(self, trial, values: dict) -> None:
+        """A trial stopped, or asked and never started: failed as interrupted, and its
+        values queued again, so that a resumed sweep runs it first."""
         from optuna.trial import TrialState
 
         trial.set_user_attr(INTERRUPTED_ATTR, True)
@@ -313,9 +315,7 @@ class LocalSweep:
 
         if outcome.state == INTERRUPTED or (outcome.state == FAILED and self._stop.is_set()):
             outcome.state = INTERRUPTED
-            trial.set_user_attr(INTERRUPTED_ATTR, True)
-            self.study.tell(trial, state=TrialState.FAIL)
-            self.study.enqueue_trial(outcome.values, user_attrs={"retry_of": trial.number})
+            self._requeue(trial, outcome.values)
         elif outcome.state == COMPLETE:
             self.study.tell(trial, outcome.value)
         elif outcome.state == PRUNED:

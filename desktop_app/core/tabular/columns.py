@@ -15,7 +15,6 @@ from desktop_app.core.errors import DataError
 from desktop_app.core.specs.table import TableSpec
 from desktop_app.core.tabular import detect
 from desktop_app.core.tabular.detect import (
-    DELIMITER_NAMES,
     FALSE_WORDS,
     FEATURE_KINDS,
     MAX_ONE_HOT,
@@ -27,6 +26,7 @@ from desktop_app.core.tabular.detect import (
     detect_kind,
 )
 from desktop_app.core.tabular.files import (
+    check_ragged,
     empty_file_message,
     header_only_message,
     target_missing_message,
@@ -331,22 +331,6 @@ def _sort_codes(parts: list[np.ndarray], vocab: dict[str, int]) -> list[str]:
     for part in parts:
         part[:] = lut[part]
     return ordered
-
-
-def check_ragged(path, rows, row_lines, ncols, d) -> None:
-    for r, ln in zip(rows, row_lines):
-        if len(r) != ncols:
-            raise DataError(ragged_message(path, ln, len(r), ncols, d))
-
-
-def ragged_message(path, line: int, n: int, ncols: int, d: str) -> str:
-    name = DELIMITER_NAMES.get(d, repr(d))
-    return (
-        f"{path}: line {line} has {n} fields but the {'header' if line > 1 else 'file'} "
-        f"has {ncols}; every row needs the same number of {name}-separated fields. "
-        f"Check that line for a missing or extra {name}, a value that contains a {name} "
-        "without quotes, or a quote that is never closed."
-    )
 
 
 def _convert(path, name, kind, vals, lines, vocab) -> np.ndarray:

@@ -18,10 +18,9 @@ import numpy as np
 
 from desktop_app.core.errors import DataError
 from desktop_app.core.tabular import columns
-from desktop_app.core.tabular.columns import Columns, ragged_message
+from desktop_app.core.tabular.columns import Columns
 from desktop_app.core.tabular.csv_blocks import NeedsCare, parse_blocks, read_options
 from desktop_app.core.tabular.detect import (
-    DELIMITER_NAMES,
     Cancel,
     Cancelled,
     Dialect,
@@ -30,7 +29,13 @@ from desktop_app.core.tabular.detect import (
     scan,
     sniff,
 )
-from desktop_app.core.tabular.files import decode_error_in_file, empty_file_message, open_binary
+from desktop_app.core.tabular.files import (
+    decode_error_in_file,
+    delimiter_name,
+    empty_file_message,
+    open_binary,
+    ragged_message,
+)
 from desktop_app.core.tabular.limits import cell_too_long, check_first_line, check_rows
 
 
@@ -187,7 +192,7 @@ def _parse(path: Path, size: int, table: Columns, report: Progress, cancel: Canc
 def _parser_message(path: Path, text: str, d: str, ncols: int) -> str:
     """pandas' tokenizer error -> what is wrong on which line, and the fix (never the
     file's content)."""
-    name = DELIMITER_NAMES.get(d, repr(d))
+    name = delimiter_name(d)
     m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
     if m:
         return ragged_message(path, int(m.group(2)), int(m.group(3)), ncols, d)
@@ -263,6 +268,6 @@ def csv_rows(path, lines, text, d, start):
             raise DataError(cell_too_long(path, f"line {start + reader.line_num - 1}")) from None
         raise DataError(
             f"{path}: line {start + reader.line_num - 1} cannot be read as "
-            f"{DELIMITER_NAMES.get(d, repr(d))}-separated values ({exc}); check its quotes"
+            f"{delimiter_name(d)}-separated values ({exc}); check its quotes"
         ) from None
     return rows, row_lines, reader.line_num

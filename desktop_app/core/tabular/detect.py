@@ -52,8 +52,6 @@ TRUE_WORDS = frozenset(["true", "yes", "t", "y"])
 
 FALSE_WORDS = frozenset(["false", "no", "f", "n"])
 
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-
 _DELIMITER_PRIORITY = {"\t": 3, ";": 2, "|": 1, ",": 0}
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")  # read with openpyxl (core.tabular.excel)

@@ -1,8 +1,8 @@
 """The table file itself, for core.tabular: the checks before it is read (it exists, is
 not a folder, is not empty, is not a workbook or binary data under a text ending),
 opening it, and the messages about what it holds that the reader and the preparation
-share (an empty file, a header without rows, a target with gaps, a byte the encoding
-does not read). Each message names the file, what is wrong and what to do."""
+share (an empty file, a header without rows, a row with too few or too many fields, a
+target with gaps, a byte the encoding does not read). Each message names the file, what is wrong and what to do."""
 
 from __future__ import annotations
 
@@ -110,6 +110,30 @@ def check_not_binary(path: Path, sample: bytes) -> None:
 
 
 # ---------------------------------------------------------------------------- messages
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def delimiter_name(d: str) -> str:
+    """A delimiter as a message names it: "comma", "tab", or the character quoted."""
+    return DELIMITER_NAMES.get(d, repr(d))
+
+
+def check_ragged(path, rows, row_lines, ncols, d) -> None:
+    for r, ln in zip(rows, row_lines):
+        if len(r) != ncols:
+            raise DataError(ragged_message(path, ln, len(r), ncols, d))
+
+
+def ragged_message(path, line: int, n: int, ncols: int, d: str) -> str:
+    name = delimiter_name(d)
+    return (
+        f"{path}: line {line} has {n} fields but the {'header' if line > 1 else 'file'} "
+        f"has {ncols}; every row needs the same number of {name}-separated fields. "
+        f"Check that line for a missing or extra {name}, a value that contains a {name} "
+        "without quotes, or a quote that is never closed."
+    )
+
+
 def empty_file_message(path) -> str:
     return (
         f"{path} is empty: it has no header and no rows. Choose a CSV or TSV file with a "

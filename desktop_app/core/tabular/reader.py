@@ -11,12 +11,10 @@ from desktop_app.core.prepared import Preprocessing
 from desktop_app.core.specs.table import TableSpec
 from desktop_app.core.tabular.columns import (
     RawTable,
-    check_ragged,
 )
 from desktop_app.core.tabular.csv_chunks import parse_lines, read_text_table
 from desktop_app.core.tabular.detect import (
     ARROW_SUFFIXES,
-    DELIMITER_NAMES,
     FEATURE_KINDS,
     MAX_CATEGORIES,
     SAMPLE_BYTES,
@@ -31,6 +29,8 @@ from desktop_app.core.tabular.detect import (
 from desktop_app.core.tabular.files import (
     check_file,
     check_not_binary,
+    check_ragged,
+    delimiter_name,
     empty_file_message,
     header_only_message,
     open_binary,
@@ -284,11 +284,7 @@ def _choose_columns(path: Path, spec: TableSpec, names, infos, delimiter: str) -
             + (f" (the others: {', '.join(others[:10])})" if others else "")
             + ". Inputs must hold numbers, yes/no values or a few categories (at most "
             f"{MAX_CATEGORIES}). Check "
-            + (
-                f"the detected delimiter ({DELIMITER_NAMES.get(delimiter, repr(delimiter))}) and "
-                if delimiter
-                else ""
-            )
+            + (f"the detected delimiter ({delimiter_name(delimiter)}) and " if delimiter else "")
             + "the column types."
         )
     return feats
