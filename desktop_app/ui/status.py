@@ -94,8 +94,7 @@ class RunStatusBar(QStatusBar):
 
     def started(self, info) -> None:
         self.info = info
-        self.progress_bar.setRange(0, max(1, info.total_steps))
-        self.progress_bar.setValue(0)
+        self._show_steps(max(1, info.total_steps), 0)
         self.device_label.setText(device_text(info.device, info.threads))
         self._set(f"epoch 1/{info.epochs} · step 0/{info.total_steps:,}")
 
@@ -136,8 +135,7 @@ class RunStatusBar(QStatusBar):
         self.progress_label.setText("Stopping…")
 
     def finished(self, outcome) -> None:
-        self.progress_bar.setRange(0, 1)
-        self.progress_bar.setValue(1)
+        self._show_steps(1, 1)
         headline = outcome.run.metric_name
         value = outcome.run.test_metrics.get(headline)
         shown = ""
@@ -158,15 +156,13 @@ class RunStatusBar(QStatusBar):
         self.samples_label.setText(f"{rate:,.0f} samples/s" if rate else "– samples/s")
 
     def failed(self) -> None:
-        self.progress_bar.setRange(0, 1)
-        self.progress_bar.setValue(0)
+        self._show_steps(1, 0)
         self._set("Training failed — see the message above the plots")
 
     def reset(self, devices) -> None:
         """Nothing run yet (File > New or Open): no figures left from an earlier run."""
         self.info = None
-        self.progress_bar.setRange(0, 1)
-        self.progress_bar.setValue(0)
+        self._show_steps(1, 0)
         self.samples_label.setText("– samples/s")
         if devices is not None:  # (None: not listed yet, or listing failed: as it was)
             self.devices_found(devices)
@@ -177,6 +173,22 @@ class RunStatusBar(QStatusBar):
             self.device_label.setText("Device: cpu (PyTorch could not list devices)")
         elif self.info is None:
             self.device_label.setText("Devices: " + ", ".join(d.id for d in devices))
+
+    def _show_steps(self, maximum: int, value: int) -> None:
+        """The bar at `value` of `maximum` steps, the busy indicator ended.
+
+        Qt's Fusion style stops its busy animation only when it paints a bar with some
+        progress: an empty bar draws no contents, and without them the animation goes on,
+        repainting the status bar 60 times a second for as long as the bar stays empty
+        (at the start of every run, and for good in an idle window after a run failed
+        while preparing). One synchronous paint with a sliver of progress ends it."""
+        bar = self.progress_bar
+        if bar.maximum() == bar.minimum() and value == 0 and bar.isVisible():
+            bar.setRange(0, 1 << 30)
+            bar.setValue(1)
+            bar.repaint()
+        bar.setRange(0, maximum)
+        bar.setValue(value)
 
     def _set(self, text: str) -> None:
         self._last_text = text
