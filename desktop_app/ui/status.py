@@ -43,7 +43,21 @@ def _label(name: str, text: str, accessible: str, tip: str) -> QLabel:
     label.setObjectName(name)
     label.setAccessibleName(accessible)
     label.setToolTip(tip)
+    label.setFixedSize(label.sizeHint())
     return label
+
+
+def show_text(label: QLabel, text: str, fit: bool = False) -> None:
+    """`text` in a status label of fixed size, which grows when the text needs more room
+    and shrinks to it only when `fit` (the run is over).
+
+    A label whose size is not fixed asks its layout to lay out again at every new text:
+    the progress bar and the labels beside it moved sideways four times a second as the
+    figures changed, and the window repainted the whole area around its plots each time."""
+    label.setText(text)
+    width, fixed = label.sizeHint().width(), label.maximumWidth()
+    if width > fixed or (fit and width != fixed):
+        label.setFixedWidth(width)
 
 
 class RunStatusBar(QStatusBar):
@@ -90,12 +104,12 @@ class RunStatusBar(QStatusBar):
     def preparing(self) -> None:
         self.info = None
         self.progress_bar.setRange(0, 0)  # busy indicator until the data is ready
-        self._set("Preparing data…")
+        self._set("Preparing data…", fit=True)
 
     def started(self, info) -> None:
         self.info = info
         self._show_steps(max(1, info.total_steps), 0)
-        self.device_label.setText(device_text(info.device, info.threads))
+        show_text(self.device_label, device_text(info.device, info.threads))
         self._set(f"epoch 1/{info.epochs} · step 0/{info.total_steps:,}")
 
     def progress(self, update, running: bool) -> None:
@@ -109,7 +123,7 @@ class RunStatusBar(QStatusBar):
         if info is not None:
             self.progress_bar.setValue(min(update.step, self.progress_bar.maximum()))
         if update.samples_per_second > 0:
-            self.samples_label.setText(f"{update.samples_per_second:,.0f} samples/s")
+            show_text(self.samples_label, f"{update.samples_per_second:,.0f} samples/s")
         if update.phase == "evaluating":
             self._set("Evaluating on the test split…")
         elif info is not None:
@@ -123,16 +137,16 @@ class RunStatusBar(QStatusBar):
                 else:
                     text += f" · {left} left"
             self._last_text = text
-            self.progress_label.setText(text if running else "Paused — " + text)
+            show_text(self.progress_label, text if running else "Paused — " + text)
 
     def paused(self) -> None:
-        self.progress_label.setText("Paused — " + (self._last_text or "waiting"))
+        show_text(self.progress_label, "Paused — " + (self._last_text or "waiting"))
 
     def resumed(self) -> None:
-        self.progress_label.setText(self._last_text or "Training…")
+        show_text(self.progress_label, self._last_text or "Training…")
 
     def stopping(self) -> None:
-        self.progress_label.setText("Stopping…")
+        show_text(self.progress_label, "Stopping…")
 
     def finished(self, outcome) -> None:
         self._show_steps(1, 1)
@@ -148,31 +162,31 @@ class RunStatusBar(QStatusBar):
         run = outcome.run
         done = "Stopped" if run.stop_reason == "user" else "Finished"
         seconds = run.timing.seconds if run.timing else None
-        self._set(f"{done}: {run.epochs_run} epochs in {format_duration(seconds)}{shown}")
+        self._set(f"{done}: {run.epochs_run} epochs in {format_duration(seconds)}{shown}", fit=True)
         rate = run.timing.steps_per_second * run.project.train.batch_size if run.timing else 0
         if run.timing is not None:
             t = run.timing
-            self.device_label.setText(device_text(t.device, t.threads, t.step))
-        self.samples_label.setText(f"{rate:,.0f} samples/s" if rate else "– samples/s")
+            show_text(self.device_label, device_text(t.device, t.threads, t.step), fit=True)
+        show_text(self.samples_label, f"{rate:,.0f} samples/s" if rate else "– samples/s", fit=True)
 
     def failed(self) -> None:
         self._show_steps(1, 0)
-        self._set("Training failed — see the message above the plots")
+        self._set("Training failed — see the message above the plots", fit=True)
 
     def reset(self, devices) -> None:
         """Nothing run yet (File > New or Open): no figures left from an earlier run."""
         self.info = None
         self._show_steps(1, 0)
-        self.samples_label.setText("– samples/s")
+        show_text(self.samples_label, "– samples/s", fit=True)
         if devices is not None:  # (None: not listed yet, or listing failed: as it was)
             self.devices_found(devices)
-        self._set("Ready")
+        self._set("Ready", fit=True)
 
     def devices_found(self, devices) -> None:
         if devices is None:
-            self.device_label.setText("Device: cpu (PyTorch could not list devices)")
+            show_text(self.device_label, "Device: cpu (PyTorch could not list devices)", fit=True)
         elif self.info is None:
-            self.device_label.setText("Devices: " + ", ".join(d.id for d in devices))
+            show_text(self.device_label, "Devices: " + ", ".join(d.id for d in devices), fit=True)
 
     def _show_steps(self, maximum: int, value: int) -> None:
         """The bar at `value` of `maximum` steps, the busy indicator ended.
@@ -190,6 +204,6 @@ class RunStatusBar(QStatusBar):
         bar.setRange(0, maximum)
         bar.setValue(value)
 
-    def _set(self, text: str) -> None:
+    def _set(self, text: str, fit: bool = False) -> None:
         self._last_text = text
-        self.progress_label.setText(text)
+        show_text(self.progress_label, text, fit)

@@ -11,8 +11,8 @@ import threading
 
 import pytest
 from gui_helpers import click, find
-from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QProgressBar, QToolButton
+from PySide6.QtCore import QEvent, QObject, QPoint
+from PySide6.QtWidgets import QLabel, QProgressBar, QToolButton
 
 import desktop_app.core.data as data
 from desktop_app.core.errors import DataError
@@ -68,3 +68,47 @@ def test_an_idle_window_stops_repainting_after_a_run_ends_while_preparing(
     paints.count = 0
     qtbot.wait(1000)
     assert paints.count <= 2, f"an idle status bar repainted {paints.count} times in a second"
+
+
+def test_the_progress_text_starts_at_the_same_place_while_it_changes(qtbot, make_main_window):
+    """The status bar's figures are right-aligned: a label sized to each new text moved
+    where the text starts, left and right, four times a second, and laid the bar out
+    again each time. During a run the label keeps its width (growing when a text needs
+    more); when the run is over it fits its last words."""
+    from desktop_app.core.specs.model import LayerSpec, ModelSpec
+    from desktop_app.ui.run_state import RunState
+
+    long_run = Project(
+        data=DataSpec(dataset="classification", n_samples=20_000),
+        model=ModelSpec(hidden=[LayerSpec(units=16)]),
+        train=TrainSpec(batch_size=16, epochs=1000, early_stopping=False),
+    )
+    w = make_main_window(long_run)
+    bar = find(w, QProgressBar, "trainingProgress")
+    label = find(w, QLabel, "progressLabel")
+    status = w.statusBar()
+
+    def text_start_from_the_bar() -> int:  # the labels right of the bar may grow
+        return bar.mapTo(status, QPoint(0, 0)).x() - label.mapTo(status, QPoint(0, 0)).x()
+
+    with qtbot.waitSignal(w.controller.started, timeout=30_000):
+        click(qtbot, find(w, QToolButton, "trainButton"))
+    qtbot.waitUntil(lambda: bar.value() > 0, timeout=30_000)
+    pause = find(w, QToolButton, "pauseButton")
+    click(qtbot, pause)
+    assert label.text().startswith("Paused — ")  # the longest text of a run
+    qtbot.wait(50)  # the layout
+    assert label.width() >= label.sizeHint().width(), f"{label.text()!r} is cut"
+    paused_at = text_start_from_the_bar()
+    click(qtbot, pause)  # Resume: the text is shorter again
+    assert w.controller.state is RunState.RUNNING
+    shown = bar.value()
+    qtbot.waitUntil(lambda: bar.value() > shown and not label.text().startswith("Paused"))
+    qtbot.wait(50)  # the layout
+    assert label.width() >= label.sizeHint().width(), f"{label.text()!r} is cut"
+    assert text_start_from_the_bar() == paused_at, "the text moved as it shrank"
+    with qtbot.waitSignal(w.controller.finished, timeout=10_000):
+        click(qtbot, find(w, QToolButton, "stopButton"))
+    # Over: the label fits its last words, with no room kept for the run's longest text.
+    assert label.text().startswith("Stopped")
+    qtbot.waitUntil(lambda: label.width() == label.sizeHint().width(), timeout=2000)
