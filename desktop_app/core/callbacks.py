@@ -10,7 +10,6 @@ by that name in its own TrainerState.
 from __future__ import annotations
 
 import math
-import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -168,9 +167,12 @@ class StoppingCriteria(Callback):
             trainer.stop_training, trainer.stop_reason = True, reason
 
     def _over_time(self, trainer: Trainer) -> bool:
-        """The time budget counts the training loop, on the clock of the run's time."""
-        budget, began = self.t.max_seconds, trainer.loop_started
-        return budget is not None and began is not None and time.perf_counter() - began >= budget
+        """The time budget counts the training loop's time, paused time left out."""
+        budget = self.t.max_seconds
+        if budget is None:
+            return False
+        seconds = trainer.training_seconds()
+        return seconds is not None and seconds >= budget
 
     def on_batch_end(self, trainer: Trainer, block: BatchBlock) -> None:
         t = self.t

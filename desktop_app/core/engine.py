@@ -97,6 +97,7 @@ class Trainer(Checkpointing):
         self.stop_training = False
         self.stop_reason = "completed"
         self.loop_started: float | None = None  # perf_counter() as the training loop began
+        self._paused_before = 0.0  # the control's paused seconds then
         self.best_epoch: int | None = None
         self.restored_epoch: int | None = None
         self.epoch = 0  # epochs completed
@@ -208,6 +209,7 @@ class Trainer(Checkpointing):
             # Throughput and time count the training loop: not data preparation, the
             # views' set-up in on_train_begin, or the test evaluation after it.
             start = self.loop_started = time.perf_counter()
+            self._paused_before = self.control.paused_seconds()
             self._loop(epochs)
             end = time.perf_counter()
             self._remember()
@@ -229,7 +231,7 @@ class Trainer(Checkpointing):
                 except Exception:  # noqa: BLE001 - a failing observer must not mask the cause
                     pass
             raise exc from None
-        seconds = end - start
+        seconds = end - start - (self.control.paused_seconds() - self._paused_before)
         steps = self.global_step - steps_at_start
         self.status = Status.FINISHED
         d = self.data
@@ -256,6 +258,14 @@ class Trainer(Checkpointing):
         )
         self._emit("on_train_end", self.result)
         return self.result
+
+    def training_seconds(self) -> float | None:
+        """Seconds the training loop of this fit() has run so far, paused time left out
+        (None before it starts)."""
+        if self.loop_started is None:
+            return None
+        paused = self.control.paused_seconds() - self._paused_before
+        return time.perf_counter() - self.loop_started - paused
 
     def _loop(self, epochs: int) -> None:
         d, t = self.data, self.project.train

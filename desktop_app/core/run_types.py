@@ -33,6 +33,10 @@ class Control:
     before each step, and calls `hold()` when told to: with no budget and no pace that
     check is the one attribute test it always was, so full speed costs nothing extra.
     The driver's calls come from another thread; each writes one attribute.
+
+    It also counts the time spent paused (`paused_seconds()`): a run's duration, speed
+    and time budget are its training time, not the minutes the user looked at a pause.
+    Slow motion's waits are not pauses: the run does take that long.
     """
 
     def __init__(self) -> None:
@@ -42,22 +46,44 @@ class Control:
         self._budget: int | None = None  # steps still allowed before pausing again
         self._pace: float | None = None  # seconds between steps; None: full speed
         self._next_at = 0.0
+        self._clock = threading.Lock()  # the pause clock is read from both threads
+        self._paused_at: float | None = None
+        self._paused_total = 0.0
 
     def stop(self) -> None:
+        self._end_pause()
         self.stop_requested = True
         self._running.set()
 
     def pause(self) -> None:
+        with self._clock:
+            if self._paused_at is None:
+                self._paused_at = time.perf_counter()
         self._running.clear()
 
     def resume(self) -> None:
+        self._end_pause()
         self._budget = None
         self._running.set()
 
     def allow(self, steps: int) -> None:
         """Let the run take `steps` more steps, then pause again."""
+        self._end_pause()
         self._budget = max(0, int(steps))
         self._running.set()
+
+    def paused_seconds(self) -> float:
+        """Seconds spent paused so far, the pause going on included."""
+        with self._clock:
+            now = time.perf_counter()
+            paused_at = self._paused_at
+            return self._paused_total + (now - paused_at if paused_at is not None else 0.0)
+
+    def _end_pause(self) -> None:
+        with self._clock:
+            if self._paused_at is not None:
+                self._paused_total += time.perf_counter() - self._paused_at
+                self._paused_at = None
 
     def set_pace(self, steps_per_second: float | None) -> None:
         """Slow motion: at most this many steps a second (None or 0: full speed)."""

@@ -284,6 +284,36 @@ def test_a_time_budget_stops_part_way_through_an_epoch():
     assert 0.3 <= result.timing.seconds < 3
 
 
+class _PauseOnceForAWhile(Callback):
+    """Pauses the run at its first block and resumes it `seconds` later, from another
+    thread, as a user looking at the plots would."""
+
+    def __init__(self, control: Control, seconds: float):
+        self.control, self.seconds, self.done = control, seconds, False
+
+    def on_batch_end(self, trainer, block) -> None:
+        if not self.done:
+            self.done = True
+            self.control.pause()
+            threading.Timer(self.seconds, self.control.resume).start()
+
+
+def test_a_pause_is_left_out_of_the_run_time_its_speed_and_its_time_budget():
+    control = Control()
+    project = Project(
+        data=DataSpec(dataset="classification", n_samples=60_000),
+        train=TrainSpec(early_stopping=False, epochs=10_000, max_seconds=0.4, batch_size=2),
+    )
+    result = Trainer(project, callbacks=[_PauseOnceForAWhile(control, 1.0)], control=control).fit()
+    # The 0.4 s budget is training time: it did not run out during the 1 s pause (the
+    # run would have stopped at the first step after it, with a few dozen steps done).
+    assert result.stop_reason == "time_budget"
+    assert 0.4 <= result.timing.seconds < 1.0, "the 1 s pause was counted"
+    assert control.paused_seconds() >= 1.0
+    assert result.timing.steps_per_second == pytest.approx(result.steps / result.timing.seconds)
+    assert result.steps > 1000  # 0.4 s of training at thousands of steps a second
+
+
 def test_stopping_criteria_travel_in_the_project_file_and_old_files_have_none(tmp_path):
     from desktop_app.core.persistence.projects import load_project, save_project
 
