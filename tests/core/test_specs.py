@@ -102,3 +102,26 @@ def test_set_rejects_unknown_paths():
         Project().with_overrides(["train.learning_rate=0.1"])
     with pytest.raises(SpecError, match="expected field.path=value"):
         Project().with_overrides(["train.lr"])
+
+
+def test_training_problems_name_what_is_wrong_the_field_and_the_fix():
+    from desktop_app.core.specs.messages import training_problems
+    from desktop_app.core.specs.train import TrainSpec
+
+    fine = TrainSpec(batch_size=64, device="cpu")
+    assert training_problems(fine, "binary", (800, 100), ["cpu"]) == []
+    # What only the task, the data sizes or the devices present can show wrong.
+    wrong = TrainSpec(loss="mse", batch_size=1000, early_stopping=True, device="cuda:1")
+    problems = dict(
+        (field, message)
+        for message, field in training_problems(wrong, "binary", (800, 0), ["cpu", "cuda:0"])
+    )
+    assert set(problems) == {"loss", "batch_size", "early_stopping", "device"}
+    assert "'mse' does not fit a binary task" in problems["loss"] and "bce" in problems["loss"]
+    assert (
+        "larger than the training set (800 samples); choose at most 800" in problems["batch_size"]
+    )
+    assert "validation split, which is empty" in problems["early_stopping"]
+    assert "'cuda:1' is not present" in problems["device"] and "cuda:0" in problems["device"]
+    # Not known yet (no data sizes, devices not listed): nothing is guessed.
+    assert [f for _, f in training_problems(wrong, "binary")] == ["loss"]

@@ -1,5 +1,6 @@
-"""Messages for bad values: pydantic's errors as one line naming each field, and the
-split and batch-size problems shared by catalog datasets and tables."""
+"""Messages for bad values: pydantic's errors as one line naming each field, the split
+and batch-size problems shared by catalog datasets and tables, and the training choices
+that only the task, the data sizes or the devices present can show wrong."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pydantic import ValidationError
 
 from desktop_app.core.catalog import split_sizes
 from desktop_app.core.printable import quoted, shortened
+from desktop_app.core.specs.train import LOSSES_FOR_TASK, TrainSpec
 
 
 def split_problem(n_total: int, val_fraction: float, test_fraction: float) -> str | None:
@@ -28,6 +30,42 @@ def batch_problem(batch_size: int, n_train: int) -> str | None:
             f"({n_train} samples); choose at most {n_train}"
         )
     return None
+
+
+def training_problems(
+    spec: TrainSpec,
+    task: str,
+    sizes: tuple[int, int] | None = None,
+    devices: list[str] | None = None,
+) -> list[tuple[str, str]]:
+    """What is wrong with `spec` for a `task`, training and validation `sizes` (rows) and
+    the `devices` present (None: not known): (message, the TrainSpec field to blame)."""
+    out = []
+    if spec.loss != "auto" and spec.loss not in LOSSES_FOR_TASK[task]:
+        fits = ", ".join(("auto", *LOSSES_FOR_TASK[task]))
+        out.append((f"loss {spec.loss!r} does not fit a {task} task; use {fits}", "loss"))
+    if sizes is not None:
+        n_train, n_val = sizes
+        problem = batch_problem(spec.batch_size, n_train)
+        if problem:
+            out.append((problem, "batch_size"))
+        if spec.early_stopping and n_val == 0:
+            out.append(
+                (
+                    "early stopping watches the validation split, which is empty; give the "
+                    "validation share a value above 0 % or turn early stopping off",
+                    "early_stopping",
+                )
+            )
+    if devices is not None and spec.device != "auto" and spec.device not in devices:
+        present = ", ".join(["auto", *devices])
+        out.append(
+            (
+                f"device {spec.device!r} is not present on this machine; choose one of: {present}",
+                "device",
+            )
+        )
+    return out
 
 
 def format_validation_error(exc: ValidationError, source: str) -> str:

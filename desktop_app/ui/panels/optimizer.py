@@ -32,12 +32,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.specs.messages import batch_problem, validation_message
+from desktop_app.core.specs.messages import training_problems, validation_message
 from desktop_app.core.specs.train import DEFAULT_LOSS, LOSSES_FOR_TASK, TrainSpec
 from desktop_app.ui.panels.optimizer_help import (
     DEVICE_AUTO_TIP,
+    GOALS,
     LOSS_NAMES,
+    OPTIMIZER_FIELDS,
     OPTIMIZER_NAMES,
+    SCHEDULE_FIELDS,
     SCHEDULE_NAMES,
     TIPS,
 )
@@ -48,26 +51,6 @@ from desktop_app.ui.spin_boxes import (
     make_spin,
 )
 from desktop_app.ui.widgets import describe, error_label, mark_invalid, scrolling_column, show_error
-
-_OPTIMIZER_FIELDS = {
-    "sgd": {"momentum", "nesterov"},
-    "adam": {"beta1", "beta2"},
-    "adamw": {"beta1", "beta2"},
-    "rmsprop": {"momentum"},
-    "adagrad": set(),
-}
-_SCHEDULE_FIELDS = {
-    "constant": set(),
-    "step": {"step_size", "gamma"},
-    "multistep": {"milestones", "gamma"},
-    "exponential": {"gamma"},
-    "cosine": {"min_lr"},
-    "onecycle": set(),
-    "plateau": {"plateau_patience", "gamma", "min_lr"},
-}
-
-
-GOALS = ("train_loss_goal", "val_loss_goal", "val_metric_goal", "max_seconds", "min_grad_norm")
 
 
 def parse_milestones(text: str) -> list[int]:
@@ -310,7 +293,7 @@ class OptimizerPanel(QWidget):
 
     def _update_visibility(self) -> None:
         v = self._values
-        shown = _OPTIMIZER_FIELDS[v["optimizer"]] | _SCHEDULE_FIELDS[v["schedule"]]
+        shown = OPTIMIZER_FIELDS[v["optimizer"]] | SCHEDULE_FIELDS[v["schedule"]]
         for key in ("momentum", "nesterov", "beta1", "beta2"):
             self._forms[key].setRowVisible(self._fields[key], key in shown)
         for key in ("step_size", "milestones", "gamma", "min_lr", "plateau_patience"):
@@ -380,36 +363,9 @@ class OptimizerPanel(QWidget):
 
     def _cross_checks(self, spec: TrainSpec) -> list[tuple[str, list[QWidget]]]:
         """Problems that need the task, the data sizes or the device list to see."""
-        w, out = self._fields, []
-        if spec.loss != "auto" and spec.loss not in LOSSES_FOR_TASK[self._task]:
-            fits = ", ".join(("auto", *LOSSES_FOR_TASK[self._task]))
-            out.append(
-                (f"loss {spec.loss!r} does not fit a {self._task} task; use {fits}", [w["loss"]])
-            )
-        if self._sizes is not None:
-            n_train, n_val = self._sizes
-            problem = batch_problem(spec.batch_size, n_train)
-            if problem:
-                out.append((problem, [w["batch_size"]]))
-            if spec.early_stopping and n_val == 0:
-                out.append(
-                    (
-                        "early stopping watches the validation split, which is empty; give "
-                        "the validation share a value above 0 % or turn early stopping off",
-                        [w["early_stopping"]],
-                    )
-                )
-        if self._devices is not None and spec.device != "auto":
-            if spec.device not in {d for d, _ in self._devices}:
-                present = ", ".join(["auto", *(d for d, _ in self._devices)])
-                out.append(
-                    (
-                        f"device {spec.device!r} is not present on this machine; choose one "
-                        f"of: {present}",
-                        [w["device"]],
-                    )
-                )
-        return out
+        devices = None if self._devices is None else [d for d, _ in self._devices]
+        problems = training_problems(spec, self._task, self._sizes, devices)
+        return [(message, [self._fields[key]]) for message, key in problems]
 
     def _culprits(self, exc: ValidationError, edited: QWidget | None) -> list[QWidget]:
         found = []

@@ -6,6 +6,28 @@ translated) in one place. Each tooltip explains the idea in a sentence or two.
 
 from __future__ import annotations
 
+# The settings each choice uses (the panel hides the others with their labels).
+OPTIMIZER_FIELDS = {
+    "sgd": {"momentum", "nesterov"},
+    "adam": {"beta1", "beta2"},
+    "adamw": {"beta1", "beta2"},
+    "rmsprop": {"momentum"},
+    "adagrad": set(),
+}
+SCHEDULE_FIELDS = {
+    "constant": set(),
+    "step": {"step_size", "gamma"},
+    "multistep": {"milestones", "gamma"},
+    "exponential": {"gamma"},
+    "cosine": {"min_lr"},
+    "onecycle": set(),
+    "plateau": {"plateau_patience", "gamma", "min_lr"},
+}
+
+
+GOALS = ("train_loss_goal", "val_loss_goal", "val_metric_goal", "max_seconds", "min_grad_norm")
+
+
 OPTIMIZER_NAMES = {
     "sgd": (
         "SGD",
