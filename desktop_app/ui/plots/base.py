@@ -69,6 +69,7 @@ class LivePlot(QWidget):
         parent=None,
         interval_ms: int = REDRAW_INTERVAL_MS,
         budget: float = 0.015,
+        grid_over_data: bool = False,
     ):
         super().__init__(parent)
         self.base_interval_ms = interval_ms
@@ -109,6 +110,12 @@ class LivePlot(QWidget):
             # Grid lines at the major ticks only: each finer level adds to the cost of
             # every repaint during training and little to read off.
             axis.setStyle(maxTickLevel=0)
+            # The axis draws the grid, above the data (its z 0.5, the view's -100): an
+            # opaque grid line hid a curve along it, as a constant learning rate on a
+            # tick value. Below the view, the grid lies under the data; the axis line
+            # and numbers are outside the view and look the same.
+            if not grid_over_data:
+                axis.setZValue(-1000)
         self.plot_item.setMenuEnabled(True)
         self.legend = self.plot_item.addLegend(offset=(-10, 10), labelTextSize="8pt")
 

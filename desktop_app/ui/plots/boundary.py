@@ -78,7 +78,13 @@ class DecisionBoundaryPlot(LivePlot):
 
     def __init__(self, parent=None):
         super().__init__(
-            "boundary", "Decision boundary", "feature 1", "feature 2", parent, budget=0.005
+            "boundary",
+            "Decision boundary",
+            "feature 1",
+            "feature 2",
+            parent,
+            budget=0.005,
+            grid_over_data=True,  # over the heat map, which would hide it
         )
         self.log_check.hide()
         self.grid = None  # core.boundary.BoundaryGrid shown, or None
