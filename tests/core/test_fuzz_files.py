@@ -224,6 +224,7 @@ def test_metadata_entries(valid, tmp_path, key, raw, fragment):
     [
         ("preprocessing", lambda d: d.update(mean=[0.0]), "mean must hold one finite number"),
         ("preprocessing", lambda d: d.update(scale=[1.0, -2.0]), "scale values must be positive"),
+        ("preprocessing", lambda d: d.update(scale=[1.0, 1e-50]), "scale values must be positive"),
         ("preprocessing", lambda d: d.update(task="regression"), "does not match the project"),
         ("preprocessing", lambda d: d.update(class_names=["a"]), "1 class names for a binary"),
         ("preprocessing", lambda d: d.update(feature_names=[]), "feature_names must be"),

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover - torch stays off the startup path
 
 MAX_COUNT = 10**15  # epochs and steps; anything larger is damage, not training
 FLOAT32_MAX = 3.4e38
+FLOAT32_TINY = 1.2e-38  # the smallest normal float32 (a smaller scale loses digits, then is 0)
 
 
 def project_from(p: Path, sections: dict) -> Project:
@@ -80,7 +81,8 @@ def preprocessing_from(p: Path, d: dict, project: Project) -> Preprocessing:
             or not all(is_finite_number(v) and abs(v) < FLOAT32_MAX for v in values)
         ):  # kept as float32: 1e308 would become infinity
             raise bad(f"{key} must hold one finite number per feature ({len(names)})")
-    if scale is not None and not all(v > 0 for v in scale):
+    # Positive as float32, the type they are kept in: 1e-50 would become 0 there.
+    if scale is not None and not all(v >= FLOAT32_TINY for v in scale):
         raise bad("scale values must be positive")
     tm, ts = d.get("target_mean", 0.0), d.get("target_scale", 1.0)
     if not is_finite_number(tm) or not is_finite_number(ts) or ts <= 0:
