@@ -209,3 +209,22 @@ def test_a_saved_model_keeps_its_replay_and_an_old_file_says_it_has_none(
     w2.findChild(QAction, "actionLoadModel").trigger()
     qtbot.waitUntil(lambda: not bar.slider.isEnabled(), timeout=60_000)
     assert "keeps no snapshots" in find(w2, QLabel, "replayLabel").text()
+
+
+def test_the_update_ratio_plot_keeps_its_healthy_line_in_view(qtbot, main_window):
+    """The ratios are read against the dashed 1e-3 line; fitted to a short run's few
+    close values alone, the view held neither the line nor more than one tick."""
+    w = main_window
+    with qtbot.waitSignal(w.controller.finished, timeout=60_000):
+        qtbot.mouseClick(find(w, QToolButton, "trainButton"), Qt.MouseButton.LeftButton)
+    tabs = find(w, QTabWidget, "centralTabs")
+    bar = tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    plot = find(w, QWidget, "gradientHealthPlot")
+    qtbot.waitUntil(lambda: len(plot.steps) > 0 and not plot.is_dirty, timeout=5000)
+    ratios = np.asarray(plot.ratios, dtype=float)
+    assert np.nanmax(ratios) < 1e-3 or np.nanmin(ratios) > 1e-3  # all on one side of it
+    y0, y1 = plot.plot_item.vb.viewRange()[1]  # log10 values: the axis is logarithmic
+    assert y0 <= plot.healthy_line.value() <= y1
+    finite = ratios[np.isfinite(ratios)]  # and the data too
+    assert y0 <= np.log10(finite.min()) and np.log10(finite.max()) <= y1

@@ -109,7 +109,10 @@ class UpdateRatioPlot(LivePlot):
             c.setSymbolPen(colour)
         finite = y[np.isfinite(y) & (y > 0)]
         if len(finite):
-            self.follow(0.0, float(x[-1]), float(finite.min()), float(finite.max()))
+            # The healthy line stays in view: the ratios are read against it (fitted to
+            # the data alone, a short run's few close values left one tick, no line).
+            lo, hi = min(float(finite.min()), HEALTHY), max(float(finite.max()), HEALTHY)
+            self.follow(0.0, float(x[-1]), lo, hi)
 
     def readout(self, x: float) -> str | None:
         if not self.steps:
