@@ -195,7 +195,7 @@ class Trainer(Checkpointing):
         self.stop_training = False
         self.stop_reason = "completed"
         steps_at_start = self.global_step
-        start = end = time.perf_counter()
+        seconds = 0.0
         try:
             self.setup()
             if self.early_stopping is not None:
@@ -208,10 +208,11 @@ class Trainer(Checkpointing):
             self._emit("on_train_begin")
             # Throughput and time count the training loop: not data preparation, the
             # views' set-up in on_train_begin, or the test evaluation after it.
-            start = self.loop_started = time.perf_counter()
+            self.loop_started = time.perf_counter()
             self._paused_before = self.control.paused_seconds()
             self._loop(epochs)
-            end = time.perf_counter()
+            # Taken now: a pause pressed during the test evaluation is not the loop's.
+            seconds = self.training_seconds() or 0.0
             self._remember()
             self.status = Status.STOPPING
             self._emit("on_fit_end")
@@ -231,7 +232,6 @@ class Trainer(Checkpointing):
                 except Exception:  # noqa: BLE001 - a failing observer must not mask the cause
                     pass
             raise exc from None
-        seconds = end - start - (self.control.paused_seconds() - self._paused_before)
         steps = self.global_step - steps_at_start
         self.status = Status.FINISHED
         d = self.data
