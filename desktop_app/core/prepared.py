@@ -13,6 +13,7 @@ import numpy as np
 
 from desktop_app.core.catalog import BINARY, MULTICLASS, split_sizes
 from desktop_app.core.errors import DataError, PreparationStopped
+from desktop_app.core.row_blocks import mean_std, standardize
 from desktop_app.core.specs.data import DataSpec
 
 
@@ -212,16 +213,11 @@ def prepare_arrays(
     y_train, y_val, y_test = y[train_idx], y[val_idx], y[test_idx]
     prep = Preprocessing(task=task, feature_names=feature_names, class_names=class_names)
     if spec.standardize:
-        mean, scale = _mean_std(x_train)
+        mean, scale = mean_std(x_train)
         scale[scale < 1e-12] = 1.0
         prep.mean, prep.scale = mean.astype(np.float32), scale.astype(np.float32)
         for a in (x_train, x_val, x_test):  # copies, or owned views: scale in place
-            for start in range(0, len(a), _BLOCK_ROWS):
-                if start % (64 * _BLOCK_ROWS) == 0:
-                    check()
-                block = a[start : start + _BLOCK_ROWS]
-                block -= prep.mean
-                block /= prep.scale
+            standardize(a, prep.mean, prep.scale, check)
     check()
     if not classify:
         prep.target_mean = float(y_train.mean())
@@ -241,29 +237,11 @@ def prepare_arrays(
     )
 
 
-_BLOCK_ROWS = 8192
-
-
 def _rows(x: np.ndarray, idx: np.ndarray, owned: bool) -> np.ndarray:
     """x[idx]; a view when x is the caller's to give away and idx is a run of rows."""
     if owned and len(idx) and idx[-1] - idx[0] + 1 == len(idx):
         return x[idx[0] : idx[-1] + 1]
     return x[idx]
-
-
-def _mean_std(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column means and (population) standard deviations, in float64, a block of rows at
-    a time so that no temporary as large as x is made."""
-    n = max(len(x), 1)
-    total = np.zeros(x.shape[1], dtype=np.float64)
-    for start in range(0, len(x), _BLOCK_ROWS):
-        total += x[start : start + _BLOCK_ROWS].sum(axis=0, dtype=np.float64)
-    mean = total / n
-    sq = np.zeros(x.shape[1], dtype=np.float64)
-    for start in range(0, len(x), _BLOCK_ROWS):
-        d = x[start : start + _BLOCK_ROWS].astype(np.float64) - mean
-        sq += np.einsum("ij,ij->j", d, d)
-    return mean, np.sqrt(sq / n)
 
 
 def split_indices(
@@ -293,5 +271,48 @@ def _split(idx: np.ndarray, y: np.ndarray, n_out: int, classify: bool, seed: int
     if n_out == 0:
         return idx, idx[:0]
     strat = y[idx] if classify else None
+    if classify:
+        parts = _stratified_split(idx, strat, n_out, seed)
+        if parts is not None:
+            return parts
     a, b = train_test_split(idx, test_size=n_out, random_state=seed, stratify=strat)
     return np.sort(a), np.sort(b)
+
+
+def _stratified_split(idx: np.ndarray, strat: np.ndarray, n_out: int, seed: int):
+    """The rows sklearn's stratified train_test_split(idx, test_size=n_out,
+    random_state=seed) keeps and holds out, sorted, in a tenth of its time on a large
+    table: it gathers a million row numbers into Python lists, this stays in numpy. The
+    same RandomState draws come in the same order, so the rows are the same (a test
+    compares the two on many splits). None where sklearn must answer instead: a class
+    with one row, fewer rows than classes on a side (its messages), or an sklearn
+    without the helper used."""
+    try:  # sklearn's own per-class counts, so that each side gets exactly its rows
+        from sklearn.utils.extmath import _approximate_mode
+    except ImportError:
+        return None
+    n = len(strat)
+    if not 0 < n_out < n:
+        return None
+    if strat.dtype.kind in "iu" and strat.min() >= 0:
+        counts = np.bincount(strat)
+        present = np.flatnonzero(counts)
+        code = np.zeros(len(counts), dtype=np.int16 if len(counts) < 2**15 else np.int64)
+        code[present] = np.arange(len(present))
+        codes, counts = code[strat], counts[present]
+    else:
+        _, codes, counts = np.unique(strat, return_inverse=True, return_counts=True)
+    n_train, n_classes = n - n_out, len(counts)
+    if counts.min() < 2 or n_train < n_classes or n_out < n_classes:
+        return None
+    # Stable: each class's rows in file order, as sklearn lists them (radix on int16).
+    per_class = np.split(np.argsort(codes, kind="stable"), np.cumsum(counts)[:-1])
+    rng = np.random.RandomState(seed)
+    n_keep = _approximate_mode(counts, n_train, rng)
+    n_held = _approximate_mode(counts - n_keep, n_out, rng)
+    side = np.zeros(n, dtype=np.int8)  # 1 kept, 2 held out (sorted by a scan, not a sort)
+    for rows, count, k, h in zip(per_class, counts, n_keep, n_held):
+        shuffled = rows.take(rng.permutation(count), mode="clip")
+        side[shuffled[:k]] = 1
+        side[shuffled[k : k + h]] = 2
+    return idx[side == 1], idx[side == 2]
