@@ -11,6 +11,7 @@ import numpy as np
 
 from desktop_app.core.catalog import REGRESSION, TABLE, split_sizes
 from desktop_app.core.errors import DataError
+from desktop_app.core.memory import small_pages
 from desktop_app.core.prepared import (
     PreparedData,
     RawColumn,
@@ -70,6 +71,13 @@ def load_project_data(
     notes, if given, receives what the user should know (rows dropped, columns left
     out, a non-UTF-8 encoding). fit_batch_size: a batch size larger than the training
     set becomes its size (a fresh import with default settings) instead of an error."""
+    with small_pages():
+        return _load_project_data(
+            project, base_dir, progress, cancel, accept_changed, notes, fit_batch_size
+        )
+
+
+def _load_project_data(project, base_dir, progress, cancel, accept_changed, notes, fit_batch_size):
     spec = project.data
     if spec.table is None:
         raise DataError(f"the project's dataset is {spec.dataset!r}, not an imported table")
