@@ -16,14 +16,16 @@ BLOCK_ROWS = 8192
 PARALLEL_ROWS = 100_000  # fewer rows: one thread (starting a second costs more)
 
 
-def _threads(n_rows: int) -> int:
+def threads_for(n_rows: int) -> int:
+    """Threads worth starting for work over n_rows rows (two at most: on more cores the
+    memory, not the arithmetic, is what waits)."""
     return 1 if n_rows < PARALLEL_ROWS else min(2, os.cpu_count() or 1)
 
 
 def _in_parts(n_rows: int, work: Callable[[range], object]) -> list:
     """work(starts) for the block starts of n_rows, split into one run per thread."""
     starts = range(0, n_rows, BLOCK_ROWS)
-    threads = _threads(n_rows)
+    threads = threads_for(n_rows)
     if threads == 1:
         return [work(starts)]
     cut = (len(starts) + 1) // 2

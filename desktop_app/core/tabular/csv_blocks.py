@@ -1,15 +1,16 @@
 """A large text table parsed on several threads, for core.tabular.csv_chunks.
 
-The file is read (and hashed) in blocks of a 24th of it (4 to 16 MB), each cut at the last line
-end outside quotes (an even number of quote characters before it; a doubled quote keeps
-the count even). Each block goes to pandas' C parser on a worker thread, which releases
-the GIL while it tokenises and converts, and the frames are gathered in file order on
-the calling thread. The blocks are read into a few buffers used again and again: a fresh
-16 MB bytes object per block (and a copy of it up to the cut) cost 0.2 s of page faults
-on a 400 MB file, about a tenth of the read. Anything out of the ordinary (a parser error, a byte the encoding
-does not read, a line end that never comes) gives None, and the one-thread read runs
-instead: it has the exact messages. A cut wrongly placed inside a quoted field ends
-its block inside an open quote, which is a parser error, so a wrong cut never gives
+The file is read (and hashed) in blocks of a 12th of it (4 to 32 MB: pandas' cost per
+call made 16 MB blocks 5% slower on a 381 MB file), each cut at the last line end
+outside quotes (an even number of quote characters before it; a doubled quote keeps the
+count even). Each block goes to pandas' C parser on a worker thread, which releases the
+GIL while it tokenises and converts, and the frames are gathered in file order on the
+calling thread. The blocks are read into a few buffers used again and again: a fresh
+bytes object per block (and a copy of it up to the cut) cost 0.2 s of page faults on a
+381 MB file, a tenth of the read. Anything out of the ordinary (a parser error, a byte
+the encoding does not read, a line end that never comes) gives None, and the one-thread
+read runs instead: it has the exact messages. A cut wrongly placed inside a quoted field
+ends its block inside an open quote, which is a parser error, so a wrong cut never gives
 wrong rows.
 """
 

@@ -5,6 +5,7 @@ by data.prepare_arrays). Raw rows -> a trained model's inputs: core.tabular.raw_
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from desktop_app.core.prepared import (
     prepare_arrays,
     split_indices,
 )
+from desktop_app.core.row_blocks import threads_for
 from desktop_app.core.specs.data import DataSpec
 from desktop_app.core.specs.messages import split_problem
 from desktop_app.core.specs.project import Project
@@ -216,20 +218,25 @@ def _prepare(
     where[order] = np.arange(n)
     x = np.empty((n, len(names)), dtype=np.float32)
     start = 0
-    for i in range(len(blocks)):
-        if cancel is not None and cancel():
-            raise Cancelled(raw.path)
-        if progress is not None:
-            progress(0.9 * i / len(blocks))
-        block = blocks[i]
+
+    def encode(block: np.ndarray, at: int, row: int, out: np.ndarray = x) -> None:
         # Written input by input (rows of the block's own layout), then placed as rows
         # of x in one transposed copy: 2.5x faster than writing x column by column.
         # ENCODE_ROWS at a time, so that the copies stay small beside x.
-        for at in range(0, block.shape[1], ENCODE_ROWS):
-            part = _encode_block(raw, block[:, at : at + ENCODE_ROWS], raw_columns, len(names))
-            x[where[start : start + part.shape[1]]] = part.T
-            start += part.shape[1]
-        blocks[i] = block = None  # a consumed block goes back to the system here
+        part = _encode_block(raw, block[:, at : at + ENCODE_ROWS], raw_columns, len(names))
+        out[where[row : row + part.shape[1]]] = part.T
+
+    with ThreadPoolExecutor(threads_for(n)) as pool:  # numpy's copies let go of the GIL
+        for i in range(len(blocks)):
+            if cancel is not None and cancel():
+                raise Cancelled(raw.path)
+            if progress is not None:
+                progress(0.9 * i / len(blocks))
+            block = blocks[i]
+            ats = range(0, block.shape[1], ENCODE_ROWS)
+            list(pool.map(encode, [block] * len(ats), ats, [start + at for at in ats]))
+            start += block.shape[1]
+            blocks[i] = block = None  # a consumed block goes back to the system here
     sizes = np.cumsum([0, *map(len, indices)])
     split = tuple(np.arange(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
     prep_data = prepare_arrays(
