@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         self.banner = self.plots.banner
         self.inside = InsideView()
         self.runs_panel = RunsPanel()
+        self.runs_panel.columns.set_hidden(self.settings.recent_names("runs_hidden", ["When"]))
         self.tabs = central_tabs(self.plots, self.inside, self.runs_panel)
         self.setCentralWidget(self.tabs)
         self.status = RunStatusBar(self)
@@ -393,6 +394,7 @@ class MainWindow(QMainWindow):
         s.set_recent("smoothing", self.plots.loss.smoothing)
         s.set_recent("loss_log", self.plots.loss.log_check.isChecked())
         s.set_recent("lr_log", self.plots.lr.log_check.isChecked())
+        s.set_recent("runs_hidden", ",".join(self.runs_panel.columns.hidden()))
         s.sync()
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)

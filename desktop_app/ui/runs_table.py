@@ -306,6 +306,9 @@ class RunsTableModel(QAbstractTableModel):
             return r.message
         if fixed == "Show":
             return "tick to overlay this run's curves"
+        if fixed == "Name":  # the date, whether or not the When column is shown
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))
+            return f"{r.label}, trained {when}; double-click to rename"
         return None
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:

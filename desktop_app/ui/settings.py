@@ -108,6 +108,15 @@ class AppSettings:
             return v.lower() in ("1", "true", "yes")
         return bool(v)
 
+    def recent_names(self, key: str, default: list[str]) -> list[str]:
+        """A list of plain names saved with set_recent(key, ",".join(names))."""
+        v = self._s.value(f"recent/{key}")
+        if v is None:
+            return list(default)
+        if isinstance(v, str):
+            return [n for n in v.split(",") if n]
+        return [str(n) for n in v]
+
     def recent_files(self) -> list[str]:
         v = self._s.value("recent/files", [])
         if isinstance(v, str):

@@ -159,7 +159,26 @@ SCRIPT = textwrap.dedent(
     def inside():
         # The views inside the network, in their tab.
         w.tabs.setCurrentWidget(w.inside)
-        later(800, lambda: (check("Inside the network"), finish()))
+        later(800, lambda: (check("Inside the network"), runs()))
+
+    def runs():
+        # The Runs tab, filtered to one run: no setting differs, so only its own
+        # columns show, and they fit (the settings' columns of a comparison may scroll).
+        w.tabs.setCurrentWidget(w.runs_panel)
+        later(1500, runs_filtered)
+
+    def runs_filtered():
+        box = w.runs_panel.findChild(QWidget, "runsFilter")
+        box.setFocus()
+        QTest.keyClicks(box, "dataset=spiral")
+        later(500, runs_shown)
+
+    def runs_shown():
+        table = w.runs_panel.findChild(QWidget, "runsTable")
+        if table.model().rowCount() != 1:
+            problems.append(f"Runs: {table.model().rowCount()} rows shown, not 1")
+        check("Runs")
+        finish()
 
     def finish():
         w.shutdown()
@@ -208,6 +227,7 @@ def test_window_and_dialogs_fit_a_1366x768_screen(tmp_path, screen, scale):
         "20 features, trained",
         "20 features, two-feature plane",
         "Inside the network",
+        "Runs",
     ], report
     assert any(s.startswith("Find learning rate: lrFindDialog") for s in report["sizes"])
     assert any(s.startswith("Sweep: sweepDialog") for s in report["sizes"])

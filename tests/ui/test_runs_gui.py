@@ -198,3 +198,50 @@ def test_with_recording_off_nothing_is_recorded(qtbot, make_main_window):
     train(qtbot, w)
     assert RunStore.default().count() == 0
     assert table.model().rowCount() == 0
+
+
+def test_columns_ticked_in_the_header_menu_are_kept_and_when_shows_in_the_tooltip(
+    qtbot, make_main_window
+):
+    import re
+
+    from PySide6.QtWidgets import QMenu
+
+    w = make_main_window(TINY)
+    train(qtbot, w)
+    table = open_runs_tab(qtbot, w, rows=1)
+    when, kind = headers(table).index("When"), headers(table).index("Kind")
+    assert table.isColumnHidden(when) and not table.isColumnHidden(kind)  # fresh settings
+    tip = table.model().data(cell(table, 0, NAME), Qt.ItemDataRole.ToolTipRole)
+    assert re.search(r"trained \d{4}-\d\d-\d\d \d\d:\d\d", tip), tip  # the date all the same
+
+    header = table.horizontalHeader()
+    menu = find(w, QMenu, "runsTableColumnsMenu")
+
+    def pick(name: str) -> None:  # right-click the header, click the column's entry
+        pos = QPoint(header.sectionViewportPosition(NAME) + 5, header.height() // 2)
+        header.customContextMenuRequested.emit(pos)  # what a right-click on it sends
+        qtbot.waitUntil(menu.isVisible)
+        action = next(a for a in menu.actions() if a.text() == name)
+        qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
+        qtbot.waitUntil(lambda: not menu.isVisible())
+
+    pick("When")
+    pick("Kind")
+    assert not table.isColumnHidden(when) and table.isColumnHidden(kind)
+
+    # Note hidden, then the Note button: the column comes back with its editor open.
+    pick("Note")
+    note = headers(table).index("Note")
+    assert table.isColumnHidden(note)
+    select_row(qtbot, table, 0)
+    click(qtbot, find(w, QToolButton, "runsNote"))
+    assert not table.isColumnHidden(note)
+    assert isinstance(table.focusWidget(), QLineEdit)
+    qtbot.keyClick(table.focusWidget(), Qt.Key.Key_Escape)
+
+    w.close()  # the choice is saved with the window's settings
+    w2 = make_main_window(TINY)
+    table2 = open_runs_tab(qtbot, w2, rows=1)
+    assert not table2.isColumnHidden(when) and table2.isColumnHidden(kind)
+    assert not table2.isColumnHidden(note)

@@ -7,7 +7,8 @@ window's RecordedRuns (ui/commands/recorded_runs.py) does it and feeds the panel
 
 objectNames: runsPanel, runsFilter, runsDifferencesOnly, runsStar, runsRename, runsNote,
 runsDelete, runsOpenProject, runsOpenModel, runsRefresh, runsExport, runsSettings,
-runsCount, runsTable, runCurves (ui/plots/run_curves.py).
+runsCount, runsTable, runsTableColumnsMenu (ui/header_columns.py), runCurves
+(ui/plots/run_curves.py).
 """
 
 from __future__ import annotations
@@ -36,11 +37,15 @@ from PySide6.QtWidgets import (
 from desktop_app.core.runs.compare import curve_label
 from desktop_app.core.runs.records import RunRecord, RunSummary
 from desktop_app.core.runs.table_rows import PreparedRuns
+from desktop_app.ui.header_columns import ColumnChooser
 from desktop_app.ui.plots.run_curves import RunCurves
 from desktop_app.ui.runs_table import NAME, STAR, RunsFilterProxy, RunsTableModel
 
-# Widths of the leading columns: Show, ★, Name, Status, Best val (epoch), Test, Time.
-WIDTHS = (56, 26, 140, 70, 116, 60, 60)
+# Widths of the leading columns: Show, ★, Name, Status, Best val (epoch), Test, Time; then
+# of the trailing ones. Without When (hidden at first) they fit a 1366-pixel screen's tab.
+WIDTHS = (50, 26, 124, 70, 112, 58, 56)
+TRAILING_WIDTHS = {"Kind": 64, "Note": 50, "When": 110}  # the last shown stretches
+OPTIONAL = ("Status", "Best val (epoch)", "Test", "Time", "Kind", "Note", "When")
 MAX_CURVES = 10  # ticked runs beyond this are not overlaid (colours would repeat)
 
 
@@ -131,6 +136,10 @@ class RunsPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setDefaultSectionSize(90)
         header.setStretchLastSection(True)
+        self.columns = ColumnChooser(self.table, OPTIONAL, hidden=("When",))
+        self.columns.menu.setTitle("&Columns")
+        self.settings_button.menu().addSeparator()
+        self.settings_button.menu().addMenu(self.columns.menu)
         self.curves = RunCurves()
 
         # Two rows, so that the tab is no wider than the plots it sits beside.
@@ -276,6 +285,8 @@ class RunsPanel(QWidget):
         header = self.table.horizontalHeader()
         for i, width in enumerate(WIDTHS):  # a reset forgets the sizes: these fit the text
             header.resizeSection(i, width)
+        for name, width in TRAILING_WIDTHS.items():
+            header.resizeSection(self.model.column_of(name), width)
         self._update_buttons()
 
     @Slot()
@@ -312,6 +323,7 @@ class RunsPanel(QWidget):
         if not current.isValid():
             return
         index = self.proxy.index(current.row(), column)
+        self.columns.reveal(self.model.fixed(column) or "")  # Note when it is hidden
         self.table.setCurrentIndex(index)
         self.table.edit(index)
 
