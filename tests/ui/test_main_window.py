@@ -498,15 +498,17 @@ def test_marker_labels_neither_merge_nor_sit_on_the_legend(qtbot, make_main_wind
     for markers in (loss.lr_markers, lr.drop_markers):
         shown = [ln for ln in markers.lines if ln.isVisible()]
         assert len(shown) == 9  # every drop keeps its line
-        (x0, x1), _ = markers.plot_item.vb.viewRange()
-        gap = markers.min_gap * (x1 - x0)
         by_height: dict[float, list[float]] = {}
         for ln in shown:
             if ln.label.isVisible():
                 by_height.setdefault(round(ln.label.orthoPos, 3), []).append(ln.value())
         assert len(by_height) >= 2  # neighbours at different heights
-        for xs in by_height.values():
-            assert all(b - a >= gap * 0.999 for a, b in zip(xs, xs[1:])), xs
+        qtbot.wait(20)  # labels are placed once the view has settled
+        markers.plot_item.getViewWidget().repaint()  # and brought up to date as they paint
+        boxes = [ln.label.sceneBoundingRect() for ln in shown if ln.label.isVisible()]
+        assert len(boxes) >= 3  # a few keep their text
+        for i, a in enumerate(boxes):  # and no label prints over another
+            assert not any(a.intersects(b) for b in boxes[i + 1 :]), (a, boxes)
     loss.plot_widget.repaint()
     best = [ln for ln in loss.best_markers.lines if ln.isVisible()][0]
     best.label.updatePosition()

@@ -148,9 +148,14 @@ class LossPlot(LivePlot):
         )
         # The legend holds the top right and a falling loss the lower left: the best
         # epoch's label goes mid-height, the drops below it, early stop at the bottom.
-        self.best_markers = MarkerSet(pi, GREEN, position=0.54)
-        self.lr_markers = MarkerSet(pi, PURPLE, position=0.42)
-        self.stop_markers = MarkerSet(pi, GREY, position=0.08)
+        # Each label also moves off the curves and the legend where it would cover them.
+        avoid = [(self.raw_curve, 0.3), (self.smooth_curve, 1.0)]
+        avoid += [(self.train_curve, 1.0), (self.val_curve, 1.0)]
+        kw = {"avoid": avoid, "legend": self.legend}
+        self.best_markers = MarkerSet(pi, GREEN, position=0.54, **kw)
+        self.lr_markers = MarkerSet(pi, PURPLE, position=0.42, **kw)
+        self.stop_markers = MarkerSet(pi, GREY, position=0.08, **kw)
+        MarkerSet.link(self.best_markers, self.lr_markers, self.stop_markers)
 
         label = QLabel("Smoothing")
         self.smoothing_spin = QDoubleSpinBox()

@@ -29,7 +29,9 @@ class LearningRatePlot(LivePlot):
         self.curve = setup_batch_curve(
             self.plot_item.plot(pen=pg.mkPen(PURPLE, width=LINE), name="learning rate")
         )
-        self.drop_markers = MarkerSet(self.plot_item, PURPLE, position=0.55)  # legend: top right
+        self.drop_markers = MarkerSet(  # the legend holds the top right
+            self.plot_item, PURPLE, position=0.55, avoid=[(self.curve, 1.0)], legend=self.legend
+        )
         self._lod = PeakEnvelope()
         history.reset.connect(self._on_reset)
         history.batches_added.connect(self.mark_dirty)

@@ -40,8 +40,10 @@ class MetricPlot(LivePlot):
         for c in (self.train_curve, self.val_curve):
             c.setClipToView(True)
         # Rising curves hold the top, the legend the lower right: labels go between.
-        self.best_markers = MarkerSet(pi, GREEN, position=0.55)
-        self.stop_markers = MarkerSet(pi, GREY, position=0.4)
+        kw = {"avoid": [(self.train_curve, 1.0), (self.val_curve, 1.0)], "legend": self.legend}
+        self.best_markers = MarkerSet(pi, GREEN, position=0.55, **kw)
+        self.stop_markers = MarkerSet(pi, GREY, position=0.4, **kw)
+        MarkerSet.link(self.best_markers, self.stop_markers)
         # Metrics rise, so the lower right is where the curves are not.
         self.legend.setOffset((-10, -10))
         history.reset.connect(self._on_reset)

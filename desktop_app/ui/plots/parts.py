@@ -4,10 +4,13 @@ curves, and labelled marker lines."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+
+from desktop_app.ui.plots import label_room
 
 pg.setConfigOptions(background="w", foreground="#222", antialias=False)
 
@@ -120,9 +123,16 @@ class MarkerSet:
         position: float = 0.92,
         stagger: float = 0.09,
         min_gap: float = 0.22,
+        avoid: Sequence[tuple[pg.PlotDataItem, float]] = (),
+        legend: pg.LegendItem | None = None,
     ):
         self.plot_item = plot_item
         self.position = position  # label height, as a share of the view
+        # Curves (with how much covering each matters) and the legend the labels keep off.
+        self.avoid, self.legend = list(avoid), legend
+        self.peers: list[MarkerSet] = []  # other sets on the plot, whose labels it avoids too
+        self._queued = False
+        plot_item.vb.sigRangeChanged.connect(self._place_soon)
         self.stagger, self.min_gap = stagger, min_gap
         self.pen = pg.mkPen(color, width=1.5, style=style)
         self.color = color
@@ -131,6 +141,7 @@ class MarkerSet:
 
     def set(self, marks: list[tuple[float, str]]) -> None:
         if marks == self._shown:
+            self.place()  # the curves under a label may have moved
             return  # moving a line, even to where it is, schedules a repaint
         self._shown = list(marks)
         while len(self.lines) < len(marks):
@@ -162,9 +173,86 @@ class MarkerSet:
             line.label.setFormat(text if room else "")
             line.label.setVisible(room)
             line.label.setPosition(max(0.02, self.position - self.stagger * level))
+            line.label.wanted, line.label.room = line.label.orthoPos, room
         for line in self.lines[len(marks) :]:
             line.setVisible(False)
+        self.place()
+
+    def _place_soon(self, *_) -> None:
+        """After a change of view, once the labels have followed it (they measure it)."""
+        if not self._queued:
+            self._queued = True
+            QTimer.singleShot(0, self._place_queued)
+
+    def _place_queued(self) -> None:
+        self._queued = False
+        self.place()
+
+    def place(self, *_) -> None:
+        """Move each label up or down its line off the other labels, the curves and the
+        legend (label_room); one already clear stays where it is, and one with no clear
+        height left (many lines in a small plot) keeps its line but not its text."""
+        vb = self.plot_item.vb
+        (_, _), (y_lo, y_hi) = vb.viewRange()
+        span = (y_hi - y_lo) or 1.0
+
+        def box_of(label):
+            label.updatePosition()  # pyqtgraph brings a label up to date when it paints
+            label.updateTransform(force=True)
+            return vb.mapSceneToView(label.sceneBoundingRect()).boundingRect()
+
+        def spans(boxes, box, weight):
+            return [
+                ((o.top() - y_lo) / span, (o.bottom() - y_lo) / span, weight)
+                for o in boxes
+                if o.left() < box.right() and o.right() > box.left()
+            ]
+
+        others = [box_of(ln.label) for m in self.peers for ln in m.lines if m.shows(ln)]
+        for line in self.lines:
+            label = line.label
+            if not (line.isVisible() and getattr(label, "room", False) and label.format):
+                continue
+            label.setVisible(True)
+            box = box_of(label)
+            at = label.orthoPos
+            below = at - (box.top() - y_lo) / span  # a view box's top is its smallest y
+            above = (box.bottom() - y_lo) / span - at
+            taken = spans(others, box, 10.0)  # labels already placed
+            busy = list(taken)
+            for item, weight in self.avoid:
+                if item.isVisible():
+                    xd, yd = item.getData()
+                    near = label_room.y_range_near(xd, yd, box.left(), box.right())
+                    if near is not None:
+                        busy.append(((near[0] - y_lo) / span, (near[1] - y_lo) / span, weight))
+            if self.legend is not None and self.legend.isVisible():
+                busy += spans([vb.mapSceneToView(self.legend.sceneBoundingRect()).boundingRect()],
+                              box, 5.0)  # fmt: skip
+            height = label_room.choose_height(label.wanted, below, above, busy)
+            if label_room.covers(height, below, above, taken):
+                label.setVisible(False)  # no room: its line says enough
+                continue
+            if abs(height - at) > 1e-6:
+                label.setPosition(height)
+                box = box_of(label)
+            others.append(box)
+
+    @staticmethod
+    def shows(line: pg.InfiniteLine) -> bool:
+        """Whether the line is drawn with its label's text."""
+        return line.isVisible() and line.label.isVisible() and bool(line.label.format)
+
+    @staticmethod
+    def link(*sets: MarkerSet) -> None:
+        """Sets on one plot keep their labels off each other's."""
+        for m in sets:
+            m.peers = [o for o in sets if o is not m]
 
     def positions(self) -> list[tuple[float, str]]:
         """(x, label) of each line shown ("" where its label had no room)."""
-        return [(ln.value(), ln.label.format) for ln in self.lines if ln.isVisible()]
+        return [
+            (ln.value(), ln.label.format if ln.label.isVisible() else "")
+            for ln in self.lines
+            if ln.isVisible()
+        ]
