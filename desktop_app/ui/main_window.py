@@ -317,6 +317,7 @@ class MainWindow(QMainWindow):
         for dock in self.docks:
             dock.show()
         self.plots.reset_layout()
+        self.runs_panel.fit_panes()
 
     @Slot()
     def about(self) -> None:

@@ -245,3 +245,22 @@ def test_columns_ticked_in_the_header_menu_are_kept_and_when_shows_in_the_toolti
     table2 = open_runs_tab(qtbot, w2, rows=1)
     assert not table2.isColumnHidden(when) and table2.isColumnHidden(kind)
     assert not table2.isColumnHidden(note)
+
+
+def test_the_overlaid_curves_get_the_larger_share_and_reset_layout_brings_them_back(
+    qtbot, make_main_window
+):
+    """On a laptop the curves were given the smaller share: about 100 pixels, with half
+    their legend cut off."""
+    from PySide6.QtWidgets import QSplitter
+
+    w = make_main_window(TINY)
+    w.resize(1297, 706)  # 1366x768 less the desktop's bars
+    train(qtbot, w)
+    open_runs_tab(qtbot, w, rows=1)
+    split = find(w, QSplitter, "runsSplitter")
+    qtbot.waitUntil(lambda: split.sizes()[1] > split.sizes()[0])
+    assert split.sizes()[1] >= 0.55 * sum(split.sizes())
+    split.setSizes([sum(split.sizes()), 0])  # dragged shut
+    w.actions["actionResetLayout"].trigger()
+    assert split.sizes()[1] > split.sizes()[0] > 0

@@ -6,25 +6,22 @@ open a run's project or model, save the runs as CSV, change the recording settin
 window's RecordedRuns (ui/commands/recorded_runs.py) does it and feeds the panel back.
 
 objectNames: runsPanel, runsFilter, runsDifferencesOnly, runsStar, runsRename, runsNote,
-runsDelete, runsOpenProject, runsOpenModel, runsRefresh, runsExport, runsSettings,
-runsCount, runsTable, runsTableColumnsMenu (ui/header_columns.py), runCurves
-(ui/plots/run_curves.py).
+runsDelete, runsOpenProject, runsOpenModel, runsRefresh, runsExport, runsCount, runsTable,
+runsSplitter; runsSettings and its menu (ui/panels/runs_settings.py), runsTableColumnsMenu
+(ui/header_columns.py), runCurves (ui/plots/run_curves.py).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
-    QMenu,
     QMessageBox,
     QSizePolicy,
     QSplitter,
@@ -38,6 +35,7 @@ from desktop_app.core.runs.compare import curve_label
 from desktop_app.core.runs.records import RunRecord, RunSummary
 from desktop_app.core.runs.table_rows import PreparedRuns
 from desktop_app.ui.header_columns import ColumnChooser
+from desktop_app.ui.panels.runs_settings import RecordingSettings
 from desktop_app.ui.plots.run_curves import RunCurves
 from desktop_app.ui.runs_table import NAME, STAR, RunsFilterProxy, RunsTableModel
 
@@ -70,9 +68,6 @@ class RunsPanel(QWidget):
         self.model = RunsTableModel(self)
         self.proxy = RunsFilterProxy(self)
         self.proxy.setSourceModel(self.model)
-        self.folder = ""
-        self.recording = True
-        self.keep_models = 20
 
         self.filter = QLineEdit()
         self.filter.setObjectName("runsFilter")
@@ -105,10 +100,11 @@ class RunsPanel(QWidget):
             "runsExport", "CSV…", "Save the runs shown (results and settings) as a CSV table"
         )
         self.export.setAccessibleName("Export the runs as CSV")
-        self.settings_button = self._button("runsSettings", "⚙", "Recording settings")
-        self.settings_button.setAccessibleName("Recording settings")
-        self.settings_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self._settings_menu()
+        self.recording_settings = RecordingSettings(self)
+        self.settings_button = self.recording_settings.button
+        self.record_action = self.recording_settings.record_action
+        for name in ("recordingChanged", "keepModelsChanged", "folderChanged"):
+            getattr(self.recording_settings, name).connect(getattr(self, name))
         self.count = QLabel()
         self.count.setObjectName("runsCount")
         self.count.setToolTip(
@@ -138,8 +134,7 @@ class RunsPanel(QWidget):
         header.setStretchLastSection(True)
         self.columns = ColumnChooser(self.table, OPTIONAL, hidden=("When",))
         self.columns.menu.setTitle("&Columns")
-        self.settings_button.menu().addSeparator()
-        self.settings_button.menu().addMenu(self.columns.menu)
+        self.recording_settings.add_columns_menu(self.columns.menu)
         self.curves = RunCurves()
 
         # Two rows, so that the tab is no wider than the plots it sits beside.
@@ -162,8 +157,7 @@ class RunsPanel(QWidget):
         split.setObjectName("runsSplitter")
         split.addWidget(self.table)
         split.addWidget(self.curves)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        self.split = split
         box = QVBoxLayout(self)
         box.setContentsMargins(4, 4, 4, 4)
         box.addLayout(bar)
@@ -194,6 +188,15 @@ class RunsPanel(QWidget):
         if not self._shown_once:  # the list is read when the tab is first looked at
             self._shown_once = True
             self.refreshRequested.emit()
+            QTimer.singleShot(0, self, self.fit_panes)
+
+    def fit_panes(self) -> None:
+        """The curves below get the larger share (on a laptop a smaller one left them too
+        short for their legend); also View ▸ Reset layout."""
+        self.split.setCollapsible(0, True)
+        self.split.setCollapsible(1, True)
+        height = max(1, sum(self.split.sizes()))
+        self.split.setSizes([int(height * 0.42), height - int(height * 0.42)])
 
     def _button(self, name: str, text: str, tip: str) -> QToolButton:
         b = QToolButton()
@@ -202,24 +205,6 @@ class RunsPanel(QWidget):
         b.setToolTip(tip)
         b.setAccessibleName(text)
         return b
-
-    def _settings_menu(self) -> None:
-        menu = QMenu(self.settings_button)
-        menu.setObjectName("runsSettingsMenu")
-        self.record_action = QAction("&Record every run", menu)
-        self.record_action.setObjectName("runsRecordAction")
-        self.record_action.setCheckable(True)
-        self.record_action.setChecked(True)
-        self.record_action.toggled.connect(self._on_record)
-        keep = QAction("&Keep model files…", menu)
-        keep.setObjectName("runsKeepModelsAction")
-        keep.triggered.connect(self._ask_keep_models)
-        folder = QAction("Run &folder…", menu)
-        folder.setObjectName("runsFolderAction")
-        folder.triggered.connect(self._ask_folder)
-        for a in (self.record_action, keep, folder):
-            menu.addAction(a)
-        self.settings_button.setMenu(menu)
 
     # ------------------------------------------------------------------ fed by the window
     def set_runs(self, runs: list[RunSummary] | PreparedRuns) -> None:
@@ -240,14 +225,7 @@ class RunsPanel(QWidget):
         self._on_checked()
 
     def set_settings(self, recording: bool, keep_models: int, folder: str) -> None:
-        self.recording, self.keep_models, self.folder = recording, keep_models, folder
-        self.record_action.blockSignals(True)
-        self.record_action.setChecked(recording)
-        self.record_action.blockSignals(False)
-        self.settings_button.setToolTip(
-            f"Recording {'on' if recording else 'off'}; model files kept for the last "
-            f"{keep_models} runs and starred ones; folder {folder}"
-        )
+        self.recording_settings.set_settings(recording, keep_models, folder)
 
     def show_curves(self, records: list[RunRecord]) -> None:
         keys = self.model.differing()
@@ -370,27 +348,6 @@ class RunsPanel(QWidget):
         )
         if path:
             self.exportRequested.emit(path, self.shown_runs())
-
-    def _on_record(self, on: bool) -> None:
-        self.recording = on
-        self.recordingChanged.emit(on)
-
-    def _ask_keep_models(self) -> None:
-        n, ok = QInputDialog.getInt(
-            self,
-            "Keep model files",
-            "Keep the model files of the last N runs (starred runs always keep theirs):",
-            self.keep_models,
-            0,
-            100_000,
-        )
-        if ok:
-            self.keepModelsChanged.emit(int(n))
-
-    def _ask_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Run folder", self.folder)
-        if folder:
-            self.folderChanged.emit(folder)
 
     @Slot()
     def _update_buttons(self, *_args) -> None:
