@@ -264,3 +264,11 @@ def test_the_overlaid_curves_get_the_larger_share_and_reset_layout_brings_them_b
     split.setSizes([sum(split.sizes()), 0])  # dragged shut
     w.actions["actionResetLayout"].trigger()
     assert split.sizes()[1] > split.sizes()[0] > 0
+    # Metrics rise to the top right: the metric plot's legend keeps to the lower right.
+    table = find(w, QTableView, "runsTable")
+    tick(qtbot, table, 0)
+    metric = w.runs_panel.curves.metric.getPlotItem()
+    qtbot.waitUntil(lambda: len(metric.legend.items) == 1)
+    qtbot.wait(50)
+    legend, view = metric.legend.sceneBoundingRect(), metric.vb.sceneBoundingRect()
+    assert legend.center().y() > view.center().y() and legend.center().x() > view.center().x()

@@ -73,8 +73,9 @@ class RunCurves(QWidget):
         """Make the two plots (about 20 ms): when the tab is first shown, or once the
         window has painted, so that startup does not wait for a hidden tab."""
         if self._loss is None:
-            self._loss = self._plot("runCurvesLoss", "Loss", "loss")
-            self._metric = self._plot("runCurvesMetric", "Validation metric", "metric")
+            self._loss = self._plot("runCurvesLoss", "Loss", "loss", (-5, 5))
+            # Metrics rise to the top right, where the legend would cover the best epochs.
+            self._metric = self._plot("runCurvesMetric", "Validation metric", "metric", (-5, -5))
             self._row.addWidget(self._loss)
             self._row.addWidget(self._metric)
 
@@ -92,13 +93,13 @@ class RunCurves(QWidget):
         self.build()
         super().showEvent(event)
 
-    def _plot(self, name: str, title: str, y: str) -> pg.PlotWidget:
+    def _plot(self, name: str, title: str, y: str, corner: tuple[int, int]) -> pg.PlotWidget:
         w = epoch_plot(name, title, y)
         w.setMinimumHeight(120)
         item = w.getPlotItem()
         backdrop = pg.mkColor(pg.getConfigOption("background"))
         backdrop.setAlpha(210)  # legible over the curves it covers
-        item.addLegend(offset=(-5, 5), labelTextSize="8pt", brush=pg.mkBrush(backdrop))
+        item.addLegend(offset=corner, labelTextSize="8pt", brush=pg.mkBrush(backdrop))
         return w
 
     @property
