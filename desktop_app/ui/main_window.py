@@ -10,7 +10,7 @@ them. No logic of its own and no mixins:
 
 This module is on the startup path, so nothing it imports at module level may import
 torch or scikit-learn; the device list is filled by a background probe started after
-the first paint.
+the first paint, when the Training tab's plots and the Inside tab's views are made too.
 
 objectNames: mainWindow; docks datasetDock, architectureDock, optimizerDock, resultsDock;
 actions actionTrain, actionPause, actionStop (toolbar buttons trainButton, pauseButton,
@@ -247,10 +247,18 @@ class MainWindow(QMainWindow):
         c.progress.connect(self._on_progress)
         c.epoch.connect(self.display.on_epoch)
         c.failed.connect(self.display.on_failed)
-        self.plots.boundary.planeChosen.connect(c.set_plane)  # the running run's next grid
         self.inside.layerChosen.connect(c.set_activation_layer)
         report_shown_views(self.tabs, c.set_views_shown)
-        self.plots.boundary.planeChosen.connect(self.display.show_plane)  # a finished one
+        if self.plots.is_built:
+            self._wire_plots()
+        else:  # the plots are made just after the first paint
+            self.plots.built.connect(self._wire_plots)
+
+    @Slot()
+    def _wire_plots(self) -> None:
+        boundary = self.plots.boundary
+        boundary.planeChosen.connect(self.controller.set_plane)  # the running run's next grid
+        boundary.planeChosen.connect(self.display.show_plane)  # a finished one's
 
     def _restore_layout(self) -> None:
         width, height = 1440, 900
@@ -279,14 +287,14 @@ class MainWindow(QMainWindow):
         )
         self.results_panel.project_changed(self.session.project)
         if not self.controller.busy:  # the boundary says whether this project gets one
-            self.plots.boundary.project_changed(self.session.project)
+            self.plots.project_changed(self.session.project)
         self._apply_enablement()
 
     @Slot(str)
     def _on_run_state(self, _state: str) -> None:
         self._apply_enablement()
         if not self.controller.busy:
-            self.plots.boundary.project_changed(self.session.project)
+            self.plots.project_changed(self.session.project)
         self.display.show_state(self.controller.state)
 
     @Slot(object)
@@ -346,7 +354,8 @@ class MainWindow(QMainWindow):
         if self._closed or self._probe_started:
             return
         self._probe_started = True
-        self.inside.build()  # the hidden tabs' views, once the window is on screen
+        self.plots.build()  # the plots, then the hidden tabs' views, now the window shows
+        self.inside.build()
         self.runs_panel.curves.build()
 
         def probe(_progress, _cancelled):  # imports torch, which takes a second or more
@@ -392,9 +401,10 @@ class MainWindow(QMainWindow):
         s.save_window(self.saveGeometry(), self.saveState())
         if self.session.project is not None:
             s.save_last_project(self.session.project)
-        s.set_recent("smoothing", self.plots.loss.smoothing)
-        s.set_recent("loss_log", self.plots.loss.log_check.isChecked())
-        s.set_recent("lr_log", self.plots.lr.log_check.isChecked())
+        if self.plots.is_built:  # else they are as they were read
+            s.set_recent("smoothing", self.plots.loss.smoothing)
+            s.set_recent("loss_log", self.plots.loss.log_check.isChecked())
+            s.set_recent("lr_log", self.plots.lr.log_check.isChecked())
         s.set_recent("runs_hidden", ",".join(self.runs_panel.columns.hidden()))
         s.sync()
 

@@ -157,6 +157,7 @@ def make_main_window(qtbot):
         if show:
             w.show()
             qtbot.waitExposed(w)
+            qtbot.waitUntil(lambda: w.plots.is_built)  # made just after the first paint
         windows.append(w)
         return w
 
