@@ -213,7 +213,8 @@ class MarkerSet:
             label = line.label
             if not (line.isVisible() and getattr(label, "room", False) and label.format):
                 continue
-            label.setVisible(True)
+            if not label.isVisible():  # hidden by an earlier placement: try it again
+                label.setVisible(True)  # (a visible one is left alone: this re-lays its text)
             box = box_of(label)
             at = label.orthoPos
             below = at - (box.top() - y_lo) / span  # a view box's top is its smallest y
