@@ -121,7 +121,7 @@ class RunStatusBar(QStatusBar):
         self._shown_at = now
         info = self.info
         if info is not None:
-            self.progress_bar.setValue(min(update.step, self.progress_bar.maximum()))
+            self._move_bar(min(update.step, self.progress_bar.maximum()))
         if update.samples_per_second > 0:
             show_text(self.samples_label, f"{update.samples_per_second:,.0f} samples/s")
         if update.phase == "evaluating":
@@ -202,7 +202,17 @@ class RunStatusBar(QStatusBar):
             bar.setValue(1)
             bar.repaint()
         bar.setRange(0, maximum)
+        self._move_bar(value)
+
+    def _move_bar(self, value: int) -> None:
+        """Set the bar with an ordinary update. QProgressBar.setValue repaints at once
+        when the bar visibly moves, and a repaint paints every part of the window waiting
+        for one there and then: mid-run, a plot's fresh curves with it, in one stretch of
+        up to 15 ms of the GUI thread. This way the bar is painted with the rest."""
+        bar = self.progress_bar
+        bar.setUpdatesEnabled(False)
         bar.setValue(value)
+        bar.setUpdatesEnabled(True)  # (which schedules the update)
 
     def _set(self, text: str, fit: bool = False) -> None:
         self._last_text = text
