@@ -83,7 +83,7 @@ class DecisionBoundaryPlot(LivePlot):
             "feature 1",
             "feature 2",
             parent,
-            budget=0.005,
+            budget=0.003,
             grid_over_data=True,  # over the heat map, which would hide it
         )
         self.log_check.hide()

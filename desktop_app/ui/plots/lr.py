@@ -23,7 +23,7 @@ class LearningRatePlot(LivePlot):
             "learning rate",
             parent,
             interval_ms=200,
-            budget=0.004,
+            budget=0.0025,
         )
         self.history = history
         self.curve = setup_batch_curve(

@@ -18,7 +18,7 @@ class MetricPlot(LivePlot):
     """Training and validation metric per epoch, with best-epoch and early-stop markers."""
 
     def __init__(self, history: LiveHistory, parent=None):
-        super().__init__("metric", "Metric per epoch", "epoch", "accuracy", parent, budget=0.006)
+        super().__init__("metric", "Metric per epoch", "epoch", "accuracy", parent, budget=0.004)
         self.history = history
         pi = self.plot_item
         self.train_curve = pi.plot(

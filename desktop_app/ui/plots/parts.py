@@ -208,11 +208,16 @@ class MarkerSet:
                 if o.left() < box.right() and o.right() > box.left()
             ]
 
+        todo = [
+            ln
+            for ln in self.lines
+            if ln.isVisible() and getattr(ln.label, "room", False) and ln.label.format
+        ]
+        if not todo:  # (most sets, most of the time: measuring the others costs)
+            return
         others = [box_of(ln.label) for m in self.peers for ln in m.lines if m.shows(ln)]
-        for line in self.lines:
+        for line in todo:
             label = line.label
-            if not (line.isVisible() and getattr(label, "room", False) and label.format):
-                continue
             if not label.isVisible():  # hidden by an earlier placement: try it again
                 label.setVisible(True)  # (a visible one is left alone: this re-lays its text)
             box = box_of(label)
