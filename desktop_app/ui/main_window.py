@@ -345,6 +345,7 @@ class MainWindow(QMainWindow):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         if obj is self and not self._painted and event.type() == QEvent.Type.Paint:
             self._painted = True
+            self.removeEventFilter(self)  # else every event of the window calls Python
             QTimer.singleShot(0, self._after_first_paint)
         return super().eventFilter(obj, event)
 
