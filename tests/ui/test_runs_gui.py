@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
     QLineEdit,
+    QListWidget,
     QMessageBox,
     QTableView,
     QToolButton,
@@ -105,7 +106,7 @@ def test_train_runs_are_recorded_compared_and_overlaid(
         tick(qtbot, table, row)
     curves = w.runs_panel.curves
     qtbot.waitUntil(lambda: len(curves.shown) == 2)
-    assert sorted(curves.legend_names("loss")) == ["run 1 · lr=0.01", "run 2 · lr=0.1"]
+    assert sorted(curves.legend_names()) == ["run 1 · lr=0.01", "run 2 · lr=0.1"]
     assert curves.colour_of(1) != curves.colour_of(2)
     epoch_x = curves.loss.getPlotItem().listDataItems()[0].getData()[0]
     assert len(epoch_x) == 2  # two epochs
@@ -113,7 +114,7 @@ def test_train_runs_are_recorded_compared_and_overlaid(
     steps = RunStore.default().get_run(1).step_total
     lengths = sorted(len(i.getData()[0]) for i in curves.loss.getPlotItem().listDataItems())
     assert lengths == [steps, steps] and steps > 2
-    assert sorted(curves.legend_names("loss")) == ["run 1 · lr=0.01", "run 2 · lr=0.1"]
+    assert sorted(curves.legend_names()) == ["run 1 · lr=0.01", "run 2 · lr=0.1"]
 
     # The filter keeps what it matches.
     find(w, QLineEdit, "runsFilter").setText("lr=0.1")
@@ -264,11 +265,47 @@ def test_the_overlaid_curves_get_the_larger_share_and_reset_layout_brings_them_b
     split.setSizes([sum(split.sizes()), 0])  # dragged shut
     w.actions["actionResetLayout"].trigger()
     assert split.sizes()[1] > split.sizes()[0] > 0
-    # Metrics rise to the top right: the metric plot's legend keeps to the lower right.
+    # The legend stands beside the plots, where it covers no curve.
     table = find(w, QTableView, "runsTable")
     tick(qtbot, table, 0)
-    metric = w.runs_panel.curves.metric.getPlotItem()
-    qtbot.waitUntil(lambda: len(metric.legend.items) == 1)
+    curves = w.runs_panel.curves
+    qtbot.waitUntil(lambda: len(curves.legend_names()) == 1)
+    legend = find(w, QListWidget, "runCurvesLegend")
+    assert legend.isVisible()
+    assert legend.geometry().left() >= curves.metric.geometry().right()
+
+
+def test_many_ticked_runs_are_named_beside_the_plots_in_a_list_that_scrolls(qtbot):
+    """Inside the plots, the legends of a dozen runs covered most of their curves."""
+    from desktop_app.core.runs.records import RunRecord
+    from desktop_app.ui.plots.run_curves import RunCurves
+
+    curves = RunCurves()
+    qtbot.addWidget(curves)
+    curves.resize(1300, 260)  # the Runs tab's curves on a laptop
+    curves.show()
+    qtbot.waitExposed(curves)
+    records, labels = [], {}
+    for i in range(1, 19):
+        epochs = [
+            {"epoch": e, "val_loss": 1 / (e + i), "train_loss": 1.1 / (e + i),
+             "val_metric": 0.9 - 0.2 / (e + i), "train_metric": 0.92 - 0.2 / (e + i)}
+            for e in range(1, 11)
+        ]  # fmt: skip
+        records.append(RunRecord(id=i, name=f"run {i}", metric_name="accuracy", epochs=epochs))
+        labels[i] = f"run {i} · lr={0.001 * i:g} · hidden=[64, 64, 32] · batch=128"
+    curves.set_runs(records, labels)
     qtbot.wait(50)
-    legend, view = metric.legend.sceneBoundingRect(), metric.vb.sceneBoundingRect()
-    assert legend.center().y() > view.center().y() and legend.center().x() > view.center().x()
+    assert curves.legend_names() == [labels[i] for i in range(1, 19)]  # whole, in order
+    legend = curves.legend
+    # Beside both plots, never over them, and no taller than they are: it scrolls.
+    assert legend.geometry().left() >= curves.metric.geometry().right()
+    assert legend.height() <= curves.height() and curves.metric.height() <= curves.height()
+    assert legend.verticalScrollBar().maximum() > 0
+    assert not legend.horizontalScrollBar().isVisible()  # long names are cut with "…"
+    assert legend.item(0).toolTip() == labels[1]  # and whole on hover
+    # Unticked runs leave it; with none left it hides.
+    curves.set_runs(records[:1], labels)
+    assert curves.legend_names() == [labels[1]]
+    curves.set_runs([], labels)
+    assert curves.legend_names() == [] and not legend.isVisible()

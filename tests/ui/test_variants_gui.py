@@ -97,7 +97,7 @@ def test_repeat_over_seeds_shows_one_group_row_with_mean_and_sd_and_a_band(qtbot
     np.testing.assert_allclose(mean, losses.mean(axis=0), atol=1e-9)
     np.testing.assert_allclose(upper - mean, losses.std(axis=0, ddof=1), atol=1e-9)
     assert x.tolist() == [1.0, 2.0, 3.0]
-    assert any("mean ± sd" in n for n in w.runs_panel.curves.legend_names("loss"))
+    assert any("mean ± sd" in n for n in w.runs_panel.curves.legend_names())
 
 
 def test_repeat_over_folds_records_one_fold_run_each_and_deletes_as_a_group(

@@ -1,6 +1,6 @@
 """Bands of repeat groups on the runs panel's curves: for each ticked group, the mean of
 its members' validation loss (and metric) per epoch as a line and mean ± sd as a shaded
-band (pyqtgraph FillBetweenItem), named in the legend by the group's row.
+band (pyqtgraph FillBetweenItem), named in the curves' legend by the group's row.
 
 It draws on the plots of a RunCurves widget (ui/plots/run_curves.py) and keeps its own
 items, so the runs' own curves and these bands come and go independently.
@@ -90,20 +90,21 @@ class GroupBands:
             lower = pg.PlotDataItem(x, band.mean - band.sd, pen=edge)
             upper = pg.PlotDataItem(x, band.mean + band.sd, pen=edge)
             shade = pg.FillBetweenItem(lower, upper, brush=pg.mkBrush(fill))
-            mean = plot.plot(
-                x, band.mean, pen=pg.mkPen(colour, width=3), name=f"{label} (mean ± sd)"
-            )
+            mean = plot.plot(x, band.mean, pen=pg.mkPen(colour, width=3))
             mean.setObjectName("groupMean")
             for item in (lower, upper, shade):
                 plot.addItem(item)
             items += [(plot, mean), (plot, lower), (plot, upper), (plot, shade)]
         self._items[key] = items
         self.labels[key] = label
+        if items:
+            self.curves.legend.put(("group", key), colour, f"{label} (mean ± sd)", bold=True)
 
     def _remove(self, key: int) -> None:
         for plot, item in self._items.pop(key, []):
             plot.getPlotItem().removeItem(item)
         self.labels.pop(key, None)
+        self.curves.legend.drop(("group", key))
 
     def show(self, model, ids: list[int], store) -> list[int]:
         """Draw the bands of the group rows among the ticked `ids` (ids < 0, rows of the

@@ -2,6 +2,7 @@
 
 Validation curves are bold and named in the legend by the run's name and what
 differs ("run 12 · lr=0.01"); training curves are thin and faint in the same colour.
+The legend is a list beside the plots (run_legend), where it covers no curve.
 "Per-step loss" shows each run's kept per-step training loss in the loss plot instead. A run's
 curves are made once when it is ticked and removed when it is unticked; nothing is
 redrawn on a timer (these runs are finished).
@@ -15,6 +16,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop_app.core.runs.records import RunRecord
+from desktop_app.ui.plots.run_legend import RunLegend
 
 # Ten distinct colours (Tableau's), readable on the plots' dark and light backgrounds.
 PALETTE = (
@@ -58,6 +60,7 @@ class RunCurves(QWidget):
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.hint, 1)
         top.addWidget(self.steps)
+        self.legend = RunLegend()
         self._row = QHBoxLayout()
         self._row.setContentsMargins(0, 0, 0, 0)
         box = QVBoxLayout(self)
@@ -73,11 +76,11 @@ class RunCurves(QWidget):
         """Make the two plots (about 20 ms): when the tab is first shown, or once the
         window has painted, so that startup does not wait for a hidden tab."""
         if self._loss is None:
-            self._loss = self._plot("runCurvesLoss", "Loss", "loss", (-5, 5))
-            # Metrics rise to the top right, where the legend would cover the best epochs.
-            self._metric = self._plot("runCurvesMetric", "Validation metric", "metric", (-5, -5))
+            self._loss = self._plot("runCurvesLoss", "Loss", "loss")
+            self._metric = self._plot("runCurvesMetric", "Validation metric", "metric")
             self._row.addWidget(self._loss)
             self._row.addWidget(self._metric)
+            self._row.addWidget(self.legend)
 
     @property
     def loss(self) -> pg.PlotWidget:
@@ -93,13 +96,9 @@ class RunCurves(QWidget):
         self.build()
         super().showEvent(event)
 
-    def _plot(self, name: str, title: str, y: str, corner: tuple[int, int]) -> pg.PlotWidget:
+    def _plot(self, name: str, title: str, y: str) -> pg.PlotWidget:
         w = epoch_plot(name, title, y)
         w.setMinimumHeight(120)
-        item = w.getPlotItem()
-        backdrop = pg.mkColor(pg.getConfigOption("background"))
-        backdrop.setAlpha(210)  # legible over the curves it covers
-        item.addLegend(offset=corner, labelTextSize="8pt", brush=pg.mkBrush(backdrop))
         return w
 
     @property
@@ -161,17 +160,18 @@ class RunCurves(QWidget):
                 (
                     self.loss,
                     self.loss.plot(
-                        rec.step_numbers, rec.step_losses, pen=pg.mkPen(colour, width=1), name=label
+                        rec.step_numbers, rec.step_losses, pen=pg.mkPen(colour, width=1)
                     ),
                 )
             )
         for plot, val_key, train_key in plots:
             val, train = column(val_key), column(train_key)
             if np.isfinite(val).any():
-                items.append((plot, plot.plot(epochs, val, pen=solid, name=label)))
+                items.append((plot, plot.plot(epochs, val, pen=solid)))
                 items.append((plot, plot.plot(epochs, train, pen=dashed)))
             else:  # no validation split: the training curve is all there is
-                items.append((plot, plot.plot(epochs, train, pen=solid, name=label)))
+                items.append((plot, plot.plot(epochs, train, pen=solid)))
+        self.legend.put(rec.id, colour, label)
         self._items[rec.id] = items
         self.labels[rec.id] = label
         self._records[rec.id] = rec
@@ -179,15 +179,16 @@ class RunCurves(QWidget):
     def _remove(self, run_id: int, keep_slot: bool = False) -> None:
         for plot, item in self._items.pop(run_id, []):
             plot.getPlotItem().removeItem(item)
+        if not keep_slot:  # (kept: drawn again at once, in its place in the legend)
+            self.legend.drop(run_id)
         self.labels.pop(run_id, None)
         self._records.pop(run_id, None)
         if not keep_slot:
             self._slots.pop(run_id, None)
 
-    def legend_names(self, which: str = "loss") -> list[str]:
-        plot = self.loss if which == "loss" else self.metric
-        legend = plot.getPlotItem().legend
-        return [label.text for _sample, label in legend.items]
+    def legend_names(self) -> list[str]:
+        """The names the legend lists, in its order."""
+        return self.legend.names()
 
 
 def epoch_plot(name: str, title: str, y: str) -> pg.PlotWidget:
