@@ -16,7 +16,7 @@ Prints JSON lines:
   smoothed curves), after appending one block as a live update does (target ≤ 16 ms);
   also a single 1M-point curve.
 - startup_paint: seconds from process start to the main window's first paint, and
-  whether torch was imported by then (target ≤ 0.45 s, torch not imported).
+  whether torch and pyqtgraph were imported by then (target ≤ 0.45 s, neither imported).
 """
 
 from __future__ import annotations
@@ -285,7 +285,8 @@ STARTUP_CHILD = textwrap.dedent(
         def eventFilter(self, obj, event):
             if event.type() == QEvent.Type.Paint and not hasattr(self, "t"):
                 self.t = time.time()
-                print(f"PAINT {self.t!r} {'torch' in sys.modules}", flush=True)
+                seen = f"{'torch' in sys.modules} {'pyqtgraph' in sys.modules}"
+                print(f"PAINT {self.t!r} {seen}", flush=True)
                 QTimer.singleShot(0, window.close)
             return False
 
@@ -301,7 +302,7 @@ STARTUP_CHILD = textwrap.dedent(
 
 
 def bench_startup(runs: int = 3) -> None:
-    seconds, torch_seen = [], []
+    seconds, torch_seen, pg_seen = [], [], []
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     for _ in range(runs):
         t0 = time.time()
@@ -311,9 +312,10 @@ def bench_startup(runs: int = 3) -> None:
         line = [s for s in proc.stdout.splitlines() if s.startswith("PAINT ")]
         if proc.returncode != 0 or not line:
             raise RuntimeError(f"startup child failed: {proc.stderr[-2000:]}")
-        _, t_paint, torch_loaded = line[-1].split()
+        _, t_paint, torch_loaded, pg_loaded = line[-1].split()
         seconds.append(float(t_paint) - t0)
         torch_seen.append(torch_loaded == "True")
+        pg_seen.append(pg_loaded == "True")
     emit(
         {
             "bench": "startup_paint",
@@ -321,6 +323,7 @@ def bench_startup(runs: int = 3) -> None:
             "first_paint_s_median": round(statistics.median(seconds), 3),
             "first_paint_s_all": [round(s, 3) for s in seconds],
             "torch_imported_before_paint": any(torch_seen),
+            "pyqtgraph_imported_before_paint": any(pg_seen),
             "target": "<= 0.45 s",
         }
     )

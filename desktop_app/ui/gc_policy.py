@@ -9,27 +9,47 @@ GUI thread in QObject::~QObject under runDeletionInMainThread, training thread i
 gc_collect_main waiting in Shiboken::GilState::acquire). Qt objects must die in the
 GUI thread.
 
-pyqtgraph's `GarbageCollector` does exactly that: it turns automatic collection off and
-collects, generation by generation with the usual thresholds, on a GUI-thread timer.
-Reference counting still frees everything that is not in a cycle at once.
+So automatic collection is off, and a GUI-thread timer collects, generation by
+generation with the usual thresholds, as pyqtgraph's `GarbageCollector` does. Its dozen
+lines are written again here because importing them imports all of pyqtgraph (about
+110 ms), which the window's first paint no longer waits for. Reference counting still
+frees everything that is not in a cycle at once.
 """
 
 from __future__ import annotations
 
 import gc
 
-from pyqtgraph.util.garbage_collector import GarbageCollector
+from PySide6.QtCore import QTimer
 
 INTERVAL_S = 0.5  # how often the GUI thread looks at the collector's counts
 
-_collector: GarbageCollector | None = None
+
+class _Collector:
+    """Collects on a GUI-thread timer, each generation when its count passes the
+    threshold automatic collection would have used."""
+
+    def __init__(self, interval_s: float):
+        self.threshold = gc.get_threshold()
+        self.timer = QTimer()
+        self.timer.timeout.connect(self.check)
+        self.timer.start(int(interval_s * 1000))
+
+    def check(self) -> None:
+        for generation, (count, limit) in enumerate(zip(gc.get_count(), self.threshold)):
+            if count <= limit:
+                return  # an older generation is looked at only after a younger one
+            gc.collect(generation)
+
+
+_collector: _Collector | None = None
 
 
 def collect_in_gui_thread() -> None:
     """Install the policy once per process (call in the GUI thread, with a QApplication)."""
     global _collector
     if _collector is None or not _collector.timer.isActive():
-        _collector = GarbageCollector(interval=INTERVAL_S)
+        _collector = _Collector(INTERVAL_S)
     gc.disable()  # also after anything that turned it back on
 
 

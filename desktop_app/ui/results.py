@@ -12,6 +12,8 @@ run.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,10 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.callbacks import STOP_REASONS
-from desktop_app.ui.plots.confusion import ConfusionMatrixPlot
-from desktop_app.ui.plots.scatter import PredictedActualPlot
 from desktop_app.ui.run_reports import RunOutcome
 from desktop_app.ui.status import format_duration
+
+if TYPE_CHECKING:  # pyqtgraph: imported with a plot, when one is first shown
+    from desktop_app.ui.plots.confusion import ConfusionMatrixPlot
+    from desktop_app.ui.plots.scatter import PredictedActualPlot
 
 # name -> (label, tooltip, as percentage)
 CLASSIFICATION = {
@@ -179,6 +183,8 @@ class ResultsPanel(QWidget):
     @property
     def confusion(self) -> ConfusionMatrixPlot:
         if self._confusion is None:
+            from desktop_app.ui.plots.confusion import ConfusionMatrixPlot  # (pyqtgraph)
+
             self._confusion = ConfusionMatrixPlot()
             self._confusion.plot_widget.setToolTip(
                 "Rows: true class; columns: predicted class. Click a cell to list its test "
@@ -191,6 +197,8 @@ class ResultsPanel(QWidget):
     @property
     def scatter(self) -> PredictedActualPlot:
         if self._scatter is None:
+            from desktop_app.ui.plots.scatter import PredictedActualPlot  # (pyqtgraph)
+
             self._scatter = PredictedActualPlot()
             self.stack.addWidget(self._scatter)
         return self._scatter

@@ -22,7 +22,7 @@ from desktop_app.core.inspect.neuron_maps import NeuronPlane, unavailable_reason
 from desktop_app.core.model import build_model
 from desktop_app.core.prepared import Preprocessing
 from desktop_app.core.specs.model import LayerSpec, ModelSpec
-from desktop_app.ui.plots.boundary import CLASS_COLORS
+from desktop_app.ui.plots.class_colours import CLASS_COLORS
 from desktop_app.ui.views.activation_space import EMPTY_NOTE, ActivationSpaceView
 from desktop_app.ui.views.neuron_maps import THUMB, NeuronMapsView
 

@@ -45,7 +45,7 @@ def train(qtbot, w):
 
 def test_moons_boundary_forms_live_and_matches_the_model(qtbot, main_window):
     from desktop_app.core.predict import predict_rows
-    from desktop_app.ui.plots.boundary import CLASS_COLORS
+    from desktop_app.ui.plots.class_colours import CLASS_COLORS
 
     w = main_window
     choose(find(w, QComboBox, "datasetCombo"), "moons")

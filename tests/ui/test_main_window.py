@@ -130,11 +130,12 @@ def test_app_paints_before_torch_is_imported_then_lists_devices(tmp_path):
     assert result["torch"] is False, "torch was imported before the window painted"
     assert result["sklearn"] is False, "scikit-learn was imported before the window painted"
     # PySide6 reads every module's source after import unless told not to (qt_startup):
-    # about 50 ms of the start. The window's modules (pyqtgraph's too) came after.
-    assert result["pyqtgraph"] is True
+    # about 50 ms of the start. The window's modules came after.
     assert result["scans"] == [0], f"module sources read at startup: {result['scans']}"
-    # The hidden Inside the network tab builds its views after the first paint, and so
-    # does the Training tab its plots (about 70 ms of pyqtgraph set-up); then they show.
+    # pyqtgraph itself (about 110 ms to import) comes after the first paint, with the
+    # plots: the hidden Inside the network tab builds its views then, and so does the
+    # Training tab its plots (about 70 ms of pyqtgraph set-up); then they show.
+    assert result["pyqtgraph"] is False, "pyqtgraph was imported before the window painted"
     assert result["inside_built"] is False
     assert result["plots_built"] is False
     assert result["plots_later"] == ["lossPlot", "metricPlot", "lrPlot", "boundaryPlot"], result

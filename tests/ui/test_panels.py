@@ -173,7 +173,8 @@ def test_real_dataset_fixes_its_size_and_regression_plots_targets(qtbot, data_pa
     assert find(data_panel, QLabel, "splitCountsLabel").text().endswith("(of 150)")
     wait_preview(qtbot, data_panel)
     assert "setosa: 50 = 33.3 %" in plain(find(data_panel, QLabel, "previewBalanceLabel"))
-    assert not find(data_panel, QWidget, "previewPlot").isVisible()  # 4 features
+    plot = data_panel.findChild(QWidget, "previewPlot")  # made for the first scatter
+    assert plot is None or not plot.isVisible()  # 4 features: no scatter
     choose(combo, "sine")
     wait_preview(qtbot, data_panel)
     assert "Target range" in find(data_panel, QLabel, "previewBalanceLabel").text()
@@ -576,7 +577,11 @@ def test_the_wheel_scrolls_a_panel_without_editing_the_value_under_the_mouse(qtb
     before, dataset = samples.value(), combo.currentIndex()
     assert not _wheel(samples) and not _wheel(combo)  # passed on to the scroll area
     assert samples.value() == before and combo.currentIndex() == dataset
+    choose(combo, "moons")  # two features: a scatter, whose plot is made for it
+    panel.request_preview()
+    qtbot.waitUntil(lambda: panel.findChild(QWidget, "previewPlot") is not None, timeout=30_000)
     assert not _wheel(panel.findChild(QWidget, "previewPlot"))  # no zoom with no way back
+    before = samples.value()
     samples.setFocus()
     qtbot.waitUntil(samples.hasFocus)
     assert _wheel(samples, 1)

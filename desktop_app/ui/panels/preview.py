@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -113,6 +112,20 @@ class DatasetPreview(QWidget):
         self.status.setObjectName("previewStatusLabel")
         self.status.setAccessibleName("Preview status")
         self.status.setWordWrap(True)
+        self.plot = None  # the scatter's pyqtgraph plot, made for the first scatter shown
+        self.scatter = None  # (pyqtgraph is imported then, after the window's first paint)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.balance)
+        layout.addWidget(self.status)
+
+    def _make_plot(self) -> None:
+        import pyqtgraph as pg
+
+        import desktop_app.ui.plots.parts  # noqa: F401 (pyqtgraph's options: a white plot)
+
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("previewPlot")
         self.plot.setAccessibleName("Scatter plot of the dataset")
@@ -130,17 +143,14 @@ class DatasetPreview(QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.scatter = pg.ScatterPlotItem(size=5, pen=None)
         self.plot.addItem(self.scatter)
-        self.plot.setVisible(False)
         self._class_brushes = [pg.mkBrush(c) for c in PALETTE]
-        self._cmap = pg.colormap.get("viridis")
-        self._ramp = [pg.mkBrush(self._cmap.mapToQColor(i / 63)) for i in range(64)]
+        cmap = pg.colormap.get("viridis")
+        self._ramp = [pg.mkBrush(cmap.mapToQColor(i / 63)) for i in range(64)]
+        self.layout().addWidget(self.plot, 1)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.balance)
-        layout.addWidget(self.status)
-        layout.addWidget(self.plot, 1)
+    def _hide_plot(self) -> None:
+        if self.plot is not None:
+            self.plot.setVisible(False)
 
     # --- requests --------------------------------------------------------------------
     def request(self, spec: DataSpec) -> None:
@@ -190,7 +200,7 @@ class DatasetPreview(QWidget):
         self.last_result = None
         self.status.setText(f"⚠ Preview failed: {message}")
         self.balance.setText("")
-        self.plot.setVisible(False)
+        self._hide_plot()
         self.updated.emit()
 
     def _show(self, r: PreviewResult) -> None:
@@ -221,12 +231,14 @@ class DatasetPreview(QWidget):
 
     def _plot(self, r: PreviewResult) -> None:
         if r.x is None or r.y is None:
-            self.plot.setVisible(False)
+            self._hide_plot()
             if r.features > 2:
                 self.status.setText(
                     f"No scatter plot: the data has {r.features} features (plots need 1 or 2)."
                 )
             return
+        if self.plot is None:
+            self._make_plot()
         if r.task == REGRESSION:
             lo, hi = r.target_range
             span = (hi - lo) or 1.0

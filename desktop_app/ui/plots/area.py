@@ -11,16 +11,20 @@ back every pane, a plot collapsed by dragging a splitter included.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QVBoxLayout, QWidget
 
 from desktop_app.ui.dialogs import MessageBanner
 from desktop_app.ui.live_history import LiveHistory
-from desktop_app.ui.plots.boundary import DecisionBoundaryPlot
-from desktop_app.ui.plots.loss import LossPlot
-from desktop_app.ui.plots.lr import LearningRatePlot
-from desktop_app.ui.plots.metrics import MetricPlot
 from desktop_app.ui.settings import AppSettings
+
+if TYPE_CHECKING:  # pyqtgraph is imported with the plots, after the first paint
+    from desktop_app.ui.plots.boundary import DecisionBoundaryPlot
+    from desktop_app.ui.plots.loss import LossPlot
+    from desktop_app.ui.plots.lr import LearningRatePlot
+    from desktop_app.ui.plots.metrics import MetricPlot
 
 TOP_SHARE = 0.58  # of the height: the loss plot's and the boundary's row
 METRIC_SHARE = 0.68  # of the lower row's width: the metric plot (the rest: learning rate)
@@ -52,6 +56,11 @@ class PlotsArea(QWidget):
         if self.is_built:
             return
         self.is_built = True
+        from desktop_app.ui.plots.boundary import DecisionBoundaryPlot
+        from desktop_app.ui.plots.loss import LossPlot
+        from desktop_app.ui.plots.lr import LearningRatePlot
+        from desktop_app.ui.plots.metrics import MetricPlot
+
         settings, history = self.settings, self.history
         self._loss = LossPlot(history, smoothing=settings.recent_float("smoothing", 0.6))
         self._metric = MetricPlot(history)

@@ -22,22 +22,9 @@ from PySide6.QtWidgets import QLabel
 from desktop_app.core.boundary import NOT_SHOWN, CurveGrid, HeatGrid, unavailable_reason
 from desktop_app.core.catalog import REGRESSION
 from desktop_app.ui.plots.base import LivePlot
+from desktop_app.ui.plots.class_colours import CLASS_COLORS
 from desktop_app.ui.plots.plane_chooser import PlaneChooser
 
-# Okabe–Ito, colour-blind safe; blue and orange first (the binary pair)
-CLASS_COLORS = np.array(
-    [
-        (0, 114, 178),
-        (213, 94, 0),
-        (0, 158, 115),
-        (204, 121, 167),
-        (230, 159, 0),
-        (86, 180, 233),
-        (240, 228, 66),
-        (0, 0, 0),
-    ],
-    dtype=np.float64,
-)
 EMPTY_NOTE = "The decision boundary appears here while a model trains."
 EMPTY_CURVE_NOTE = "The fitted curve appears here while a model trains."
 EMPTY_HEAT_NOTE = "The model's predicted value appears here while a model trains."

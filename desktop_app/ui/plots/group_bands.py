@@ -8,14 +8,18 @@ items, so the runs' own curves and these bands come and go independently.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from desktop_app.core.runs.records import RunRecord
 from desktop_app.core.variants.summary import curve_band
 from desktop_app.ui.plots.run_curves import PALETTE, RunCurves
+
+if TYPE_CHECKING:  # pyqtgraph is imported when a plot is made, after the first paint
+    import pyqtgraph as pg
 
 BAND_ALPHA = 60  # of 255: the band shades, the runs' curves stay readable through it
 
@@ -67,6 +71,8 @@ class GroupBands:
 
     def band_data(self, key: int, which: str = "loss") -> tuple[np.ndarray, ...] | None:
         """(epochs, lower, mean, upper) of a shown group's band (for tests and export)."""
+        import pyqtgraph as pg
+
         for plot, item in self._items.get(key, []):
             wanted = self.curves.loss if which == "loss" else self.curves.metric
             if plot is wanted and isinstance(item, pg.FillBetweenItem):
@@ -77,6 +83,8 @@ class GroupBands:
         return None
 
     def _add(self, key: int, label: str, records: list[RunRecord], colour: str) -> None:
+        import pyqtgraph as pg
+
         epochs = [r.epochs for r in records]
         items: list[tuple[pg.PlotWidget, object]] = []
         fill = QColor(colour)

@@ -10,13 +10,17 @@ redrawn on a timer (these runs are finished).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop_app.core.runs.records import RunRecord
 from desktop_app.ui.plots.run_legend import RunLegend
+
+if TYPE_CHECKING:  # pyqtgraph is imported when a plot is made, after the first paint
+    import pyqtgraph as pg
 
 # Ten distinct colours (Tableau's), readable on the plots' dark and light backgrounds.
 PALETTE = (
@@ -141,6 +145,8 @@ class RunCurves(QWidget):
         return next(i for i in range(len(used) + 1) if i not in used)
 
     def _add(self, rec: RunRecord, label: str) -> None:
+        import pyqtgraph as pg
+
         slot = self._slots.setdefault(rec.id, self._free_slot())
         colour = colour_for(slot)
         solid = pg.mkPen(colour, width=2)
@@ -194,6 +200,10 @@ class RunCurves(QWidget):
 def epoch_plot(name: str, title: str, y: str) -> pg.PlotWidget:
     """A plot of a value per epoch, named for tests and screen readers: titled, both
     axes labelled with plain numbers, a light grid (the Runs tab's and the race's)."""
+    import pyqtgraph as pg
+
+    import desktop_app.ui.plots.parts  # noqa: F401 (pyqtgraph's options: a white plot)
+
     w = pg.PlotWidget()
     w.setObjectName(name)
     w.setAccessibleName(title)

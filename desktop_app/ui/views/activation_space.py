@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QComboBox, QLabel
 
 from desktop_app.core.inspect.activations import NO_HIDDEN
 from desktop_app.ui.plots.base import LivePlot
-from desktop_app.ui.plots.boundary import CLASS_COLORS
+from desktop_app.ui.plots.class_colours import CLASS_COLORS
 
 EMPTY_NOTE = "The activations of a hidden layer appear here while a model trains."
 RAMP_STEPS = 64  # colours of the target ramp (regression)

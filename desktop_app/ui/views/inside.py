@@ -21,8 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui.views.activation_space import ActivationSpaceView
-from desktop_app.ui.views.gradient_health import GradientHealthView
 from desktop_app.ui.views.network_values import NetworkValuesView
 from desktop_app.ui.views.neuron_maps import NeuronMapsView
 from desktop_app.ui.views.replay_bar import ReplayBar
@@ -65,6 +63,9 @@ class InsideView(QWidget):
             return
         self.built = True
         self.network = NetworkValuesView()
+        from desktop_app.ui.views.activation_space import ActivationSpaceView  # (pyqtgraph)
+        from desktop_app.ui.views.gradient_health import GradientHealthView
+
         self.health = GradientHealthView()
         self.neurons = NeuronMapsView()
         self.activations = ActivationSpaceView()

@@ -28,7 +28,7 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop_app.core.inspect.neuron_maps import output_meaning, unavailable_reason
-from desktop_app.ui.plots.boundary import CLASS_COLORS
+from desktop_app.ui.plots.class_colours import CLASS_COLORS
 from desktop_app.ui.tracking import track_timer
 
 THUMB = 40  # px per thumbnail side
