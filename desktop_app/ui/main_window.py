@@ -9,8 +9,8 @@ them. No logic of its own and no mixins:
 - controller.py runs training; jobs.py runs every other background job.
 
 This module is on the startup path, so nothing it imports at module level may import
-torch or scikit-learn; the device list is filled by a background probe started after
-the first paint, when the Training tab's plots and the Inside tab's views are made too.
+torch, scikit-learn or pyqtgraph; window_startup.py makes the plots and the views just
+after the first paint, and then lists the devices in a background probe.
 
 objectNames: mainWindow; docks datasetDock, architectureDock, optimizerDock, resultsDock;
 actions actionTrain, actionPause, actionStop (toolbar buttons trainButton, pauseButton,
@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QStyle
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStyle
 
 from desktop_app.core.specs.project import Project
 from desktop_app.ui.action_state import Permissions
@@ -48,7 +48,7 @@ from desktop_app.ui.commands.sweep import SweepCommands
 from desktop_app.ui.commands.tables import TableCommands
 from desktop_app.ui.commands.variants import VariantCommands
 from desktop_app.ui.controller import TrainingController
-from desktop_app.ui.gc_policy import collect_in_gui_thread, freeze_long_lived
+from desktop_app.ui.gc_policy import collect_in_gui_thread
 from desktop_app.ui.jobs import JobRunner
 from desktop_app.ui.live_history import LiveHistory
 from desktop_app.ui.panels.architecture import ArchitecturePanel
@@ -65,6 +65,7 @@ from desktop_app.ui.settings import AppSettings
 from desktop_app.ui.status import RunStatusBar
 from desktop_app.ui.table_loader import TableLoader
 from desktop_app.ui.views.inside import InsideView
+from desktop_app.ui.window_startup import AfterFirstPaint, restore_window, save_window_settings
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +80,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or AppSettings()
         if project is None:
             project = self.settings.last_project() or Project()
-        self._painted = False
-        self._closed = False
         self._shut_down = False
-        self._probe_started = False
 
         # What is open, what runs, and the background jobs.
         self.session = Session(project, self)
@@ -204,9 +202,9 @@ class MainWindow(QMainWindow):
         self._connect()
         self.form.show_project(project)
         self.session.mark_saved(None)
-        self._restore_layout()
+        self._default_state = restore_window(self)
         self.setAcceptDrops(True)
-        self.installEventFilter(self)
+        self.startup = AfterFirstPaint(self)  # plots, views, then the device probe
 
     # ================================================================== construction
     def _build_docks(self) -> tuple[QDockWidget, ...]:
@@ -259,21 +257,6 @@ class MainWindow(QMainWindow):
         boundary = self.plots.boundary
         boundary.planeChosen.connect(self.controller.set_plane)  # the running run's next grid
         boundary.planeChosen.connect(self.display.show_plane)  # a finished one's
-
-    def _restore_layout(self) -> None:
-        width, height = 1440, 900
-        screen = QApplication.primaryScreen()
-        if screen is not None:
-            avail = screen.availableGeometry()
-            width = min(width, int(avail.width() * 0.95))
-            height = min(height, int(avail.height() * 0.92))
-        self.resize(width, height)
-        self._default_state = self.saveState()
-        geometry, state = self.settings.window_geometry(), self.settings.window_state()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
 
     # ================================================================== wiring slots
     @Slot()
@@ -342,41 +325,10 @@ class MainWindow(QMainWindow):
         )
 
     # ================================================================== startup / shutdown
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        if obj is self and not self._painted and event.type() == QEvent.Type.Paint:
-            self._painted = True
-            self.removeEventFilter(self)  # else every event of the window calls Python
-            QTimer.singleShot(0, self._after_first_paint)
-        return super().eventFilter(obj, event)
-
-    @Slot()
-    def _after_first_paint(self) -> None:
-        """Slow startup work, now that the window is on screen: list the devices."""
-        if self._closed or self._probe_started:
-            return
-        self._probe_started = True
-        self.plots.build()  # the plots, then the hidden tabs' views, now the window shows
-        self.inside.build()
-        self.runs_panel.curves.build()
-
-        def probe(_progress, _cancelled):  # imports torch, which takes a second or more
-            from desktop_app.core.devices import available_devices
-
-            return available_devices()
-
-        # A failed probe (torch cannot be loaded) leaves the device combo at its defaults.
-        self.jobs.submit(probe, self._on_devices, lambda _exc: self._on_devices(None), kind="probe")
-
     @property
     def devices(self) -> list | None:
         """The compute devices the probe listed (None: not yet, or it failed)."""
         return self.display.devices
-
-    def _on_devices(self, devices) -> None:
-        freeze_long_lived()  # torch is imported now
-        if devices is not None and not self._closed:
-            self.optimizer_panel.set_devices(devices)
-        self.display.set_devices(devices)
 
     def shutdown(self) -> bool:
         """Stop training and background work and wait for their threads."""
@@ -398,16 +350,7 @@ class MainWindow(QMainWindow):
         return ok
 
     def save_settings(self) -> None:
-        s = self.settings
-        s.save_window(self.saveGeometry(), self.saveState())
-        if self.session.project is not None:
-            s.save_last_project(self.session.project)
-        if self.plots.is_built:  # else they are as they were read
-            s.set_recent("smoothing", self.plots.loss.smoothing)
-            s.set_recent("loss_log", self.plots.loss.log_check.isChecked())
-            s.set_recent("lr_log", self.plots.lr.log_check.isChecked())
-        s.set_recent("runs_hidden", ",".join(self.runs_panel.columns.hidden()))
-        s.sync()
+        save_window_settings(self)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if dropped_paths(event.mimeData()):
@@ -429,7 +372,7 @@ class MainWindow(QMainWindow):
         if not self._shut_down and not self.closing.confirm():
             event.ignore()
             return
-        self._closed = True
+        self.startup.closed = True
         self.hide()  # gone at once, even while shutdown waits for the worker to stop
         self.shutdown()
         self.save_settings()
