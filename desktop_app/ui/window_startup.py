@@ -30,7 +30,6 @@ class AfterFirstPaint(QObject):
         super().__init__(window)
         self.window = window
         self.closed = False  # the window is closing: a late device list is not shown
-        self._started = False
         window.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
@@ -42,9 +41,8 @@ class AfterFirstPaint(QObject):
     @Slot()
     def _after_first_paint(self) -> None:
         w = self.window
-        if self.closed or self._started:
+        if self.closed:  # (the filter is gone after the first paint: this runs once)
             return
-        self._started = True
         w.plots.build()  # the plots, then the hidden tabs' views, now the window shows
         w.inside.build()
         w.runs_panel.curves.build()

@@ -103,8 +103,9 @@ class RunsPanel(QWidget):
         self.recording_settings = RecordingSettings(self)
         self.settings_button = self.recording_settings.button
         self.record_action = self.recording_settings.record_action
-        for name in ("recordingChanged", "keepModelsChanged", "folderChanged"):
-            getattr(self.recording_settings, name).connect(getattr(self, name))
+        self.recording_settings.recordingChanged.connect(self.recordingChanged)
+        self.recording_settings.keepModelsChanged.connect(self.keepModelsChanged)
+        self.recording_settings.folderChanged.connect(self.folderChanged)
         self.count = QLabel()
         self.count.setObjectName("runsCount")
         self.count.setToolTip(

@@ -35,8 +35,9 @@ class PlotsArea(QWidget):
     below (see the module docstring).
 
     The plots are made by build(), which the window calls just after its first paint
-    (about 70 ms of pyqtgraph set-up the first paint no longer waits for), or the first
-    use of one of them, whichever comes first; `built` is emitted then."""
+    (pyqtgraph's import, about 110 ms, and its set-up of the plots, 60-75 ms, which the
+    first paint no longer waits for), or the first use of one of them, whichever comes
+    first; `built` is emitted then."""
 
     built = Signal()
 

@@ -188,7 +188,7 @@ class MarkerSet:
         self._queued = False
         self.place()
 
-    def place(self, *_) -> None:
+    def place(self) -> None:
         """Move each label up or down its line off the other labels, the curves and the
         legend (label_room); one already clear stays where it is, and one with no clear
         height left (many lines in a small plot) keeps its line but not its text."""

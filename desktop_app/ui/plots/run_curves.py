@@ -185,12 +185,11 @@ class RunCurves(QWidget):
     def _remove(self, run_id: int, keep_slot: bool = False) -> None:
         for plot, item in self._items.pop(run_id, []):
             plot.getPlotItem().removeItem(item)
-        if not keep_slot:  # (kept: drawn again at once, in its place in the legend)
-            self.legend.drop(run_id)
         self.labels.pop(run_id, None)
         self._records.pop(run_id, None)
-        if not keep_slot:
+        if not keep_slot:  # (kept: drawn again at once, in its place in the legend)
             self._slots.pop(run_id, None)
+            self.legend.drop(run_id)
 
     def legend_names(self) -> list[str]:
         """The names the legend lists, in its order."""

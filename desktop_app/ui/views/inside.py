@@ -62,10 +62,10 @@ class InsideView(QWidget):
         if self.built:
             return
         self.built = True
-        self.network = NetworkValuesView()
         from desktop_app.ui.views.activation_space import ActivationSpaceView  # (pyqtgraph)
         from desktop_app.ui.views.gradient_health import GradientHealthView
 
+        self.network = NetworkValuesView()
         self.health = GradientHealthView()
         self.neurons = NeuronMapsView()
         self.activations = ActivationSpaceView()
