@@ -1,7 +1,8 @@
 """`odyssey --self-test`: prove that this copy of Odyssey (installed or frozen) works.
 
 It opens the main window (offscreen unless ``--display``), waits until it has painted,
-closes it; then trains the default project headless, saves the model to a temporary
+presses Train (the default project trains where the window's runs train: the training
+process, which a frozen build starts by running itself again), closes it; then trains the default project headless, saves the model to a temporary
 folder, loads it back and checks that the reloaded model predicts exactly what the
 trained one does; then runs a two-trial sweep on two worker processes, started from a
 background thread as the window starts one. It prints one line per check and exits 0 only if every check passed;
@@ -282,6 +283,7 @@ def check_window(display: bool = False, timeout_s: float = PAINT_TIMEOUT_S) -> l
         # The window lists the compute devices in a background thread after painting.
         devices_known = wait_for(lambda: getattr(window, "devices", None) is not None, timeout_s)
         devices = getattr(window, "devices", None)
+        trained = train_in_window(app, window, timeout_s * 4) if devices_known else None
         closed = window.close()
         app.processEvents()
         still_visible = window.isVisible()
@@ -303,6 +305,7 @@ def check_window(display: bool = False, timeout_s: float = PAINT_TIMEOUT_S) -> l
         problems.append(f"the app icon is missing (looked for {resource_path(ICON_NAME)})")
     if errors:
         problems.append(f"{len(errors)} uncaught exception(s):\n" + "\n".join(errors))
+    checks = [Check("window training", *trained)] if trained is not None else []
     torch_note = "torch already imported" if painted["torch_loaded"] else "torch not yet imported"
     names = ", ".join(getattr(d, "id", str(d)) for d in devices or [])
     detail = (
@@ -311,7 +314,34 @@ def check_window(display: bool = False, timeout_s: float = PAINT_TIMEOUT_S) -> l
         f"devices: {names or '-'}; "
         + ("icon found, closed cleanly" if not problems else "; ".join(problems))
     )
-    return [Check("window", not problems, detail)]
+    return [Check("window", not problems, detail), *checks]
+
+
+def train_in_window(app, window, timeout_s: float) -> tuple[bool, str]:
+    """Press Train as a user would: the default project trains where the window trains
+    its runs (the training process: in a frozen build, the program started again)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    ended: dict = {}
+    loop = QEventLoop()
+    c = window.controller
+    c.finished.connect(lambda outcome: (ended.setdefault("outcome", outcome), loop.quit()))
+    c.failed.connect(lambda message: (ended.setdefault("failed", message), loop.quit()))
+    window.train_action.trigger()
+    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+    if not ended:
+        loop.exec()
+    host = getattr(window, "training_host", None)
+    where = "in the training process" if host is not None else "in a training thread"
+    if "failed" in ended:
+        return False, f"the run {where} failed: {ended['failed']}"
+    if "outcome" not in ended:
+        c.stop()
+        return False, f"the run {where} did not end within {timeout_s:.0f} s"
+    run = ended["outcome"].run
+    accuracy = run.test_metrics.get("accuracy", float("nan"))
+    ok = run.status.value == "finished" and accuracy >= 0.7
+    return ok, f"trained {where}: {run.epochs_run} epochs, test accuracy {accuracy:.3f}"
 
 
 # --------------------------------------------------------------------------- driver
@@ -357,6 +387,10 @@ def run_self_test(
     settings_tmp = tempfile.TemporaryDirectory(prefix="odyssey-selftest-settings-")
     old_settings = os.environ.get("ODYSSEY_SETTINGS_DIR")
     os.environ["ODYSSEY_SETTINGS_DIR"] = settings_tmp.name
+    # Nor the user's run store: the window records the run it trains.
+    data_tmp = tempfile.TemporaryDirectory(prefix="odyssey-selftest-data-")
+    old_data = os.environ.get("ODYSSEY_DATA_DIR")
+    os.environ["ODYSSEY_DATA_DIR"] = data_tmp.name
     print(f"Odyssey self-test ({_versions()})", file=out, flush=True)
     checks: list[Check] = []
     if groups is None:
@@ -386,8 +420,13 @@ def run_self_test(
         os.environ.pop("ODYSSEY_SETTINGS_DIR", None)
     else:
         os.environ["ODYSSEY_SETTINGS_DIR"] = old_settings
-    try:
-        settings_tmp.cleanup()
-    except OSError:
-        pass
+    if old_data is None:
+        os.environ.pop("ODYSSEY_DATA_DIR", None)
+    else:
+        os.environ["ODYSSEY_DATA_DIR"] = old_data
+    for tmp in (settings_tmp, data_tmp):
+        try:
+            tmp.cleanup()
+        except OSError:
+            pass
     return 1 if failed else 0

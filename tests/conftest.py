@@ -1,5 +1,6 @@
 """Suite-wide options: `slow` tests (the packaged-bundle build) run only when asked for;
-every test records runs into its own temporary data folder, never the user's."""
+every test records runs into its own temporary data folder, never the user's; windows
+train in a thread unless a test asks for the training process."""
 
 from __future__ import annotations
 
@@ -8,6 +9,12 @@ import os
 import pytest
 
 RUN_SLOW_ENV = "ODYSSEY_RUN_SLOW"
+
+# The windows tests make train in a thread of the test process: a training process per
+# window (the app's default) would import torch once per test, minutes in all. The tests
+# marked with BOTH_MODES (tests/ui) run in the training process too; set
+# ODYSSEY_TRAINING=process to run every GUI test that way.
+os.environ.setdefault("ODYSSEY_TRAINING", "thread")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

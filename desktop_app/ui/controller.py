@@ -40,11 +40,21 @@ class TrainingController(QObject):
     finished = Signal(object)  # run_reports.RunOutcome (also for runs stopped by the user)
     failed = Signal(str)  # a message for the user
 
-    def __init__(self, parent: QObject | None = None, worker_factory=TrainingWorker):
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        worker_factory=TrainingWorker,
+        control_factory=TimedControl,
+    ):
         """worker_factory: makes the worker, called as TrainingWorker is (tests pass a
-        fake one, to drive the state machine without training)."""
+        fake one, to drive the state machine without training; training_process passes
+        the worker of a run in the training process, with its RemoteControl as
+        control_factory)."""
         super().__init__(parent)
         self._worker_factory = worker_factory
+        self._control_factory = control_factory
+        # The run's engine callbacks are sent to another process: they must be picklable.
+        self.trains_elsewhere = control_factory is not TimedControl
         self._state = RunState.IDLE
         self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
@@ -99,7 +109,7 @@ class TrainingController(QObject):
         self._release_thread()
         self.project = project  # frozen (core.specs): the run's snapshot as it is
         self._run_id += 1
-        self._timed = TimedControl()
+        self._timed = self._control_factory()
         self._timed.set_pace(self.pace)
         self._timed.plane = self.plane
         self._timed.activation_layer = self.activation_layer
@@ -193,6 +203,11 @@ class TrainingController(QObject):
         ok = True
         if self._thread is not None:
             ok = self._thread.wait(timeout_ms)
+            abort = getattr(self._worker, "abort", None)
+            if not ok and abort is not None:  # a training process that would not stop
+                log.error("the training run did not stop within %d ms; ending it", timeout_ms)
+                abort()
+                ok = self._thread.wait(timeout_ms)
             if not ok:
                 log.error("the training thread did not stop within %d ms", timeout_ms)
         if ok:

@@ -64,6 +64,7 @@ from desktop_app.ui.session import Session
 from desktop_app.ui.settings import AppSettings
 from desktop_app.ui.status import RunStatusBar
 from desktop_app.ui.table_loader import TableLoader
+from desktop_app.ui.training_process import RemoteControl, TrainingProcess, trains_in_process
 from desktop_app.ui.views.inside import InsideView
 from desktop_app.ui.window_startup import AfterFirstPaint, restore_window, save_window_settings
 
@@ -84,7 +85,14 @@ class MainWindow(QMainWindow):
 
         # What is open, what runs, and the background jobs.
         self.session = Session(project, self)
-        self.controller = TrainingController(self)
+        # Runs train in a child process (training_process.py), or in a thread here.
+        self.training_host = TrainingProcess() if trains_in_process() else None
+        if self.training_host is not None:
+            self.controller = TrainingController(
+                self, worker_factory=self.training_host.worker, control_factory=RemoteControl
+            )
+        else:
+            self.controller = TrainingController(self)
         self.jobs = JobRunner(self)  # model files, tables, the device probe
         self.table_loader = TableLoader(self.jobs, self)
 
@@ -335,6 +343,8 @@ class MainWindow(QMainWindow):
         self._shut_down = True  # closing now asks nothing more
         self.variants.shutdown()  # a repeat or race stops; the job runner waits for it
         ok = self.controller.shutdown()
+        if self.training_host is not None:
+            self.training_host.close()
         self.tables.shutdown()
         ok = self.jobs.shutdown() and ok
         self.recorded_runs.shutdown()

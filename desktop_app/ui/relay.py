@@ -20,18 +20,21 @@ here at each evaluation, so a change takes effect at the next one.
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-from PySide6.QtCore import SignalInstance
 
 from desktop_app.core.callbacks import Callback
 from desktop_app.ui.run_control import TimedControl
 from desktop_app.ui.run_reports import ProgressUpdate, RunInfo
 
+if TYPE_CHECKING:  # the training process imports this module without Qt
+    from PySide6.QtCore import SignalInstance
+
 
 class RunSignals(Protocol):
-    """What the relay emits through: the TrainingWorker's signals (worker.py)."""
+    """What the relay emits through: the TrainingWorker's signals (worker.py), or the
+    training process's pipe (training_child.py); each has `emit(value)`."""
 
     started: SignalInstance
     progress: SignalInstance

@@ -2,8 +2,10 @@
 
 - `AfterFirstPaint`: once the window has painted (so that nothing slow delays it), make
   the Training tab's plots, the hidden tabs' views and the Runs tab's curves (importing
-  pyqtgraph), then list the compute devices in a background job (importing torch,
-  which takes a second or more). A failed probe leaves the device combo at its defaults.
+  pyqtgraph), then, in a background job, start the training process (training_process.py,
+  which imports torch in its own interpreter) and list the compute devices (importing
+  torch here, which takes a second or more). A failed probe leaves the device combo at
+  its defaults.
 - `restore_window` / `save_window_settings`: the window's size, docks and the view
   choices people expect to find again (loss smoothing, log scales, the Runs table's
   hidden columns), kept in AppSettings.
@@ -47,8 +49,13 @@ class AfterFirstPaint(QObject):
         w.inside.build()
         w.runs_panel.curves.build()
 
+        host = w.training_host
+
         def probe(_progress, _cancelled):  # imports torch, which takes a second or more
             from desktop_app.core.devices import available_devices
+
+            if host is not None:
+                host.warm()  # the training process imports torch meanwhile
 
             return available_devices()
 

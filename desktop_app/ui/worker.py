@@ -23,6 +23,7 @@ from desktop_app.core.errors import OdysseyError
 from desktop_app.core.specs.project import Project
 from desktop_app.ui.relay import EMIT_INTERVAL_S, EventRelay
 from desktop_app.ui.run_control import TimedControl
+from desktop_app.ui.run_job import train_run
 from desktop_app.ui.run_reports import (
     SCATTER_LIMIT,
     ProgressUpdate,
@@ -101,78 +102,12 @@ class TrainingWorker(QObject):
                 thread.quit()  # leave the thread's event loop once this slot returns
 
     def _train(self, relay: EventRelay) -> RunOutcome:
-        from desktop_app.core.engine import Trainer  # imports torch, in this thread
-
-        data = self.data
-        if data is None and self.project.data.table is not None:
-            # An imported table not read yet (Continue training): read it here, off the
-            # GUI thread; Stop cancels the reading too.
-            from desktop_app.core.tabular.prepare import load_project_data
-
-            self.project, data = load_project_data(
-                self.project, cancel=lambda: self.timed.stop_requested
-            )
-        if self.resume_from is not None:
-            trainer = Trainer.from_checkpoint(
-                self.resume_from,
-                project=self.project,
-                data=data,
-                callbacks=[relay, *self.extra_callbacks],
-                control=self.timed,
-                leave_core_free=True,
-            )
-        else:
-            trainer = Trainer(
-                self.project,
-                data=data,
-                callbacks=[relay, *self.extra_callbacks],
-                control=self.timed,
-                leave_core_free=True,
-            )
-        result = trainer.fit(self.epochs)
-        d = trainer.data
-        y_true = y_pred = None
-        if d.task == "regression" and len(d.x_test):
-            from desktop_app.core.evaluation import actual_and_predicted
-
-            y_true, y_pred = actual_and_predicted(
-                trainer.model, d.prep, d.x_test, d.y_test, trainer.device, SCATTER_LIMIT
-            )
-        model = _snapshot(trainer)
-        if model is not None and relay.weights is not None and len(relay.weights.snapshots) >= 2:
-            model.replay_weights = relay.weights  # saved with the model (epoch replay)
-        return RunOutcome(
-            run=result,
-            model=model,
-            y_true=y_true,
-            y_pred=y_pred,
-            boundary=relay.final_boundary,  # after early stopping restored the best
-            inside=relay.final_inside,
-            replay=_replay(relay, trainer),
-            test_split=_test_split(d),
+        return train_run(
+            self.project,
+            self.timed,
+            relay,
+            self.resume_from,
+            self.epochs,
+            self.data,
+            self.extra_callbacks,
         )
-
-
-def _test_split(d) -> tuple | None:
-    """The test split, as its own arrays: a table's split is a view of every row."""
-    if not len(d.x_test):
-        return None
-    x = d.x_test if d.x_test.base is None else d.x_test.copy()
-    return x, d.y_test.copy()
-
-
-def _replay(relay: EventRelay, trainer) -> object | None:
-    try:
-        return relay.replay(trainer)
-    except Exception:  # noqa: BLE001 - the run's results still reach the user
-        log.exception("could not keep the run's epoch replay")
-        return None
-
-
-def _snapshot(trainer) -> object | None:
-    """A CPU copy of the finished run's model (for Save Model, Predict, Continue)."""
-    try:
-        return trainer.checkpoint()
-    except Exception:  # noqa: BLE001 - the run's results still reach the user
-        log.exception("could not keep a copy of the trained model")
-        return None

@@ -86,12 +86,15 @@ def _our_object(obj) -> bool:
 
 @pytest.fixture(autouse=True)
 def no_threads_or_timers_left(request):
-    """Fail the test if it leaves a QThread or an active QTimer of ours behind.
+    """Fail the test if it leaves a QThread, an active QTimer of ours or a training
+    process behind.
 
     Runs after pytest-qt has closed the test's widgets (its teardown hook closes them
     before fixture finalizers run), so whatever is still running here was leaked.
     """
     yield
+    import multiprocessing
+
     from PySide6.QtCore import QEvent, QThread, QThreadPool, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -128,6 +131,9 @@ def no_threads_or_timers_left(request):
     runners = busy_runners()
     for r in runners:
         problems.append(f"the job runner {r.objectName()} still runs a job")
+    children = [p for p in multiprocessing.active_children() if p.name == "odyssey-training"]
+    for p in children:
+        problems.append(f"the training process {p.pid} is still running")
     # Clean up so that one leak does not cascade into the following tests.
     for t in timers:
         t.stop()
@@ -139,14 +145,30 @@ def no_threads_or_timers_left(request):
         p.waitForDone(30_000)
     for r in runners:
         r.shutdown(30_000)
+    for p in children:
+        p.kill()
+        p.join(10)
     if problems:
         pytest.fail("left running after the test: " + "; ".join(problems), pytrace=False)
 
 
 @pytest.fixture
-def make_main_window(qtbot):
+def training_mode(request, monkeypatch):
+    """Where the windows a test makes train: "thread" (the suite's default, see
+    tests/conftest.py) or "process", the app's own default (training_process.py). Tests
+    that must hold for both are parametrized with
+    `@pytest.mark.parametrize("training_mode", BOTH_MODES, indirect=True)`."""
+    from desktop_app.ui.training_process import MODE_ENV
+
+    mode = getattr(request, "param", None) or os.environ.get(MODE_ENV, "thread")
+    monkeypatch.setenv(MODE_ENV, mode)
+    return mode
+
+
+@pytest.fixture
+def make_main_window(qtbot, training_mode):
     """Factory: MainWindow(project) registered with qtbot; its teardown stops training
-    and waits for every thread before the window is closed."""
+    and waits for every thread (and the training process) before the window is closed."""
     from desktop_app.ui.main_window import MainWindow
 
     windows = []

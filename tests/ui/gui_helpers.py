@@ -6,6 +6,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+# Where a window trains (the training_mode fixture): in a thread, and in the training
+# process that the app uses.
+BOTH_MODES = ["thread", "process"]
+
 
 def find(parent: QWidget, cls, name: str):
     """The child of `parent` of class `cls` named `name`; fails the test when there is none."""

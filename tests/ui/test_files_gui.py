@@ -11,6 +11,8 @@ import json
 import re
 
 import numpy as np
+import pytest
+from gui_helpers import BOTH_MODES
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
@@ -381,6 +383,7 @@ def test_loading_a_broken_model_names_the_problem_and_keeps_the_session(
     assert action(w, "actionLoadModel").isEnabled()
 
 
+@pytest.mark.parametrize("training_mode", BOTH_MODES, indirect=True)
 def test_continue_training_extends_the_history_with_continuous_steps(
     qtbot, make_main_window, monkeypatch, tmp_path
 ):

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 import pytest
-from gui_helpers import click, find
+from gui_helpers import BOTH_MODES, click, find
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
@@ -139,6 +139,7 @@ def slow_load_table(monkeypatch, seconds: float = 20.0) -> list:
 
 
 # ----------------------------------------------------------------------------- import + train
+@pytest.mark.parametrize("training_mode", BOTH_MODES, indirect=True)
 def test_import_from_the_menu_shows_detection_then_trains_on_the_table(
     qtbot, make_main_window, monkeypatch, tmp_path
 ):

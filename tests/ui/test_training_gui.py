@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 import pytest
-from gui_helpers import click, find
+from gui_helpers import BOTH_MODES, click, find
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -65,6 +65,7 @@ def start_long_run(qtbot, w) -> None:
     qtbot.waitUntil(lambda: len(w.history.steps) > 100, timeout=30_000)
 
 
+@pytest.mark.parametrize("training_mode", BOTH_MODES, indirect=True)
 def test_user_trains_moons_with_sgd_momentum_and_reads_accuracy(qtbot, main_window):
     w = main_window
     choose(find(w, QComboBox, "datasetCombo"), "moons")
@@ -136,6 +137,7 @@ def test_stop_mid_run_returns_to_idle_within_a_second(qtbot, make_main_window):
     assert find(w, QLabel, "progressLabel").text().startswith("Stopped")
 
 
+@pytest.mark.parametrize("training_mode", BOTH_MODES, indirect=True)
 def test_pause_then_resume_continues_the_same_history(qtbot, make_main_window):
     w = make_main_window(LONG)
     start_long_run(qtbot, w)
@@ -226,6 +228,7 @@ def test_closing_mid_run_with_unsaved_changes_asks_once_while_the_run_waits(
     assert not w.controller.is_thread_running()
 
 
+@pytest.mark.parametrize("training_mode", BOTH_MODES, indirect=True)
 def test_nan_loss_shows_its_message_and_the_next_train_works(qtbot, main_window):
     w = main_window
     choose(find(w, QComboBox, "datasetCombo"), "regression")
@@ -360,6 +363,7 @@ def test_run_errors_become_messages_that_say_what_to_do():
     assert "ZeroDivisionError: division by zero" in other and "unchanged" in other
 
 
+@pytest.mark.parametrize("training_mode", BOTH_MODES, indirect=True)
 def test_step_one_batch_then_one_epoch_and_the_status_bar_agrees(qtbot, make_main_window):
     """TF Playground's step button: with no run, Step batch starts one that pauses after
     its first batch; each press adds one batch; Step epoch runs to the end of the epoch.
@@ -389,6 +393,7 @@ def test_step_one_batch_then_one_epoch_and_the_status_bar_agrees(qtbot, make_mai
         click(qtbot, find(w, QToolButton, "stopButton"))
 
 
+@pytest.mark.parametrize("training_mode", BOTH_MODES, indirect=True)
 def test_slow_motion_paces_the_steps_and_full_speed_lifts_it(qtbot, make_main_window):
     w = make_main_window(Project(name="Slow", data=DataSpec(dataset="moons", n_samples=800)))
     pace = find(w, QAbstractSpinBox, "paceSpin")

@@ -11,12 +11,15 @@ A failing store never fails the run: its errors are logged and the run goes on.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass
 
 from desktop_app.core.callbacks import Callback
 from desktop_app.core.run_types import TrainResult
-from desktop_app.core.runs.store import RunStore
+from desktop_app.core.runs import location
+from desktop_app.core.runs.store import KEEP_MODELS, RunStore
 
 log = logging.getLogger(__name__)
 
@@ -97,3 +100,25 @@ class RunRecorder(Callback):
             self.store.fail_run(self._run, message, status).result(END_WAIT_SECONDS)
         except Exception:  # noqa: BLE001
             log.exception("could not record the failure of run %s", self.run_id)
+
+
+_stores: dict[tuple, RunStore] = {}
+_stores_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class StoreAt:
+    """Opens the run store of a data-folder setting: a picklable store factory for a
+    RunRecorder handed to another process (the GUI's training process). Each process
+    keeps one store per folder, so its runs share one writer thread."""
+
+    setting: str | None = None
+    keep_models: int = KEEP_MODELS
+
+    def __call__(self) -> RunStore:
+        key = (str(location.data_dir(self.setting)), self.keep_models)
+        with _stores_lock:
+            store = _stores.get(key)
+            if store is None:
+                store = _stores[key] = RunStore.default(self.setting, keep_models=self.keep_models)
+            return store

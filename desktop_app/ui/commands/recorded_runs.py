@@ -22,7 +22,7 @@ from desktop_app.core.errors import OdysseyError
 from desktop_app.core.persistence.atomic import write_text_atomic
 from desktop_app.core.runs.export import runs_csv
 from desktop_app.core.runs.location import data_dir
-from desktop_app.core.runs.recorder import RunRecorder
+from desktop_app.core.runs.recorder import RunRecorder, StoreAt
 from desktop_app.core.runs.records import RunRecord, RunSummary
 from desktop_app.core.runs.store import KEEP_MODELS, RunStore
 from desktop_app.core.runs.table_rows import prepare_runs
@@ -109,6 +109,8 @@ class RecordedRuns(QObject):
         """The engine callbacks a Train run gets: the recorder, when recording is on."""
         if not self.recording:
             return []
+        if self.controller.trains_elsewhere:  # opened in the training process
+            return [RunRecorder(StoreAt(self.folder_setting or None, self.keep_models))]
         return [RunRecorder(self.store, source="gui")]
 
     def shutdown(self, timeout_s: float = 30.0) -> None:

@@ -1,0 +1,146 @@
+"""The training process: where the window's runs train, away from its interpreter lock.
+
+training_process.py starts this process (multiprocessing "spawn": a fresh interpreter,
+no copy of the window's Qt state) after the window's first paint, and it waits, with
+torch already imported, for a run. Trained in the window's own process, every
+millisecond the GUI thread spends in Python (drawing the plots, the status bar) was a
+millisecond the loop waited for the interpreter lock, and on a 2-core laptop the hand-
+offs cost the loop more than the work itself; here the loop has a lock of its own.
+
+Two one-way pipes, each message one pickled tuple:
+  window -> here: ("run", job) | ("set", name, value) | ("call", name, args) | ("quit",)
+  here -> window: ("ready",) | ("started", RunInfo) | ("progress", ProgressUpdate)
+                  | ("epoch", [logs]) | ("finished", RunOutcome) | ("failed", text, details)
+A reader thread applies "set" and "call" to the running run's TimedControl at once (the
+same token a run in a thread reads), so Pause, Stop, Step, the pace, the boundary's
+plane and which views are shown act as they do there. Exactly one "finished" or
+"failed" ends each run. The process ends when the window says "quit" or its pipe closes
+(the window's process is gone).
+
+Nothing here imports Qt.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import queue
+import signal
+import threading
+import traceback
+
+from desktop_app.core.errors import OdysseyError
+from desktop_app.ui.relay import EventRelay
+from desktop_app.ui.run_control import TimedControl
+from desktop_app.ui.run_job import train_run
+from desktop_app.ui.run_reports import user_message
+
+log = logging.getLogger(__name__)
+
+# What the window may set or call on a run's TimedControl (nothing else is applied).
+SETTABLE = frozenset(
+    {"plane", "activation_layer", "boundary_shown", "inside_shown", "pause_at_epoch_end"}
+)
+CALLABLE = frozenset({"pause", "resume", "stop", "allow", "set_pace"})
+
+
+def dumps(message: tuple) -> bytes:
+    return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class _Out:
+    """The relay's three signals, as one pipe: `emit` sends (kind, value)."""
+
+    def __init__(self, events, kind: str):
+        self._events, self._kind = events, kind
+
+    def emit(self, value) -> None:
+        self._events.send_bytes(dumps((self._kind, value)))
+
+
+class _Signals:
+    def __init__(self, events):
+        self.started = _Out(events, "started")
+        self.progress = _Out(events, "progress")
+        self.epoch = _Out(events, "epoch")
+
+
+def serve(commands, events) -> None:
+    """The process's main function: warm up, then train each job the window sends."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the window's to handle
+    import torch  # noqa: F401 - warm: the first run must not wait for this import
+
+    import desktop_app.core.engine  # noqa: F401
+
+    jobs: queue.Queue = queue.Queue()
+    threading.Thread(
+        target=_read, args=(commands, jobs), name="odyssey-commands", daemon=True
+    ).start()
+    events.send_bytes(dumps(("ready",)))
+    while True:
+        item = jobs.get()
+        if item is None:
+            return
+        job, timed = item
+        try:
+            _run(job, timed, events)
+        except (OSError, EOFError):  # the window is gone: nobody to tell
+            return
+
+
+def _read(commands, jobs: queue.Queue) -> None:
+    """The reader thread: a run's control token gets the window's changes at once."""
+    timed: TimedControl | None = None
+    try:
+        while True:
+            message = pickle.loads(commands.recv_bytes())
+            kind = message[0]
+            if kind == "run":
+                timed = TimedControl()
+                jobs.put((message[1], timed))
+            elif kind == "set" and timed is not None and message[1] in SETTABLE:
+                setattr(timed, message[1], message[2])
+            elif kind == "call" and timed is not None and message[1] in CALLABLE:
+                getattr(timed, message[1])(*message[2])
+            elif kind == "quit":
+                break
+    except (EOFError, OSError):
+        pass  # the window's process closed its end
+    if timed is not None:
+        timed.stop()  # a run still going ends at its next step
+    jobs.put(None)
+
+
+def _run(job: dict, timed: TimedControl, events) -> None:
+    relay = EventRelay(_Signals(events), timed, job.get("epochs"))
+    try:
+        outcome = train_run(
+            job["project"],
+            timed,
+            relay,
+            job.get("resume_from"),
+            job.get("epochs"),
+            job.get("data"),
+            job.get("callbacks"),
+        )
+    except (BrokenPipeError, ConnectionResetError):
+        raise  # the window is gone (serve ends)
+    except BaseException as exc:  # noqa: BLE001 - every failure must reach the user
+        _fail(events, relay, exc)
+    else:
+        try:
+            payload = dumps(("finished", outcome))
+        except Exception as exc:  # noqa: BLE001 - say so rather than vanish
+            _fail(events, None, exc)
+            return
+        events.send_bytes(payload)
+
+
+def _fail(events, relay: EventRelay | None, exc: BaseException) -> None:
+    details = "" if isinstance(exc, OdysseyError) else "".join(traceback.format_exception(exc))
+    if relay is not None:
+        try:
+            relay.flush()  # the steps it did run reach the plots
+        except Exception:  # noqa: BLE001
+            pass
+    events.send_bytes(dumps(("failed", user_message(exc), details)))
