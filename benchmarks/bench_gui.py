@@ -4,8 +4,10 @@ Run:  QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui.py [--epochs N] [--r
 
 Prints JSON lines:
 - gui_vs_headless: the 100,000-sample default project (early stopping off, fixed
-  epochs) trained by the engine headless and through the GUI worker with the window and
-  its plots live; steps/s of each and their ratio (target ≥ 0.95). Runs are interleaved
+  epochs) trained by the engine headless and by the window, with its plots live, as the
+  app trains (in its training process; `training` says which); steps/s of each and
+  their ratio (target ≥ 0.95). `ratio_training_thread_median`: the same window training
+  in a thread of this process instead (ODYSSEY_TRAINING=thread), for comparison. Runs are interleaved
   so machine noise hits both alike; reported as best-of-each and as the median of the
   ratios of adjacent pairs. Also with the "Inside the network" tab shown instead of the
   plots (its network drawing and gradient health live; target ≥ 0.9). And the share of
@@ -162,20 +164,40 @@ def settle(app: QApplication, window, timeout_s: float = 60.0) -> None:
 
 def bench_training(app: QApplication, epochs: int, repeats: int) -> None:
     from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.training_process import MODE_ENV, trains_in_process
 
     project = bench_project(epochs)
-    window = MainWindow(project=project)
-    window.resize(1440, 900)  # a typical desktop window, whatever the offscreen screen
-    window.show()
-    app.processEvents()
-    window.dataset_panel.request_preview()
-    # Warm up both paths (imports, allocator, first paints) before measuring.
+    window = MainWindow(project=project)  # trains as the app does (the training process)
+    mode = "process" if trains_in_process() else "thread"
+    # For comparison: the same window training in a thread of this process.
+    old_mode = os.environ.get(MODE_ENV)
+    os.environ[MODE_ENV] = "thread"
+    in_thread = MainWindow(project=project)
+    if old_mode is None:
+        os.environ.pop(MODE_ENV)
+    else:
+        os.environ[MODE_ENV] = old_mode
+    for w in (in_thread, window):
+        w.resize(1440, 900)  # a typical desktop window, whatever the offscreen screen
+        w.show()
+        app.processEvents()
+        w.dataset_panel.request_preview()
+    # Warm up every path (imports, allocator, first paints) before measuring.
     headless_run(bench_project(1))
     gui_run(app, window, bench_project(1), LatenessProbe())
+    in_thread.hide()
+    gui_run(app, in_thread, bench_project(1), None)
+    in_thread.hide()
+    window.show()
     headless, gui, inside, probed, late_all, redraws = [], [], [], [], [], 0
-    gui_share, inside_share = [], []
+    gui_share, inside_share, threaded = [], [], []
     for _ in range(repeats):
         headless.append(headless_run(project))
+        window.hide()  # (a hidden window paints nothing)
+        in_thread.show()
+        threaded.append(gui_run(app, in_thread, project, None)[0])
+        in_thread.hide()
+        window.show()
         sps, n, share = gui_run(app, window, project, None)
         gui.append(sps)
         gui_share.append(share)
@@ -191,8 +213,9 @@ def bench_training(app: QApplication, epochs: int, repeats: int) -> None:
         sps, _, _ = gui_run(app, window, project, probe)
         probed.append(sps)
         late_all += probe.late_ms
-    window.shutdown()
-    window.close()
+    for w in (window, in_thread):
+        w.shutdown()
+        w.close()
     h, g = max(headless), max(gui)
     pair_ratios = [gv / hv for gv, hv in zip(gui, headless)]
     emit(
@@ -201,6 +224,7 @@ def bench_training(app: QApplication, epochs: int, repeats: int) -> None:
             "samples": 100_000,
             "epochs": epochs,
             "repeats": repeats,
+            "training": mode,
             "headless_steps_per_s": round(h),
             "gui_steps_per_s": round(g),
             "ratio_best_of_each": round(g / h, 3),
@@ -210,6 +234,9 @@ def bench_training(app: QApplication, epochs: int, repeats: int) -> None:
             ),
             "ratio_with_probe_median": round(
                 statistics.median(p / hv for p, hv in zip(probed, headless)), 3
+            ),
+            "ratio_training_thread_median": round(
+                statistics.median(t / hv for t, hv in zip(threaded, headless)), 3
             ),
             "all_headless": [round(v) for v in headless],
             "all_gui": [round(v) for v in gui],

@@ -220,131 +220,13 @@ def _check_raw_predictions(loaded, data, expected) -> Check:
 
 
 # --------------------------------------------------------------------------- window
-def check_window(display: bool = False, timeout_s: float = PAINT_TIMEOUT_S) -> list[Check]:
-    """Open the main window as `odyssey` does, wait for its first paint and its background
-    start-up work (the device list, which imports torch), then close it.
-
-    Exceptions raised in Qt slots meanwhile fail the check (no error dialog is shown).
-    """
-    if not display:
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
-    from PySide6.QtWidgets import QWidget
-
-    from desktop_app.app import create_application, create_main_window
-    from desktop_app.ui.resources import ICON_NAME, resource_path
-
-    app = create_application([])
-    errors: list[str] = []
-    old_hook = sys.excepthook
-    sys.excepthook = lambda t, e, tb: errors.append("".join(traceback.format_exception(t, e, tb)))
-    painted: dict = {}
-    loop = QEventLoop()
-
-    class PaintWatcher(QObject):
-        def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
-            if (
-                not painted
-                and window is not None
-                and event.type() == QEvent.Type.Paint
-                and isinstance(obj, QWidget)
-                and obj.window() is window
-            ):
-                painted["age"], painted["origin"] = process_age()
-                painted["after_show"] = time.perf_counter() - t_show
-                painted["torch_loaded"] = "torch" in sys.modules
-                loop.quit()
-            return False
-
-    def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
-        deadline = time.perf_counter() + seconds
-        while not condition() and time.perf_counter() < deadline:
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-            time.sleep(0.01)
-        return condition()
-
-    window = None
-    watcher = PaintWatcher()
-    app.installEventFilter(watcher)
-    try:
-        window = create_main_window([])
-        t_show = time.perf_counter()
-        window.show()
-        if not painted:
-            QTimer.singleShot(int(timeout_s * 1000), loop.quit)
-            loop.exec()
-        app.removeEventFilter(watcher)
-        platform_name = app.platformName()
-        if not painted:
-            window.close()
-            return [
-                Check("window", False, f"not painted within {timeout_s:.0f} s on {platform_name}")
-            ]
-        # The window lists the compute devices in a background thread after painting.
-        devices_known = wait_for(lambda: getattr(window, "devices", None) is not None, timeout_s)
-        devices = getattr(window, "devices", None)
-        trained = train_in_window(app, window, timeout_s * 4) if devices_known else None
-        closed = window.close()
-        app.processEvents()
-        still_visible = window.isVisible()
-        window.deleteLater()
-        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        app.processEvents()
-    finally:
-        app.removeEventFilter(watcher)
-        sys.excepthook = old_hook
-
-    problems = []
-    if not closed or still_visible:
-        problems.append(f"did not close (close() returned {closed}, still visible {still_visible})")
-    if not devices_known:
-        problems.append(
-            "the device list never arrived (torch did not load in the background thread)"
-        )
-    if app.windowIcon().isNull():
-        problems.append(f"the app icon is missing (looked for {resource_path(ICON_NAME)})")
-    if errors:
-        problems.append(f"{len(errors)} uncaught exception(s):\n" + "\n".join(errors))
-    checks = [Check("window training", *trained)] if trained is not None else []
-    torch_note = "torch already imported" if painted["torch_loaded"] else "torch not yet imported"
-    names = ", ".join(getattr(d, "id", str(d)) for d in devices or [])
-    detail = (
-        f"painted {painted['age']:.2f} s after {painted['origin']} "
-        f"({painted['after_show']:.2f} s after show(); {torch_note}) on {platform_name}; "
-        f"devices: {names or '-'}; "
-        + ("icon found, closed cleanly" if not problems else "; ".join(problems))
-    )
-    return [Check("window", not problems, detail), *checks]
-
-
-def train_in_window(app, window, timeout_s: float) -> tuple[bool, str]:
-    """Press Train as a user would: the default project trains where the window trains
-    its runs (the training process: in a frozen build, the program started again)."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    ended: dict = {}
-    loop = QEventLoop()
-    c = window.controller
-    c.finished.connect(lambda outcome: (ended.setdefault("outcome", outcome), loop.quit()))
-    c.failed.connect(lambda message: (ended.setdefault("failed", message), loop.quit()))
-    window.train_action.trigger()
-    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
-    if not ended:
-        loop.exec()
-    host = getattr(window, "training_host", None)
-    where = "in the training process" if host is not None else "in a training thread"
-    if "failed" in ended:
-        return False, f"the run {where} failed: {ended['failed']}"
-    if "outcome" not in ended:
-        c.stop()
-        return False, f"the run {where} did not end within {timeout_s:.0f} s"
-    run = ended["outcome"].run
-    accuracy = run.test_metrics.get("accuracy", float("nan"))
-    ok = run.status.value == "finished" and accuracy >= 0.7
-    return ok, f"trained {where}: {run.epochs_run} epochs, test accuracy {accuracy:.3f}"
-
-
 # --------------------------------------------------------------------------- driver
+def _check_window(display: bool) -> list[Check]:
+    from desktop_app.selftest_window import check_window  # imports Qt
+
+    return check_window(display=display)
+
+
 def _versions() -> str:
     parts = [f"Odyssey {_app_version()}", f"Python {platform.python_version()}"]
     frozen = bool(getattr(sys, "frozen", False))
@@ -395,7 +277,7 @@ def run_self_test(
     checks: list[Check] = []
     if groups is None:
         groups = [
-            ("window", lambda: check_window(display=args.display)),
+            ("window", lambda: _check_window(args.display)),
             ("train", check_model),
             ("sweep", check_sweep),
         ]

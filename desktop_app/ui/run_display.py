@@ -134,11 +134,14 @@ class RunDisplay(QObject):
     def on_epoch(self, logs) -> None:
         self.history.add_epochs(logs)
 
-    def show_outcome(self, outcome: RunOutcome, project: Project | None) -> None:
-        """A finished run (or a loaded model's saved one) in the results and plots."""
+    def show_outcome(
+        self, outcome: RunOutcome, project: Project | None, at_once: bool = True
+    ) -> None:
+        """A finished run (or a loaded model's saved one) in the results and plots
+        (at_once=False: the boundary is drawn in its turn, not in this stretch)."""
         self.results.show_outcome(outcome)
         self.results.project_changed(project)
-        self.show_boundary(outcome)
+        self.show_boundary(outcome, at_once)
         if outcome.inside is not None:
             prep = getattr(outcome.model, "preprocessing", None)
             names = list(prep.feature_names) if prep is not None else self.input_names
@@ -156,7 +159,7 @@ class RunDisplay(QObject):
     def show_finished(self, outcome: RunOutcome, project: Project | None) -> None:
         self.results.run_ended()
         self.history.end_run(outcome.run.stop_reason, outcome.run.best_epoch)
-        self.show_outcome(outcome, project)
+        self.show_outcome(outcome, project, at_once=False)
         self.status.finished(outcome)
 
     @Slot(str)
@@ -179,7 +182,7 @@ class RunDisplay(QObject):
             best_epoch=r.best_epoch if r is not None else None,
         )
 
-    def show_boundary(self, outcome: RunOutcome) -> None:
+    def show_boundary(self, outcome: RunOutcome, at_once: bool = True) -> None:
         """The final decision boundary of a finished run or a loaded model, or why none;
         on the plane the user has chosen (a loaded model's comes on the default one)."""
         prep = getattr(outcome.model, "preprocessing", None)
@@ -192,7 +195,7 @@ class RunDisplay(QObject):
         names = getattr(grid, "feature_names", None)
         if self._final is not None and names and resolve(choice, names) != grid.choice:
             grid = self._redrawn(choice) or grid
-        self.plots.boundary.show_final(grid, reason)
+        self.plots.boundary.show_final(grid, reason, at_once)
 
     @Slot(int)
     def show_epoch(self, epoch: int) -> None:

@@ -201,16 +201,18 @@ class RunStatusBar(QStatusBar):
             bar.setRange(0, 1 << 30)
             bar.setValue(1)
             bar.repaint()
-        bar.setRange(0, maximum)
-        self._move_bar(value)
+        self._move_bar(value, maximum)
 
-    def _move_bar(self, value: int) -> None:
-        """Set the bar with an ordinary update. QProgressBar.setValue repaints at once
-        when the bar visibly moves, and a repaint paints every part of the window waiting
-        for one there and then: mid-run, a plot's fresh curves with it, in one stretch of
-        up to 15 ms of the GUI thread. This way the bar is painted with the rest."""
+    def _move_bar(self, value: int, maximum: int | None = None) -> None:
+        """Set the bar with an ordinary update. QProgressBar.setValue and setRange repaint
+        at once when the bar visibly changes, and a repaint paints every part of the
+        window waiting for one there and then: mid-run, a plot's fresh curves with it, in
+        one stretch of up to 15 ms of the GUI thread; at a run's end, the final plots.
+        This way the bar is painted with the rest."""
         bar = self.progress_bar
         bar.setUpdatesEnabled(False)
+        if maximum is not None:
+            bar.setRange(0, maximum)
         bar.setValue(value)
         bar.setUpdatesEnabled(True)  # (which schedules the update)
 

@@ -9,8 +9,8 @@ offs cost the loop more than the work itself; here the loop has a lock of its ow
 
 Two one-way pipes, each message one pickled tuple:
   window -> here: ("run", job) | ("set", name, value) | ("call", name, args) | ("quit",)
-  here -> window: ("ready",) | ("started", RunInfo) | ("progress", ProgressUpdate)
-                  | ("epoch", [logs]) | ("finished", RunOutcome) | ("failed", text, details)
+  here -> window: ("started", RunInfo) | ("progress", ProgressUpdate) | ("epoch", [logs])
+                  | ("finished", RunOutcome) | ("failed", text, details)
 A reader thread applies "set" and "call" to the running run's TimedControl at once (the
 same token a run in a thread reads), so Pause, Stop, Step, the pace, the boundary's
 plane and which views are shown act as they do there. Exactly one "finished" or
@@ -76,7 +76,6 @@ def serve(commands, events) -> None:
     threading.Thread(
         target=_read, args=(commands, jobs), name="odyssey-commands", daemon=True
     ).start()
-    events.send_bytes(dumps(("ready",)))
     while True:
         item = jobs.get()
         if item is None:

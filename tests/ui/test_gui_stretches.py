@@ -136,3 +136,40 @@ def test_the_progress_bar_moves_without_painting_the_window_at_once(qtbot):
     assert bar_owner.progress_bar.value() == 1500
     assert paints.log == []
     qtbot.waitUntil(lambda: len(paints.log) > 0, timeout=2000)
+
+
+def test_the_end_of_a_run_paints_nothing_at_once_and_draws_the_boundary_in_its_turn(
+    qtbot, make_main_window
+):
+    """A run's end used to be one 15-20 ms stretch: the results, the final boundary drawn
+    there and then, and the progress bar's new range repainting the window at once."""
+    from gui_helpers import click, find
+    from PySide6.QtWidgets import QToolButton
+
+    from desktop_app.core.specs.data import DataSpec
+    from desktop_app.core.specs.project import Project
+
+    w = make_main_window(Project(name="Moons", data=DataSpec(dataset="moons", n_samples=400)))
+    boundary = w.plots.boundary
+    paints = PaintLog(
+        {"bar": w.status.progress_bar, "boundary": boundary.plot_widget.viewport()},
+        state=lambda: {"dirty": boundary.is_dirty},
+    )
+    at_end = {}
+
+    def ended(_outcome) -> None:  # connected last: after every slot of the window's
+        at_end["paints"] = list(paints.log)
+        at_end["boundary_dirty"] = boundary.is_dirty
+
+    w.controller.state_changed.connect(
+        lambda state: paints.log.clear() if state == "idle" else None
+    )
+    w.controller.finished.connect(ended)
+    with qtbot.waitSignal(w.controller.finished, timeout=60_000):
+        click(qtbot, find(w, QToolButton, "trainButton"))
+    assert at_end["paints"] == []  # nothing painted inside the end-of-run slots
+    assert at_end["boundary_dirty"]  # the final boundary waits for its turn
+    qtbot.waitUntil(lambda: not boundary.is_dirty, timeout=3000)
+    qtbot.waitUntil(lambda: any(not s["dirty"] for _, s in paints.of("boundary")), timeout=3000)
+    qtbot.waitUntil(lambda: len(paints.of("bar")) > 0, timeout=3000)
+    assert w.status.progress_bar.value() == w.status.progress_bar.maximum()

@@ -160,11 +160,15 @@ class DecisionBoundaryPlot(LivePlot):
         self._show_plot(True)
         self.mark_dirty()
 
-    def show_final(self, grid, reason: str | None = None) -> None:
-        """After a run or a loaded model: its boundary, or why there is none."""
+    def show_final(self, grid, reason: str | None = None, at_once: bool = True) -> None:
+        """After a run or a loaded model: its boundary, or why there is none.
+
+        at_once=False: drawn in its turn (set_grid marks it dirty), as at the end of a
+        run, when the GUI thread already has the results and the other plots to draw."""
         if grid is not None:
             self.set_grid(grid)
-            self.redraw_now()
+            if at_once:
+                self.redraw_now()
         else:
             self.clear(reason or NOT_SHOWN)
 
