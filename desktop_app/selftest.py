@@ -26,10 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-_T_IMPORT = time.perf_counter()  # fallback origin when the process start time is unknown
-
 MIN_ACCURACY = 0.85
-PAINT_TIMEOUT_S = 60.0
 
 
 @dataclass
@@ -37,23 +34,6 @@ class Check:
     name: str
     ok: bool
     detail: str
-
-
-def process_age() -> tuple[float, str]:
-    """Seconds since this process started, and what the origin is.
-
-    On Linux /proc gives the real start (so a frozen build's bootloader and unpacking
-    count); elsewhere the time since this module was imported.
-    """
-    try:
-        with open("/proc/self/stat", encoding="ascii") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        start_ticks = int(fields[19])  # field 22, starttime, in clock ticks after boot
-        with open("/proc/uptime", encoding="ascii") as f:
-            uptime = float(f.read().split()[0])
-        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK")), "launch"
-    except (OSError, ValueError, IndexError, AttributeError):
-        return time.perf_counter() - _T_IMPORT, "self-test start"
 
 
 def _guard(name: str, fn: Callable[[], list[Check]]) -> list[Check]:
@@ -224,7 +204,7 @@ def _check_raw_predictions(loaded, data, expected) -> Check:
 def _check_window(display: bool) -> list[Check]:
     from desktop_app.selftest_window import check_window  # imports Qt
 
-    return check_window(display=display)
+    return [Check(*c) for c in check_window(display=display)]
 
 
 def _versions() -> str:

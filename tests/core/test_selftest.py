@@ -13,7 +13,8 @@ import sys
 import pytest
 
 from desktop_app import selftest
-from desktop_app.selftest import Check, check_model, check_sweep, process_age, run_self_test
+from desktop_app.selftest import Check, check_model, check_sweep, run_self_test
+from desktop_app.selftest_window import process_age
 
 
 def test_default_project_trains_saves_reloads_and_predicts_identically():
