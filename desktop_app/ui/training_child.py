@@ -9,6 +9,7 @@ offs cost the loop more than the work itself; here the loop has a lock of its ow
 
 Two one-way pipes, each message one pickled tuple:
   window -> here: ("run", job) | ("set", name, value) | ("call", name, args) | ("quit",)
+  (a job carries the changes made before it was sent, applied before its first step)
   here -> window: ("started", RunInfo) | ("progress", ProgressUpdate) | ("epoch", [logs])
                   | ("finished", RunOutcome) | ("failed", text, details)
 A reader thread applies "set" and "call" to the running run's TimedControl at once (the
@@ -96,11 +97,11 @@ def _read(commands, jobs: queue.Queue) -> None:
             kind = message[0]
             if kind == "run":
                 timed = TimedControl()
+                for change in message[1].get("changes", ()):  # before the first step
+                    _apply(timed, change)
                 jobs.put((message[1], timed))
-            elif kind == "set" and timed is not None and message[1] in SETTABLE:
-                setattr(timed, message[1], message[2])
-            elif kind == "call" and timed is not None and message[1] in CALLABLE:
-                getattr(timed, message[1])(*message[2])
+            elif kind in ("set", "call") and timed is not None:
+                _apply(timed, message)
             elif kind == "quit":
                 break
     except (EOFError, OSError):
@@ -108,6 +109,16 @@ def _read(commands, jobs: queue.Queue) -> None:
     if timed is not None:
         timed.stop()  # a run still going ends at its next step
     jobs.put(None)
+
+
+def _apply(timed: TimedControl, change: tuple) -> None:
+    """One change of the window's to a run's token: ("set", name, value) or
+    ("call", name, args), of the names allowed."""
+    kind, name = change[0], change[1]
+    if kind == "set" and name in SETTABLE:
+        setattr(timed, name, change[2])
+    elif kind == "call" and name in CALLABLE:
+        getattr(timed, name)(*change[2])
 
 
 def _run(job: dict, timed: TimedControl, events) -> None:

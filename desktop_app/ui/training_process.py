@@ -74,26 +74,37 @@ class TrainingProcess:
         events_out.close()
         self._proc, self._commands, self._events = proc, commands_out, events_in
 
-    def send(self, message: tuple) -> None:
-        self.send_bytes(dumps(message))
-
-    def send_bytes(self, payload: bytes) -> None:
+    def submit(self, job: dict):
+        """Hand a run to the process (started first if it is not running) and return
+        the connection its messages come back on (for `receive`)."""
+        payload = dumps(("run", job))
         with self._lock:
             if self._closed:
                 raise ProcessGone("the window is closing")
             if self._proc is None or not self._proc.is_alive():
                 self._start()
-            try:
-                self._commands.send_bytes(payload)
-            except (OSError, ValueError) as exc:
-                raise ProcessGone(str(exc)) from None
+            self._write(payload)
+            return self._events
 
-    def receive(self) -> tuple:
-        """The next message from the process (blocks); ProcessGone if it ended."""
-        events = self._events
+    def send(self, message: tuple) -> None:
+        """A change for the running run. Never starts a process: one that is gone has no
+        run to change (ProcessGone)."""
+        payload = dumps(message)
+        with self._lock:
+            if self._closed or self._proc is None or not self._proc.is_alive():
+                raise ProcessGone("the training process is not running")
+            self._write(payload)
+
+    def _write(self, payload: bytes) -> None:
         try:
-            if events is None:
-                raise EOFError
+            self._commands.send_bytes(payload)
+        except (OSError, ValueError) as exc:
+            raise ProcessGone(str(exc)) from None
+
+    @staticmethod
+    def receive(events) -> tuple:
+        """The next message on `events` (blocks); ProcessGone if its process ended."""
+        try:
             return pickle.loads(events.recv_bytes())
         except (EOFError, OSError) as exc:
             raise ProcessGone(str(exc)) from None
@@ -144,8 +155,9 @@ class TrainingProcess:
 class RemoteControl(TimedControl):
     """A run's token in the window: each change is kept here and sent to the process.
 
-    Changes made before the run is handed over (the pace, Step before Train) are queued
-    and sent right after the run, so the process's token starts as this one is.
+    Changes made before the run is handed over (the pace, Step before Train) go with the
+    run, applied before its first step; those made while it is being handed over are
+    queued and sent right after it.
     """
 
     def __init__(self) -> None:
@@ -159,6 +171,14 @@ class RemoteControl(TimedControl):
         super().__setattr__(name, value)
         if name in SETTABLE:
             self._tell(("set", name, value))
+
+    def take_queued(self) -> list[tuple]:
+        """The changes queued so far (they go with the run itself, so the process's
+        token has them before its first step); later ones queue until `attach`."""
+        with self._tell_lock:
+            queued = list(self._queued)
+            self._queued.clear()
+            return queued
 
     def attach(self, send) -> None:
         """From now on send each change with `send`, starting with those queued."""
@@ -242,13 +262,15 @@ class ProcessTrainingWorker(QObject):
             "epochs": self.epochs,
             "data": self.data,
             "callbacks": self.extra_callbacks,
+            # Step batch before Train, the pace: on the token before the run's first step.
+            "changes": self.timed.take_queued() if isinstance(self.timed, RemoteControl) else [],
         }
-        self.host.send_bytes(dumps(("run", job)))
+        events = self.host.submit(job)  # this run's messages: a later process has others
         if isinstance(self.timed, RemoteControl):
             self.timed.attach(self.host.send)
         signals = {"started": self.started, "progress": self.progress, "epoch": self.epoch}
         while True:
-            kind, *rest = self.host.receive()
+            kind, *rest = self.host.receive(events)
             if kind in signals:
                 signals[kind].emit(rest[0])
             elif kind == "finished":

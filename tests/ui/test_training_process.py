@@ -22,7 +22,7 @@ from desktop_app.core.specs.model import LayerSpec, ModelSpec
 from desktop_app.core.specs.project import Project
 from desktop_app.core.specs.train import TrainSpec
 from desktop_app.ui.run_state import RunState
-from desktop_app.ui.training_process import ProcessGone, RemoteControl
+from desktop_app.ui.training_process import ProcessGone, RemoteControl, TrainingProcess
 
 LONG = Project(
     name="Long run",
@@ -104,19 +104,24 @@ def test_closing_mid_run_ends_the_training_process(qtbot, make_main_window, monk
     assert training_processes() == []
 
 
-def test_the_remote_token_sends_changes_made_before_the_run_after_it_in_order():
+def test_the_remote_token_hands_over_changes_made_before_the_run_with_it_in_order():
+    """Step batch before Train (and the pace) must be on the process's token before the
+    run's first step: they go with the run; changes made while it is handed over follow
+    it; later ones are sent at once."""
     sent = []
     timed = RemoteControl()
     timed.set_pace(20)
     timed.boundary_shown = False
     timed.allow(1)
-    assert sent == []  # nothing to send to yet: queued
-    timed.attach(sent.append)
-    assert sent == [
+    assert timed.take_queued() == [
         ("call", "set_pace", (20,)),
         ("set", "boundary_shown", False),
         ("call", "allow", (1,)),
     ]
+    timed.pause()  # while the run is being handed over: queued, sent after it
+    assert sent == []
+    timed.attach(sent.append)
+    assert sent == [("call", "pause", ())]
     sent.clear()
     timed.run_epoch()  # Step epoch: resume, then pause at the epoch's end
     assert sent[-1] == ("set", "pause_at_epoch_end", True)
@@ -132,3 +137,12 @@ def test_a_change_sent_to_a_process_that_is_gone_is_dropped_quietly():
     timed.attach(gone)
     timed.stop()  # the run ends as failed; the worker says so: no error here
     assert timed.stop_requested
+
+
+def test_a_change_never_starts_a_training_process():
+    """Only a run starts one: a change (a tab switch, Stop) sent after the process died
+    must not start a fresh process whose pipe the run's thread would then wait on."""
+    host = TrainingProcess()
+    with pytest.raises(ProcessGone):
+        host.send(("call", "stop", ()))
+    assert training_processes() == []
