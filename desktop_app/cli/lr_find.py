@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from desktop_app.cli.project_args import load_project
 from desktop_app.cli.safe_output import literal
 from desktop_app.cli.table import load_table_data
-from desktop_app.cli.train import check_can_write, load_project
+from desktop_app.cli.train import check_can_write
 
 
 def cmd_lr_find(args) -> int:

@@ -92,8 +92,8 @@ def add_sweep_parser(sub) -> None:
 
 def sweep_from_args(args, console):
     """The sweep to run (a new one, or the stored one for --resume) and its study."""
+    from desktop_app.cli.project_args import load_project
     from desktop_app.cli.table import load_table_data
-    from desktop_app.cli.train import load_project
     from desktop_app.core.sweep.folders import sweep_folder
     from desktop_app.core.sweep.spec import build_sweep, check_trials
     from desktop_app.core.sweep.study import create_study, load_study

@@ -7,21 +7,11 @@ import os
 from pathlib import Path
 
 from desktop_app.cli.progress import ConsoleProgress, print_metrics
+from desktop_app.cli.project_args import load_project
 from desktop_app.cli.runs import cli_recorder
 from desktop_app.cli.safe_output import literal
 from desktop_app.cli.table import load_table_data, table_project_from_args
 from desktop_app.core.errors import OdysseyError
-
-
-def load_project(path: str | None, overrides: list[str], device: str | None):
-    from desktop_app.core.specs.project import Project
-
-    project = Project.load(path) if path else Project()
-    if device:
-        overrides = [*overrides, f"train.device={device}"]
-    if overrides:
-        project = project.with_overrides(overrides)
-    return project
 
 
 def cmd_train(args) -> int:

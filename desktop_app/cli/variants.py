@@ -69,8 +69,8 @@ def add_parsers(sub, train) -> None:
 
 
 def _project_and_data(args, console, quiet: bool):
+    from desktop_app.cli.project_args import load_project
     from desktop_app.cli.table import load_table_data
-    from desktop_app.cli.train import load_project
     from desktop_app.core.data import prepare
 
     project = load_project(args.project, args.overrides, args.device)
