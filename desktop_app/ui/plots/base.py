@@ -201,6 +201,13 @@ class LivePlot(QWidget):
         if not self._timer.isActive():
             self._timer.start()
 
+    def redraw_soon(self) -> None:
+        """Redraw in the next turn (not after the redraw interval): new data the user
+        waits for, such as a run's final picture, without drawing it in the caller's
+        stretch of the GUI thread."""
+        self._dirty = True
+        self._turn_timer.start(0)
+
     @Slot()
     def _on_timer(self) -> None:
         if not (self._dirty and self.isVisible()):  # a hidden plot redraws when shown

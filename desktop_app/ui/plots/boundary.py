@@ -163,12 +163,14 @@ class DecisionBoundaryPlot(LivePlot):
     def show_final(self, grid, reason: str | None = None, at_once: bool = True) -> None:
         """After a run or a loaded model: its boundary, or why there is none.
 
-        at_once=False: drawn in its turn (set_grid marks it dirty), as at the end of a
-        run, when the GUI thread already has the results and the other plots to draw."""
+        at_once=False: drawn in the next turn, as at the end of a run, when the GUI
+        thread already has the results and the other plots to draw."""
         if grid is not None:
             self.set_grid(grid)
             if at_once:
                 self.redraw_now()
+            else:
+                self.redraw_soon()
         else:
             self.clear(reason or NOT_SHOWN)
 
