@@ -8,11 +8,13 @@ imported inside `train_run`, never at module level.
 from __future__ import annotations
 
 import logging
+import traceback
 
+from desktop_app.core.errors import OdysseyError
 from desktop_app.core.specs.project import Project
 from desktop_app.ui.relay import EventRelay
 from desktop_app.ui.run_control import TimedControl
-from desktop_app.ui.run_reports import SCATTER_LIMIT, RunOutcome
+from desktop_app.ui.run_reports import SCATTER_LIMIT, RunOutcome, user_message
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,18 @@ def train_run(
         replay=_replay(relay, trainer),
         test_split=_test_split(d),
     )
+
+
+def failure(exc: BaseException, relay: EventRelay | None) -> tuple[str, str]:
+    """A failed run's message for the user and its traceback for the log ("" for an
+    OdysseyError, whose message says it all); the steps it did run are sent first."""
+    if relay is not None:
+        try:
+            relay.flush()  # the steps it did run reach the plots
+        except Exception:  # noqa: BLE001
+            pass
+    details = "" if isinstance(exc, OdysseyError) else "".join(traceback.format_exception(exc))
+    return user_message(exc), details
 
 
 def _test_split(d) -> tuple | None:

@@ -28,13 +28,10 @@ import pickle
 import queue
 import signal
 import threading
-import traceback
 
-from desktop_app.core.errors import OdysseyError
 from desktop_app.ui.relay import EventRelay
 from desktop_app.ui.run_control import TimedControl
-from desktop_app.ui.run_job import train_run
-from desktop_app.ui.run_reports import user_message
+from desktop_app.ui.run_job import failure, train_run
 
 log = logging.getLogger(__name__)
 
@@ -147,10 +144,4 @@ def _run(job: dict, timed: TimedControl, events) -> None:
 
 
 def _fail(events, relay: EventRelay | None, exc: BaseException) -> None:
-    details = "" if isinstance(exc, OdysseyError) else "".join(traceback.format_exception(exc))
-    if relay is not None:
-        try:
-            relay.flush()  # the steps it did run reach the plots
-        except Exception:  # noqa: BLE001
-            pass
-    events.send_bytes(dumps(("failed", user_message(exc), details)))
+    events.send_bytes(dumps(("failed", *failure(exc, relay))))

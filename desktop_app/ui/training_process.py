@@ -22,11 +22,10 @@ import os
 import pickle
 import threading
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
-
 from desktop_app.ui.run_control import TimedControl
 from desktop_app.ui.run_reports import user_message
 from desktop_app.ui.training_child import SETTABLE, dumps, serve
+from desktop_app.ui.worker import RunWorker
 
 log = logging.getLogger(__name__)
 
@@ -219,28 +218,18 @@ class RemoteControl(TimedControl):
         self._tell(("call", "set_pace", (steps_per_second,)))
 
 
-class ProcessTrainingWorker(QObject):
-    """TrainingWorker's stand-in for a run in the training process (see the module)."""
+class ProcessTrainingWorker(RunWorker):
+    """The worker of a run in the training process (see the module)."""
 
-    started = Signal(object)
-    progress = Signal(object)
-    epoch = Signal(object)
-    finished = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, host: TrainingProcess, project, timed, resume_from, epochs, data):
-        super().__init__(None)  # parentless: it is moved to its thread
+    def __init__(self, host: TrainingProcess, *args):
+        super().__init__(*args)  # (extra_callbacks: picklable ones, such as the recorder)
         self.host = host
-        self.project, self.timed = project, timed
-        self.resume_from, self.epochs, self.data = resume_from, epochs, data
-        self.extra_callbacks: list = []  # picklable engine callbacks (the run recorder)
 
     def abort(self) -> None:
         """The run would not stop: end its process (the run ends as failed)."""
         self.host.kill()
 
-    @Slot()
-    def run(self) -> None:
+    def _run(self) -> None:
         try:
             self._serve()
         except ProcessGone:
@@ -250,10 +239,6 @@ class ProcessTrainingWorker(QObject):
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the user
             log.exception("could not train in the training process")
             self.failed.emit(user_message(exc))
-        finally:
-            thread = QThread.currentThread()
-            if thread is not None:
-                thread.quit()
 
     def _serve(self) -> None:
         job = {
@@ -263,11 +248,10 @@ class ProcessTrainingWorker(QObject):
             "data": self.data,
             "callbacks": self.extra_callbacks,
             # Step batch before Train, the pace: on the token before the run's first step.
-            "changes": self.timed.take_queued() if isinstance(self.timed, RemoteControl) else [],
+            "changes": self.timed.take_queued(),
         }
         events = self.host.submit(job)  # this run's messages: a later process has others
-        if isinstance(self.timed, RemoteControl):
-            self.timed.attach(self.host.send)
+        self.timed.attach(self.host.send)
         signals = {"started": self.started, "progress": self.progress, "epoch": self.epoch}
         while True:
             kind, *rest = self.host.receive(events)

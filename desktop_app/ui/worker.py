@@ -1,54 +1,38 @@
-"""The training worker: runs core.engine.Trainer in a QThread and reports coalesced updates.
+"""The training worker: what the controller runs in its QThread for one run.
 
 DESIGN.md §4: a parentless QObject moved to a QThread; it gets a frozen Project snapshot,
 never reads or touches widgets, catches every exception and turns it into `failed`.
-Batch losses arrive from the engine in blocks; the worker's EventRelay (relay.py)
-buffers them and emits at most one `progress` (and one `epoch`) signal every ~200 ms, as
-numpy arrays, never tensors, so the GUI thread's event queue never fills with per-batch
+`RunWorker` is that contract (the signals, the snapshot, the thread's end);
+`TrainingWorker` trains in the thread (run_job.train_run), and
+training_process.ProcessTrainingWorker hands the run to the training process.
+Batch losses arrive from the engine in blocks; the EventRelay (relay.py) buffers them
+and emits at most one `progress` (and one `epoch`) signal every ~200 ms, as numpy
+arrays, never tensors, so the GUI thread's event queue never fills with per-batch
 events. What the signals carry is in run_reports.py; the stop/pause token in
-run_control.py (both re-exported here).
+run_control.py.
 
-torch is imported inside `run`, in the worker thread, so that importing this module (on
-the GUI's startup path) stays cheap.
+torch is imported inside `train_run`, in the worker thread, so that importing this
+module (on the GUI's startup path) stays cheap.
 """
 
 from __future__ import annotations
 
 import logging
-import traceback
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from desktop_app.core.errors import OdysseyError
 from desktop_app.core.specs.project import Project
-from desktop_app.ui.relay import EMIT_INTERVAL_S, EventRelay
+from desktop_app.ui.relay import EventRelay
 from desktop_app.ui.run_control import TimedControl
-from desktop_app.ui.run_job import train_run
-from desktop_app.ui.run_reports import (
-    SCATTER_LIMIT,
-    ProgressUpdate,
-    RunInfo,
-    RunOutcome,
-    user_message,
-)
-
-__all__ = [
-    "EMIT_INTERVAL_S",
-    "SCATTER_LIMIT",
-    "EventRelay",
-    "ProgressUpdate",
-    "RunInfo",
-    "RunOutcome",
-    "TimedControl",
-    "TrainingWorker",
-    "user_message",
-]
+from desktop_app.ui.run_job import failure, train_run
 
 log = logging.getLogger(__name__)
 
 
-class TrainingWorker(QObject):
-    """Trains one Project snapshot. Create, move to a QThread, connect, start the thread.
+class RunWorker(QObject):
+    """What the controller runs in its QThread for one Project snapshot: create, move to
+    the thread, connect, start the thread. TrainingWorker trains in the thread;
+    training_process.ProcessTrainingWorker hands the run to the training process.
 
     Signals (all emitted from the worker thread; connect them only to @Slot methods of
     GUI-thread QObjects so that Qt queues them):
@@ -83,31 +67,36 @@ class TrainingWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        relay = EventRelay(self, self.timed, self.epochs)
         try:
-            outcome = self._train(relay)
-        except BaseException as exc:  # noqa: BLE001 - every failure must reach the user
-            if not isinstance(exc, OdysseyError):
-                log.error("training failed:\n%s", "".join(traceback.format_exception(exc)))
-            try:
-                relay.flush()
-            except Exception:  # noqa: BLE001
-                pass
-            self.failed.emit(user_message(exc))
-        else:
-            self.finished.emit(outcome)
+            self._run()
         finally:
             thread = QThread.currentThread()
             if thread is not None:
                 thread.quit()  # leave the thread's event loop once this slot returns
 
-    def _train(self, relay: EventRelay) -> RunOutcome:
-        return train_run(
-            self.project,
-            self.timed,
-            relay,
-            self.resume_from,
-            self.epochs,
-            self.data,
-            self.extra_callbacks,
-        )
+    def _run(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class TrainingWorker(RunWorker):
+    """Trains the run in the worker's own thread."""
+
+    def _run(self) -> None:
+        relay = EventRelay(self, self.timed, self.epochs)
+        try:
+            outcome = train_run(
+                self.project,
+                self.timed,
+                relay,
+                self.resume_from,
+                self.epochs,
+                self.data,
+                self.extra_callbacks,
+            )
+        except BaseException as exc:  # noqa: BLE001 - every failure must reach the user
+            message, details = failure(exc, relay)
+            if details:
+                log.error("training failed:\n%s", details)
+            self.failed.emit(message)
+        else:
+            self.finished.emit(outcome)
