@@ -1,6 +1,6 @@
 """The table reader on pandas' C parser: what the first megabyte cannot show (a late
-non-UTF-8 byte, a ragged or badly quoted row far down), read again carefully when a
-numeric column holds padded gaps, and the line numbers messages give."""
+non-UTF-8 byte, a ragged or badly quoted row far down), padded gaps in a numeric
+column, and the line numbers messages give."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def test_an_unclosed_quote_is_reported_without_quoting_the_file(tmp_path):
     assert "oops" not in str(info.value)
 
 
-def test_padded_gaps_in_a_numeric_column_are_read_carefully(tmp_path, monkeypatch):
+def test_padded_gaps_in_a_numeric_column_are_read_as_gaps(tmp_path, monkeypatch):
     monkeypatch.setattr(columns, "CHUNK_LINES", 7)
     rows = [f"{i},{' NA ' if i % 5 == 0 else f' {i * 0.5} '},{i % 2}" for i in range(40)]
     path = tmp_path / "padded.csv"

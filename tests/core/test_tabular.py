@@ -238,10 +238,12 @@ def test_quoted_fields_with_separators_and_newlines(tmp_path):
     assert raw.lines[:3].tolist() == [2, 4, 6]  # each record spans two lines
 
 
-def test_chunked_reading_matches_across_fast_and_careful_paths(tmp_path, small_blocks):
+def test_chunked_reading_keeps_gaps_blank_lines_and_categories_across_chunks(
+    tmp_path, small_blocks
+):
     lines = ["a,b,c,y"]
     for i in range(200):
-        b = "NA" if i == 130 else f"{i / 7:.5f}"  # one chunk needs the careful path
+        b = "NA" if i == 130 else f"{i / 7:.5f}"  # a gap in one chunk
         lines.append(f"{i},{b},{['p', 'q', 'r'][i % 3]},{i % 2}")
     lines.insert(60, "")  # a blank line inside a fast chunk
     path = write(tmp_path / "big.csv", "\n".join(lines) + "\n")

@@ -30,7 +30,7 @@ input per category, named "column=category"; all inputs are then standardised on
 training split (data.prepare_arrays). Fill values are fitted on the training rows only.
 
 Reading uses pandas' C parser (pandas.read_csv in chunks of rows, only the used
-columns, numbers straight to float32, categories as pandas categoricals; the file is
+columns, numbers as pandas infers them, cast to float32 per chunk, categories as pandas categoricals; the file is
 hashed as it is parsed; a file of 48 MB or more is cut into blocks parsed on worker
 threads, see csv_blocks); kinds are detected on the first rows with the csv module, as
 the preview shows them, and file lines for messages are found only when one is needed.

@@ -17,7 +17,7 @@ import numpy as np
 
 from desktop_app.core.errors import DataError
 from desktop_app.core.tabular import columns, detect
-from desktop_app.core.tabular.columns import Columns, RawTable
+from desktop_app.core.tabular.columns import Columns, RawTable, Request
 from desktop_app.core.tabular.detect import (
     Cancelled,
     Dialect,
@@ -87,9 +87,6 @@ def preview_arrow(path: Path, max_rows: int = 200, column_types=None) -> TablePr
         rows,
         column_types,
         max_rows,
-        delimiter="",
-        encoding="",
-        encoding_note="",
         header=True,
         size_bytes=size,
         complete=len(rows) >= n,
@@ -97,22 +94,16 @@ def preview_arrow(path: Path, max_rows: int = 200, column_types=None) -> TablePr
     )
 
 
-def read_arrow(
-    path: Path, *, choose, overrides, target, expect_hash, accept_changed, progress, cancel
-) -> RawTable:
+def read_arrow(path: Path, request: Request) -> RawTable:
+    progress, cancel = request.progress, request.cancel
     check_file(path)
     digest, _, _ = scan(path, False, None, cancel)
-    if expect_hash and digest != expect_hash and not accept_changed:
-        raise TableChangedError(path, expect_hash, digest)
+    if request.expect_hash and digest != request.expect_hash:
+        raise TableChangedError(path, request.expect_hash, digest)
     names, n, batches = _table_file(path)
     unique = column_names(names)
     table = Columns(
-        path,
-        Dialect("", "", True),
-        choose,
-        overrides,
-        target,
-        line_source=lambda: np.arange(table.n, dtype=np.int64) + 2,
+        path, Dialect("", "", True), request, lambda: np.arange(table.n, dtype=np.int64) + 2
     )
     first = next(iter(batches(names, detect.DETECT_ROWS)), None)
     sample = _strings(first.to_pandas()) if first is not None else []

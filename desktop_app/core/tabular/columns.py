@@ -5,7 +5,7 @@ to values."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +21,9 @@ from desktop_app.core.tabular.detect import (
     MISSING,
     MISSING_ARRAY,
     TRUE_WORDS,
+    Cancel,
     ColumnInfo,
+    Progress,
     column_names,
     detect_kind,
 )
@@ -34,6 +36,23 @@ from desktop_app.core.tabular.files import (
 
 CHUNK_LINES = 50_000  # rows parsed per step: progress and cancel are checked per chunk
 SEGMENT_BYTES = 40 << 20  # rows are kept in blocks of this size (above glibc's mmap limit)
+
+
+@dataclass
+class Request:
+    """What a read is asked for: choose(names, infos, delimiter) -> the feature columns,
+    kinds the user set, the target (None: rows to predict), the hash the file must
+    still have (None: not checked), progress and Cancel, and the dialect where given."""
+
+    choose: Callable[[list[str], dict[str, ColumnInfo], str], list[str]]
+    overrides: Mapping[str, str]
+    target: str | None
+    expect_hash: str | None = None
+    progress: Progress = None
+    cancel: Cancel = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    header: bool | None = None
 
 
 @dataclass
@@ -100,9 +119,9 @@ class Columns:
 
     line_source: the file line of every row (None: the lines given with add_rows)."""
 
-    def __init__(self, path, dialect, choose, overrides, target, line_source=None):
-        self.path, self.dialect, self.choose = path, dialect, choose
-        self.overrides, self.target = overrides, target
+    def __init__(self, path, dialect, request: Request, line_source=None):
+        self.path, self.dialect, self.request = path, dialect, request
+        self.target = request.target
         self.names: list[str] | None = None
         self.kinds: dict[str, str] = {}
         self.infos: dict[str, ColumnInfo] = {}
@@ -116,7 +135,7 @@ class Columns:
         self.reset()
 
     def reset(self) -> None:
-        """Forget the rows stored (a read that starts again, more carefully)."""
+        """Forget the rows stored (a read that starts again)."""
         self.blocks: list[np.ndarray] = []
         self.filled = 0  # rows used in the last block
         self.lines: list[np.ndarray] = []
@@ -127,25 +146,15 @@ class Columns:
         """The first rows: column names, kinds (detected on them, then the overrides)
         and the columns to read. Returns the data rows and their lines."""
         path, d = self.path, self.dialect.delimiter
-        if self.dialect.header:
-            if not rows:
-                raise DataError(empty_file_message(path))
-            names = column_names(rows[0])
-            rows, row_lines = rows[1:], row_lines[1:]
-        elif rows:
-            names = [f"column{j + 1}" for j in range(len(rows[0]))]
-        else:
-            raise DataError(empty_file_message(path))
-        if not rows:
-            raise DataError(header_only_message(path, names))
+        names, rows, row_lines = take_header(path, rows, row_lines, self.dialect.header)
         check_ragged(path, rows, row_lines, len(names), d)
         # Kinds come from the same first rows the preview looks at, so they agree.
         for name, col in zip(names, zip(*rows[: detect.DETECT_ROWS])):
             kind, n_missing, n_distinct = detect_kind(col)
-            kind = self.overrides.get(name, kind)
+            kind = self.request.overrides.get(name, kind)
             self.infos[name] = ColumnInfo(name, kind, n_missing, n_distinct)
         kinds = {n: i.kind for n, i in self.infos.items()}
-        features = self.choose(names, self.infos, d)
+        features = self.request.choose(names, self.infos, d)
         target = self.target
         if target is not None:
             if kinds[target] == "empty":
@@ -181,8 +190,9 @@ class Columns:
         self._store(cols, len(lines))
 
     def add_frame(self, frame) -> None:
-        """A chunk of pandas.read_csv: numeric columns as float32 (or strings, in a
-        careful read), categorical and boolean ones as pandas categoricals."""
+        """A chunk of pandas.read_csv: numeric columns as pandas inferred them (numbers,
+        or text when a cell is not one), categorical and boolean ones as pandas
+        categoricals."""
         import pandas as pd
 
         k = len(frame)
@@ -191,8 +201,8 @@ class Columns:
         for name in self.used:
             s = frame[name]
             kind = self.kinds[name]
-            if s.dtype == np.float32:
-                cols[name] = s.to_numpy()
+            if kind == "numeric" and s.dtype.kind in "fiu":
+                cols[name] = s.to_numpy(np.float32)
             elif isinstance(s.dtype, pd.CategoricalDtype):
                 cats = s.cat.categories.astype(str).to_numpy()
                 lut = _convert(self.path, name, kind, cats, _First(s, lines), self.vocab)
@@ -309,6 +319,21 @@ class _First:
 
     def __getitem__(self, k) -> int:
         return self.lines[int(np.flatnonzero(self.codes == k)[0])]
+
+
+def take_header(path, rows, row_lines, header: bool):
+    """The column names (the first row, or column1, column2, ...) and the data rows,
+    with the messages for an empty file and one with a header but no rows."""
+    if not rows:
+        raise DataError(empty_file_message(path))
+    if header:
+        names = column_names(rows[0])
+        rows, row_lines = rows[1:], row_lines[1:]
+        if not rows:
+            raise DataError(header_only_message(path, names))
+    else:
+        names = [f"column{j + 1}" for j in range(len(rows[0]))]
+    return names, rows, row_lines
 
 
 def fit_lines(lines: np.ndarray, n: int) -> np.ndarray:

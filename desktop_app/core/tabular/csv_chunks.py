@@ -1,16 +1,14 @@
 """A text table read with pandas' C parser, for core.tabular.reader: the dialect and
 column kinds from the first megabyte (the csv module, as the preview), then the used
-columns a chunk of rows at a time, hashed as they are read; again with numeric columns
-as text when one holds a cell pandas cannot read (to name its line), or as cp1252/Latin-1
-when a byte past the first megabyte is not UTF-8. File lines of rows are found only
-when a message needs one (record_lines)."""
+columns a chunk of rows at a time, hashed as they are read; again as cp1252/Latin-1 when
+a byte past the first megabyte is not UTF-8. File lines of rows are found only when a
+message needs one (record_lines)."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
-import itertools
 import re
 from pathlib import Path
 
@@ -18,8 +16,8 @@ import numpy as np
 
 from desktop_app.core.errors import DataError
 from desktop_app.core.tabular import columns
-from desktop_app.core.tabular.columns import Columns
-from desktop_app.core.tabular.csv_blocks import NeedsCare, parse_blocks, read_options
+from desktop_app.core.tabular.columns import Columns, Request
+from desktop_app.core.tabular.csv_blocks import parse_blocks, read_options
 from desktop_app.core.tabular.detect import (
     Cancel,
     Cancelled,
@@ -39,44 +37,23 @@ from desktop_app.core.tabular.files import (
 from desktop_app.core.tabular.limits import cell_too_long, check_first_line, check_rows
 
 
-def read_text_table(
-    path: Path,
-    size: int,
-    sample: bytes,
-    *,
-    delimiter,
-    encoding,
-    header,
-    how,
-    expect_hash: str | None,
-    report: Progress,
-    cancel: Cancel,
-) -> tuple[Columns, str]:
-    """The used columns (how: choose, overrides, target; see reader._read) and the
-    file's SHA-256; TableChangedError when expect_hash is given and differs."""
-
-    def attempt(encoding, note: str, careful: bool):
-        return _attempt(
-            path, size, sample, delimiter, encoding, note, header, careful, report, cancel, how
-        )
-
-    for careful in (False, True):
+def read_text_table(path: Path, size: int, sample: bytes, request: Request) -> tuple[Columns, str]:
+    """The used columns (see columns.Request) and the file's SHA-256; TableChangedError
+    when request.expect_hash is given and differs."""
+    expect, cancel = request.expect_hash, request.cancel
+    try:
         try:
-            table, digest = attempt(encoding, "", careful)
-            break
-        except NeedsCare:
-            continue
+            table, digest = _attempt(path, size, sample, request.encoding, "", request)
         except _NotUtf8:
             # The sample was UTF-8 but a later byte is not: judge every byte, read again.
             _, encoding, note = scan(path, True, None, cancel)
-            table, digest = attempt(encoding, note, True)
-            break
-        except DataError:
-            if expect_hash:  # a changed file says so first
-                _check_hash(path, expect_hash, scan(path, False, None, cancel)[0])
-            raise
-    if expect_hash:
-        _check_hash(path, expect_hash, digest)
+            table, digest = _attempt(path, size, sample, encoding, note, request)
+    except DataError:
+        if expect:  # a changed file says so first
+            _check_hash(path, expect, scan(path, False, None, cancel)[0])
+        raise
+    if expect:
+        _check_hash(path, expect, digest)
     return table, digest
 
 
@@ -89,38 +66,45 @@ class _NotUtf8(Exception):
     """A file whose first megabyte is UTF-8 holds a byte further on that is not."""
 
 
-def _attempt(path, size, sample, delimiter, encoding, note, header, careful, report, cancel, how):
+def _attempt(path, size, sample, encoding, note, request: Request):
     """One read: the dialect and kinds from the sample, then the whole file (hashed as
     it is read). Returns the columns and the file's SHA-256."""
-    choose, overrides, target = how
+    report, cancel = request.progress, request.cancel
     complete = len(sample) == size
     detected = encoding is None
-    dialect, lines = sniff(path, sample, complete, delimiter, encoding, header)
+    dialect, lines, rows, row_lines = first_rows(
+        path, sample, complete, request.delimiter, encoding, request.header
+    )
     dialect = Dialect(
         dialect.delimiter, dialect.encoding, dialect.header, note or dialect.encoding_note
     )
-    check_first_line(path, sample, complete)
-    rows, row_lines = parse_lines(path, lines, dialect.delimiter, 1)
-    check_rows(path, rows, row_lines)
     if not complete and len(rows) > 2:
         rows, row_lines = rows[:-1], row_lines[:-1]  # may be cut in a quoted field
-    table = Columns(
-        path, dialect, choose, overrides, target, line_source=lambda: record_lines(path, dialect)
-    )
+    table = Columns(path, dialect, request, line_source=lambda: record_lines(path, dialect))
     if dialect.encoding_note:
         table.notes.append(f"{path.name}: {dialect.encoding_note}")
     chars = sum(map(len, lines))
     table.start(rows, row_lines, size * len(lines) / max(chars, 1))
     try:
-        digest = parse_blocks(path, size, table, report, cancel, careful)
+        digest = parse_blocks(path, size, table, report, cancel)
         if digest is None:  # small, or out of the ordinary: one thread, exact messages
             table.reset()
-            digest = _parse(path, size, table, report, cancel, careful)
+            digest = _parse(path, size, table, report, cancel)
     except UnicodeDecodeError:
         if detected and dialect.encoding.startswith("utf-8"):
             raise _NotUtf8() from None
         raise DataError(decode_error_in_file(path, dialect.encoding)) from None
     return table, digest
+
+
+def first_rows(path, sample: bytes, complete: bool, delimiter, encoding, header):
+    """The dialect (detected where not given), the sample's lines, and its rows with
+    their first lines, each checked for what would make a bad table."""
+    check_first_line(path, sample, complete)
+    dialect, lines = sniff(path, sample, complete, delimiter, encoding, header)
+    rows, row_lines = parse_lines(path, lines, dialect.delimiter)
+    check_rows(path, rows, row_lines)
+    return dialect, lines, rows, row_lines
 
 
 class _Hashing(io.RawIOBase):
@@ -145,10 +129,9 @@ class _Hashing(io.RawIOBase):
         return self.digest.hexdigest()
 
 
-def _parse(path: Path, size: int, table: Columns, report: Progress, cancel: Cancel, careful):
-    """The used columns, CHUNK_LINES rows at a time: numbers as float32 (as text when
-    careful), categories and yes/no values as pandas categoricals. Returns the SHA-256
-    of the bytes read."""
+def _parse(path: Path, size: int, table: Columns, report: Progress, cancel: Cancel):
+    """The used columns, CHUNK_LINES rows at a time (see csv_blocks.read_options).
+    Returns the SHA-256 of the bytes read."""
     import pandas as pd
 
     d = table.dialect
@@ -159,7 +142,7 @@ def _parse(path: Path, size: int, table: Columns, report: Progress, cancel: Canc
                 io.BufferedReader(f, 1 << 20),
                 header=0 if d.header else None,
                 chunksize=columns.CHUNK_LINES,
-                **read_options(table, careful),
+                **read_options(table),
             )
             with chunks:
                 while True:
@@ -177,16 +160,12 @@ def _parse(path: Path, size: int, table: Columns, report: Progress, cancel: Canc
             raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
         except pd.errors.EmptyDataError:
             raise DataError(empty_file_message(path)) from None
-        except pd.errors.ParserError as exc:
+        except UnicodeDecodeError:
+            raise
+        except ValueError as exc:  # pandas' ParserError is one
             raise DataError(
                 _parser_message(path, str(exc), d.delimiter, len(table.names))
             ) from None
-        except UnicodeDecodeError:
-            raise
-        except ValueError:
-            if careful:
-                raise
-            raise NeedsCare() from None
 
 
 def _parser_message(path: Path, text: str, d: str, ncols: int) -> str:
@@ -238,36 +217,24 @@ def _plain_lines(path: Path, dialect: Dialect) -> list[int] | None:
     return out
 
 
-def parse_lines(path, lines, d, start):
-    rows, row_lines, _ = csv_rows(path, lines, iter(()), d, start)
-    return rows, row_lines
-
-
-def csv_rows(path, lines, text, d, start):
-    """Rows of a block with the csv module; a quoted field may run on into the lines
-    after the block (they are pulled from `text`). Returns rows, their first lines and
-    how many lines were consumed."""
-    source = itertools.chain(lines, text)
-    reader = csv.reader(source, delimiter=d)
+def parse_lines(path, lines: list[str], d: str):
+    """The rows of the sample's lines with the csv module (blank lines skipped), and the
+    file line each starts on."""
+    reader = csv.reader(lines, delimiter=d)
     rows, row_lines = [], []
-    prev = 0
+    first = 1
     try:
-        while reader.line_num < len(lines):
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            first_line = start + prev
-            prev = reader.line_num
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue  # a blank line
-            rows.append(row)
-            row_lines.append(first_line)
+        for row in reader:
+            if row and not (len(row) == 1 and not row[0].strip()):
+                rows.append(row)
+                row_lines.append(first)
+            first = reader.line_num + 1
     except csv.Error as exc:
+        where = f"line {reader.line_num}"
         if "field larger than field limit" in str(exc):
-            raise DataError(cell_too_long(path, f"line {start + reader.line_num - 1}")) from None
+            raise DataError(cell_too_long(path, where)) from None
         raise DataError(
-            f"{path}: line {start + reader.line_num - 1} cannot be read as "
-            f"{delimiter_name(d)}-separated values ({exc}); check its quotes"
+            f"{path}: {where} cannot be read as {delimiter_name(d)}-separated values "
+            f"({exc}); check its quotes"
         ) from None
-    return rows, row_lines, reader.line_num
+    return rows, row_lines

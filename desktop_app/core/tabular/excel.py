@@ -21,7 +21,7 @@ from xml.etree.ElementTree import ParseError
 
 from desktop_app.core.errors import DataError
 from desktop_app.core.tabular import columns, detect
-from desktop_app.core.tabular.columns import Columns, RawTable
+from desktop_app.core.tabular.columns import Columns, RawTable, Request
 from desktop_app.core.tabular.detect import (
     Cancelled,
     Dialect,
@@ -93,10 +93,12 @@ class _Sheet:
             elif len(r) > w:
                 extra = _last(r)
                 if extra > w:
+                    from openpyxl.utils import get_column_letter as letter
+
                     raise DataError(
                         f"{self.path}: worksheet {self.name!r}, row {line} has a value in column "
-                        f"{_column_letter(extra)}, right of the table's last column "
-                        f"({_column_letter(w)}); every row needs the same columns: move or "
+                        f"{letter(extra)}, right of the table's last column "
+                        f"({letter(w)}); every row needs the same columns: move or "
                         "delete that value"
                     )
                 del r[w:]
@@ -119,14 +121,6 @@ def _last(row) -> int:
         if row[j] != "":
             return j + 1
     return 0
-
-
-def _column_letter(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def _text(v) -> str:
@@ -262,9 +256,6 @@ def preview_workbook(
         rows,
         column_types,
         max_rows,
-        delimiter="",
-        encoding="",
-        encoding_note="",
         header=header,
         size_bytes=size,
         complete=complete,
@@ -275,23 +266,13 @@ def preview_workbook(
 
 
 @rows_not_lines
-def read_workbook(
-    path: Path,
-    *,
-    header,
-    choose,
-    overrides,
-    target,
-    expect_hash,
-    accept_changed,
-    progress,
-    cancel,
-) -> RawTable:
-    """reader._read for a workbook (same arguments; delimiter and encoding do not apply)."""
+def read_workbook(path: Path, request: Request) -> RawTable:
+    """reader._read for a workbook (delimiter and encoding do not apply)."""
+    header, progress, cancel = request.header, request.progress, request.cancel
     check_file(path)
     digest, _, _ = scan(path, False, scaled_progress(progress, 0.0, 0.05), cancel)
-    if expect_hash and digest != expect_hash and not accept_changed:
-        raise TableChangedError(path, expect_hash, digest)
+    if request.expect_hash and digest != request.expect_hash:
+        raise TableChangedError(path, request.expect_hash, digest)
     report = scaled_progress(progress, 0.05, 1.0)
     with _first_sheet(path) as sheet:
         it = sheet.rows()
@@ -302,7 +283,7 @@ def read_workbook(
             header = detect_header(rows[:200])
         if header and len(rows) == 1:
             raise DataError(_header_only(path, sheet, column_names(rows[0])))
-        table = Columns(path, Dialect("", "", header), choose, overrides, target)
+        table = Columns(path, Dialect("", "", header), request)
         note = sheet.note()
         if note:
             table.notes.append(note)

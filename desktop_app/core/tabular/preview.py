@@ -27,9 +27,6 @@ from desktop_app.core.tabular.files import shown_names, target_missing_message
 @dataclass
 class TablePreview:
     path: Path
-    delimiter: str
-    encoding: str
-    encoding_note: str
     header: bool
     columns: list[ColumnInfo]
     rows: list[list[str]]  # the first rows, as strings
@@ -37,7 +34,10 @@ class TablePreview:
     sampled_rows: int  # rows the kinds were detected on
     complete: bool  # the sample is the whole file
     estimated_rows: int
-    sheet: str = ""  # a workbook: the worksheet read (the first); delimiter and encoding ""
+    delimiter: str = ""  # a workbook or an Arrow file has no delimiter or encoding
+    encoding: str = ""
+    encoding_note: str = ""
+    sheet: str = ""  # a workbook: the worksheet read (the first)
     sheets: list[str] = field(default_factory=list)  # a workbook: all its worksheets
     _values: dict[str, list[str]] = field(default_factory=dict, repr=False)
 

@@ -3,16 +3,15 @@ block by block, with progress and cancel."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from desktop_app.core.errors import DataError
 from desktop_app.core.prepared import Preprocessing
 from desktop_app.core.specs.table import TableSpec
-from desktop_app.core.tabular.columns import (
-    RawTable,
-)
-from desktop_app.core.tabular.csv_chunks import parse_lines, read_text_table
+from desktop_app.core.tabular.columns import RawTable, Request, take_header
+from desktop_app.core.tabular.csv_chunks import first_rows, read_text_table
 from desktop_app.core.tabular.detect import (
     ARROW_SUFFIXES,
     FEATURE_KINDS,
@@ -20,24 +19,15 @@ from desktop_app.core.tabular.detect import (
     SAMPLE_BYTES,
     WORKBOOK_SUFFIXES,
     Cancel,
-    ColumnInfo,
     Progress,
-    column_names,
     scan,
-    sniff,
 )
 from desktop_app.core.tabular.files import (
     check_file,
     check_not_binary,
     check_ragged,
     delimiter_name,
-    empty_file_message,
-    header_only_message,
     open_binary,
-)
-from desktop_app.core.tabular.limits import (
-    check_first_line,
-    check_rows,
 )
 from desktop_app.core.tabular.preview import TablePreview, make_preview, unknown_column
 
@@ -61,16 +51,12 @@ def preview_table(
         from desktop_app.core.tabular.arrow_files import preview_arrow
 
         return preview_arrow(path, max_rows, column_types)
-    size = check_file(path)
-    with open_binary(path) as f:
-        sample = f.read(SAMPLE_BYTES)
+    size, sample = _sample(path)
     complete = len(sample) == size
-    check_not_binary(path, sample)
-    check_first_line(path, sample, complete)
-    dialect, lines = sniff(path, sample, complete, delimiter, encoding, header)
-    rows, row_lines = parse_lines(path, lines, dialect.delimiter, 1)
-    check_rows(path, rows, row_lines)
-    names, rows, row_lines = _take_header(path, rows, row_lines, dialect.header)
+    dialect, lines, rows, row_lines = first_rows(
+        path, sample, complete, delimiter, encoding, header
+    )
+    names, rows, row_lines = take_header(path, rows, row_lines, dialect.header)
     check_ragged(path, rows, row_lines, len(names), dialect.delimiter)
     if complete:
         estimated = len(rows)
@@ -103,19 +89,18 @@ def load_table(
     """Read the target and feature columns of spec's file (see the module docstring)."""
     path = spec.resolved(base_dir)
     overrides = dict(spec.column_types)
-    raw = _read(
-        path,
-        delimiter=spec.delimiter,
-        encoding=spec.encoding,
-        header=spec.header,
-        choose=lambda names, infos, d: _choose_columns(path, spec, names, infos, d),
-        overrides=overrides,
-        target=spec.target,
-        expect_hash=spec.sha256,
-        accept_changed=accept_changed,
-        progress=progress,
-        cancel=cancel,
+    request = Request(
+        lambda names, infos, d: _choose_columns(path, spec, names, infos, d),
+        overrides,
+        spec.target,
+        None if accept_changed else spec.sha256,
+        progress,
+        cancel,
+        spec.delimiter,
+        spec.encoding,
+        spec.header,
     )
+    raw = _read(path, request)
     raw.spec = spec.model_copy(
         update={
             "delimiter": raw.spec.delimiter,
@@ -157,17 +142,7 @@ def read_rows_for_prediction(
         return wanted
 
     raw = _read(
-        path,
-        delimiter=delimiter,
-        encoding=encoding,
-        header=header,
-        choose=choose,
-        overrides=kinds,
-        target=None,
-        expect_hash=None,
-        accept_changed=True,
-        progress=progress,
-        cancel=cancel,
+        path, Request(choose, kinds, None, None, progress, cancel, delimiter, encoding, header)
     )
     raw.spec = None
     return raw
@@ -182,65 +157,38 @@ def file_sha256(path: str | Path, cancel: Cancel = None) -> str:
 
 
 # ---------------------------------------------------------------------------- reading
-def _read(
-    path: Path,
-    *,
-    delimiter: str | None,
-    encoding: str | None,
-    header: bool | None,
-    choose: Callable[[list[str], dict[str, ColumnInfo], str], list[str]],
-    overrides: Mapping[str, str],
-    target: str | None,
-    expect_hash: str | None,
-    accept_changed: bool,
-    progress: Progress,
-    cancel: Cancel,
-) -> RawTable:
+def _read(path: Path, request: Request) -> RawTable:
     """Hash the file (and judge its encoding on every byte), detect kinds on its first
     rows (the preview's), then read the used columns a chunk of rows at a time with
     pandas' C parser. A workbook: see core.tabular.excel."""
-    other = {
-        "choose": choose,
-        "overrides": overrides,
-        "target": target,
-        "expect_hash": expect_hash,
-        "accept_changed": accept_changed,
-        "progress": progress,
-        "cancel": cancel,
-    }
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
         from desktop_app.core.tabular.excel import read_workbook
 
-        return read_workbook(path, header=header, **other)
+        return read_workbook(path, request)
     if path.suffix.lower() in ARROW_SUFFIXES:
         from desktop_app.core.tabular.arrow_files import read_arrow
 
-        return read_arrow(path, **other)
-    size = check_file(path)
-    with open_binary(path) as f:
-        sample = f.read(SAMPLE_BYTES)
-    check_not_binary(path, sample)
-    report = _monotonic(progress)
-    table, digest = read_text_table(
-        path,
-        size,
-        sample,
-        delimiter=delimiter,
-        encoding=encoding,
-        header=header,
-        how=(choose, overrides, target),
-        expect_hash=expect_hash if not accept_changed else None,
-        report=report,
-        cancel=cancel,
-    )
+        return read_arrow(path, request)
+    size, sample = _sample(path)
+    report = _monotonic(request.progress)
+    table, digest = read_text_table(path, size, sample, replace(request, progress=report))
     raw = table.finish(digest)
     if report is not None:
         report(1.0)
     return raw
 
 
+def _sample(path: Path) -> tuple[int, bytes]:
+    """The file's size and its first SAMPLE_BYTES, refused if it is not text."""
+    size = check_file(path)
+    with open_binary(path) as f:
+        sample = f.read(SAMPLE_BYTES)
+    check_not_binary(path, sample)
+    return size, sample
+
+
 def _monotonic(report: Progress) -> Progress:
-    """Progress that never goes back (a careful second read starts over)."""
+    """Progress that never goes back (a second read, as cp1252, starts over)."""
     if report is None:
         return None
     last = [0.0]
@@ -288,16 +236,3 @@ def _choose_columns(path: Path, spec: TableSpec, names, infos, delimiter: str) -
             + "the column types."
         )
     return feats
-
-
-def _take_header(path, rows, row_lines, header: bool):
-    if not rows:
-        raise DataError(empty_file_message(path))
-    if header:
-        names = column_names(rows[0])
-        rows, row_lines = rows[1:], row_lines[1:]
-        if not rows:
-            raise DataError(header_only_message(path, names))
-    else:
-        names = [f"column{j + 1}" for j in range(len(rows[0]))]
-    return names, rows, row_lines
