@@ -187,7 +187,8 @@ def test_closing_mid_run_asks_then_stops_and_leaves_nothing_running(
     assert not w.isVisible()
     assert not w.controller.is_thread_running()
     assert running_threads() == []
-    assert active_timers() == []
+    left = [f"{t.parent().objectName()}/{t.objectName()}" for t in active_timers()]
+    assert left == []  # a plot's paint held back just before the close included
 
 
 def test_closing_mid_run_with_unsaved_changes_asks_once_while_the_run_waits(

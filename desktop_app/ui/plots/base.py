@@ -106,7 +106,9 @@ class LivePlot(QWidget):
         self._timer = _single_shot(self, interval_ms, self._on_timer)
         self._timer.setObjectName(f"{key}RedrawTimer")
         self._turn_timer = _single_shot(self, 1, self._on_timer)  # another plot's turn
+        self._turn_timer.setObjectName(f"{key}TurnTimer")
         self._paint_timer = _single_shot(self, 1, self._let_paint, precise=True)
+        self._paint_timer.setObjectName(f"{key}PaintTimer")
         self.redraw_count = 0
 
         self.plot_widget = _TimedPlotWidget(self._add_paint_cost)
@@ -255,9 +257,13 @@ class LivePlot(QWidget):
         raise NotImplementedError
 
     def stop_updates(self) -> None:
-        """Stop the redraw timer (window closing)."""
+        """Stop the redraw timers (window closing); a paint held back by a redraw just
+        before is let through now rather than by a timer left running."""
         self._timer.stop()
         self._turn_timer.stop()
+        if self._paint_timer.isActive():
+            self._paint_timer.stop()
+            self._let_paint()
         self._dirty = False
 
     @property
