@@ -12,11 +12,13 @@ Two one-way pipes, each message one pickled tuple:
   (a job carries the changes made before it was sent, applied before its first step)
   here -> window: ("started", RunInfo) | ("progress", ProgressUpdate) | ("epoch", [logs])
                   | ("finished", RunOutcome) | ("failed", text, details)
+                  | ("log", level, logger name, text)
 A reader thread applies "set" and "call" to the running run's TimedControl at once (the
 same token a run in a thread reads), so Pause, Stop, Step, the pace, the boundary's
 plane and which views are shown act as they do there. Exactly one "finished" or
 "failed" ends each run. The process ends when the window says "quit" or its pipe closes
-(the window's process is gone).
+(the window's process is gone). What the run logs (the run store could not record it,
+a model copy could not be kept) goes to the window's log; between runs, to stderr.
 
 Nothing here imports Qt.
 """
@@ -46,18 +48,52 @@ def dumps(message: tuple) -> bytes:
     return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+class _Events:
+    """The pipe to the window: one message at a time (the run's thread, the run store's
+    writer thread and anything else that logs may send at once)."""
+
+    def __init__(self, connection):
+        self._connection, self._lock = connection, threading.Lock()
+
+    def send(self, message: tuple) -> None:
+        payload = dumps(message)
+        with self._lock:
+            self._connection.send_bytes(payload)
+
+
+class _Forward(logging.Handler):
+    """Log records to the window's log while a run goes on (its handlers and format);
+    to stderr between runs, or when the window is gone."""
+
+    def __init__(self, events: _Events):
+        super().__init__(logging.INFO)
+        self.events, self.running = events, False
+        self.fallback = logging.StreamHandler()
+        self.fallback.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        self._text = logging.Formatter("%(message)s")  # the message and its traceback
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.running:
+            try:
+                self.events.send(("log", record.levelno, record.name, self._text.format(record)))
+                return
+            except Exception:  # noqa: BLE001 - the window is gone: keep the record
+                pass
+        self.fallback.handle(record)
+
+
 class _Out:
     """The relay's three signals, as one pipe: `emit` sends (kind, value)."""
 
-    def __init__(self, events, kind: str):
+    def __init__(self, events: _Events, kind: str):
         self._events, self._kind = events, kind
 
     def emit(self, value) -> None:
-        self._events.send_bytes(dumps((self._kind, value)))
+        self._events.send((self._kind, value))
 
 
 class _Signals:
-    def __init__(self, events):
+    def __init__(self, events: _Events):
         self.started = _Out(events, "started")
         self.progress = _Out(events, "progress")
         self.epoch = _Out(events, "epoch")
@@ -70,6 +106,11 @@ def serve(commands, events) -> None:
 
     import desktop_app.core.engine  # noqa: F401
 
+    events = _Events(events)
+    forward = _Forward(events)
+    root = logging.getLogger()
+    root.addHandler(forward)
+    root.setLevel(logging.INFO)
     jobs: queue.Queue = queue.Queue()
     threading.Thread(
         target=_read, args=(commands, jobs), name="odyssey-commands", daemon=True
@@ -79,10 +120,13 @@ def serve(commands, events) -> None:
         if item is None:
             return
         job, timed = item
+        forward.running = True
         try:
             _run(job, timed, events)
         except (OSError, EOFError):  # the window is gone: nobody to tell
             return
+        finally:
+            forward.running = False
 
 
 def _read(commands, jobs: queue.Queue) -> None:
@@ -118,7 +162,7 @@ def _apply(timed: TimedControl, change: tuple) -> None:
         getattr(timed, name)(*change[2])
 
 
-def _run(job: dict, timed: TimedControl, events) -> None:
+def _run(job: dict, timed: TimedControl, events: _Events) -> None:
     relay = EventRelay(_Signals(events), timed, job.get("epochs"))
     try:
         outcome = train_run(
@@ -136,12 +180,12 @@ def _run(job: dict, timed: TimedControl, events) -> None:
         _fail(events, relay, exc)
     else:
         try:
-            payload = dumps(("finished", outcome))
-        except Exception as exc:  # noqa: BLE001 - say so rather than vanish
+            events.send(("finished", outcome))
+        except OSError:
+            raise  # the window is gone (serve ends)
+        except Exception as exc:  # noqa: BLE001 - cannot be pickled: say so rather than vanish
             _fail(events, None, exc)
-            return
-        events.send_bytes(payload)
 
 
-def _fail(events, relay: EventRelay | None, exc: BaseException) -> None:
-    events.send_bytes(dumps(("failed", *failure(exc, relay))))
+def _fail(events: _Events, relay: EventRelay | None, exc: BaseException) -> None:
+    events.send(("failed", *failure(exc, relay)))

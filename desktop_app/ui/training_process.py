@@ -257,6 +257,9 @@ class ProcessTrainingWorker(RunWorker):
             kind, *rest = self.host.receive(events)
             if kind in signals:
                 signals[kind].emit(rest[0])
+            elif kind == "log":  # the run's own log record, into this process's log
+                level, name, text = rest
+                logging.getLogger(name).log(level, "%s", text)
             elif kind == "finished":
                 self.finished.emit(rest[0])
                 return

@@ -8,12 +8,14 @@ window's changes down the pipe.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
 
 import pytest
 from gui_helpers import click, find
+from process_callbacks import WarnsAtTheStart
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QTableView, QToolButton
 
@@ -22,7 +24,12 @@ from desktop_app.core.specs.model import LayerSpec, ModelSpec
 from desktop_app.core.specs.project import Project
 from desktop_app.core.specs.train import TrainSpec
 from desktop_app.ui.run_state import RunState
-from desktop_app.ui.training_process import ProcessGone, RemoteControl, TrainingProcess
+from desktop_app.ui.training_process import (
+    ProcessGone,
+    ProcessTrainingWorker,
+    RemoteControl,
+    TrainingProcess,
+)
 
 LONG = Project(
     name="Long run",
@@ -146,3 +153,21 @@ def test_a_change_never_starts_a_training_process():
     with pytest.raises(ProcessGone):
         host.send(("call", "stop", ()))
     assert training_processes() == []
+
+
+def test_what_a_run_logs_in_the_training_process_reaches_the_windows_log(qtbot, caplog):
+    host = TrainingProcess()
+    try:
+        project = Project(name="Moons", data=DataSpec(dataset="moons", n_samples=200))
+        project = project.model_copy(update={"train": TrainSpec(epochs=2)})
+        worker = ProcessTrainingWorker(host, project, RemoteControl())
+        worker.extra_callbacks = [WarnsAtTheStart()]
+        with caplog.at_level(logging.INFO), qtbot.waitSignal(worker.finished, timeout=60_000):
+            worker.run()  # in this thread: the worker's signals come straight back
+    finally:
+        host.close()
+    records = [r for r in caplog.records if r.name == "odyssey.test.child"]
+    assert [r.levelno for r in records] == [logging.WARNING]
+    message = records[0].getMessage()
+    assert message.startswith("a warning from the run (process ")
+    assert f"(process {os.getpid()})" not in message  # it was logged in the other process
