@@ -285,17 +285,17 @@ def test_a_time_budget_stops_part_way_through_an_epoch():
 
 
 class _PauseOnceForAWhile(Callback):
-    """Pauses the run at its first block and resumes it `seconds` later, from another
-    thread, as a user looking at the plots would."""
+    """Pauses the run before its first step and resumes it `seconds` later, from another
+    thread, as a user who pressed Pause at once would. (Pausing at the end of the first
+    block instead made the test fail when that block alone outlasted the time budget,
+    as it does on a loaded machine: the run then rightly stopped there.)"""
 
     def __init__(self, control: Control, seconds: float):
-        self.control, self.seconds, self.done = control, seconds, False
+        self.control, self.seconds = control, seconds
 
-    def on_batch_end(self, trainer, block) -> None:
-        if not self.done:
-            self.done = True
-            self.control.pause()
-            threading.Timer(self.seconds, self.control.resume).start()
+    def on_train_begin(self, trainer) -> None:
+        self.control.pause()
+        threading.Timer(self.seconds, self.control.resume).start()
 
 
 def test_a_pause_is_left_out_of_the_run_time_its_speed_and_its_time_budget():

@@ -16,7 +16,7 @@ import signal
 import pytest
 from gui_helpers import click, find
 from process_callbacks import WarnsAtTheStart
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QLabel, QMessageBox, QTableView, QToolButton
 
 from desktop_app.core.specs.data import DataSpec
@@ -162,8 +162,12 @@ def test_what_a_run_logs_in_the_training_process_reaches_the_windows_log(qtbot, 
         project = project.model_copy(update={"train": TrainSpec(epochs=2)})
         worker = ProcessTrainingWorker(host, project, RemoteControl())
         worker.extra_callbacks = [WarnsAtTheStart()]
+        thread = QThread()  # as the controller runs it: its run ends the thread's loop
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
         with caplog.at_level(logging.INFO), qtbot.waitSignal(worker.finished, timeout=60_000):
-            worker.run()  # in this thread: the worker's signals come straight back
+            thread.start()
+        assert thread.wait(10_000)
     finally:
         host.close()
     records = [r for r in caplog.records if r.name == "odyssey.test.child"]
