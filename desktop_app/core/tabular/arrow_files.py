@@ -17,10 +17,11 @@ import numpy as np
 
 from desktop_app.core.errors import DataError
 from desktop_app.core.tabular import columns, detect
-from desktop_app.core.tabular.columns import Columns, RawTable, Request
+from desktop_app.core.tabular.columns import Columns, RawTable
 from desktop_app.core.tabular.detect import (
     Cancelled,
     Dialect,
+    Request,
     TableChangedError,
     column_names,
     scan,

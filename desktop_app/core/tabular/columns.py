@@ -5,7 +5,7 @@ to values."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,9 +21,8 @@ from desktop_app.core.tabular.detect import (
     MISSING,
     MISSING_ARRAY,
     TRUE_WORDS,
-    Cancel,
     ColumnInfo,
-    Progress,
+    Request,
     column_names,
     detect_kind,
 )
@@ -36,23 +35,6 @@ from desktop_app.core.tabular.files import (
 
 CHUNK_LINES = 50_000  # rows parsed per step: progress and cancel are checked per chunk
 SEGMENT_BYTES = 40 << 20  # rows are kept in blocks of this size (above glibc's mmap limit)
-
-
-@dataclass
-class Request:
-    """What a read is asked for: choose(names, infos, delimiter) -> the feature columns,
-    kinds the user set, the target (None: rows to predict), the hash the file must
-    still have (None: not checked), progress and Cancel, and the dialect where given."""
-
-    choose: Callable[[list[str], dict[str, ColumnInfo], str], list[str]]
-    overrides: Mapping[str, str]
-    target: str | None
-    expect_hash: str | None = None
-    progress: Progress = None
-    cancel: Cancel = None
-    delimiter: str | None = None
-    encoding: str | None = None
-    header: bool | None = None
 
 
 @dataclass

@@ -16,13 +16,14 @@ import numpy as np
 
 from desktop_app.core.errors import DataError
 from desktop_app.core.tabular import columns
-from desktop_app.core.tabular.columns import Columns, Request
+from desktop_app.core.tabular.columns import Columns
 from desktop_app.core.tabular.csv_blocks import parse_blocks, read_options
 from desktop_app.core.tabular.detect import (
     Cancel,
     Cancelled,
     Dialect,
     Progress,
+    Request,
     TableChangedError,
     scan,
     sniff,

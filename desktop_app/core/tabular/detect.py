@@ -10,7 +10,7 @@ import hashlib
 import io
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,6 +108,23 @@ class ColumnInfo:
     @property
     def usable(self) -> bool:
         return self.kind in FEATURE_KINDS
+
+
+@dataclass
+class Request:
+    """What a read is asked for: choose(names, infos, delimiter) -> the feature columns,
+    kinds the user set, the target (None: rows to predict), the hash the file must
+    still have (None: not checked), progress and Cancel, and the dialect where given."""
+
+    choose: Callable[[list[str], dict[str, ColumnInfo], str], list[str]]
+    overrides: Mapping[str, str]
+    target: str | None
+    expect_hash: str | None = None
+    progress: Progress = None
+    cancel: Cancel = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    header: bool | None = None
 
 
 # ---------------------------------------------------------------------------- kinds

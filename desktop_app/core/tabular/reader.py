@@ -10,7 +10,7 @@ from pathlib import Path
 from desktop_app.core.errors import DataError
 from desktop_app.core.prepared import Preprocessing
 from desktop_app.core.specs.table import TableSpec
-from desktop_app.core.tabular.columns import RawTable, Request, take_header
+from desktop_app.core.tabular.columns import RawTable, take_header
 from desktop_app.core.tabular.csv_chunks import first_rows, read_text_table
 from desktop_app.core.tabular.detect import (
     ARROW_SUFFIXES,
@@ -20,6 +20,7 @@ from desktop_app.core.tabular.detect import (
     WORKBOOK_SUFFIXES,
     Cancel,
     Progress,
+    Request,
     scan,
 )
 from desktop_app.core.tabular.files import (

@@ -257,8 +257,7 @@ class LivePlot(QWidget):
         raise NotImplementedError
 
     def stop_updates(self) -> None:
-        """Stop the redraw timers (window closing); a paint held back by a redraw just
-        before is let through now rather than by a timer left running."""
+        """Stop the redraw timers (window closing); a held-back paint is let through."""
         self._timer.stop()
         self._turn_timer.stop()
         if self._paint_timer.isActive():
